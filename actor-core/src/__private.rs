@@ -1,0 +1,10 @@
+//! The whole contract between `#[actor]`-generated code and the runtime: generated code names
+//! runtime items only through `::beamish::__private::…`. Not public API.
+
+pub use crate::actor::{
+    Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions, ToAnyActor,
+};
+pub use crate::registry::{Named, Registry};
+pub use crate::supervisor::{ChildSpec, ChildType, Restart, Shutdown};
+pub use crate::{CallError, ExitReason, InitError, SendError, StartError, TrySendError};
+pub use ::core::time::Duration;

@@ -1,0 +1,330 @@
+//! The untyped core of every actor: its exit state, links, monitors and exit hooks, and the exit
+//! path that tells them all — in the order DESIGN.md fixes: registrations first, then the exit
+//! reason (waiters, callers), then links, then monitors.
+
+use std::any::Any;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+
+use tokio::sync::{Notify, oneshot};
+
+use super::id::MonitorRef;
+use super::info::Info;
+use super::mailbox::{MailboxTx, Sys};
+use crate::{ActorId, ExitReason};
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// The number of actors that have been spawned and have not finished their exit path.
+///
+/// Useful in tests to prove that nothing leaks: after every actor was stopped and waited for, it
+/// returns to the value it had before.
+pub fn live_actors() -> usize {
+    LIVE.load(Ordering::Acquire)
+}
+
+/// Something to run when an actor exits, before anyone can observe the exit (registries).
+pub(crate) trait ExitHook: Send + Sync + 'static {
+    fn actor_exited(&self, id: ActorId);
+    /// Identity, so one hook is installed once per actor however many entries it holds.
+    fn hook_id(&self) -> usize;
+}
+
+/// Type-erased access to an actor: its core and a way to put system messages in its mailbox.
+pub(crate) trait Proc: Send + Sync + 'static {
+    fn core(&self) -> &Core;
+    fn send_sys(&self, sys: Sys) -> bool;
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+pub(crate) type ProcRef = Arc<dyn Proc>;
+
+/// A typed actor cell: the core plus the sending half of its mailbox.
+pub(crate) struct Cell<M> {
+    pub(crate) core: Core,
+    pub(crate) mailbox: MailboxTx<M>,
+}
+
+impl<M: Send + 'static> Proc for Cell<M> {
+    fn core(&self) -> &Core {
+        &self.core
+    }
+
+    fn send_sys(&self, sys: Sys) -> bool {
+        self.mailbox.send_sys(sys)
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+pub(crate) struct Core {
+    pub(crate) id: ActorId,
+    pub(crate) type_name: &'static str,
+    state: Mutex<State>,
+    exit: OnceLock<ExitReason>,
+    exited: Notify,
+}
+
+#[derive(Default)]
+struct State {
+    exiting: bool,
+    trap_exit: bool,
+    parent: Option<ActorId>,
+    kill: Option<oneshot::Sender<ExitReason>>,
+    links: Vec<ProcRef>,
+    monitored_by: Vec<(MonitorRef, ProcRef)>,
+    monitoring: Vec<(MonitorRef, ProcRef)>,
+    hooks: Vec<Arc<dyn ExitHook>>,
+}
+
+impl Core {
+    pub(crate) fn new(type_name: &'static str, kill: oneshot::Sender<ExitReason>) -> Self {
+        LIVE.fetch_add(1, Ordering::AcqRel);
+        Core {
+            id: ActorId::next(),
+            type_name,
+            state: Mutex::new(State {
+                kill: Some(kill),
+                ..State::default()
+            }),
+            exit: OnceLock::new(),
+            exited: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
+        self.exit.get().cloned()
+    }
+
+    pub(crate) fn is_alive(&self) -> bool {
+        self.exit.get().is_none()
+    }
+
+    /// Waits for the exit reason; returns at once for a dead actor.
+    pub(crate) async fn wait(&self) -> ExitReason {
+        loop {
+            let notified = self.exited.notified();
+            if let Some(reason) = self.exit.get() {
+                return reason.clone();
+            }
+            notified.await;
+        }
+    }
+
+    pub(crate) fn set_trap_exit(&self, trap: bool) {
+        self.lock().trap_exit = trap;
+    }
+
+    pub(crate) fn traps_exit(&self) -> bool {
+        self.lock().trap_exit
+    }
+
+    pub(crate) fn set_parent(&self, parent: ActorId) {
+        self.lock().parent = Some(parent);
+    }
+
+    pub(crate) fn parent(&self) -> Option<ActorId> {
+        self.lock().parent
+    }
+
+    /// Kills the actor at once with `reason`: its running callback is dropped and `terminate` does
+    /// not run. The first kill wins.
+    pub(crate) fn kill(&self, reason: ExitReason) {
+        let tx = self.lock().kill.take();
+        if let Some(tx) = tx {
+            let _ = tx.send(reason);
+        }
+    }
+
+    /// Runs `f` under the actor's lock if it is not exiting; installs `hook` (once) so that `f`'s
+    /// effect is undone in the exit path. Returns `None` if the actor is exiting.
+    pub(crate) fn with_hook<R>(
+        &self,
+        hook: &Arc<dyn ExitHook>,
+        f: impl FnOnce() -> R,
+    ) -> Option<R> {
+        let mut st = self.lock();
+        if st.exiting {
+            return None;
+        }
+        if !st.hooks.iter().any(|h| h.hook_id() == hook.hook_id()) {
+            st.hooks.push(hook.clone());
+        }
+        Some(f())
+    }
+}
+
+/// Delivers the exit signal of `from` (with `reason`) to `target`, as EX-3 says.
+pub(crate) fn signal_exit(target: &ProcRef, from: ActorId, reason: &ExitReason) {
+    let core = target.core();
+    let (trap, parent) = {
+        let st = core.lock();
+        if st.exiting {
+            return;
+        }
+        (st.trap_exit, st.parent)
+    };
+    if trap {
+        if parent == Some(from) {
+            // GS-9.4, GS-10: a trapping actor whose parent exits stops in order (terminate runs).
+            target.send_sys(Sys::Stop(reason.clone()));
+        } else {
+            target.send_sys(Sys::Info(Info::Exit {
+                id: from,
+                reason: reason.clone(),
+            }));
+        }
+    } else if !reason.is_normal() {
+        core.kill(reason.clone());
+    }
+}
+
+/// Links `a` and `b` (both ways, once). If `b` is already dead, `a` gets the exit signal `NoProc`.
+pub(crate) fn link(a: &ProcRef, b: &ProcRef) {
+    let (ca, cb) = (a.core(), b.core());
+    if ca.id == cb.id {
+        return;
+    }
+    let b_dead = {
+        let (first, second) = if ca.id < cb.id { (ca, cb) } else { (cb, ca) };
+        let mut s1 = first.lock();
+        let mut s2 = second.lock();
+        let (sa, sb) = if ca.id < cb.id {
+            (&mut *s1, &mut *s2)
+        } else {
+            (&mut *s2, &mut *s1)
+        };
+        if sa.exiting {
+            return;
+        }
+        if sb.exiting {
+            true
+        } else {
+            if !sa.links.iter().any(|p| p.core().id == cb.id) {
+                sa.links.push(b.clone());
+                sb.links.push(a.clone());
+            }
+            false
+        }
+    };
+    if b_dead {
+        signal_exit(a, cb.id, &ExitReason::NoProc);
+    }
+}
+
+/// Removes the link between `a` and `b`, if any.
+pub(crate) fn unlink(a: &ProcRef, b: &ProcRef) {
+    a.core().lock().links.retain(|p| p.core().id != b.core().id);
+    b.core().lock().links.retain(|p| p.core().id != a.core().id);
+}
+
+/// `watcher` monitors `target`. A dead target answers with `Down(NoProc)` at once.
+pub(crate) fn monitor(watcher: &ProcRef, target: &ProcRef) -> MonitorRef {
+    let mref = MonitorRef::next();
+    let dead = {
+        let mut st = target.core().lock();
+        if st.exiting {
+            true
+        } else {
+            st.monitored_by.push((mref, watcher.clone()));
+            false
+        }
+    };
+    // The watcher remembers every live monitor, so a `Down` for a removed one can be dropped.
+    watcher
+        .core()
+        .lock()
+        .monitoring
+        .push((mref, target.clone()));
+    if dead {
+        watcher.send_sys(Sys::Info(Info::Down {
+            id: target.core().id,
+            monitor: mref,
+            reason: ExitReason::NoProc,
+        }));
+    }
+    mref
+}
+
+/// Removes monitor `mref` set up by `watcher`. Returns `true` if it was active.
+pub(crate) fn demonitor(watcher: &ProcRef, mref: MonitorRef) -> bool {
+    let target = {
+        let mut st = watcher.core().lock();
+        let pos = st.monitoring.iter().position(|(r, _)| *r == mref);
+        pos.map(|i| st.monitoring.swap_remove(i).1)
+    };
+    match target {
+        Some(target) => {
+            let mut st = target.core().lock();
+            let before = st.monitored_by.len();
+            st.monitored_by.retain(|(r, _)| *r != mref);
+            st.monitored_by.len() != before
+        }
+        None => false,
+    }
+}
+
+/// Called when a `Down` for `mref` reaches `watcher`: forgets the monitor and says whether the
+/// message should be delivered (`false` after `demonitor`).
+pub(crate) fn take_monitoring(watcher: &ProcRef, mref: MonitorRef) -> bool {
+    let mut st = watcher.core().lock();
+    match st.monitoring.iter().position(|(r, _)| *r == mref) {
+        Some(i) => {
+            st.monitoring.swap_remove(i);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The exit path. Runs once, after the actor's callbacks are done (or were dropped by a kill).
+pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, signal_links: bool) {
+    let core = proc.core();
+    let (links, monitored_by, monitoring, hooks) = {
+        let mut st = core.lock();
+        st.exiting = true;
+        st.kill = None;
+        (
+            std::mem::take(&mut st.links),
+            std::mem::take(&mut st.monitored_by),
+            std::mem::take(&mut st.monitoring),
+            std::mem::take(&mut st.hooks),
+        )
+    };
+    // 1. Names and registry entries go first: once anyone can learn of the exit, they are free.
+    for hook in &hooks {
+        hook.actor_exited(core.id);
+    }
+    // 2. The reason: waiters and callers blocked on this actor see it.
+    let _ = core.exit.set(reason.clone());
+    core.exited.notify_waiters();
+    // 3. Links.
+    for other in &links {
+        other.core().lock().links.retain(|p| p.core().id != core.id);
+        if signal_links {
+            signal_exit(other, core.id, &reason);
+        }
+    }
+    // 4. Monitors of this actor, and monitors it held on others.
+    for (mref, watcher) in monitored_by {
+        watcher.send_sys(Sys::Info(Info::Down {
+            id: core.id,
+            monitor: mref,
+            reason: reason.clone(),
+        }));
+    }
+    for (mref, target) in monitoring {
+        target
+            .core()
+            .lock()
+            .monitored_by
+            .retain(|(r, _)| *r != mref);
+    }
+    LIVE.fetch_sub(1, Ordering::AcqRel);
+}

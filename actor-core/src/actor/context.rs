@@ -1,0 +1,184 @@
+//! The actor's view of itself inside callbacks: [`Context`].
+
+use std::any::Any;
+use std::fmt;
+use std::time::Duration;
+
+use tokio::task::AbortHandle;
+
+use super::Actor;
+use super::cell::{self, ProcRef};
+use super::handle::{ActorRef, ToAnyActor};
+use super::id::{MonitorRef, TimerRef};
+use super::info::{Info, TimerPayload};
+use super::mailbox::Sys;
+use super::reply::ReplyTo;
+use crate::{ActorId, ExitReason};
+
+/// Passed to every callback: the actor's own handle and id, and the operations an actor performs
+/// on its own behalf — stopping, links, monitors, trapping exits, timers, deferred replies.
+pub struct Context<A: Actor> {
+    me: ActorRef<A>,
+    proc: ProcRef,
+    pub(crate) stop: Option<ExitReason>,
+    deferred: Vec<Box<dyn FnOnce() + Send>>,
+    timers: Vec<(TimerRef, AbortHandle)>,
+}
+
+impl<A: Actor> Context<A> {
+    pub(crate) fn new(me: ActorRef<A>) -> Self {
+        let proc = me.proc();
+        Context {
+            me,
+            proc,
+            stop: None,
+            deferred: Vec::new(),
+            timers: Vec::new(),
+        }
+    }
+
+    /// This actor's id.
+    pub fn id(&self) -> ActorId {
+        self.me.id()
+    }
+
+    /// This actor's own typed handle.
+    pub fn actor_ref(&self) -> &ActorRef<A> {
+        &self.me
+    }
+
+    /// The id of the actor that started this one, if it was started from inside an actor.
+    pub fn parent(&self) -> Option<ActorId> {
+        self.proc.core().parent()
+    }
+
+    /// Stops this actor once the current callback returns: `terminate(reason)` runs, then it exits
+    /// with `reason`. A `#[call]` handler's return value is still delivered, after `terminate`
+    /// (GS-3.7).
+    pub fn stop(&mut self, reason: ExitReason) {
+        self.stop = Some(reason);
+    }
+
+    /// `true` once [`stop`](Self::stop) was called.
+    pub fn is_stopping(&self) -> bool {
+        self.stop.is_some()
+    }
+
+    /// Answers a call whose [`ReplyTo`] this actor kept. If the actor is stopping, the reply is held
+    /// back until its `terminate` has run, as GS-3.7 requires.
+    pub fn reply<R: Send + 'static>(&mut self, to: ReplyTo<R>, value: R) {
+        if self.stop.is_some() {
+            self.deferred.push(Box::new(move || {
+                to.send(value);
+            }));
+        } else {
+            to.send(value);
+        }
+    }
+
+    pub(crate) fn flush_deferred(&mut self) {
+        for reply in self.deferred.drain(..) {
+            reply();
+        }
+    }
+
+    /// Turns exit signals from linked actors into [`Info::Exit`] messages instead of death (EX-3).
+    pub fn trap_exit(&mut self, trap: bool) {
+        self.proc.core().set_trap_exit(trap);
+    }
+
+    /// Links this actor with `other` (both ways, once). Linking to a dead actor sends this actor
+    /// the exit signal [`ExitReason::NoProc`].
+    pub fn link(&mut self, other: &impl ToAnyActor) {
+        cell::link(&self.proc, &other.to_any().0);
+    }
+
+    /// Removes the link with `other`, if any.
+    pub fn unlink(&mut self, other: &impl ToAnyActor) {
+        cell::unlink(&self.proc, &other.to_any().0);
+    }
+
+    /// Monitors `other`: exactly one [`Info::Down`] arrives when it exits — at once, with
+    /// [`ExitReason::NoProc`], if it is already dead.
+    pub fn monitor(&mut self, other: &impl ToAnyActor) -> MonitorRef {
+        cell::monitor(&self.proc, &other.to_any().0)
+    }
+
+    /// Removes a monitor. A `Down` for it that has already arrived is dropped unseen (OTP's
+    /// `demonitor` with `flush`). Returns `true` if the monitor was still active.
+    pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
+        cell::demonitor(&self.proc, monitor)
+    }
+
+    /// Delivers `payload` to this actor as [`Info::Timer`] after `delay`. The timer dies with the
+    /// actor: nothing is delivered once it stopped.
+    pub fn send_after<T: Any + Send>(&mut self, delay: Duration, payload: T) -> TimerRef {
+        let timer = TimerRef::next();
+        let proc = self.proc.clone();
+        self.spawn_timer(timer, delay, move || {
+            proc.send_sys(Sys::Info(Info::Timer {
+                timer,
+                payload: TimerPayload::new(payload),
+            }));
+        })
+    }
+
+    /// Casts `msg` to this actor after `delay` (a typed `send_after`).
+    pub fn cast_after(&mut self, delay: Duration, msg: A::Message) -> TimerRef {
+        let timer = TimerRef::next();
+        let me = self.me.clone();
+        self.spawn_timer(timer, delay, move || {
+            let _ = me.cast(msg);
+        })
+    }
+
+    /// Cancels a timer. Returns `true` if it had not fired yet.
+    pub fn cancel_timer(&mut self, timer: TimerRef) -> bool {
+        match self.timers.iter().position(|(t, _)| *t == timer) {
+            Some(i) => {
+                let (_, handle) = self.timers.swap_remove(i);
+                let pending = !handle.is_finished();
+                handle.abort();
+                pending
+            }
+            None => false,
+        }
+    }
+
+    fn spawn_timer(
+        &mut self,
+        timer: TimerRef,
+        delay: Duration,
+        fire: impl FnOnce() + Send + 'static,
+    ) -> TimerRef {
+        self.timers.retain(|(_, h)| !h.is_finished());
+        let task = tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            fire();
+        });
+        self.timers.push((timer, task.abort_handle()));
+        timer
+    }
+
+    /// `true` if a `Down` for `monitor` should be delivered (it was not demonitored).
+    pub(crate) fn take_down(&mut self, monitor: MonitorRef) -> bool {
+        cell::take_monitoring(&self.proc, monitor)
+    }
+}
+
+impl<A: Actor> Drop for Context<A> {
+    fn drop(&mut self) {
+        for (_, handle) in &self.timers {
+            handle.abort();
+        }
+    }
+}
+
+impl<A: Actor> fmt::Debug for Context<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("id", &self.id())
+            .field("stop", &self.stop)
+            .finish_non_exhaustive()
+    }
+}

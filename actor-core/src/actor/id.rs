@@ -1,0 +1,74 @@
+//! Actor ids, monitor references and timer references.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static NEXT_ACTOR: AtomicU64 = AtomicU64::new(1);
+static NEXT_REF: AtomicU64 = AtomicU64::new(1);
+
+/// The unique id of an actor: cheap to copy, compare and hash, printed OTP-style as `<0.42>`.
+///
+/// Ids are never reused within a process. The `0` in the printed form is the node part, kept for
+/// a later distributed runtime.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActorId {
+    node: u32,
+    local: u64,
+}
+
+impl ActorId {
+    pub(crate) fn next() -> Self {
+        ActorId {
+            node: 0,
+            local: NEXT_ACTOR.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// The node-local part of the id.
+    pub fn local_id(&self) -> u64 {
+        self.local
+    }
+}
+
+impl fmt::Display for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{}.{}>", self.node, self.local)
+    }
+}
+
+impl fmt::Debug for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ActorId({self})")
+    }
+}
+
+macro_rules! reference {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(u64);
+
+        impl $name {
+            pub(crate) fn next() -> Self {
+                $name(NEXT_REF.fetch_add(1, Ordering::Relaxed))
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!($prefix, "#{}"), self.0)
+            }
+        }
+    };
+}
+
+reference!(
+    /// Identifies one monitor: each `monitor` call makes a new one, and its `Info::Down` carries it.
+    MonitorRef,
+    "MonitorRef"
+);
+reference!(
+    /// Identifies one timer started with `Context::send_after`; cancel it with `Context::cancel_timer`.
+    TimerRef,
+    "TimerRef"
+);

@@ -1,0 +1,123 @@
+//! Actors: the [`Actor`] trait, handles, the context, links, monitors and exit reasons at work.
+//!
+//! An actor is a tokio task that owns its state and handles one message at a time from its
+//! mailbox. It has an [`ActorId`](crate::ActorId), can be linked to and monitored by other actors,
+//! and exits with an [`ExitReason`](crate::ExitReason) that everyone watching it sees.
+
+mod cell;
+mod context;
+mod current;
+mod handle;
+mod id;
+mod info;
+mod mailbox;
+mod panic;
+mod reply;
+mod run;
+
+use std::future::Future;
+
+pub use cell::live_actors;
+pub(crate) use cell::{ExitHook, Proc, ProcRef};
+pub use context::Context;
+pub(crate) use current::current;
+pub use current::current_id;
+pub use handle::{ActorRef, AnyActor, DEFAULT_CALL_TIMEOUT, FromAnyActor, ToAnyActor};
+pub use id::{ActorId, MonitorRef, TimerRef};
+pub use info::{Info, TimerPayload};
+pub use reply::ReplyTo;
+pub use run::StartOptions;
+
+use crate::{ExitReason, InitError};
+
+/// An actor type: its start argument, its message type and its callbacks.
+///
+/// `#[actor]` implements this trait for you; it can also be written by hand — the macro is sugar
+/// over this trait, not a second runtime. Callbacks are `async fn`s (native async functions in
+/// traits: the runtime polls each callback's future in place, with no boxing per message).
+///
+/// ```
+/// use actor_core::{Actor, ActorRef, Context, InitError, ReplyTo};
+///
+/// struct Counter(i64);
+///
+/// enum CounterMsg {
+///     Add(i64, ReplyTo<i64>),
+///     Reset,
+/// }
+///
+/// impl Actor for Counter {
+///     type Args = i64;
+///     type Message = CounterMsg;
+///
+///     async fn init(start: i64, _ctx: &mut Context<Self>) -> Result<Self, InitError> {
+///         Ok(Counter(start))
+///     }
+///
+///     async fn handle(&mut self, msg: CounterMsg, _ctx: &mut Context<Self>) {
+///         match msg {
+///             CounterMsg::Add(n, reply) => {
+///                 self.0 += n;
+///                 reply.send(self.0);
+///             }
+///             CounterMsg::Reset => self.0 = 0,
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let counter = ActorRef::<Counter>::start(1).await.unwrap();
+/// assert_eq!(counter.call(|r| CounterMsg::Add(2, r)).await, Ok(3));
+/// counter.cast(CounterMsg::Reset).unwrap();
+/// assert_eq!(counter.call(|r| CounterMsg::Add(0, r)).await, Ok(0));
+/// # }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an actor",
+    note = "add `#[actor]` to the `impl` block that holds its handlers, or implement `Actor` by hand"
+)]
+pub trait Actor: Sized + Send + 'static {
+    /// The value `init` receives from `start`.
+    type Args: Send + 'static;
+    /// The messages the actor handles (calls carry a [`ReplyTo`]).
+    type Message: Send + 'static;
+
+    /// Bound on the mailbox (user messages only); `None`, the default, is unbounded.
+    const MAILBOX_CAPACITY: Option<usize> = None;
+
+    /// Builds the state inside the new actor before `start` returns (GenServer.init). `Err` makes
+    /// the start fail with `StartError::Init`, and the actor exits with `ExitReason::Error`.
+    fn init(
+        args: Self::Args,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = Result<Self, InitError>> + Send;
+
+    /// Handles one message.
+    fn handle(
+        &mut self,
+        msg: Self::Message,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send;
+
+    /// Handles a system message: monitor `Down`s, trapped exits, timers. Ignores them by default.
+    fn handle_info(
+        &mut self,
+        info: Info,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (info, ctx);
+        async {}
+    }
+
+    /// Runs when the actor stops with `reason` (GenServer.terminate): after `stop`, a handler that
+    /// called `ctx.stop` or panicked, or an orderly shutdown by its supervisor. It does not run on
+    /// `kill`, or when an exit signal through a link kills a non-trapping actor.
+    fn terminate(
+        &mut self,
+        reason: &ExitReason,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (reason, ctx);
+        async {}
+    }
+}

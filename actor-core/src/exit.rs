@@ -1,0 +1,73 @@
+//! Exit reasons and their three classes (OTP EX-1, EX-2).
+
+use std::fmt;
+
+/// Why an actor stopped.
+///
+/// As in OTP (EX-2) the reasons fall into three classes:
+///
+/// | reason | logged as a crash | `Transient` child restarted | linked, non-trapping actors |
+/// |---|---|---|---|
+/// | [`Normal`](ExitReason::Normal) | no | no | unaffected |
+/// | [`Shutdown`](ExitReason::Shutdown), [`ShutdownWith`](ExitReason::ShutdownWith) | no | no | die with the same reason |
+/// | everything else | yes | yes | die with the same reason |
+///
+/// ```
+/// use actor_core::ExitReason;
+/// assert!(ExitReason::Normal.is_normal());
+/// assert!(ExitReason::Shutdown.is_clean() && !ExitReason::Shutdown.is_normal());
+/// assert!(ExitReason::Panic("boom".into()).is_crash());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExitReason {
+    /// An ordinary, successful end. The only reason that leaves linked actors alone.
+    Normal,
+    /// An orderly stop that was asked for (a supervisor shutting a child down).
+    Shutdown,
+    /// An orderly stop with a detail, OTP's `{:shutdown, term}`.
+    ShutdownWith(String),
+    /// The actor was killed: [`kill`](crate::ActorRef::kill), `Shutdown::BrutalKill`, or a shutdown
+    /// that ran out of time. Its `terminate` did not run.
+    Killed,
+    /// A callback panicked; the payload's message.
+    Panic(String),
+    /// The actor stopped itself with an error (or its `init` returned `Err`).
+    Error(String),
+    /// The actor did not exist: reported to monitors and links set up on a dead actor.
+    NoProc,
+}
+
+impl ExitReason {
+    /// `true` only for [`ExitReason::Normal`]: the one reason that does not travel along links.
+    pub fn is_normal(&self) -> bool {
+        matches!(self, ExitReason::Normal)
+    }
+
+    /// `true` for the normal class of EX-2: `Normal`, `Shutdown` and `ShutdownWith`. Such exits are
+    /// not logged as crashes and do not restart a `Transient` child.
+    pub fn is_clean(&self) -> bool {
+        matches!(
+            self,
+            ExitReason::Normal | ExitReason::Shutdown | ExitReason::ShutdownWith(_)
+        )
+    }
+
+    /// `true` for every reason outside the normal class (the opposite of [`is_clean`](Self::is_clean)).
+    pub fn is_crash(&self) -> bool {
+        !self.is_clean()
+    }
+}
+
+impl fmt::Display for ExitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExitReason::Normal => f.write_str("normal"),
+            ExitReason::Shutdown => f.write_str("shutdown"),
+            ExitReason::ShutdownWith(detail) => write!(f, "shutdown: {detail}"),
+            ExitReason::Killed => f.write_str("killed"),
+            ExitReason::Panic(msg) => write!(f, "panicked: {msg}"),
+            ExitReason::Error(msg) => write!(f, "error: {msg}"),
+            ExitReason::NoProc => f.write_str("no such actor"),
+        }
+    }
+}

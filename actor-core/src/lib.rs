@@ -1,0 +1,21 @@
+//! Runtime of [beamish](https://docs.rs/beamish): actors with ids, links, monitors and exit
+//! reasons, a Registry, and supervisors, on tokio. Users depend on the `beamish` facade.
+#![doc(test(attr(deny(warnings))))]
+
+mod actor;
+mod error;
+mod exit;
+mod registry;
+mod supervisor;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use actor::{
+    Actor, ActorId, ActorRef, AnyActor, Context, DEFAULT_CALL_TIMEOUT, FromAnyActor, Info,
+    MonitorRef, ReplyTo, StartOptions, TimerPayload, TimerRef, ToAnyActor, current_id, live_actors,
+};
+pub use error::{CallError, InitError, NotInActor, SendError, StartError, TrySendError};
+pub use exit::ExitReason;
+pub use registry::{Keys, Named, Registry, RegistryError};
+pub use supervisor::{ChildSpec, ChildType, Restart, Shutdown};

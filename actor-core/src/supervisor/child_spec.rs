@@ -1,0 +1,221 @@
+//! Child specifications: how a supervisor starts, restarts and stops one child (SUP-2).
+
+use std::fmt;
+use std::future::Future;
+use std::hash::Hash;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::StartError;
+use crate::actor::{Actor, ActorRef, AnyActor, FromAnyActor, StartOptions};
+use crate::registry::Registry;
+
+/// When a child is restarted (SUP-3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Restart {
+    /// Always restarted, whatever its exit reason.
+    #[default]
+    Permanent,
+    /// Restarted only after a crash: not after `Normal`, `Shutdown` or `ShutdownWith`.
+    Transient,
+    /// Never restarted.
+    Temporary,
+}
+
+/// How a child is stopped by its supervisor (DS-6, SUP-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Shutdown {
+    /// Killed at once; `terminate` does not run.
+    BrutalKill,
+    /// Stopped in order (`terminate` runs with `Shutdown`), killed if still alive after the duration.
+    Timeout(Duration),
+    /// Stopped in order, waited for without limit (the default for supervisor children).
+    Infinity,
+}
+
+impl Default for Shutdown {
+    /// Five seconds, OTP's default for workers.
+    fn default() -> Self {
+        Shutdown::Timeout(Duration::from_secs(5))
+    }
+}
+
+/// Whether a child is a worker or itself a supervisor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ChildType {
+    /// An ordinary actor.
+    #[default]
+    Worker,
+    /// A supervisor; its default shutdown is [`Shutdown::Infinity`].
+    Supervisor,
+}
+
+pub(crate) type StartFuture = Pin<Box<dyn Future<Output = Result<AnyActor, StartError>> + Send>>;
+pub(crate) type StartFn = Arc<dyn Fn() -> StartFuture + Send + Sync>;
+
+/// How to start one child, and how to treat it when it exits or must stop.
+///
+/// `H` is the handle type [`DynamicSupervisor::start_child`](crate::DynamicSupervisor) hands back;
+/// a [`Supervisor`](crate::Supervisor) takes untyped specs (see [`untyped`](Self::untyped)).
+pub struct ChildSpec<H = AnyActor> {
+    pub(crate) id: String,
+    pub(crate) start: StartFn,
+    pub(crate) restart: Restart,
+    pub(crate) shutdown: Option<Shutdown>,
+    pub(crate) child_type: ChildType,
+    _handle: PhantomData<fn() -> H>,
+}
+
+impl ChildSpec<AnyActor> {
+    /// A spec from an id and a start function. The function must start the child **linked to the
+    /// calling actor** (the supervisor), e.g. with [`StartOptions::link`].
+    pub fn new<F, Fut>(id: impl Into<String>, start: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<AnyActor, StartError>> + Send + 'static,
+    {
+        ChildSpec {
+            id: id.into(),
+            start: Arc::new(move || Box::pin(start())),
+            restart: Restart::default(),
+            shutdown: None,
+            child_type: ChildType::default(),
+            _handle: PhantomData,
+        }
+    }
+}
+
+impl<A: Actor> ChildSpec<ActorRef<A>> {
+    /// A spec that starts an `A` with `args` (cloned for every restart), linked to the supervisor.
+    /// Its id is the actor's type name.
+    pub fn of(args: A::Args) -> Self
+    where
+        A::Args: Clone + Sync,
+    {
+        ChildSpec::new(std::any::type_name::<A>(), move || {
+            let args = args.clone();
+            async move {
+                ActorRef::<A>::start_with(args, StartOptions::new().link())
+                    .await
+                    .map(|r| r.to_any())
+            }
+        })
+        .typed()
+    }
+
+    /// Like [`of`](Self::of), registering the child under `key` in `registry` on every (re)start,
+    /// so a [`Named`](crate::Named) handle keeps reaching it. The id is `key`'s `Debug` form.
+    pub fn of_via<K, V>(registry: &Registry<K, V>, key: K, args: A::Args) -> Self
+    where
+        A::Args: Clone + Sync,
+        K: Eq + Hash + Clone + fmt::Debug + Send + Sync + 'static,
+        V: Clone + Default + Send + Sync + 'static,
+    {
+        let registry = registry.clone();
+        ChildSpec::new(format!("{key:?}"), move || {
+            let (registry, key, args) = (registry.clone(), key.clone(), args.clone());
+            async move {
+                ActorRef::<A>::start_link_via(&registry, key, args)
+                    .await
+                    .map(|r| r.to_any())
+            }
+        })
+        .typed()
+    }
+}
+
+impl<H> ChildSpec<H> {
+    /// The child's id, unique within its supervisor.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The restart policy.
+    pub fn restart_policy(&self) -> Restart {
+        self.restart
+    }
+
+    /// The shutdown mode: as set, else `Infinity` for a supervisor child and 5 s for a worker.
+    pub fn shutdown_mode(&self) -> Shutdown {
+        self.shutdown.unwrap_or(match self.child_type {
+            ChildType::Supervisor => Shutdown::Infinity,
+            ChildType::Worker => Shutdown::default(),
+        })
+    }
+
+    /// Whether the child is a worker or a supervisor.
+    pub fn kind(&self) -> ChildType {
+        self.child_type
+    }
+
+    /// Replaces the id.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
+    }
+
+    /// Replaces the restart policy.
+    #[must_use]
+    pub fn restart(mut self, restart: Restart) -> Self {
+        self.restart = restart;
+        self
+    }
+
+    /// Replaces the shutdown mode.
+    #[must_use]
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = Some(shutdown);
+        self
+    }
+
+    /// Replaces the child type.
+    #[must_use]
+    pub fn child_type(mut self, child_type: ChildType) -> Self {
+        self.child_type = child_type;
+        self
+    }
+
+    /// The same spec, handing back another handle type.
+    pub fn typed<H2: FromAnyActor>(self) -> ChildSpec<H2> {
+        ChildSpec {
+            id: self.id,
+            start: self.start,
+            restart: self.restart,
+            shutdown: self.shutdown,
+            child_type: self.child_type,
+            _handle: PhantomData,
+        }
+    }
+
+    /// The same spec, untyped: what a static [`Supervisor`](crate::Supervisor) takes.
+    pub fn untyped(self) -> ChildSpec {
+        self.typed()
+    }
+}
+
+impl<H> Clone for ChildSpec<H> {
+    fn clone(&self) -> Self {
+        ChildSpec {
+            id: self.id.clone(),
+            start: self.start.clone(),
+            restart: self.restart,
+            shutdown: self.shutdown,
+            child_type: self.child_type,
+            _handle: PhantomData,
+        }
+    }
+}
+
+impl<H> fmt::Debug for ChildSpec<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildSpec")
+            .field("id", &self.id)
+            .field("restart", &self.restart)
+            .field("shutdown", &self.shutdown_mode())
+            .field("child_type", &self.child_type)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,8 @@
+//! The `#[actor]` attribute of beamish.
+use proc_macro::TokenStream;
+
+/// Placeholder.
+#[proc_macro_attribute]
+pub fn actor(_args: TokenStream, item: TokenStream) -> TokenStream {
+    item
+}

@@ -1,0 +1,24 @@
+#![doc = include_str!("../README.md")]
+#![doc(test(attr(deny(warnings))))]
+
+#[allow(unused_extern_crates)]
+extern crate self as beamish;
+
+#[doc(inline)]
+pub use actor_core::*;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use actor_macros::actor;
+
+/// Everything an actor author needs: `use beamish::prelude::*;`.
+pub mod prelude {
+    #[doc(no_inline)]
+    pub use actor_core::{
+        Actor, ActorId, ActorRef, AnyActor, CallError, Context, ExitReason, Info, ReplyTo,
+        SendError, StartError, ToAnyActor,
+    };
+    #[cfg(feature = "macros")]
+    #[doc(no_inline)]
+    pub use actor_macros::actor;
+}
