@@ -155,6 +155,25 @@ impl Sizes {
     };
 }
 
+impl Sizes {
+    /// These sizes divided by `n` (at least 1 of each), e.g. for a quick run under callgrind.
+    pub fn divided(self, n: u32) -> Sizes {
+        let n = u64::from(n.max(1));
+        let div = |x: u64| (x / n).max(1);
+        let div_usize = |x: usize| usize::try_from(div(x as u64)).unwrap_or(1);
+        Sizes {
+            tell: div(self.tell),
+            ask: div(self.ask),
+            spawn: div_usize(self.spawn),
+            fan_in_tasks: self.fan_in_tasks,
+            fan_in_calls: div(self.fan_in_calls),
+            names: div_usize(self.names),
+            lookups: div_usize(self.lookups),
+            restarts: div(self.restarts),
+        }
+    }
+}
+
 /// The result of one run of one workload.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Measure {
@@ -215,4 +234,18 @@ pub fn check<T: PartialEq + std::fmt::Debug>(got: T, want: T, what: &str) {
 /// The names used by [`Workload::Lookup`].
 pub fn names(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("actor-{i}")).collect()
+}
+
+/// Installs a panic hook that keeps quiet about the restart workloads' deliberate panics
+/// (payload `"boom"`) and reports any other.
+pub fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        if info
+            .payload()
+            .downcast_ref::<&str>()
+            .is_none_or(|s| *s != "boom")
+        {
+            eprintln!("{info}");
+        }
+    }));
 }

@@ -20,6 +20,8 @@ struct Options {
     smoke: bool,
     runs: usize,
     only: Option<Vec<Workload>>,
+    frameworks: Vec<Framework>,
+    divide: u32,
 }
 
 fn parse_args() -> Result<(Options, Option<Framework>), String> {
@@ -27,6 +29,8 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
         smoke: std::env::var_os("BEAMISH_BENCH_SMOKE").is_some_and(|v| v != "0"),
         runs: 3,
         only: None,
+        frameworks: Framework::ALL.to_vec(),
+        divide: 1,
     };
     let mut rss_child = None;
     let mut args = std::env::args().skip(1);
@@ -45,6 +49,25 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
                     .collect::<Result<Vec<_>, _>>()?;
                 options.only = Some(workloads);
             }
+            "--divide" => {
+                let n = args.next().ok_or("`--divide` needs a number")?;
+                options.divide = n
+                    .parse()
+                    .map_err(|_| format!("bad `--divide` value `{n}`"))?;
+            }
+            "--frameworks" => {
+                let list = args
+                    .next()
+                    .ok_or("`--frameworks` needs a list of frameworks")?;
+                options.frameworks = list
+                    .split(',')
+                    .map(|k| Framework::from_name(k).ok_or(format!("unknown framework `{k}`")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if !options.frameworks.contains(&Framework::Tokio) {
+                    // Always measure the floor: every number is a ratio to it.
+                    options.frameworks.insert(0, Framework::Tokio);
+                }
+            }
             "rss" => {
                 let name = args.next().ok_or("`rss` needs a framework")?;
                 let fw =
@@ -52,7 +75,10 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
                 rss_child = Some(fw);
             }
             "-h" | "--help" => {
-                println!("usage: compare [--smoke] [--runs N] [--only tell,ask,...]");
+                println!(
+                    "usage: compare [--smoke] [--runs N] [--only tell,ask,...] \
+                     [--frameworks beamish,ractor,...] [--divide N]"
+                );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument `{other}`")),
@@ -62,16 +88,7 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
 }
 
 fn main() {
-    // Restart workloads panic on purpose; keep the output to the table.
-    std::panic::set_hook(Box::new(|info| {
-        if !info
-            .payload()
-            .downcast_ref::<&str>()
-            .is_some_and(|s| *s == "boom")
-        {
-            eprintln!("{info}");
-        }
-    }));
+    bench::quiet_panics();
     let (options, rss_child) = parse_args().unwrap_or_else(|e| {
         eprintln!("compare: {e}");
         std::process::exit(2);
@@ -79,7 +96,7 @@ fn main() {
     let sizes = if options.smoke {
         Sizes::SMOKE
     } else {
-        Sizes::FULL
+        Sizes::FULL.divided(options.divide)
     };
     if let Some(fw) = rss_child {
         // Child process: one peak-RSS measurement, printed as a number of bytes.
@@ -101,8 +118,9 @@ fn main() {
     for run in 0..runs {
         for &w in &workloads {
             // Rotate the order of frameworks from run to run, so none is always first.
-            let mut order = Framework::ALL;
-            order.rotate_left(run % Framework::ALL.len());
+            let mut order = options.frameworks.clone();
+            let len = order.len();
+            order.rotate_left(run % len);
             for fw in order {
                 let m = if w == Workload::Rss {
                     rss_in_child(fw, options.smoke)
@@ -114,7 +132,7 @@ fn main() {
             }
         }
     }
-    print_table(&workloads, &results, &sizes, runs);
+    print_table(&workloads, &options.frameworks, &results, &sizes, runs);
     eprintln!("total {:.1?}", started.elapsed());
 }
 
@@ -202,6 +220,7 @@ fn count(n: usize) -> String {
 
 fn print_table(
     workloads: &[Workload],
+    frameworks: &[Framework],
     results: &HashMap<(Workload, Framework), Vec<Measure>>,
     sizes: &Sizes,
     runs: usize,
@@ -210,18 +229,23 @@ fn print_table(
         "Cost ratio to a hand-written tokio actor (1.00 = the floor; lower is better), \
          median of {runs} run(s).\n"
     );
+    let others: Vec<Framework> = frameworks
+        .iter()
+        .copied()
+        .filter(|&f| f != Framework::Tokio)
+        .collect();
     print!("| workload | tokio (floor) |");
-    for fw in &Framework::ALL[1..] {
+    for fw in &others {
         print!(" {} |", fw.name());
     }
-    println!("\n|---|--:|--:|--:|--:|--:|");
+    println!("\n|---|--:|{}", "--:|".repeat(others.len()));
     for &w in workloads {
         let floor_runs = &results[&(w, Framework::Tokio)];
         let floor = median(floor_runs.iter().filter_map(|m| m.value()).collect());
         let Some(floor) = floor else { continue };
         let (title, abs) = describe(w, sizes, floor);
         print!("| {title} | 1.00 ({abs}) |");
-        for &fw in &Framework::ALL[1..] {
+        for &fw in &others {
             // The ratio of each run to the floor of the same run, then the median.
             let ratios: Vec<f64> = results[&(w, fw)]
                 .iter()
