@@ -123,7 +123,7 @@ fn main() {
             order.rotate_left(run % len);
             for fw in order {
                 let m = if w == Workload::Rss {
-                    rss_in_child(fw, options.smoke)
+                    rss_in_child(fw, &options)
                 } else {
                     bench::run(fw, w, &sizes)
                 };
@@ -136,11 +136,12 @@ fn main() {
     eprintln!("total {:.1?}", started.elapsed());
 }
 
-fn rss_in_child(fw: Framework, smoke: bool) -> Measure {
+fn rss_in_child(fw: Framework, options: &Options) -> Measure {
     let exe = std::env::current_exe().expect("own path");
     let mut cmd = Command::new(exe);
     cmd.arg("rss").arg(fw.name());
-    if smoke {
+    cmd.args(["--divide", &options.divide.to_string()]);
+    if options.smoke {
         cmd.arg("--smoke");
     }
     let out = cmd.output().expect("rss child");
