@@ -2,10 +2,14 @@
 //! test can register, unregister or monitor *as* a given actor and get the result back.
 #![allow(dead_code, unreachable_pub)]
 
+use std::future::Future;
+use std::pin::Pin;
+
 use beamish::InitError;
 use beamish::prelude::*;
 
 type Job = Box<dyn FnOnce(&mut Context<Agent>) + Send>;
+type AsyncJob = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 type InfoHandler = Box<dyn FnMut(Info, &mut Context<Agent>) + Send>;
 
 /// An actor that runs whatever it is sent, inside itself.
@@ -15,6 +19,7 @@ pub struct Agent {
 
 pub enum AgentMsg {
     Run(Job),
+    RunAsync(AsyncJob),
     OnInfo(InfoHandler),
     Panic(String),
 }
@@ -36,6 +41,7 @@ impl Actor for Agent {
     async fn handle(&mut self, msg: AgentMsg, ctx: &mut Context<Self>) {
         match msg {
             AgentMsg::Run(job) => job(ctx),
+            AgentMsg::RunAsync(job) => job().await,
             AgentMsg::OnInfo(handler) => self.on_info = Some(handler),
             AgentMsg::Panic(msg) => panic!("{msg}"),
         }
@@ -70,6 +76,28 @@ pub async fn run_ctx<R: Send + 'static>(
         .call(|reply| {
             AgentMsg::Run(Box::new(move |ctx| {
                 reply.send(f(ctx));
+            }))
+        })
+        .await
+        .expect("the agent is alive and replies")
+}
+
+/// Runs the future `f` makes inside `agent` (awaited by its handler, so it acts as the agent) and
+/// returns its output.
+pub async fn run_async<R, Fut>(
+    agent: &ActorRef<Agent>,
+    f: impl FnOnce() -> Fut + Send + 'static,
+) -> R
+where
+    R: Send + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+{
+    agent
+        .call(|reply| {
+            AgentMsg::RunAsync(Box::new(move || {
+                Box::pin(async move {
+                    reply.send(f().await);
+                })
             }))
         })
         .await
