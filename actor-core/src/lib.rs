@@ -19,4 +19,5 @@ pub use actor::{
 pub use error::{CallError, InitError, NotInActor, SendError, StartError, TrySendError};
 pub use exit::ExitReason;
 pub use registry::{Keys, Named, Registry, RegistryError};
+pub use registry::{RegistryBuilder, RegistryEvent};
 pub use supervisor::{ChildSpec, ChildType, Restart, Shutdown};
