@@ -1,10 +1,15 @@
 //! What both supervisors share: the query results (`which_children`, `count_children`) and the
 //! protocol that stops one child (DS-6, SUP-5).
 
+use std::any::Any;
+use std::future::{Future, poll_fn};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::pin;
+use std::task::Poll;
 use std::time::Duration;
 
-use super::child_spec::{ChildType, Shutdown};
-use crate::{AnyActor, ExitReason};
+use super::child_spec::{ChildSpec, ChildType, Shutdown};
+use crate::{AnyActor, ExitReason, StartError};
 
 /// The state of one child, as [`which_children`](crate::Supervisor::which_children) reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,3 +111,34 @@ pub(crate) async fn shutdown_concurrently(children: Vec<(AnyActor, Shutdown)>) {
 
 /// A call timeout that never fires: supervisor calls have no time limit (SUP-6).
 pub(crate) const NO_TIMEOUT: Duration = Duration::MAX;
+
+/// Runs `spec`'s start function with `extra`. A panic in it becomes [`StartError::Panic`]: the
+/// supervisor survives whatever a start function does (DS-2.6).
+pub(crate) async fn run_start<H, E>(
+    spec: &ChildSpec<H, E>,
+    extra: E,
+) -> Result<AnyActor, StartError> {
+    let fut = match catch_unwind(AssertUnwindSafe(|| (spec.start)(extra))) {
+        Ok(fut) => fut,
+        Err(payload) => return Err(StartError::Panic(panic_message(payload.as_ref()))),
+    };
+    let mut fut = pin!(fut);
+    poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Ready(result)) => Poll::Ready(result),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(StartError::Panic(panic_message(payload.as_ref())))),
+        },
+    )
+    .await
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_owned()
+    }
+}

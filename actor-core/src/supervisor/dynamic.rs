@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::child_spec::{ChildSpec, ChildType, Restart};
 use super::children::{
-    ChildCounts, ChildInfo, ChildState, NO_TIMEOUT, shutdown_child, shutdown_concurrently,
+    ChildCounts, ChildInfo, ChildState, NO_TIMEOUT, run_start, shutdown_child,
+    shutdown_concurrently,
 };
 use super::intensity::{Backoff, BackoffState, Intensity};
 use crate::actor::{
@@ -478,13 +479,12 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
         {
             return Err(SupervisorError::MaxChildren);
         }
-        let child =
-            (spec.start)(self.extra.clone())
-                .await
-                .map_err(|error| SupervisorError::Start {
-                    id: spec.id.clone(),
-                    error,
-                })?;
+        let child = run_start(&spec, self.extra.clone())
+            .await
+            .map_err(|error| SupervisorError::Start {
+                id: spec.id.clone(),
+                error,
+            })?;
         // The start function should have linked it; linking again is a no-op, and makes sure a
         // start function that forgot still gets the child supervised.
         ctx.link(&child);
@@ -605,7 +605,7 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
         let Some(child) = self.children.get_mut(&seq) else {
             return;
         };
-        match (child.spec.start)(self.extra.clone()).await {
+        match run_start(&child.spec, self.extra.clone()).await {
             Ok(actor) => {
                 ctx.link(&actor);
                 self.by_id.remove(&child.last_id);

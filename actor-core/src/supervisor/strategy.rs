@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::child_spec::{ChildSpec, ChildType, Restart};
-use super::children::{ChildCounts, ChildInfo, ChildState, NO_TIMEOUT, shutdown_child};
+use super::children::{ChildCounts, ChildInfo, ChildState, NO_TIMEOUT, run_start, shutdown_child};
 use super::dynamic::into_start_error;
 use super::intensity::{Backoff, BackoffState, Intensity};
 use crate::actor::{
@@ -494,7 +494,7 @@ impl Actor for SupActor {
 
 /// Runs `spec`'s start function as the supervisor and makes sure the child is linked to it.
 async fn start(spec: &ChildSpec, ctx: &mut Context<SupActor>) -> Result<AnyActor, StartError> {
-    let actor = (spec.start)(()).await?;
+    let actor = run_start(spec, ()).await?;
     ctx.link(&actor);
     Ok(actor)
 }
