@@ -1,11 +1,15 @@
 //! beamish, through `ActorRef` and hand-written `impl Actor`s — the runtime path `#[actor]`
 //! generates code for.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use beamish::{Actor, ActorRef, Context, ExitReason, Info, InitError, ReplyTo};
+use beamish::{
+    Actor, ActorRef, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorOptions, ExitReason,
+    Info, InitError, Keys, Registry, ReplyTo,
+};
 
-use crate::{Measure, Sizes, Workload, check, on_runtime, rss};
+use crate::{Measure, Sizes, Workload, check, names, on_runtime, rss};
 
 struct Counter(u64);
 
@@ -57,7 +61,7 @@ pub fn run(workload: Workload, sizes: &Sizes) -> Measure {
             Workload::SpawnStop => Measure::Time(spawn_stop(sizes.spawn, false).await.0),
             Workload::Rss => Measure::Bytes(spawn_stop(sizes.spawn, true).await.1),
             Workload::FanIn => Measure::Time(fan_in(sizes.fan_in_tasks, sizes.fan_in_calls).await),
-            Workload::Lookup => Measure::NotApplicable,
+            Workload::Lookup => Measure::Time(lookup(sizes.names, sizes.lookups).await),
             Workload::Restart => Measure::Time(restart(sizes.restarts).await),
         }
     })
@@ -179,7 +183,81 @@ impl Actor for Sup {
     }
 }
 
+async fn lookup(n_names: usize, lookups: usize) -> Duration {
+    let names = Arc::new(names(n_names));
+    // One partition per core, as Elixir's docs advise (`partitions: System.schedulers_online()`).
+    let registry: Registry<String> = Registry::builder(Keys::Unique)
+        .partitions(2)
+        .build()
+        .expect("registry");
+    let mut actors = Vec::new();
+    for name in names.iter() {
+        let h = ActorRef::<Counter>::start_via(&registry, name.clone(), 0)
+            .await
+            .expect("start_via");
+        actors.push(h);
+    }
+    let t = Instant::now();
+    let tasks: Vec<_> = (0..2)
+        .map(|k| {
+            let (registry, names) = (registry.clone(), names.clone());
+            tokio::spawn(async move {
+                let mut found = 0;
+                for i in 0..lookups {
+                    let name = &names[(i * 7 + k) % names.len()];
+                    let h = ActorRef::<Counter>::whereis(&registry, name);
+                    found += usize::from(h.is_some());
+                }
+                found
+            })
+        })
+        .collect();
+    for task in tasks {
+        check(task.await.expect("lookups"), lookups, "found");
+    }
+    let elapsed = t.elapsed();
+    for h in actors {
+        h.stop(ExitReason::Normal).await.expect("stop");
+    }
+    elapsed
+}
+
+/// Elixir's way: a DynamicSupervisor restarts the child, which re-registers its via name; the
+/// client finds the new child by name and calls it.
 async fn restart(n: u64) -> Duration {
+    let registry: Registry<&'static str> = Registry::new(Keys::Unique);
+    let options = DynamicSupervisorOptions::new().max_restarts(u32::MAX);
+    let sup = DynamicSupervisor::start(options).await.expect("supervisor");
+    let mut child: ActorRef<Counter> = sup
+        .start_child(ChildSpec::of_via(&registry, "child", 0))
+        .await
+        .expect("child");
+    let t = Instant::now();
+    for _ in 0..n {
+        child.cast(Msg::Add(1)).expect("cast");
+        child.cast(Msg::Panic).expect("cast");
+        let old = child.id();
+        child = loop {
+            if let Some(new) = ActorRef::<Counter>::whereis(&registry, &"child") {
+                if new.id() != old {
+                    if let Ok(count) = new.call(Msg::Get).await {
+                        check(count, 0, "restarted child starts afresh");
+                        break new;
+                    }
+                }
+            }
+            tokio::task::yield_now().await;
+        };
+    }
+    let elapsed = t.elapsed();
+    sup.stop(ExitReason::Shutdown).await.expect("stop");
+    elapsed
+}
+
+/// The same with a hand-written one-child supervisor on monitors (kept to compare the
+/// supervisor's own cost with the runtime's).
+#[allow(dead_code)]
+async fn restart_by_monitor(n: u64) -> Duration {
     let sup = ActorRef::<Sup>::start(()).await.expect("supervisor");
     let (_, mut child) = sup.call(|r| SupMsg::Child(0, r)).await.expect("child");
     let t = Instant::now();
