@@ -275,6 +275,16 @@ impl AnyActor {
             .map(ActorRef::from_cell)
     }
 
+    /// [`downcast`](Self::downcast) without the extra reference count: a lookup that already owns
+    /// the untyped handle (the registry's `whereis`) turns it into the typed one.
+    pub(crate) fn into_typed<A: Actor>(self) -> Option<ActorRef<A>> {
+        self.0
+            .into_any()
+            .downcast::<Cell<A::Message>>()
+            .ok()
+            .map(ActorRef::from_cell)
+    }
+
     /// See [`ActorRef::stop`].
     pub async fn stop(&self, reason: ExitReason) -> Result<(), CallError> {
         stop_proc(&self.0, reason).await
