@@ -18,6 +18,7 @@ const SIZES: Sizes = Sizes {
     names: 10_000,
     lookups: 100_000,
     restarts: 200,
+    extra: 10_000,
 };
 
 fn workloads(c: &mut Criterion) {

@@ -9,6 +9,7 @@
 //! The runner (`cargo run --release -p bench --bin compare`) prints each as a ratio to raw tokio;
 //! the criterion benches (`cargo bench -p bench`) run the same functions.
 
+pub mod extra;
 pub mod fw;
 pub mod rss;
 
@@ -127,6 +128,8 @@ pub struct Sizes {
     pub lookups: usize,
     /// Panics and restarts in [`Workload::Restart`].
     pub restarts: u64,
+    /// Base size of the beamish-only workloads ([`extra`]).
+    pub extra: usize,
 }
 
 impl Sizes {
@@ -140,6 +143,7 @@ impl Sizes {
         names: 10_000,
         lookups: 1_000_000,
         restarts: 2_000,
+        extra: 100_000,
     };
 
     /// Tiny sizes: every code path once, in well under a second (CI's smoke run, callgrind).
@@ -152,6 +156,7 @@ impl Sizes {
         names: 100,
         lookups: 1_000,
         restarts: 5,
+        extra: 1_000,
     };
 }
 
@@ -170,6 +175,7 @@ impl Sizes {
             names: div_usize(self.names),
             lookups: div_usize(self.lookups),
             restarts: div(self.restarts),
+            extra: div_usize(self.extra),
         }
     }
 }

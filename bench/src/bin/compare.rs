@@ -14,12 +14,14 @@ use std::collections::HashMap;
 use std::process::Command;
 use std::time::Instant;
 
+use bench::extra::{self, Extra};
 use bench::{Framework, Measure, Sizes, Workload};
 
 struct Options {
     smoke: bool,
     runs: usize,
     only: Option<Vec<Workload>>,
+    extra: bool,
     frameworks: Vec<Framework>,
     divide: u32,
 }
@@ -29,6 +31,7 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
         smoke: std::env::var_os("BEAMISH_BENCH_SMOKE").is_some_and(|v| v != "0"),
         runs: 3,
         only: None,
+        extra: true,
         frameworks: Framework::ALL.to_vec(),
         divide: 1,
     };
@@ -43,8 +46,10 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
             }
             "--only" => {
                 let list = args.next().ok_or("`--only` needs a list of workloads")?;
+                options.extra = list.split(',').any(|k| k == "extra");
                 let workloads = list
                     .split(',')
+                    .filter(|&k| k != "extra")
                     .map(|k| Workload::from_key(k).ok_or(format!("unknown workload `{k}`")))
                     .collect::<Result<Vec<_>, _>>()?;
                 options.only = Some(workloads);
@@ -76,7 +81,7 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
             }
             "-h" | "--help" => {
                 println!(
-                    "usage: compare [--smoke] [--runs N] [--only tell,ask,...] \
+                    "usage: compare [--smoke] [--runs N] [--only tell,ask,...,extra] \
                      [--frameworks beamish,ractor,...] [--divide N]"
                 );
                 std::process::exit(0);
@@ -113,26 +118,57 @@ fn main() {
         options.runs.max(1)
     };
     let started = Instant::now();
-    // (workload, framework) -> one measure per run.
-    let mut results: HashMap<(Workload, Framework), Vec<Measure>> = HashMap::new();
+    // (workload, framework) -> per run, (floor, framework) measured back to back.
+    let mut results: Results = HashMap::new();
+    let measure = |fw: Framework, w: Workload| {
+        let m = if w == Workload::Rss {
+            rss_in_child(fw, &options)
+        } else {
+            bench::run(fw, w, &sizes)
+        };
+        eprintln!("{:>10} {:>8}: {m:?}", w.key(), fw.name());
+        m
+    };
     for run in 0..runs {
         for &w in &workloads {
-            // Rotate the order of frameworks from run to run, so none is always first.
-            let mut order = options.frameworks.clone();
-            let len = order.len();
-            order.rotate_left(run % len);
-            for fw in order {
-                let m = if w == Workload::Rss {
-                    rss_in_child(fw, &options)
+            for &fw in options
+                .frameworks
+                .iter()
+                .filter(|&&f| f != Framework::Tokio)
+            {
+                // Each framework is paired with a floor measured right before or after it (the
+                // order alternates from run to run), so slow phases of a noisy machine hit both.
+                let (floor, m) = if run % 2 == 0 {
+                    let floor = measure(Framework::Tokio, w);
+                    (floor, measure(fw, w))
                 } else {
-                    bench::run(fw, w, &sizes)
+                    let m = measure(fw, w);
+                    (measure(Framework::Tokio, w), m)
                 };
-                eprintln!("run {} {:>10} {:>8}: {m:?}", run + 1, w.key(), fw.name());
-                results.entry((w, fw)).or_default().push(m);
+                results.entry((w, fw)).or_default().push((floor, m));
             }
+        }
+        eprintln!("run {} done at {:.1?}", run + 1, started.elapsed());
+    }
+    // The beamish-only workloads, each paired with its own baseline.
+    let mut extras: HashMap<Extra, Vec<(f64, f64)>> = HashMap::new();
+    if options.extra {
+        for run in 0..runs {
+            for e in Extra::ALL {
+                let (ours, base) = extra::run(e, sizes.extra);
+                eprintln!("{e:?}: {ours:?} vs {base:?}");
+                extras
+                    .entry(e)
+                    .or_default()
+                    .push((ours.as_secs_f64(), base.as_secs_f64()));
+            }
+            eprintln!("extra run {} done at {:.1?}", run + 1, started.elapsed());
         }
     }
     print_table(&workloads, &options.frameworks, &results, &sizes, runs);
+    if options.extra {
+        print_extra_table(&extras, &sizes, runs);
+    }
     eprintln!("total {:.1?}", started.elapsed());
 }
 
@@ -219,10 +255,12 @@ fn count(n: usize) -> String {
     }
 }
 
+type Results = HashMap<(Workload, Framework), Vec<(Measure, Measure)>>;
+
 fn print_table(
     workloads: &[Workload],
     frameworks: &[Framework],
-    results: &HashMap<(Workload, Framework), Vec<Measure>>,
+    results: &Results,
     sizes: &Sizes,
     runs: usize,
 ) {
@@ -241,17 +279,21 @@ fn print_table(
     }
     println!("\n|---|--:|{}", "--:|".repeat(others.len()));
     for &w in workloads {
-        let floor_runs = &results[&(w, Framework::Tokio)];
-        let floor = median(floor_runs.iter().filter_map(|m| m.value()).collect());
-        let Some(floor) = floor else { continue };
+        let floors: Vec<f64> = others
+            .iter()
+            .flat_map(|&fw| &results[&(w, fw)])
+            .filter_map(|(floor, _)| floor.value())
+            .collect();
+        let Some(floor) = median(floors) else {
+            continue;
+        };
         let (title, abs) = describe(w, sizes, floor);
         print!("| {title} | 1.00 ({abs}) |");
         for &fw in &others {
-            // The ratio of each run to the floor of the same run, then the median.
+            // The ratio of each run to its paired floor, then the median.
             let ratios: Vec<f64> = results[&(w, fw)]
                 .iter()
-                .zip(floor_runs)
-                .filter_map(|(m, f)| Some(m.value()? / f.value()?))
+                .filter_map(|(floor, m)| Some(m.value()? / floor.value()?))
                 .collect();
             match median(ratios) {
                 Some(r) => print!(" {r:.2}× |"),
@@ -259,5 +301,34 @@ fn print_table(
             }
         }
         println!();
+    }
+}
+
+fn print_extra_table(extras: &HashMap<Extra, Vec<(f64, f64)>>, sizes: &Sizes, runs: usize) {
+    println!(
+        "\nbeamish-only workloads: cost ratio to the baseline named in each row, measured back \
+         to back, median of {runs} run(s).\n"
+    );
+    println!("| workload | baseline | beamish per op | ratio |");
+    println!("|---|---|--:|--:|");
+    for e in Extra::ALL {
+        let Some(pairs) = extras.get(&e) else {
+            continue;
+        };
+        let n = e.count(sizes.extra);
+        let (title, baseline) = e.describe(n);
+        let ratio = median(pairs.iter().map(|(ours, base)| ours / base).collect());
+        let per_op = median(pairs.iter().map(|(ours, _)| ours / n as f64).collect());
+        let (Some(ratio), Some(per_op)) = (ratio, per_op) else {
+            continue;
+        };
+        let per_op = if per_op >= 1e-3 {
+            format!("{:.2} ms", per_op * 1e3)
+        } else if per_op >= 1e-6 {
+            format!("{:.2} µs", per_op * 1e6)
+        } else {
+            format!("{:.0} ns", per_op * 1e9)
+        };
+        println!("| {title} | {baseline} | {per_op} | {ratio:.2}× |");
     }
 }

@@ -11,9 +11,9 @@ use beamish::{
 
 use crate::{Measure, Sizes, Workload, check, names, on_runtime, rss};
 
-struct Counter(u64);
+pub(crate) struct Counter(u64);
 
-enum Msg {
+pub(crate) enum Msg {
     Add(u64),
     Call(u64, ReplyTo<u64>),
     Get(ReplyTo<u64>),
@@ -43,7 +43,7 @@ impl Actor for Counter {
     }
 }
 
-async fn start(generation: u64) -> ActorRef<Counter> {
+pub(crate) async fn start(generation: u64) -> ActorRef<Counter> {
     ActorRef::<Counter>::start(generation).await.expect("start")
 }
 

@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::{Measure, Sizes, Workload, check, names, on_runtime, rss};
 
-enum Msg {
+pub(crate) enum Msg {
     Add(u64),
     Call(u64, oneshot::Sender<u64>),
     Get(oneshot::Sender<u64>),
@@ -20,23 +20,23 @@ enum Msg {
 }
 
 #[derive(Clone)]
-struct Handle {
-    tx: mpsc::UnboundedSender<Msg>,
+pub(crate) struct Handle {
+    pub(crate) tx: mpsc::UnboundedSender<Msg>,
 }
 
 impl Handle {
-    fn cast(&self, msg: Msg) {
+    pub(crate) fn cast(&self, msg: Msg) {
         assert!(self.tx.send(msg).is_ok(), "actor gone");
     }
 
-    async fn call(&self, make: impl FnOnce(oneshot::Sender<u64>) -> Msg) -> u64 {
+    pub(crate) async fn call(&self, make: impl FnOnce(oneshot::Sender<u64>) -> Msg) -> u64 {
         let (tx, rx) = oneshot::channel();
         self.cast(make(tx));
         rx.await.expect("reply")
     }
 }
 
-async fn start(generation: u64) -> (Handle, JoinHandle<()>) {
+pub(crate) async fn start(generation: u64) -> (Handle, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (ready_tx, ready_rx) = oneshot::channel();
     let join = tokio::spawn(async move {
