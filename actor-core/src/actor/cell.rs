@@ -16,10 +16,11 @@ use crate::{ActorId, ExitReason};
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
-/// The number of actors that have been spawned and have not finished their exit path.
+/// The number of actors that have been spawned and whose exit reason is not yet known.
 ///
 /// Useful in tests to prove that nothing leaks: after every actor was stopped and waited for, it
-/// returns to the value it had before.
+/// is back to the value it had before (an actor stops counting just before its exit reason is
+/// published, so a `wait` that returned always sees it gone).
 pub fn live_actors() -> usize {
     LIVE.load(Ordering::Acquire)
 }
@@ -358,7 +359,9 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, signal_links: bool) {
     for hook in &hooks {
         hook.actor_exited(core.id);
     }
-    // 2. The reason: waiters and callers blocked on this actor see it.
+    // 2. The reason: waiters and callers blocked on this actor see it. The actor stops counting
+    //    as live first, so that whoever waited for it sees `live_actors` without it.
+    LIVE.fetch_sub(1, Ordering::AcqRel);
     let _ = core.exit.set(reason.clone());
     core.exited.notify_waiters();
     // 3. Links.
@@ -383,7 +386,6 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, signal_links: bool) {
             .monitored_by
             .retain(|(r, _)| *r != mref);
     }
-    LIVE.fetch_sub(1, Ordering::AcqRel);
 }
 
 #[cfg(test)]
