@@ -76,11 +76,11 @@ impl Extra {
                 "`RwLock<HashMap>` insert + remove",
             ),
             Extra::TreeBuild(a, b) => (
-                format!("supervision tree {a}×{b}: build"),
+                format!("supervision tree {a}×{b}: build (per actor)"),
                 "as many raw starts",
             ),
             Extra::TreeShutdown(a, b) => (
-                format!("supervision tree {a}×{b}: cascading shutdown"),
+                format!("supervision tree {a}×{b}: cascading shutdown (per actor)"),
                 "as many raw stops",
             ),
         }
@@ -92,7 +92,9 @@ impl Extra {
             Extra::ViaCall | Extra::RegisterUnregister => base,
             Extra::StartVia | Extra::StartChild => base / 10,
             Extra::Dispatch => base.max(1000),
-            Extra::TreeBuild(a, b) | Extra::TreeShutdown(a, b) => a * b + a + 1,
+            Extra::TreeBuild(a, b) | Extra::TreeShutdown(a, b) => {
+                (a * b + a + 1) * tree_count(base)
+            }
         }
     }
 }
@@ -107,8 +109,8 @@ pub fn run(extra: Extra, base: usize) -> (Duration, Duration) {
             Extra::StartChild => start_child(n).await,
             Extra::Dispatch => dispatch(n).await,
             Extra::RegisterUnregister => register_unregister(n).await,
-            Extra::TreeBuild(a, b) => tree(a, b).await.0,
-            Extra::TreeShutdown(a, b) => tree(a, b).await.1,
+            Extra::TreeBuild(a, b) => trees(a, b, base).await.0,
+            Extra::TreeShutdown(a, b) => trees(a, b, base).await.1,
         }
     })
 }
@@ -337,6 +339,27 @@ async fn register_unregister(n: usize) -> (Duration, Duration) {
     check(done, n, "pairs");
     h.cast(raw::Msg::Stop);
     (ours, base)
+}
+
+/// How many trees a tree row builds and stops, one after another.
+fn tree_count(base: usize) -> usize {
+    (base / 1000).max(1)
+}
+
+/// Sums of (build, shutdown) over `trees(base)` trees, each against as many raw actors.
+async fn trees(a: usize, b: usize, base: usize) -> ((Duration, Duration), (Duration, Duration)) {
+    let mut sum = (
+        (Duration::ZERO, Duration::ZERO),
+        (Duration::ZERO, Duration::ZERO),
+    );
+    for _ in 0..tree_count(base) {
+        let ((build, raw_build), (stop, raw_stop)) = tree(a, b).await;
+        sum.0.0 += build;
+        sum.0.1 += raw_build;
+        sum.1.0 += stop;
+        sum.1.1 += raw_stop;
+    }
+    sum
 }
 
 /// (build, shutdown) of a tree of `a` supervisors × `b` workers, each against as many raw actors.
