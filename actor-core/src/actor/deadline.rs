@@ -14,6 +14,9 @@
 //! per thread instead of twice per call. A timer due later than the deadline is moved earlier
 //! (tokio re-files it).
 //!
+//! A pooled timer also remembers the waker it was last polled with, so a task that borrows it
+//! again does not poll it again until it fires.
+//!
 //! The guarantee is unchanged: the call ends with `None` at its deadline, never before, woken by
 //! the runtime it runs on. A pooled `Sleep` may later wake the task that used it last, once, when
 //! it comes due; a spurious wake-up is harmless.
@@ -21,7 +24,7 @@
 use std::cell::RefCell;
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
-use std::task::Poll;
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use tokio::runtime::{Handle, Id};
@@ -31,13 +34,43 @@ use tokio::time::{Instant, Sleep};
 const POOL: usize = 8;
 
 thread_local! {
-    static TIMERS: RefCell<Vec<(Id, Pin<Box<Sleep>>)>> = const { RefCell::new(Vec::new()) };
+    static TIMERS: RefCell<Vec<Armed>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A timer of one runtime, and the waker it was last polled with (polling it again with the same
+/// waker is only needed once it has fired).
+struct Armed {
+    runtime: Id,
+    sleep: Pin<Box<Sleep>>,
+    waker: Option<Waker>,
+}
+
+impl Armed {
+    /// Polls the timer until the call's `deadline`: `Ready` once it has passed.
+    fn poll(&mut self, deadline: Instant, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        let registered = self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
+        if registered && !self.sleep.is_elapsed() {
+            // Still filed with this task's waker: nothing to do until it fires.
+            return Poll::Pending;
+        }
+        while self.sleep.as_mut().poll(cx).is_ready() {
+            self.waker = None;
+            if self.sleep.deadline() >= deadline {
+                return Poll::Ready(());
+            }
+            // An earlier call's deadline: move on to ours (and poll again to register).
+            self.sleep.as_mut().reset(deadline);
+        }
+        if !registered {
+            self.waker = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
 }
 
 /// A timer borrowed from this thread's pool, returned to the pool of the thread that drops it.
 struct Timer {
-    runtime: Id,
-    sleep: Option<Pin<Box<Sleep>>>,
+    armed: Option<Armed>,
 }
 
 impl Timer {
@@ -47,38 +80,41 @@ impl Timer {
             .try_with(|pool| {
                 let mut pool = pool.borrow_mut();
                 // Timers of another runtime (a thread that ran several in turn) are useless here.
-                while let Some((id, sleep)) = pool.pop() {
-                    if id == runtime {
-                        return Some(sleep);
+                while let Some(armed) = pool.pop() {
+                    if armed.runtime == runtime {
+                        return Some(armed);
                     }
                 }
                 None
             })
             .ok()
             .flatten();
-        let sleep = match pooled {
-            Some(mut sleep) => {
-                if sleep.deadline() > deadline {
-                    sleep.as_mut().reset(deadline);
+        let armed = match pooled {
+            Some(mut armed) => {
+                if armed.sleep.deadline() > deadline {
+                    armed.sleep.as_mut().reset(deadline);
+                    // Re-filed: poll it again before relying on it to wake this task.
+                    armed.waker = None;
                 }
-                sleep
+                armed
             }
-            None => Box::pin(tokio::time::sleep_until(deadline)),
+            None => Armed {
+                runtime,
+                sleep: Box::pin(tokio::time::sleep_until(deadline)),
+                waker: None,
+            },
         };
-        Timer {
-            runtime,
-            sleep: Some(sleep),
-        }
+        Timer { armed: Some(armed) }
     }
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if let Some(sleep) = self.sleep.take() {
+        if let Some(armed) = self.armed.take() {
             let _ = TIMERS.try_with(|pool| {
                 let mut pool = pool.borrow_mut();
                 if pool.len() < POOL {
-                    pool.push((self.runtime, sleep));
+                    pool.push(armed);
                 }
             });
         }
@@ -102,15 +138,10 @@ pub(crate) async fn timeout<F: Future>(timeout: Duration, fut: F) -> Option<F::O
         if let Poll::Ready(out) = fut.as_mut().poll(cx) {
             return Poll::Ready(Some(out));
         }
-        let sleep = timer.sleep.as_mut().expect("borrowed");
-        while sleep.as_mut().poll(cx).is_ready() {
-            if sleep.deadline() >= deadline {
-                return Poll::Ready(None);
-            }
-            // An earlier call's deadline: move on to ours (and poll again to register).
-            sleep.as_mut().reset(deadline);
+        match timer.armed.as_mut().expect("borrowed").poll(deadline, cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
         }
-        Poll::Pending
     })
     .await
 }
@@ -124,7 +155,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_reused_timer_fires_at_the_new_deadline() {
         for _ in 0..3 {
-            assert_eq!(timeout(Duration::from_secs(1), async { 7 }).await, Some(7));
+            // Pending once: the timer is polled, and pooled registered with this task's waker.
+            let answer = async {
+                tokio::task::yield_now().await;
+                7
+            };
+            assert_eq!(timeout(Duration::from_secs(1), answer).await, Some(7));
         }
         let start = tokio::time::Instant::now();
         let never = std::future::pending::<()>();
@@ -192,6 +228,25 @@ mod tests {
             None
         );
         assert_eq!(start.elapsed(), Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timer_borrowed_by_another_task_wakes_that_task() {
+        // This task leaves a timer registered with its own waker in the pool ...
+        let yielded = tokio::task::yield_now();
+        assert_eq!(timeout(Duration::from_secs(1), yielded).await, Some(()));
+        // ... which another task on the same thread borrows: it must wake that one.
+        let other = tokio::spawn(async {
+            timeout(Duration::from_secs(2), std::future::pending::<()>()).await
+        });
+        assert_eq!(other.await.unwrap(), None);
+        // And back: a timer last polled by the other task wakes this one.
+        let start = tokio::time::Instant::now();
+        assert_eq!(
+            timeout(Duration::from_secs(4), std::future::pending::<()>()).await,
+            None
+        );
+        assert_eq!(start.elapsed(), Duration::from_secs(4));
     }
 
     #[tokio::test(start_paused = true)]
