@@ -30,7 +30,7 @@ pub(crate) fn expand(g: &Gen<'_>) -> TokenStream {
         }
     });
     let phantom_debug =
-        (!params.is_empty()).then(|| quote!(Self::__Phantom(_, never) => match *never {},));
+        (!params.is_empty()).then(|| quote!(Self::__Phantom(_, ref never) => match *never {},));
     quote! {
         #[doc = #doc]
         #vis enum #message #generics #where_clause {
@@ -43,7 +43,7 @@ pub(crate) fn expand(g: &Gen<'_>) -> TokenStream {
             impl #impl_generics ::core::fmt::Debug for #message #ty_generics #where_clause {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     let _ = &f;
-                    match self {
+                    match *self {
                         #(#debug_arms)*
                         #phantom_debug
                     }

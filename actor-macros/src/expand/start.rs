@@ -52,10 +52,17 @@ fn actor_impl(g: &Gen<'_>) -> TokenStream {
     let init = g.def.one(HandlerKind::Init).map(|h| {
         let name = h.ident();
         let call = call_args(h, std::slice::from_ref(&args));
+        let span = match &h.sig.output {
+            syn::ReturnType::Type(_, ty) => ty.span(),
+            syn::ReturnType::Default => h.ident().span(),
+        };
+        let built = quote_spanned! {span=>
+            <_ as #rt::InitResult<Self>>::into_init(Self::#name(#(#call),*).await)
+        };
         quote! {
             async fn init(#args: Self::Args, #ctx: &mut #rt::Context<Self>) -> ::core::result::Result<Self, #rt::InitError> {
                 let _ = &#ctx;
-                #rt::InitResult::into_init(Self::#name(#(#call),*).await)
+                #built
             }
         }
     });
