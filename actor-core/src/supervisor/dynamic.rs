@@ -473,6 +473,12 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
         accepts: fn(&AnyActor) -> bool,
         ctx: &mut Context<Self>,
     ) -> Result<AnyActor, SupervisorError> {
+        if spec.significant {
+            return Err(SupervisorError::InvalidSpec {
+                id: spec.id.clone(),
+                reason: "a DynamicSupervisor has no significant children (SUP-7)",
+            });
+        }
         if self
             .max_children
             .is_some_and(|max| self.children.len() >= max)

@@ -28,6 +28,23 @@ pub enum Strategy {
     RestForOne,
 }
 
+/// When a [`Supervisor`] shuts itself down because significant children exited (SUP-7).
+///
+/// Only children marked [`significant`](ChildSpec::significant) count, and only when they exit
+/// on their own and are not restarted: a `Transient` child exiting cleanly, a `Temporary` child
+/// exiting for any reason. `terminate_child` and the supervisor's own restarts never trigger it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum AutoShutdown {
+    /// Never (the default); significant children are refused.
+    #[default]
+    Never,
+    /// As soon as one significant child exits that way, the supervisor stops its other children
+    /// (reverse start order) and exits with [`ExitReason::Shutdown`].
+    AnySignificant,
+    /// The same, once no significant child has a running actor left.
+    AllSignificant,
+}
+
 /// Options of a [`Supervisor`] (SUP-1.1): the strategy (required, as in OTP), restart intensity and
 /// optional backoff.
 ///
@@ -46,6 +63,7 @@ pub struct SupervisorOptions {
     max_restarts: u32,
     max_seconds: Duration,
     backoff: Option<Backoff>,
+    auto_shutdown: AutoShutdown,
 }
 
 impl SupervisorOptions {
@@ -56,6 +74,7 @@ impl SupervisorOptions {
             max_restarts: 3,
             max_seconds: Duration::from_secs(5),
             backoff: None,
+            auto_shutdown: AutoShutdown::Never,
         }
     }
 
@@ -72,6 +91,13 @@ impl SupervisorOptions {
     #[must_use]
     pub fn max_seconds(mut self, window: Duration) -> Self {
         self.max_seconds = window;
+        self
+    }
+
+    /// Whether significant children shut the supervisor down (SUP-7); `Never` by default.
+    #[must_use]
+    pub fn auto_shutdown(mut self, auto_shutdown: AutoShutdown) -> Self {
+        self.auto_shutdown = auto_shutdown;
         self
     }
 
@@ -187,6 +213,7 @@ impl Supervisor {
             if children[..i].iter().any(|s| s.id == spec.id) {
                 return Err(SupervisorError::DuplicateId(spec.id.clone()));
             }
+            check_spec(spec, options.auto_shutdown)?;
         }
         let failure = Arc::new(Mutex::new(None));
         let args = SupArgs {
@@ -409,6 +436,7 @@ struct Child {
 
 pub(crate) struct SupActor {
     strategy: Strategy,
+    auto_shutdown: AutoShutdown,
     backoff: Option<Backoff>,
     intensity: Intensity,
     /// In start order.
@@ -423,6 +451,7 @@ impl Actor for SupActor {
         ctx.trap_exit(true);
         let mut sup = SupActor {
             strategy: args.options.strategy,
+            auto_shutdown: args.options.auto_shutdown,
             backoff: args.options.backoff,
             intensity: Intensity::new(args.options.max_restarts, args.options.max_seconds),
             children: Vec::with_capacity(args.children.len()),
@@ -492,6 +521,22 @@ impl Actor for SupActor {
     }
 }
 
+/// Refuses the bad combinations of SUP-7.
+fn check_spec(spec: &ChildSpec, auto_shutdown: AutoShutdown) -> Result<(), SupervisorError> {
+    let reason = match (spec.significant, spec.restart, auto_shutdown) {
+        (false, _, _) => return Ok(()),
+        (true, _, AutoShutdown::Never) => {
+            "a significant child needs auto_shutdown other than Never"
+        }
+        (true, Restart::Permanent, _) => "a permanent child cannot be significant",
+        (true, _, _) => return Ok(()),
+    };
+    Err(SupervisorError::InvalidSpec {
+        id: spec.id.clone(),
+        reason,
+    })
+}
+
 /// Runs `spec`'s start function as the supervisor and makes sure the child is linked to it.
 async fn start(spec: &ChildSpec, ctx: &mut Context<SupActor>) -> Result<AnyActor, StartError> {
     let actor = run_start(spec, ()).await?;
@@ -510,6 +555,7 @@ impl SupActor {
         accepts: fn(&AnyActor) -> bool,
         ctx: &mut Context<Self>,
     ) -> Result<AnyActor, SupervisorError> {
+        check_spec(&spec, self.auto_shutdown)?;
         if let Some(i) = self.find(&spec.id) {
             return Err(match &self.children[i].slot {
                 Slot::Running(actor) => SupervisorError::AlreadyStarted(actor.id()),
@@ -643,13 +689,16 @@ impl SupActor {
             tracing::error!(child = %self.children[i].spec.id, %reason, "child crashed");
         }
         let child = &mut self.children[i];
+        let significant = child.spec.significant;
         match child.spec.restart {
             Restart::Temporary => {
                 self.children.remove(i);
+                self.significant_exited(significant, ctx).await;
                 return;
             }
             Restart::Transient if reason.is_clean() => {
                 child.slot = Slot::Stopped;
+                self.significant_exited(significant, ctx).await;
                 return;
             }
             Restart::Permanent | Restart::Transient => {}
@@ -664,6 +713,25 @@ impl SupActor {
                 ctx.cast_after(delay, SupMsg::Retry(spec_id));
             }
             None => self.restart(&spec_id, ctx).await,
+        }
+    }
+
+    /// A child exited on its own and is not restarted: auto-shutdown, if it was significant (SUP-7).
+    async fn significant_exited(&mut self, significant: bool, ctx: &mut Context<Self>) {
+        if !significant {
+            return;
+        }
+        let shut_down = match self.auto_shutdown {
+            AutoShutdown::Never => false,
+            AutoShutdown::AnySignificant => true,
+            AutoShutdown::AllSignificant => !self
+                .children
+                .iter()
+                .any(|c| c.spec.significant && matches!(c.slot, Slot::Running(_))),
+        };
+        if shut_down {
+            self.shutdown_all(ctx).await;
+            ctx.stop(ExitReason::Shutdown);
         }
     }
 
