@@ -391,10 +391,20 @@ async fn backoff_with_rest_for_one_restarts_the_group_after_the_delay() {
     sup.stop(ExitReason::Shutdown).await.unwrap();
 }
 
-// Spec-level sanity: the restart decision uses the spec's policy, whatever built it.
+// SUP-1.3: a spec's fields are overridden by its builders (id, restart, shutdown, type).
 #[test]
-fn child_spec_restart_builder() {
+fn sup_1_3_child_spec_overrides() {
     let events = Events::new();
-    let spec: ChildSpec<WorkerHandle> = worker("w", &events).restart(Restart::Transient);
+    let spec: ChildSpec<WorkerHandle> = worker("w", &events)
+        .with_id("renamed")
+        .restart(Restart::Transient)
+        .shutdown(beamish::Shutdown::BrutalKill)
+        .child_type(beamish::ChildType::Supervisor);
+    assert_eq!(spec.id(), "renamed");
     assert_eq!(spec.restart_policy(), Restart::Transient);
+    assert_eq!(spec.shutdown_mode(), beamish::Shutdown::BrutalKill);
+    assert_eq!(spec.kind(), beamish::ChildType::Supervisor);
+    // Without an explicit shutdown, a supervisor-type child defaults to Infinity (SUP-2).
+    let sup_child = worker("s", &events).child_type(beamish::ChildType::Supervisor);
+    assert_eq!(sup_child.shutdown_mode(), beamish::Shutdown::Infinity);
 }

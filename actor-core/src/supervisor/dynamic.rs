@@ -247,12 +247,20 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
 
     /// Starts a child from `spec` (DS-2) and returns its handle, typed as the spec says. The
     /// supervisor waits for the child's `init`. Fails with [`SupervisorError::MaxChildren`] when
-    /// full, [`SupervisorError::Start`] when the start function fails (nothing is kept). The
-    /// spec's id is not checked for uniqueness (DS-2.3).
+    /// full, [`SupervisorError::Start`] when the start function fails (nothing is kept), and with
+    /// [`SupervisorError::InvalidSpec`] for a significant spec, checked before the supervisor is
+    /// asked (DS-2.2). The spec's id is not checked for uniqueness (DS-2.3).
     pub async fn start_child<H: FromAnyActor>(
         &self,
         spec: ChildSpec<H, E>,
     ) -> Result<H, SupervisorError> {
+        // DS-2.2: the spec is checked here, before the supervisor is asked.
+        if spec.significant {
+            return Err(SupervisorError::InvalidSpec {
+                id: spec.id,
+                reason: "a DynamicSupervisor has no significant children (SUP-7)",
+            });
+        }
         let accepts: fn(&AnyActor) -> bool = |actor| H::from_any(actor.clone()).is_some();
         let spec = spec.untyped();
         let child = self
@@ -473,12 +481,6 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
         accepts: fn(&AnyActor) -> bool,
         ctx: &mut Context<Self>,
     ) -> Result<AnyActor, SupervisorError> {
-        if spec.significant {
-            return Err(SupervisorError::InvalidSpec {
-                id: spec.id.clone(),
-                reason: "a DynamicSupervisor has no significant children (SUP-7)",
-            });
-        }
         if self
             .max_children
             .is_some_and(|max| self.children.len() >= max)
