@@ -697,3 +697,38 @@ async fn sup_7_bad_combinations_are_refused() {
     sup.stop(ExitReason::Shutdown).await.unwrap();
     dynamic.stop(ExitReason::Shutdown).await.unwrap();
 }
+
+// SUP-1.5 nested: a supervisor child whose own child fails to start fails its parent's start in
+// turn, naming the failed grandchild.
+#[tokio::test]
+async fn sup_1_5_nested_start_failure_propagates() {
+    let mut events = Events::new();
+    let mut bad = WorkerArgs::new("bad", &events);
+    bad.fail_inits = Arc::new(AtomicUsize::new(1));
+    let middle = Supervisor::child_spec(
+        vec![worker("ok", &events).untyped(), worker_with(bad).untyped()],
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .with_id("middle")
+    .untyped();
+    let err = Supervisor::start(
+        vec![worker("first", &events).untyped(), middle],
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap_err();
+    match err {
+        SupervisorError::Start {
+            id,
+            error: StartError::Init(message),
+        } => {
+            assert_eq!(id, "middle");
+            assert!(message.contains("child `bad` failed to start"), "{message}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let seen = events.take(5).await;
+    assert_eq!(started_names(&seen), ["first", "ok"]);
+    assert_eq!(seen[2], Event::InitFailed("bad".into()));
+    assert_eq!(terminated_names(&seen), ["ok", "first"]);
+}

@@ -250,7 +250,13 @@ impl Supervisor {
                 Supervisor::start_link(children, options)
                     .await
                     .map(|sup| sup.to_any())
-                    .map_err(into_start_error)
+                    .map_err(|e| match e {
+                        // OTP's `{:shutdown, {:failed_to_start_child, id, reason}}`.
+                        SupervisorError::Start { id, error } => {
+                            StartError::Init(format!("child `{id}` failed to start: {error}"))
+                        }
+                        other => into_start_error(other),
+                    })
             }
         })
         .child_type(ChildType::Supervisor)
