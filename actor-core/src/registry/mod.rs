@@ -105,7 +105,7 @@ type Meta = HashMap<String, Arc<dyn Any + Send + Sync>>;
 /// Cheap to clone (an `Arc` inside); many may exist; share it by cloning. Every operation that
 /// registers acts for the **calling actor** (the actor whose callback runs the code) and fails
 /// with [`RegistryError::NotInActor`] elsewhere. An actor's entries disappear when it exits,
-/// before anyone can observe the exit. See the [module docs](self) for the rules.
+/// before anyone can observe the exit. The rules are in the crate docs of the registry module.
 ///
 /// Reads return [`AnyActor`]s: a registry may hold actors of several types. Get the typed handle
 /// with [`AnyActor::downcast`], or with [`ActorRef::whereis`](crate::ActorRef::whereis) and the
