@@ -150,20 +150,53 @@ async fn one_for_all_re_registers_every_named_child() {
     assert_eq!(registry.count(), 0);
 }
 
-// Supervisors can be registered too: a via-named supervisor, found by name.
+// DS-1.4, GS-1.5: supervisors can be registered by name too; a taken name fails the start with
+// AlreadyStarted carrying the holder, and the name is free once the supervisor exits.
 #[tokio::test]
 async fn a_supervisor_can_be_registered_by_name() {
     let registry = Registry::<&'static str>::new(Keys::Unique);
-    let sup = DynamicSupervisor::start_with(
-        DynamicSupervisorOptions::new(),
-        StartOptions::new().before_init(registry.register_on_start("sessions", ())),
-    )
-    .await
-    .unwrap();
+    let sup = DynamicSupervisor::start_via(&registry, "sessions", DynamicSupervisorOptions::new())
+        .await
+        .unwrap();
     let found = registry.whereis(&"sessions").expect("registered");
     assert_eq!(found.id(), sup.id());
     let found = DynamicSupervisor::<()>::from_any(found).expect("a DynamicSupervisor");
     assert_eq!(found.count_children().await.unwrap().specs, 0);
+
+    let taken =
+        DynamicSupervisor::start_via(&registry, "sessions", DynamicSupervisorOptions::new())
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(taken, SupervisorError::Start { error: StartError::AlreadyStarted(id), .. } if id == sup.id()),
+        "{taken:?}"
+    );
+    let taken = Supervisor::start_via(
+        &registry,
+        "sessions",
+        Vec::new(),
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(taken, SupervisorError::Start { error: StartError::AlreadyStarted(id), .. } if id == sup.id()),
+        "{taken:?}"
+    );
+
     sup.stop(ExitReason::Shutdown).await.unwrap();
     assert!(registry.whereis(&"sessions").is_none());
+    let again = Supervisor::start_via(
+        &registry,
+        "sessions",
+        Vec::new(),
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        registry.whereis(&"sessions").map(|a| a.id()),
+        Some(again.id())
+    );
+    again.stop(ExitReason::Shutdown).await.unwrap();
 }

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::hash::Hash;
 use std::time::Duration;
 
 use super::child_spec::{ChildSpec, ChildType, Restart};
@@ -14,6 +15,7 @@ use crate::actor::{
     Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions,
     ToAnyActor,
 };
+use crate::registry::Registry;
 use crate::{ActorId, CallError, ExitReason, InitError, NotInActor, StartError, SupervisorError};
 
 /// Options of a [`DynamicSupervisor`] (DS-1.1): restart intensity, `max_children`, the extra
@@ -204,6 +206,36 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
     /// children) when that actor exits, whatever the reason.
     pub async fn start_link(options: DynamicSupervisorOptions<E>) -> Result<Self, SupervisorError> {
         Self::start_with(options, StartOptions::new().link()).await
+    }
+
+    /// Starts a supervisor registered under `key` in `registry` (a via name, DS-1.4): the name
+    /// is taken before the supervisor runs; if it is held, the start fails with
+    /// [`SupervisorError::Start`] carrying [`StartError::AlreadyStarted`] with the holder's id.
+    pub async fn start_via<K, V>(
+        registry: &Registry<K, V>,
+        key: K,
+        options: DynamicSupervisorOptions<E>,
+    ) -> Result<Self, SupervisorError>
+    where
+        K: Eq + Hash + Clone + Send + Sync + 'static,
+        V: Clone + Default + Send + Sync + 'static,
+    {
+        let register = registry.register_on_start(key, V::default());
+        Self::start_with(options, StartOptions::new().before_init(register)).await
+    }
+
+    /// [`start_via`](Self::start_via), linked to the calling actor.
+    pub async fn start_link_via<K, V>(
+        registry: &Registry<K, V>,
+        key: K,
+        options: DynamicSupervisorOptions<E>,
+    ) -> Result<Self, SupervisorError>
+    where
+        K: Eq + Hash + Clone + Send + Sync + 'static,
+        V: Clone + Default + Send + Sync + 'static,
+    {
+        let register = registry.register_on_start(key, V::default());
+        Self::start_with(options, StartOptions::new().link().before_init(register)).await
     }
 
     /// Starts a supervisor with explicit [`StartOptions`] (link, a `before_init` hook such as a

@@ -1,6 +1,7 @@
 //! The static Supervisor and its restart strategies (SUP-1 … SUP-6, SUP-8).
 
 use std::fmt;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use crate::actor::{
     Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions,
     ToAnyActor,
 };
+use crate::registry::Registry;
 use crate::{ActorId, CallError, ExitReason, InitError, NotInActor, StartError, SupervisorError};
 
 /// Which children a [`Supervisor`] restarts when one of them is due for a restart (SUP-4).
@@ -194,6 +196,39 @@ impl Supervisor {
         options: SupervisorOptions,
     ) -> Result<Self, SupervisorError> {
         Self::start_with(children, options, StartOptions::new().link()).await
+    }
+
+    /// [`start`](Self::start), registered under `key` in `registry` (a via name): the name is
+    /// taken before any child starts; if it is held, the start fails with
+    /// [`SupervisorError::Start`] carrying [`StartError::AlreadyStarted`] with the holder's id.
+    pub async fn start_via<K, V>(
+        registry: &Registry<K, V>,
+        key: K,
+        children: impl IntoIterator<Item = ChildSpec>,
+        options: SupervisorOptions,
+    ) -> Result<Self, SupervisorError>
+    where
+        K: Eq + Hash + Clone + Send + Sync + 'static,
+        V: Clone + Default + Send + Sync + 'static,
+    {
+        let register = registry.register_on_start(key, V::default());
+        Self::start_with(children, options, StartOptions::new().before_init(register)).await
+    }
+
+    /// [`start_via`](Self::start_via), linked to the calling actor.
+    pub async fn start_link_via<K, V>(
+        registry: &Registry<K, V>,
+        key: K,
+        children: impl IntoIterator<Item = ChildSpec>,
+        options: SupervisorOptions,
+    ) -> Result<Self, SupervisorError>
+    where
+        K: Eq + Hash + Clone + Send + Sync + 'static,
+        V: Clone + Default + Send + Sync + 'static,
+    {
+        let register = registry.register_on_start(key, V::default());
+        let start = StartOptions::new().link().before_init(register);
+        Self::start_with(children, options, start).await
     }
 
     /// [`start`](Self::start) with explicit [`StartOptions`] (link, a `before_init` hook such as a
