@@ -151,6 +151,12 @@ impl<E> fmt::Debug for DynamicSupervisorOptions<E> {
 /// - Shutdown (its own, or `terminate_child`) stops children **concurrently**, each by its
 ///   [`Shutdown`](crate::Shutdown) mode (DS-6).
 ///
+/// Beyond OTP: the extra argument is a typed value `E`
+/// ([`DynamicSupervisorOptions::extra_args`]); the intensity window is an exact duration;
+/// [`Backoff`] is available; [`ChildCounts::restarts`] counts restart attempts; and
+/// [`which_children`](Self::which_children) lists children in start order with their spec ids.
+/// Register one by name with [`start_via`](Self::start_via).
+///
 /// ```
 /// use actor_core::{Actor, ActorId, ActorRef, ChildSpec, Context, DynamicSupervisor,
 ///                  DynamicSupervisorOptions, ExitReason, InitError, ReplyTo};

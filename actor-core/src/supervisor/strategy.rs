@@ -133,6 +133,12 @@ impl SupervisorOptions {
 /// - [`which_children`](Self::which_children) lists children in **start order**; OTP lists the
 ///   newest first (SUP-6.5).
 ///
+/// Beyond OTP: the intensity window is an exact duration; [`Backoff`] is available;
+/// [`ChildCounts::restarts`] counts restart attempts. Children marked
+/// [`significant`](ChildSpec::significant) can shut the supervisor down ([`AutoShutdown`],
+/// SUP-7). A start function cannot return OTP's `:ignore`: it starts a child or fails. Register
+/// one by name with [`start_via`](Self::start_via).
+///
 /// ```
 /// use actor_core::{Actor, ActorRef, ChildSpec, Context, ExitReason, InitError, ReplyTo,
 ///                  Strategy, Supervisor, SupervisorOptions};
