@@ -5,6 +5,7 @@
 mod actor;
 mod error;
 mod exit;
+mod macro_support;
 mod registry;
 mod supervisor;
 
