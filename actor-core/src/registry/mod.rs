@@ -7,29 +7,6 @@
 //! is free by the time anyone can know its holder died, and no read ever returns a dead actor
 //! (Elixir's Registry may briefly return dead pids, REG-3.3).
 //!
-//! # Differences from Elixir, by rule
-//! - REG-1: a registry is built with [`Registry::new`] or [`Registry::builder`] (`partitions`,
-//!   `listener`s, initial `meta`); bad options are a typed error from
-//!   [`RegistryBuilder::build`]. There is no name: the value is the registry.
-//! - REG-1.4: entries are placed by key hash for both kinds (Elixir's `{:duplicate, :key}`), so
-//!   a lookup or `dispatch` visits one partition and `dispatch` calls its callback at most once,
-//!   with every entry in registration order.
-//! - REG-3: `unregister` and `unregister_match` return how many entries they removed; listeners
-//!   hear an unregistration only when something was removed.
-//! - REG-5: `match_` and `count_match` take a predicate over `&V`; `select` and `count_select` a
-//!   closure over `(&K, &AnyActor, &V)`. Keys are never patterns (REG-2.5): they compare by `Eq`.
-//! - REG-7, REG-9.1: `update_value` and via names need [`Keys::Unique`]; on a duplicate registry
-//!   they fail with [`RegistryError::NotUnique`] (via starts with [`StartError::Refused`]) and
-//!   never start the actor.
-//! - REG-8: meta keys are strings, values any `Clone + Send + Sync + 'static` type, read back by
-//!   type.
-//! - REG-10: listeners are callbacks, run in the registering actor after the registry's locks are
-//!   released.
-//! - REG-11 (`lock`) is not provided.
-//! - REG-12: there is no registry process, so nothing can crash and take the registrants with it.
-//!   A registry lives while any clone of it does; actors only hold a weak reference to it. When
-//!   the last clone is dropped its entries go with it, and the registrants keep running.
-//!
 //! # Design and measurements
 //! Entries live in `partitions` lock shards (`std::sync::RwLock<HashMap<K, Slot>>`, each on its
 //! own 128-byte-aligned cache lines) chosen by a seeded multiplicative hash of the key; an owner
@@ -105,11 +82,13 @@ type Meta = HashMap<String, Arc<dyn Any + Send + Sync>>;
 /// Cheap to clone (an `Arc` inside); many may exist; share it by cloning. Every operation that
 /// registers acts for the **calling actor** (the actor whose callback runs the code) and fails
 /// with [`RegistryError::NotInActor`] elsewhere. An actor's entries disappear when it exits,
-/// before anyone can observe the exit. See the [module docs](self) for the rules.
+/// before anyone can observe the exit.
 ///
 /// Reads return [`AnyActor`]s: a registry may hold actors of several types. Get the typed handle
 /// with [`AnyActor::downcast`], or with [`ActorRef::whereis`](crate::ActorRef::whereis) and the
 /// `whereis` of `#[actor]`-generated handles.
+///
+/// # Example
 ///
 /// ```
 /// use actor_core::{Actor, ActorRef, Context, InitError, Keys, Registry};
@@ -142,6 +121,29 @@ type Meta = HashMap<String, Arc<dyn Any + Send + Sync>>;
 /// assert_eq!(names.count(), 0);
 /// # Ok(()) }
 /// ```
+///
+/// # Differences from Elixir, by rule (otp-semantics §2)
+/// - REG-1: a registry is built with [`Registry::new`] or [`Registry::builder`] (`partitions`,
+///   `listener`s, initial `meta`); bad options are a typed error from
+///   [`RegistryBuilder::build`]. There is no name: the value is the registry.
+/// - REG-1.4: entries are placed by key hash for both kinds (Elixir's `{:duplicate, :key}`), so
+///   a lookup or `dispatch` visits one partition and `dispatch` calls its callback at most once,
+///   with every entry in registration order.
+/// - REG-3: `unregister` and `unregister_match` return how many entries they removed; listeners
+///   hear an unregistration only when something was removed.
+/// - REG-5: `match_` and `count_match` take a predicate over `&V`; `select` and `count_select` a
+///   closure over `(&K, &AnyActor, &V)`. Keys are never patterns (REG-2.5): they compare by `Eq`.
+/// - REG-7, REG-9.1: `update_value` and via names need [`Keys::Unique`]; on a duplicate registry
+///   they fail with [`RegistryError::NotUnique`] (via starts with [`StartError::Refused`]) and
+///   never start the actor.
+/// - REG-8: meta keys are strings, values any `Clone + Send + Sync + 'static` type, read back by
+///   type.
+/// - REG-10: listeners are callbacks, run in the registering actor after the registry's locks are
+///   released.
+/// - REG-11 (`lock`) is not provided.
+/// - REG-12: there is no registry process, so nothing can crash and take the registrants with it.
+///   A registry lives while any clone of it does; actors only hold a weak reference to it. When
+///   the last clone is dropped its entries go with it, and the registrants keep running.
 pub struct Registry<K, V = ()> {
     inner: Arc<Inner<K, V>>,
 }
