@@ -274,6 +274,15 @@ impl AnyActor {
             .map(ActorRef::from_cell)
     }
 
+    /// [`downcast`](Self::downcast) by value: no extra reference count (registry lookups).
+    pub(crate) fn into_downcast<A: Actor>(self) -> Option<ActorRef<A>> {
+        self.0
+            .into_any()
+            .downcast::<Cell<A::Message>>()
+            .ok()
+            .map(ActorRef::from_cell)
+    }
+
     /// See [`ActorRef::stop`].
     pub async fn stop(&self, reason: ExitReason) -> Result<(), CallError> {
         stop_proc(&self.0, reason).await

@@ -18,6 +18,7 @@
 //!
 //! Measured on the 2-core build machine (release, throwaway program; ratios, lower is better):
 //! MEASUREMENTS
+mod hash;
 mod listener;
 mod named;
 mod partition;
@@ -35,8 +36,9 @@ pub use named::Named;
 
 use crate::actor::{AnyActor, ExitHook, current};
 use crate::{ActorId, StartError};
+use hash::Seeds;
 use listener::{ListenerFn, Listeners};
-use partition::{OwnerShard, Shard, ShardHasher, Slot};
+use partition::{OwnerShard, Shard, Slot};
 
 /// Whether a key maps to one actor or to many.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -150,7 +152,9 @@ pub struct Registry<K, V = ()> {
 
 struct Inner<K, V> {
     kind: Keys,
-    hasher: ShardHasher,
+    /// Picks a key's shard and an actor's owner shard (seeded apart from the tables' hasher,
+    /// so the keys of one shard still spread over its table's buckets).
+    placement: Seeds,
     shards: Box<[Shard<K, V>]>,
     owners: Box<[OwnerShard<K>]>,
     listeners: Listeners<K, V>,
@@ -234,11 +238,12 @@ where
     fn build_checked(self) -> Registry<K, V> {
         let id = NEXT_REGISTRY.fetch_add(1, Ordering::Relaxed);
         let n = self.partitions;
+        let tables = Seeds::random();
         let inner = Arc::new_cyclic(|weak: &Weak<Inner<K, V>>| Inner {
             kind: self.kind,
-            hasher: ShardHasher::new(),
-            shards: (0..n).map(|_| Shard::new()).collect(),
-            owners: (0..n).map(|_| OwnerShard::new()).collect(),
+            placement: Seeds::random(),
+            shards: (0..n).map(|_| Shard::new(tables)).collect(),
+            owners: (0..n).map(|_| OwnerShard::new(tables)).collect(),
             listeners: Listeners(self.listeners.into_boxed_slice()),
             meta: RwLock::new(self.meta),
             hook: Arc::new(Hook {
@@ -319,7 +324,14 @@ where
     /// Removes all of the calling actor's entries under `key` and returns how many there were
     /// (REG-3.1). Listeners hear [`RegistryEvent::Unregistered`] only if that is not zero.
     pub fn unregister(&self, key: &K) -> Result<usize, RegistryError> {
-        self.unregister_where(key, |_| true)
+        let me = AnyActor(current().ok_or(RegistryError::NotInActor)?);
+        let removed = self
+            .inner
+            .shard(key)
+            .write()
+            .remove_owned(key, me.id(), |_| true);
+        self.inner.unregistered(key, me, removed, true);
+        Ok(removed)
     }
 
     /// Removes those of the calling actor's entries under `key` whose value satisfies `pred`,
@@ -357,16 +369,7 @@ where
         };
         let doomed: Vec<bool> = mine.iter().map(&mut pred).collect();
         let removed = shard.write().remove_owned(key, id, |i| doomed[i]);
-        if removed == 0 {
-            return Ok(0);
-        }
-        inner.forget_owned(id, key, removed);
-        if removed == mine.len() && !inner.listeners.is_empty() {
-            inner.listeners.notify(&RegistryEvent::Unregistered {
-                key: key.clone(),
-                actor: me,
-            });
-        }
+        inner.unregistered(key, me, removed, removed == mine.len());
         Ok(removed)
     }
 
@@ -560,11 +563,11 @@ where
     V: Clone + Send + Sync + 'static,
 {
     fn shard(&self, key: &K) -> &Shard<K, V> {
-        &self.shards[self.hasher.index(key, self.shards.len())]
+        &self.shards[self.placement.index(key, self.shards.len())]
     }
 
     fn owner_shard(&self, id: ActorId) -> &OwnerShard<K> {
-        &self.owners[self.hasher.index(&id, self.owners.len())]
+        &self.owners[self.placement.index(&id, self.owners.len())]
     }
 
     /// Runs under the registering actor's lock, so its exit hook cannot run in between.
@@ -583,10 +586,16 @@ where
         Ok(())
     }
 
-    /// Drops `n` occurrences of `key` from `id`'s owner index.
-    fn forget_owned(&self, id: ActorId, key: &K, mut n: usize) {
-        let mut owners = self.owner_shard(id).lock();
-        if let Some(keys) = owners.get_mut(&id) {
+    /// After `actor` removed `removed` of its entries under `key`: drops them from its owner
+    /// index and, if that was `all` of them and not none, tells the listeners.
+    fn unregistered(&self, key: &K, actor: AnyActor, removed: usize, all: bool) {
+        if removed == 0 {
+            return;
+        }
+        let id = actor.id();
+        let mut n = removed;
+        if let Some(keys) = self.owner_shard(id).lock().get_mut(&id) {
+            // An emptied list stays until the actor exits: registering again needs no allocation.
             keys.retain(|k| {
                 if n > 0 && k == key {
                     n -= 1;
@@ -595,9 +604,12 @@ where
                     true
                 }
             });
-            if keys.is_empty() {
-                owners.remove(&id);
-            }
+        }
+        if all && !self.listeners.is_empty() {
+            self.listeners.notify(&RegistryEvent::Unregistered {
+                key: key.clone(),
+                actor,
+            });
         }
     }
 
