@@ -20,6 +20,7 @@
 //! MEASUREMENTS
 mod hash;
 mod listener;
+mod lock;
 mod named;
 mod partition;
 mod via;
@@ -38,6 +39,7 @@ use crate::actor::{AnyActor, ExitHook, current};
 use crate::{ActorId, StartError};
 use hash::Seeds;
 use listener::{ListenerFn, Listeners};
+use lock::Locks;
 use partition::{OwnerShard, Shard, Slot};
 
 /// Whether a key maps to one actor or to many.
@@ -142,7 +144,8 @@ type Meta = HashMap<String, Arc<dyn Any + Send + Sync>>;
 ///   type.
 /// - REG-10: listeners are callbacks, run in the registering actor after the registry's locks are
 ///   released.
-/// - REG-11 (`lock`) is not provided.
+/// - REG-11: [`lock`](Registry::lock) takes a future and runs it while holding a FIFO lock on
+///   a key of the registry's key type, in a namespace separate from registrations.
 /// - REG-12: there is no registry process, so nothing can crash and take the registrants with it.
 ///   A registry lives while any clone of it does; actors only hold a weak reference to it. When
 ///   the last clone is dropped its entries go with it, and the registrants keep running.
@@ -159,6 +162,7 @@ struct Inner<K, V> {
     owners: Box<[OwnerShard<K>]>,
     listeners: Listeners<K, V>,
     meta: RwLock<Meta>,
+    locks: Locks<K>,
     hook: Arc<dyn ExitHook>,
 }
 
@@ -246,6 +250,7 @@ where
             owners: (0..n).map(|_| OwnerShard::new(tables)).collect(),
             listeners: Listeners(self.listeners.into_boxed_slice()),
             meta: RwLock::new(self.meta),
+            locks: Locks::new(tables),
             hook: Arc::new(Hook {
                 id,
                 inner: weak.clone(),
@@ -527,6 +532,20 @@ where
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         meta.remove(key).is_some()
+    }
+
+    /// Runs `f` while holding the lock on `lock_key`, and returns its output (REG-11).
+    ///
+    /// Lock keys are a namespace of their own, unrelated to registrations, and work the same for
+    /// both kinds of registry. Different keys never block each other; on one key, callers are
+    /// served in the order they asked. The lock is released when `f` finishes, when it panics
+    /// (the panic goes on to the caller), and when the caller's future is dropped — so when the
+    /// holding actor is killed too. A waiter that goes away leaves the queue. Any task may lock,
+    /// inside an actor or not.
+    ///
+    /// Do not lock the same key again inside `f`: that waits for itself forever.
+    pub async fn lock<R>(&self, lock_key: K, f: impl Future<Output = R>) -> R {
+        self.inner.locks.run(lock_key, f).await
     }
 
     /// A start hook that registers the new actor under `key` with `value`: pass it to
