@@ -8,6 +8,7 @@ mod registry_support;
 use beamish::prelude::*;
 use beamish::{Keys, Registry, RegistryError};
 use proptest::prelude::*;
+use proptest::strategy::Strategy;
 use registry_support::{Agent, agent, run};
 
 const AGENTS: usize = 3;
