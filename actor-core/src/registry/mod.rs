@@ -9,15 +9,30 @@
 //!
 //! # Design and measurements
 //! Entries live in `partitions` lock shards (`std::sync::RwLock<HashMap<K, Slot>>`, each on its
-//! own 128-byte-aligned cache lines) chosen by a seeded multiplicative hash of the key; an owner
-//! index (actor → keys, `Mutex` shards by actor id) makes exit cleanup and `keys` cheap.
-//! `whereis` takes one read lock and clones one `Arc`: no allocation, no boxing, no formatting.
-//! Duplicate keys keep their entries in an `Arc<Vec<_>>`, so `dispatch` runs its callback on a
-//! snapshot taken by one reference-count increment, after the lock is released (the callback may
-//! use the registry; a writer that meets a live snapshot copies the list once).
+//! own 128-byte-aligned cache lines), placed by key hash; an owner index (actor → keys, `Mutex`
+//! shards by actor id) makes exit cleanup and `keys` cheap. Both hash with a seeded
+//! folded-multiply hasher (`hash.rs`): SipHash alone cost 10-15 ns of a ~30 ns lookup.
+//! `whereis` takes one read lock and clones one `Arc`: no allocation, no boxing, no formatting;
+//! the typed `ActorRef::whereis` downcasts that same `Arc` by value. Duplicate keys keep their
+//! entries in an `Arc<Vec<_>>`, so `dispatch` runs its callback on a snapshot taken by one
+//! reference-count increment, after the lock is released (the callback may use the registry; a
+//! writer that meets a live snapshot copies the list once). No user code ever runs under a
+//! registry lock: predicates, `select` closures and listeners run on snapshots or after release.
 //!
-//! Measured on the 2-core build machine (release, throwaway program; ratios, lower is better):
-//! MEASUREMENTS
+//! Measured with a throwaway release-mode program on the 2-core build machine, shared with four
+//! other busy sessions (load 4-6), so the spread is wide; the best of 7-15 runs per variant, as
+//! ratios to a plain
+//! `RwLock<HashMap<String, ActorRef<_>>>` holding the same 10,000 names of 10,000 live actors:
+//! - lookup from 2 threads, random names: `Registry::whereis` 0.53x (0.53-0.74x over runs),
+//!   typed `ActorRef::whereis` 0.69x (0.69-0.94x). A read lock still writes its shard's lock
+//!   word, so two threads share shard cache lines part of the time; one lock word (1 partition)
+//!   measured 0.72x untyped, the gain there being the hasher.
+//! - the same from 1 thread on 64 hot names (no contention, pure CPU): 0.89x untyped, 1.15x
+//!   typed (the typed path adds ~7 ns: dynamic calls for the downcast and its type check).
+//! - register + unregister by one actor: 2.1x a plain insert + remove (the actor's exit hook,
+//!   its owner index, one more key clone).
+//! - visiting 1,000 subscribers of a duplicate key: `dispatch` 0.02x of `lookup`, which copies
+//!   the list (about 0.2 us against 10 us).
 mod hash;
 mod listener;
 mod lock;
