@@ -264,10 +264,21 @@ impl AnyActor {
         self.0.core().exit_reason()
     }
 
-    /// The typed handle, if this actor is an `A`.
+    /// The typed handle, if this actor is an `A` (not merely another actor type with the same
+    /// message type).
     pub fn downcast<A: Actor>(&self) -> Option<ActorRef<A>> {
+        self.clone().into_downcast()
+    }
+
+    /// [`downcast`](Self::downcast) by value: no extra reference count (registry lookups).
+    pub(crate) fn into_downcast<A: Actor>(self) -> Option<ActorRef<A>> {
+        // The cell is typed by the message type only; the actor type is its recorded name.
+        let name = std::any::type_name::<A>();
+        let recorded = self.0.core().type_name;
+        if !(std::ptr::eq(recorded, name) || recorded == name) {
+            return None;
+        }
         self.0
-            .clone()
             .into_any()
             .downcast::<Cell<A::Message>>()
             .ok()
