@@ -399,6 +399,9 @@ impl AgentArgs {
 
 type CtxFn = Box<dyn FnOnce(&mut Context<Agent>) + Send>;
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+/// A future borrowing the agent's context.
+pub(crate) type CtxFuture<'a, R> = Pin<Box<dyn Future<Output = R> + Send + 'a>>;
+type CtxAsyncFn = Box<dyn for<'a> FnOnce(&'a mut Context<Agent>) -> CtxFuture<'a, ()> + Send>;
 
 /// A hand-written actor that does what the test tells it to, inside itself.
 #[derive(Debug)]
@@ -413,6 +416,8 @@ pub(crate) enum AgentMsg {
     Ctx(CtxFn),
     /// Runs a future inside the agent (so it acts as the agent: `start_link`, `monitor`…).
     Run(BoxFuture),
+    /// Runs a future that borrows the agent's context.
+    CtxAsync(CtxAsyncFn),
 }
 
 impl std::fmt::Debug for AgentMsg {
@@ -420,6 +425,7 @@ impl std::fmt::Debug for AgentMsg {
         match self {
             AgentMsg::Ctx(_) => f.write_str("Ctx(..)"),
             AgentMsg::Run(_) => f.write_str("Run(..)"),
+            AgentMsg::CtxAsync(_) => f.write_str("CtxAsync(..)"),
         }
     }
 }
@@ -454,6 +460,7 @@ impl Actor for Agent {
         match msg {
             AgentMsg::Ctx(f) => f(ctx),
             AgentMsg::Run(fut) => fut.await,
+            AgentMsg::CtxAsync(f) => f(ctx).await,
         }
     }
 
@@ -538,6 +545,12 @@ pub(crate) trait AgentExt {
         fut: impl Future<Output = R> + Send + 'static,
     ) -> impl Future<Output = Result<R, CallError>> + Send;
 
+    /// Calls the agent to run the future `f` makes from its context; returns its output.
+    fn with_ctx_async<R: Send + 'static>(
+        &self,
+        f: impl for<'a> FnOnce(&'a mut Context<Agent>) -> CtxFuture<'a, R> + Send + 'static,
+    ) -> impl Future<Output = Result<R, CallError>> + Send;
+
     /// A round trip: returns once the agent handled everything sent before.
     fn ping(&self) -> impl Future<Output = Result<ActorId, CallError>> + Send;
 }
@@ -569,6 +582,20 @@ impl AgentExt for ActorRef<Agent> {
         self.call(move |reply| {
             AgentMsg::Run(Box::pin(async move {
                 reply.send(fut.await);
+            }))
+        })
+    }
+
+    fn with_ctx_async<R: Send + 'static>(
+        &self,
+        f: impl for<'a> FnOnce(&'a mut Context<Agent>) -> CtxFuture<'a, R> + Send + 'static,
+    ) -> impl Future<Output = Result<R, CallError>> + Send {
+        self.call(move |reply| {
+            AgentMsg::CtxAsync(Box::new(move |ctx| {
+                Box::pin(async move {
+                    let value = f(ctx).await;
+                    ctx.reply(reply, value);
+                })
             }))
         })
     }
