@@ -48,6 +48,7 @@ impl StartOptions {
     }
 
     /// Bound the mailbox to `capacity` user messages (overrides [`Actor::MAILBOX_CAPACITY`]).
+    /// A mailbox holds at least one message: a `capacity` of `0` means `1`.
     #[must_use]
     pub fn mailbox(mut self, capacity: usize) -> Self {
         self.mailbox = Some(capacity);
