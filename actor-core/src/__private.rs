@@ -2,9 +2,13 @@
 //! runtime items only through `::beamish::__private::…`. Not public API.
 
 pub use crate::actor::{
-    Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions, ToAnyActor,
+    Actor, ActorId, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo,
+    StartOptions, ToAnyActor,
 };
+pub use crate::macro_support::{InitResult, RegistryKey, RegistryValue, assert_send};
 pub use crate::registry::{Named, Registry};
 pub use crate::supervisor::{ChildSpec, ChildType, Restart, Shutdown};
-pub use crate::{CallError, ExitReason, InitError, SendError, StartError, TrySendError};
+pub use crate::{
+    CallError, ExitReason, InitError, NotInActor, SendError, StartError, TrySendError,
+};
 pub use ::core::time::Duration;

@@ -123,3 +123,56 @@ impl InitError {
         &self.message
     }
 }
+
+/// Why a supervisor operation failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SupervisorError {
+    /// A child's start function failed: at `start_child`, `restart_child`, or while a static
+    /// supervisor started its children (SUP-1.5: the ones already started were stopped again, in
+    /// reverse order). The spec is not kept, except by `restart_child`.
+    #[error("child `{id}` failed to start")]
+    Start {
+        /// The id of the child spec.
+        id: String,
+        /// The child's start error.
+        #[source]
+        error: StartError,
+    },
+    /// The dynamic supervisor already holds `max_children` children, restarting ones included
+    /// (DS-2.4); nothing was started.
+    #[error("the supervisor already holds its maximum number of children")]
+    MaxChildren,
+    /// No child with this id (or actor id).
+    #[error("no such child")]
+    NotFound,
+    /// The child is running (`restart_child`, `delete_child`).
+    #[error("the child is running")]
+    Running,
+    /// The child is waiting for a restart (`restart_child`, `delete_child`).
+    #[error("the child is being restarted")]
+    Restarting,
+    /// `start_child` with the id of a spec the supervisor keeps but that is not running.
+    #[error("a child spec with this id is already present")]
+    AlreadyPresent,
+    /// `start_child` with the id of a running child; its actor id.
+    #[error("a child with this id is already running as {0}")]
+    AlreadyStarted(ActorId),
+    /// Two child specs given to a static supervisor share an id (SUP-1.4); nothing was started.
+    #[error("duplicate child id `{0}`")]
+    DuplicateId(String),
+    /// The child started, but it is not of the type the spec's handle expects (a spec retyped with
+    /// `ChildSpec::typed` to the wrong handle); it was stopped again and not kept.
+    #[error("the child is a `{actual}`, which the spec's handle type does not accept")]
+    WrongHandle {
+        /// The type name of the actor that started.
+        actual: &'static str,
+    },
+    /// Invalid supervisor options (for example a zero `max_seconds`).
+    #[error("invalid supervisor options: {0}")]
+    InvalidOptions(&'static str),
+    /// The supervisor could not be asked: it was not alive ([`CallError::NoProc`]) or exited
+    /// before answering ([`CallError::Exited`]), or it was called from itself.
+    #[error("supervisor unreachable: {0}")]
+    Call(#[from] CallError),
+}

@@ -5,6 +5,7 @@
 mod actor;
 mod error;
 mod exit;
+mod macro_support;
 mod registry;
 mod supervisor;
 
@@ -15,7 +16,13 @@ pub use actor::{
     Actor, ActorId, ActorRef, AnyActor, Context, DEFAULT_CALL_TIMEOUT, FromAnyActor, Info,
     MonitorRef, ReplyTo, StartOptions, TimerPayload, TimerRef, ToAnyActor, current_id, live_actors,
 };
-pub use error::{CallError, InitError, NotInActor, SendError, StartError, TrySendError};
+pub use error::{
+    CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TrySendError,
+};
 pub use exit::ExitReason;
 pub use registry::{Keys, Named, Registry, RegistryError};
-pub use supervisor::{ChildSpec, ChildType, Restart, Shutdown};
+pub use registry::{RegistryBuilder, RegistryEvent};
+pub use supervisor::{
+    Backoff, ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType, DynamicSupervisor,
+    DynamicSupervisorOptions, Restart, Shutdown, Strategy, Supervisor, SupervisorOptions,
+};

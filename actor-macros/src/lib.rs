@@ -1,8 +1,205 @@
-//! The `#[actor]` attribute of beamish.
+//! The `#[actor]` attribute of [beamish](https://docs.rs/beamish). Use it through the facade:
+//! `use beamish::prelude::*;`.
+//!
+//! The macro is a staged pipeline: `args` parses the options, `parse` turns the `impl`
+//! block into a model, `check` validates every rule (all errors at once, each at its tokens),
+//! `expand` generates code from the model only; `fallback` re-emits the user's code with the
+//! errors when anything is wrong.
+
+mod args;
+mod check;
+mod errors;
+mod expand;
+mod fallback;
+mod model;
+mod parse;
+mod paths;
+
 use proc_macro::TokenStream;
 
-/// Placeholder.
+/// Turns an `impl` block into an actor: a message enum, a typed handle with one method per
+/// handler, start / link / via-name functions and child specs.
+///
+/// # Example
+///
+/// ```
+/// use beamish::prelude::*;
+///
+/// pub struct Counter {
+///     count: i64,
+/// }
+///
+/// #[actor(restart = transient, shutdown = "5s")]
+/// impl Counter {
+///     /// Runs inside the new actor before `start` returns.
+///     #[init]
+///     async fn init(start: i64) -> Self {
+///         Counter { count: start }
+///     }
+///
+///     /// Adds `n`, returns the new count.
+///     #[call]
+///     async fn add(&mut self, n: i64) -> i64 {
+///         self.count += n;
+///         self.count
+///     }
+///
+///     /// The count.
+///     #[call]
+///     async fn get(&self) -> i64 {
+///         self.count
+///     }
+///
+///     /// Back to zero; nobody waits for it.
+///     #[cast]
+///     async fn reset(&mut self) {
+///         self.count = 0;
+///     }
+///
+///     /// Monitor `Down`s, trapped exits, timers.
+///     #[info]
+///     async fn on_info(&mut self, info: Info, ctx: &mut Context<Self>) {
+///         let _ = (info, ctx);
+///     }
+///
+///     /// Runs when the actor stops, with the reason.
+///     #[terminate]
+///     async fn terminate(&mut self, reason: &ExitReason) {
+///         let _ = reason;
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let counter = Counter::start(10).await?;
+/// assert_eq!(counter.add(5).await?, 15);
+/// counter.reset()?;
+/// assert_eq!(counter.get().await?, 0);
+/// counter.stop(ExitReason::Normal).await?;
+/// assert_eq!(counter.get().await, Err(CallError::NoProc));
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Options
+///
+/// `#[actor(restart = …, shutdown = …, mailbox = N, crate = path, vis = …)]`, all optional:
+///
+/// | option | values | default | effect |
+/// |---|---|---|---|
+/// | `restart` | `permanent`, `transient`, `temporary` | `permanent` | the child specs' restart policy |
+/// | `shutdown` | `"500ms"`, `"5s"`, `"1m"`, `brutal_kill`, `infinity` | 5 s | the child specs' shutdown mode |
+/// | `mailbox` | a positive integer | unbounded | bounds the mailbox: casts become `async` and wait for room, and gain `try_` variants |
+/// | `crate` | a path | `::beamish` | where generated code finds the runtime, for a renamed dependency |
+/// | `vis` | a visibility | `pub` | the visibility of every generated item |
+///
+/// An unknown or repeated option, or a bad value, is a compile error at that option.
+///
+/// # What is generated
+///
+/// For `Counter` above (abridged: docs, `#[automatically_derived]` and `const _` wrappers left
+/// out; `rt` stands for `::beamish::__private`):
+///
+/// ```text
+/// pub enum CounterMessage {
+///     Add(i64, rt::ReplyTo<i64>),       // #[call]: the reply channel travels with the message
+///     Get(rt::ReplyTo<i64>),
+///     Reset(),                           // #[cast]
+/// }
+/// impl Debug for CounterMessage { … }   // prints the variant name only
+///
+/// pub struct CounterHandle { inner: rt::ActorRef<Counter> }
+/// impl CounterHandle {
+///     pub async fn add(&self, n: i64) -> Result<i64, CallError>;   // one per #[call]
+///     pub async fn get(&self) -> Result<i64, CallError>;
+///     pub fn reset(&self) -> Result<(), SendError>;                // one per #[cast]
+///     pub fn id(&self) -> ActorId;
+///     pub fn is_alive(&self) -> bool;
+///     pub fn exit_reason(&self) -> Option<ExitReason>;
+///     pub fn with_timeout(&self, timeout: Duration) -> Self;       // per-call timeout, default 5 s
+///     pub async fn stop(&self, reason: ExitReason) -> Result<(), CallError>;  // waits for terminate
+///     pub fn kill(&self);
+///     pub async fn wait(&self) -> ExitReason;
+///     pub fn monitor(&self) -> Result<MonitorRef, NotInActor>;
+///     pub fn link(&self) -> Result<(), NotInActor>;
+///     pub fn actor_ref(&self) -> &ActorRef<Counter>;
+///     pub fn to_any(&self) -> AnyActor;
+///     pub fn whereis<K, V>(registry: &Registry<K, V>, key: &K) -> Option<Self>;
+/// }
+/// // Clone, Debug, PartialEq, Eq, Hash (by actor id), From<ActorRef<Counter>>, ToAnyActor, FromAnyActor
+///
+/// pub struct CounterNamed { inner: rt::Named<Counter> }   // a handle by registry key
+/// impl CounterNamed {
+///     pub async fn add(&self, n: i64) -> Result<i64, CallError>;   // resolves the key, then calls
+///     pub async fn get(&self) -> Result<i64, CallError>;
+///     pub fn reset(&self) -> Result<(), SendError>;
+///     pub fn resolve(&self) -> Option<CounterHandle>;
+///     pub fn with_timeout(&self, timeout: Duration) -> Self;
+/// }
+///
+/// impl rt::Actor for Counter {
+///     type Args = i64;                   // init's argument, `()` if it takes none
+///     type Message = CounterMessage;
+///     async fn init(args: i64, ctx: &mut Context<Self>) -> Result<Self, InitError> {
+///         <_ as rt::InitResult<Self>>::into_init(Counter::init(args).await)
+///     }
+///     async fn handle(&mut self, msg: CounterMessage, ctx: &mut Context<Self>) {
+///         match msg {
+///             CounterMessage::Add(a0, reply) => { let v = Counter::add(self, a0).await; ctx.reply(reply, v); }
+///             CounterMessage::Get(reply) => { let v = Counter::get(self).await; ctx.reply(reply, v); }
+///             CounterMessage::Reset() => Counter::reset(self).await,
+///         }
+///     }
+///     async fn handle_info(&mut self, info: Info, ctx: &mut Context<Self>) { Counter::on_info(self, info, ctx).await }
+///     async fn terminate(&mut self, reason: &ExitReason, ctx: &mut Context<Self>) { Counter::terminate(self, reason).await }
+/// }
+///
+/// impl Counter {
+///     pub async fn start(args: i64) -> Result<CounterHandle, StartError>;
+///     pub async fn start_link(args: i64) -> Result<CounterHandle, StartError>;   // linked to the calling actor
+///     pub async fn start_via<K, V>(registry: &Registry<K, V>, key: K, args: i64) -> Result<CounterHandle, StartError>;
+///     pub async fn start_link_via<K, V>(registry: &Registry<K, V>, key: K, args: i64) -> Result<CounterHandle, StartError>;
+///     pub fn via<K, V>(registry: &Registry<K, V>, key: K) -> CounterNamed;
+///     pub fn child_spec(args: i64) -> ChildSpec<CounterHandle>;       // restart = transient, shutdown = 5 s
+///     pub fn child_spec_via<K, V>(registry: &Registry<K, V>, key: K, args: i64) -> ChildSpec<CounterHandle>;
+/// }
+/// ```
+///
+/// The handlers stay ordinary methods of `Counter`. With `mailbox = N`, `reset` becomes
+/// `async fn reset(&self) -> Result<(), SendError>` (waits for room) and
+/// `fn try_reset(&self) -> Result<(), TrySendError<CounterMessage>>` is added.
+///
+/// # Handler rules
+///
+/// - Every handler is an `async fn`. Handler methods cannot be generic: put type parameters on
+///   the `impl` (`impl<T: Send + 'static> Stack<T>`), where-clauses included.
+/// - `#[init]` (exactly one) takes no `self` and at most one argument besides `ctx` — the value
+///   passed to `start` (a tuple or struct when several are needed; none means `start(())`). It
+///   returns `Self`, or `Result<Self, E>` with `E: Display` (an `Err` fails the start with
+///   `StartError::Init`).
+/// - `#[call]` and `#[cast]` take `&self` or `&mut self` and any number of owned, `Send`
+///   arguments, each a plain name (`n: u32`, not a pattern, a reference or `impl Trait`). A call
+///   returns any `Send` value (plain, `Result`, `()`); a cast returns nothing.
+/// - A `#[call]` may defer its reply: take a `ReplyTo<T>` argument, return nothing, and answer
+///   later with `reply.send(value)` or `ctx.reply(reply, value)` (GenServer's `reply/2`).
+/// - `#[info]` (at most one) takes the [`Info`](https://docs.rs/beamish/latest/beamish/enum.Info.html);
+///   `#[terminate]` (at most one) takes `&ExitReason`.
+/// - Any handler may take `ctx: &mut Context<Self>`, anywhere in its argument list.
+/// - `///` docs and `#[cfg]`s on a handler are carried to its message variant and handle
+///   methods.
+/// - A handler cannot be named like a generated method (`stop`, `id`, `start`, …).
+///
+/// # Limitations
+///
+/// - The macro sees the `impl` block, not the struct, so it cannot copy the struct's visibility:
+///   generated items are `pub` unless `vis = …` says otherwise.
+/// - `&self` handlers are compiled as `&mut self`, so that an actor only needs to be `Send`, not
+///   `Sync` (its state lives in one task). Calling such a method from outside through a shared
+///   reference is therefore not possible.
+/// - Lifetime parameters on the actor are refused: actors own their state.
+/// - A non-`Send` argument or reply type is reported at that type, followed by the same problem
+///   seen from the generated code.
 #[proc_macro_attribute]
-pub fn actor(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn actor(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::actor(args.into(), item.into()).into()
 }

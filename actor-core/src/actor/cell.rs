@@ -121,10 +121,6 @@ impl Core {
         self.lock().trap_exit = trap;
     }
 
-    pub(crate) fn traps_exit(&self) -> bool {
-        self.lock().trap_exit
-    }
-
     pub(crate) fn set_parent(&self, parent: ActorId) {
         self.lock().parent = Some(parent);
     }

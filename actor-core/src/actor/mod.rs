@@ -17,8 +17,8 @@ mod run;
 
 use std::future::Future;
 
+pub(crate) use cell::ExitHook;
 pub use cell::live_actors;
-pub(crate) use cell::{ExitHook, Proc, ProcRef};
 pub use context::Context;
 pub(crate) use current::current;
 pub use current::current_id;

@@ -53,15 +53,23 @@ pub enum ChildType {
 }
 
 pub(crate) type StartFuture = Pin<Box<dyn Future<Output = Result<AnyActor, StartError>> + Send>>;
-pub(crate) type StartFn = Arc<dyn Fn() -> StartFuture + Send + Sync>;
+pub(crate) type StartFn<E> = Arc<dyn Fn(E) -> StartFuture + Send + Sync>;
 
 /// How to start one child, and how to treat it when it exits or must stop.
 ///
-/// `H` is the handle type [`DynamicSupervisor::start_child`](crate::DynamicSupervisor) hands back;
-/// a [`Supervisor`](crate::Supervisor) takes untyped specs (see [`untyped`](Self::untyped)).
-pub struct ChildSpec<H = AnyActor> {
+/// `H` is the handle type [`DynamicSupervisor::start_child`](crate::DynamicSupervisor::start_child)
+/// hands back; a [`Supervisor`](crate::Supervisor) takes untyped specs (see
+/// [`untyped`](Self::untyped)).
+///
+/// `E` is the type of the *extra argument* the start function receives (OTP's
+/// `extra_arguments`, DS-2.5): a [`DynamicSupervisor<E>`](crate::DynamicSupervisor) hands a clone
+/// of its [`extra_args`](crate::DynamicSupervisorOptions::extra_args) value to the start function
+/// on every start and every restart. It is `()` for ordinary specs; build specs that take one with
+/// [`with_extra`](ChildSpec::with_extra) or [`of_extra`](ChildSpec::of_extra), or adapt an
+/// ordinary spec with [`ignore_extra`](ChildSpec::ignore_extra).
+pub struct ChildSpec<H = AnyActor, E = ()> {
     pub(crate) id: String,
-    pub(crate) start: StartFn,
+    pub(crate) start: StartFn<E>,
     pub(crate) restart: Restart,
     pub(crate) shutdown: Option<Shutdown>,
     pub(crate) child_type: ChildType,
@@ -78,10 +86,68 @@ impl ChildSpec<AnyActor> {
     {
         ChildSpec {
             id: id.into(),
-            start: Arc::new(move || Box::pin(start())),
+            start: Arc::new(move |()| Box::pin(start())),
             restart: Restart::default(),
             shutdown: None,
             child_type: ChildType::default(),
+            _handle: PhantomData,
+        }
+    }
+}
+
+impl<E: Send + 'static> ChildSpec<AnyActor, E> {
+    /// A spec whose start function takes the supervisor's extra argument (DS-2.5): a
+    /// [`DynamicSupervisor<E>`](crate::DynamicSupervisor) calls `start` with a clone of its
+    /// `extra_args` value on every start and every restart. Like [`new`](ChildSpec::new), `start`
+    /// must link the child to the calling actor.
+    pub fn with_extra<F, Fut>(id: impl Into<String>, start: F) -> Self
+    where
+        F: Fn(E) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<AnyActor, StartError>> + Send + 'static,
+    {
+        ChildSpec {
+            id: id.into(),
+            start: Arc::new(move |extra| Box::pin(start(extra))),
+            restart: Restart::default(),
+            shutdown: None,
+            child_type: ChildType::default(),
+            _handle: PhantomData,
+        }
+    }
+}
+
+impl<A: Actor, E: Send + 'static> ChildSpec<ActorRef<A>, E> {
+    /// A spec that starts an `A` whose `Args` are `(extra, args)`: the supervisor's extra argument
+    /// prepended to `args` (cloned for every restart), as OTP prepends `extra_arguments` (DS-2.5).
+    pub fn of_extra<T>(args: T) -> Self
+    where
+        A: Actor<Args = (E, T)>,
+        T: Clone + Send + Sync + 'static,
+    {
+        ChildSpec::with_extra(std::any::type_name::<A>(), move |extra: E| {
+            let args = args.clone();
+            async move {
+                ActorRef::<A>::start_with((extra, args), StartOptions::new().link())
+                    .await
+                    .map(|r| r.to_any())
+            }
+        })
+        .typed()
+    }
+}
+
+impl<H> ChildSpec<H, ()> {
+    /// The same spec for a supervisor whose extra argument is an `E`: the start function ignores
+    /// it. This is how an ordinary spec (a nested supervisor, an `#[actor]` child spec) is started
+    /// under a [`DynamicSupervisor<E>`](crate::DynamicSupervisor).
+    pub fn ignore_extra<E>(self) -> ChildSpec<H, E> {
+        let start = self.start;
+        ChildSpec {
+            id: self.id,
+            start: Arc::new(move |_: E| start(())),
+            restart: self.restart,
+            shutdown: self.shutdown,
+            child_type: self.child_type,
             _handle: PhantomData,
         }
     }
@@ -126,7 +192,7 @@ impl<A: Actor> ChildSpec<ActorRef<A>> {
     }
 }
 
-impl<H> ChildSpec<H> {
+impl<H, E> ChildSpec<H, E> {
     /// The child's id, unique within its supervisor.
     pub fn id(&self) -> &str {
         &self.id
@@ -179,7 +245,7 @@ impl<H> ChildSpec<H> {
     }
 
     /// The same spec, handing back another handle type.
-    pub fn typed<H2: FromAnyActor>(self) -> ChildSpec<H2> {
+    pub fn typed<H2: FromAnyActor>(self) -> ChildSpec<H2, E> {
         ChildSpec {
             id: self.id,
             start: self.start,
@@ -191,12 +257,12 @@ impl<H> ChildSpec<H> {
     }
 
     /// The same spec, untyped: what a static [`Supervisor`](crate::Supervisor) takes.
-    pub fn untyped(self) -> ChildSpec {
+    pub fn untyped(self) -> ChildSpec<AnyActor, E> {
         self.typed()
     }
 }
 
-impl<H> Clone for ChildSpec<H> {
+impl<H, E> Clone for ChildSpec<H, E> {
     fn clone(&self) -> Self {
         ChildSpec {
             id: self.id.clone(),
@@ -209,7 +275,7 @@ impl<H> Clone for ChildSpec<H> {
     }
 }
 
-impl<H> fmt::Debug for ChildSpec<H> {
+impl<H, E> fmt::Debug for ChildSpec<H, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChildSpec")
             .field("id", &self.id)

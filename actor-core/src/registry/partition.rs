@@ -1,0 +1,270 @@
+//! Partitions: the lock shards that hold a registry's entries, by key, and its owner index, by
+//! actor. Nothing in here calls user code while a lock is held.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry as MapEntry;
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::ActorId;
+use crate::actor::AnyActor;
+
+/// The entries under one key. A unique registry always has `One`; a duplicate registry keeps its
+/// entries in registration order behind an `Arc`, so `dispatch` and queries take a snapshot by
+/// bumping a reference count instead of copying the list (copy-on-write when a writer meets a
+/// snapshot still in use).
+#[derive(Clone)]
+pub(super) enum Slot<V> {
+    One((AnyActor, V)),
+    Many(Arc<Vec<(AnyActor, V)>>),
+}
+
+impl<V: Clone> Slot<V> {
+    /// Calls `f` with the entries in registration order.
+    pub(super) fn with_entries<R>(&self, f: impl FnOnce(&[(AnyActor, V)]) -> R) -> R {
+        match self {
+            Slot::One(entry) => f(std::slice::from_ref(entry)),
+            Slot::Many(entries) => f(entries),
+        }
+    }
+}
+
+/// One lock shard of key → entries, on its own cache lines so that readers of different shards
+/// never share the line their lock counter lives on.
+#[repr(align(128))]
+pub(super) struct Shard<K, V> {
+    table: RwLock<Table<K, V>>,
+}
+
+pub(super) struct Table<K, V> {
+    pub(super) map: HashMap<K, Slot<V>>,
+    /// Entries (not keys) in this shard: `count` is a sum over shards.
+    pub(super) entries: usize,
+}
+
+impl<K, V> Shard<K, V> {
+    pub(super) fn new() -> Self {
+        Shard {
+            table: RwLock::new(Table {
+                map: HashMap::new(),
+                entries: 0,
+            }),
+        }
+    }
+
+    pub(super) fn read(&self) -> RwLockReadGuard<'_, Table<K, V>> {
+        // No user code runs under these locks, so a poisoned lock only means a panic in our own
+        // bookkeeping between consistent states; keep going.
+        self.table.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn write(&self) -> RwLockWriteGuard<'_, Table<K, V>> {
+        self.table.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Table<K, V> {
+    /// Inserts a unique entry unless the key is held; `Err(holder)` if it is.
+    pub(super) fn insert_unique(
+        &mut self,
+        key: K,
+        actor: AnyActor,
+        value: V,
+    ) -> Result<(), ActorId> {
+        match self.map.entry(key) {
+            MapEntry::Occupied(held) => match held.get() {
+                Slot::One((holder, _)) => Err(holder.id()),
+                // A unique registry only stores `One`; answer sensibly all the same.
+                Slot::Many(entries) => Err(entries.first().map_or(actor.id(), |(a, _)| a.id())),
+            },
+            MapEntry::Vacant(free) => {
+                free.insert(Slot::One((actor, value)));
+                self.entries += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Appends a duplicate entry.
+    pub(super) fn insert_duplicate(&mut self, key: K, actor: AnyActor, value: V) {
+        match self.map.entry(key) {
+            MapEntry::Occupied(mut slot) => match slot.get_mut() {
+                Slot::Many(entries) => Arc::make_mut(entries).push((actor, value)),
+                Slot::One(first) => {
+                    // A duplicate registry only stores `Many`; convert all the same.
+                    let first = first.clone();
+                    slot.insert(Slot::Many(Arc::new(vec![first, (actor, value)])));
+                }
+            },
+            MapEntry::Vacant(free) => {
+                free.insert(Slot::Many(Arc::new(vec![(actor, value)])));
+            }
+        }
+        self.entries += 1;
+    }
+
+    /// Removes those of `id`'s entries under `key` for which `remove(i)` is `true`, `i` being the
+    /// entry's index among `id`'s entries under `key` (registration order). Returns how many.
+    pub(super) fn remove_owned(
+        &mut self,
+        key: &K,
+        id: ActorId,
+        mut remove: impl FnMut(usize) -> bool,
+    ) -> usize {
+        let Some(slot) = self.map.get_mut(key) else {
+            return 0;
+        };
+        let (removed, empty) = match slot {
+            Slot::One((holder, _)) => {
+                if holder.id() == id && remove(0) {
+                    (1, true)
+                } else {
+                    (0, false)
+                }
+            }
+            Slot::Many(entries) => {
+                let mine = entries.iter().filter(|(a, _)| a.id() == id).count();
+                if mine == 0 {
+                    (0, false)
+                } else {
+                    let entries = Arc::make_mut(entries);
+                    let before = entries.len();
+                    let mut nth = 0;
+                    entries.retain(|(a, _)| {
+                        if a.id() != id {
+                            return true;
+                        }
+                        let i = nth;
+                        nth += 1;
+                        !remove(i)
+                    });
+                    (before - entries.len(), entries.is_empty())
+                }
+            }
+        };
+        if empty {
+            self.map.remove(key);
+        }
+        self.entries -= removed;
+        removed
+    }
+}
+
+/// One shard of the owner index: actor → the keys it registered (once per entry).
+#[repr(align(128))]
+pub(super) struct OwnerShard<K> {
+    owners: Mutex<HashMap<ActorId, Vec<K>>>,
+}
+
+impl<K> OwnerShard<K> {
+    pub(super) fn new() -> Self {
+        OwnerShard {
+            owners: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, HashMap<ActorId, Vec<K>>> {
+        self.owners.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Picks shards: a fast multiplicative hash of the key (FxHash's mixing step), reduced to
+/// `0..n` by multiply-high, so a lookup hashes the key once for the shard and once (SipHash, in
+/// the shard's `HashMap`) for the bucket. Shard choice needs spread, not secrecy: a key set
+/// crafted to collide only makes the registry as slow as one lock.
+#[derive(Clone, Copy)]
+pub(super) struct ShardHasher {
+    seed: u64,
+}
+
+impl ShardHasher {
+    pub(super) fn new() -> Self {
+        // Per-registry seed from std's random keys, so shard layouts differ between registries.
+        ShardHasher {
+            seed: RandomState::new().hash_one(0u8) | 1,
+        }
+    }
+
+    pub(super) fn index<T: Hash + ?Sized>(&self, value: &T, n: usize) -> usize {
+        let mut h = FxHasher(self.seed);
+        value.hash(&mut h);
+        // Final avalanche so the high bits depend on every input byte, then multiply-high.
+        let x = h.0 ^ (h.0 >> 29);
+        let x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        let x = x ^ (x >> 32);
+        ((u128::from(x) * n as u128) >> 64) as usize
+    }
+}
+
+struct FxHasher(u64);
+
+const K: u64 = 0x517c_c1b7_2722_0a95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ShardHasher;
+
+    #[test]
+    fn shard_index_is_in_range_and_spreads() {
+        let h = ShardHasher::new();
+        for n in [1, 3, 16, 64] {
+            let mut seen = vec![0usize; n];
+            for i in 0..10_000 {
+                let idx = h.index(&format!("name-{i}"), n);
+                assert!(idx < n);
+                seen[idx] += 1;
+            }
+            // Every shard gets a fair share (at least a third of the mean).
+            assert!(seen.iter().all(|&c| c * 3 * n >= 10_000), "{seen:?}");
+        }
+    }
+}

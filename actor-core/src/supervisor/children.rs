@@ -1,0 +1,144 @@
+//! What both supervisors share: the query results (`which_children`, `count_children`) and the
+//! protocol that stops one child (DS-6, SUP-5).
+
+use std::any::Any;
+use std::future::{Future, poll_fn};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use super::child_spec::{ChildSpec, ChildType, Shutdown};
+use crate::{AnyActor, ExitReason, StartError};
+
+/// The state of one child, as [`which_children`](crate::Supervisor::which_children) reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChildState {
+    /// The child runs; its current incarnation.
+    Running(AnyActor),
+    /// A restart is due: the last attempt failed and a retry is posted, or a backoff delay runs
+    /// (OTP's `:restarting`). Counts in `specs` and by type, not in `active`.
+    Restarting,
+    /// A static supervisor keeps the spec but no process: stopped by `terminate_child`, or a
+    /// `Transient` child that exited cleanly (OTP's `:undefined`).
+    Stopped,
+}
+
+/// One child in [`which_children`](crate::Supervisor::which_children).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChildInfo {
+    /// The spec's id. (A DynamicSupervisor reports the spec's id too, where OTP says `:undefined`.)
+    pub id: String,
+    /// Running (with the actor), restarting, or stopped.
+    pub state: ChildState,
+    /// Worker or supervisor.
+    pub child_type: ChildType,
+}
+
+impl ChildInfo {
+    /// The running actor, if any.
+    pub fn actor(&self) -> Option<&AnyActor> {
+        match &self.state {
+            ChildState::Running(actor) => Some(actor),
+            _ => None,
+        }
+    }
+}
+
+/// What [`count_children`](crate::Supervisor::count_children) reports (DS-4.2, SUP-6.6), plus the
+/// supervisor's restart counter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChildCounts {
+    /// Every child spec held, running or not (restarting and stopped ones included).
+    pub specs: usize,
+    /// Children with a running actor.
+    pub active: usize,
+    /// Specs of type [`ChildType::Worker`], running or not.
+    pub workers: usize,
+    /// Specs of type [`ChildType::Supervisor`], running or not.
+    pub supervisors: usize,
+    /// Restart attempts since the supervisor started (beyond OTP): every automatic attempt counts,
+    /// failed ones and retries included, exactly as intensity counts them; a group restart of
+    /// `OneForAll`/`RestForOne` is one attempt. Manual `restart_child` does not count.
+    pub restarts: u64,
+}
+
+/// Stops `child` following `mode` and returns the reason it exited with. The caller has already
+/// unlinked it, so no exit signal comes back.
+///
+/// `Timeout` and `Infinity` use the orderly stop path: `terminate` runs with
+/// [`ExitReason::Shutdown`] whether or not the child traps exits; after a `Timeout` it is killed.
+/// `BrutalKill` kills it, and `terminate` never runs.
+pub(crate) async fn shutdown_child(child: &AnyActor, mode: Shutdown) -> ExitReason {
+    match mode {
+        Shutdown::BrutalKill => child.kill(),
+        Shutdown::Timeout(limit) => {
+            if tokio::time::timeout(limit, child.stop(ExitReason::Shutdown))
+                .await
+                .is_err()
+            {
+                child.kill();
+            }
+        }
+        Shutdown::Infinity => {
+            let _ = child.stop(ExitReason::Shutdown).await;
+        }
+    }
+    let reason = child.wait().await;
+    let expected = match mode {
+        Shutdown::BrutalKill => reason == ExitReason::Killed,
+        _ => reason.is_clean(),
+    };
+    if !expected {
+        tracing::warn!(child = %child.id(), %reason, "child exited with an unexpected reason during shutdown");
+    }
+    reason
+}
+
+/// Stops every child of `children` at the same time (DS-6) and waits for all of them.
+pub(crate) async fn shutdown_concurrently(children: Vec<(AnyActor, Shutdown)>) {
+    let tasks: Vec<_> = children
+        .into_iter()
+        .map(|(child, mode)| tokio::spawn(async move { shutdown_child(&child, mode).await }))
+        .collect();
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
+/// A call timeout that never fires: supervisor calls have no time limit (SUP-6).
+pub(crate) const NO_TIMEOUT: Duration = Duration::MAX;
+
+/// Runs `spec`'s start function with `extra`. A panic in it becomes [`StartError::Panic`]: the
+/// supervisor survives whatever a start function does (DS-2.6).
+pub(crate) async fn run_start<H, E>(
+    spec: &ChildSpec<H, E>,
+    extra: E,
+) -> Result<AnyActor, StartError> {
+    let fut = match catch_unwind(AssertUnwindSafe(|| (spec.start)(extra))) {
+        Ok(fut) => fut,
+        Err(payload) => return Err(StartError::Panic(panic_message(payload.as_ref()))),
+    };
+    let mut fut = pin!(fut);
+    poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Ready(result)) => Poll::Ready(result),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(StartError::Panic(panic_message(payload.as_ref())))),
+        },
+    )
+    .await
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_owned()
+    }
+}

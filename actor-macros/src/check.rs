@@ -1,0 +1,323 @@
+//! Validation: the rules every handler must follow, one `check_*` function each. Runs on the
+//! model after parsing and before any code is generated; every violation is reported, each at its
+//! own tokens.
+
+use quote::ToTokens;
+
+use crate::errors::Errors;
+use crate::model::{ActorDef, Arg, Handler, HandlerKind, ReceiverForm};
+
+/// Methods the generated handle has; a handler with one of these names would collide.
+const HANDLE_METHODS: &[&str] = &[
+    "id",
+    "is_alive",
+    "exit_reason",
+    "with_timeout",
+    "stop",
+    "kill",
+    "wait",
+    "monitor",
+    "link",
+    "actor_ref",
+    "to_any",
+    "whereis",
+    "resolve",
+    "clone",
+    "from",
+    "from_any",
+];
+
+/// Associated functions generated on the actor type.
+const ACTOR_FNS: &[&str] = &[
+    "start",
+    "start_link",
+    "start_via",
+    "start_link_via",
+    "via",
+    "child_spec",
+    "child_spec_via",
+];
+
+/// Runs every check.
+pub(crate) fn all(def: &ActorDef, errors: &mut Errors) {
+    check_impl_generics(def, errors);
+    check_singletons(def, errors);
+    for handler in &def.handlers {
+        check_async(handler, errors);
+        check_not_generic(handler, errors);
+        check_receiver(handler, errors);
+        check_args(handler, errors);
+        check_output(handler, errors);
+        check_name(handler, errors);
+    }
+}
+
+fn check_impl_generics(def: &ActorDef, errors: &mut Errors) {
+    for lifetime in def.item.generics.lifetimes() {
+        errors.push_spanned(
+            lifetime,
+            "actors own their state and live in their own task: lifetime parameters are not supported",
+        );
+    }
+}
+
+/// One `#[init]`, at most one `#[info]` and one `#[terminate]`.
+fn check_singletons(def: &ActorDef, errors: &mut Errors) {
+    if def.one(HandlerKind::Init).is_none() {
+        errors.push_spanned(
+            &def.item.self_ty,
+            "missing `#[init]` handler; add `#[init] async fn init(args: T) -> Self` to build the actor",
+        );
+    }
+    for kind in [HandlerKind::Init, HandlerKind::Info, HandlerKind::Terminate] {
+        for extra in def.of(kind).skip(1) {
+            errors.push_spanned(
+                &extra.attr,
+                format!("duplicate `#[{}]` handler", kind.name()),
+            );
+        }
+    }
+}
+
+fn check_async(h: &Handler, errors: &mut Errors) {
+    if h.sig.asyncness.is_none() {
+        errors.push_spanned(
+            h.sig.fn_token,
+            format!("`#[{}]` handler must be an `async fn`", h.kind.name()),
+        );
+    }
+}
+
+fn check_not_generic(h: &Handler, errors: &mut Errors) {
+    if !h.sig.generics.params.is_empty() || h.sig.generics.where_clause.is_some() {
+        errors.push_spanned(
+            &h.sig.generics,
+            "handlers cannot be generic: every message has one type; put type parameters on the actor's `impl` instead",
+        );
+    }
+}
+
+fn check_receiver(h: &Handler, errors: &mut Errors) {
+    let name = h.kind.name();
+    match (h.kind, &h.receiver) {
+        (HandlerKind::Init, ReceiverForm::None) => {}
+        (HandlerKind::Init, _) => errors.push_spanned(
+            receiver_tokens(h),
+            "`#[init]` builds the actor, so it takes no `self`",
+        ),
+        (_, ReceiverForm::Shared | ReceiverForm::Mut) => {}
+        (_, ReceiverForm::None) => errors.push_spanned(
+            &h.sig.ident,
+            format!("`#[{name}]` handler must take `&self` or `&mut self`"),
+        ),
+        (_, ReceiverForm::Other) => errors.push_spanned(
+            receiver_tokens(h),
+            format!(
+                "`#[{name}]` handler must take `&self` or `&mut self`: the actor keeps its state between messages"
+            ),
+        ),
+    }
+}
+
+fn receiver_tokens(h: &Handler) -> proc_macro2::TokenStream {
+    h.sig
+        .inputs
+        .first()
+        .map_or_else(|| h.sig.ident.to_token_stream(), ToTokens::to_token_stream)
+}
+
+fn check_args(h: &Handler, errors: &mut Errors) {
+    let name = h.kind.name();
+    let mut ctx_seen = false;
+    let mut reply_seen = false;
+    let mut values = 0;
+    for (arg, input) in h.args.iter().zip(typed_inputs(h)) {
+        match arg {
+            Arg::Ctx => {
+                if ctx_seen {
+                    errors.push_spanned(input, "`ctx: &mut Context<Self>` is taken once");
+                }
+                ctx_seen = true;
+            }
+            Arg::Reply { .. } => {
+                if h.kind != HandlerKind::Call {
+                    errors.push_spanned(
+                        input,
+                        format!("`#[{name}]` handler cannot take a `ReplyTo`: only `#[call]` handlers reply"),
+                    );
+                } else if reply_seen {
+                    errors.push_spanned(
+                        input,
+                        "a `#[call]` handler replies once: take one `ReplyTo`",
+                    );
+                }
+                reply_seen = true;
+            }
+            Arg::Value { ty, .. } => {
+                values += 1;
+                check_value_type(h, ty, errors);
+                let limit = match h.kind {
+                    HandlerKind::Init => Some((
+                        1,
+                        "`#[init]` takes at most one argument besides `ctx`; pass a tuple or a struct",
+                    )),
+                    HandlerKind::Info => {
+                        Some((1, "`#[info]` takes one argument, the `Info`, besides `ctx`"))
+                    }
+                    HandlerKind::Terminate => Some((
+                        1,
+                        "`#[terminate]` takes one argument, the `&ExitReason`, besides `ctx`",
+                    )),
+                    HandlerKind::Call | HandlerKind::Cast => None,
+                };
+                if let Some((max, message)) = limit {
+                    if values > max {
+                        errors.push_spanned(input, message);
+                    }
+                }
+            }
+        }
+    }
+    let missing = match h.kind {
+        HandlerKind::Info if values == 0 => Some("`#[info]` takes the `Info`: `info: Info`"),
+        HandlerKind::Terminate if values == 0 => {
+            Some("`#[terminate]` takes the exit reason: `reason: &ExitReason`")
+        }
+        _ => None,
+    };
+    if let Some(message) = missing {
+        errors.push_spanned(&h.sig.ident, message);
+    }
+}
+
+fn typed_inputs(h: &Handler) -> impl Iterator<Item = &syn::PatType> {
+    h.sig.inputs.iter().filter_map(|i| match i {
+        syn::FnArg::Typed(t) => Some(t),
+        syn::FnArg::Receiver(_) => None,
+    })
+}
+
+/// Message fields are owned, `Send` values: no references, no `impl Trait`.
+fn check_value_type(h: &Handler, ty: &syn::Type, errors: &mut Errors) {
+    if matches!(h.kind, HandlerKind::Terminate | HandlerKind::Info) {
+        return;
+    }
+    match ty {
+        syn::Type::Reference(r) => errors.push_spanned(
+            r,
+            "handler arguments must be owned values (messages travel to the actor's task); take an owned type such as `String` instead of a reference",
+        ),
+        syn::Type::ImplTrait(t) => errors.push_spanned(
+            t,
+            "`impl Trait` is not allowed in handler arguments: every message has one type; use a concrete type, or a type parameter on the actor's `impl`",
+        ),
+        _ => {}
+    }
+}
+
+fn check_output(h: &Handler, errors: &mut Errors) {
+    let syn::ReturnType::Type(_, ty) = &h.sig.output else {
+        if h.kind == HandlerKind::Init {
+            errors.push_spanned(
+                &h.sig.ident,
+                "`#[init]` must return the actor: `-> Self` or `-> Result<Self, E>`",
+            );
+        }
+        return;
+    };
+    let unit = matches!(&**ty, syn::Type::Tuple(t) if t.elems.is_empty());
+    match h.kind {
+        HandlerKind::Cast | HandlerKind::Info | HandlerKind::Terminate if !unit => {
+            let hint = if h.kind == HandlerKind::Cast {
+                "; use `#[call]` to answer the sender"
+            } else {
+                ""
+            };
+            errors.push_spanned(
+                ty,
+                format!("`#[{}]` handler cannot return a value{hint}", h.kind.name()),
+            );
+        }
+        HandlerKind::Call if !unit && h.deferred_reply().is_some() => errors.push_spanned(
+            ty,
+            "a `#[call]` handler that takes a `ReplyTo` answers through it and returns nothing",
+        ),
+        _ => {}
+    }
+}
+
+fn check_name(h: &Handler, errors: &mut Errors) {
+    let name = h.ident().to_string();
+    let clash = match h.kind {
+        HandlerKind::Call | HandlerKind::Cast => {
+            HANDLE_METHODS.contains(&name.as_str()) || ACTOR_FNS.contains(&name.as_str())
+        }
+        _ => ACTOR_FNS.contains(&name.as_str()),
+    };
+    if clash {
+        errors.push_spanned(
+            h.ident(),
+            format!("a handler named `{name}` would clash with the generated `{name}`; rename it"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn messages(item: syn::ItemImpl) -> Vec<String> {
+        let mut errors = Errors::new();
+        if let Some(def) = crate::parse::actor_def(item, &mut errors) {
+            all(&def, &mut errors);
+        }
+        match errors.finish() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_good_actor_passes() {
+        let found = messages(parse_quote! {
+            impl C {
+                #[init] async fn init() -> Self { C }
+                #[call] async fn get(&self, ctx: &mut Context<Self>) -> u8 { 0 }
+                #[call] async fn later(&mut self, r: ReplyTo<u8>) {}
+                #[cast] async fn set(&mut self, v: u8) {}
+                #[info] async fn info(&mut self, i: Info) {}
+                #[terminate] async fn end(&mut self, r: &ExitReason) {}
+            }
+        });
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn every_violation_is_reported() {
+        let found = messages(parse_quote! {
+            impl C {
+                #[call] fn sync(&self) -> u8 { 0 }
+                #[call] async fn no_self() -> u8 { 0 }
+                #[cast] async fn by_value(self) {}
+                #[cast] async fn answers(&mut self) -> u8 { 0 }
+                #[cast] async fn borrowed(&mut self, s: &str) {}
+                #[call] async fn generic<T>(&self, t: T) {}
+                #[call] async fn stop(&self) {}
+            }
+        });
+        let expected = [
+            "missing `#[init]`",
+            "must be an `async fn`",
+            "`#[call]` handler must take `&self` or `&mut self`",
+            "`#[cast]` handler must take `&self` or `&mut self`",
+            "cannot return a value",
+            "must be owned values",
+            "cannot be generic",
+            "clash",
+        ];
+        for e in expected {
+            assert!(found.iter().any(|m| m.contains(e)), "{e} not in {found:?}");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+use beamish::prelude::*;
+
+#[actor]
+struct A {
+    n: u8,
+}
+
+fn main() {}
