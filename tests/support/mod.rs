@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod contract;
+mod macro_worker;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,6 +22,8 @@ use beamish::prelude::*;
 use beamish::{InitError, MonitorRef, TimerRef, current_id};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
+
+pub(crate) use macro_worker::MacroWorkerHandle;
 
 /// Where actors under test report what they did.
 pub(crate) type Probe = mpsc::UnboundedSender<Event>;
@@ -142,6 +145,10 @@ macro_rules! contract_tests {
                 async fn hand_written() {
                     crate::support::contract::$check::<crate::support::WorkerRef>().await
                 }
+                #[$test]
+                async fn with_macro() {
+                    crate::support::contract::$check::<crate::support::MacroWorkerHandle>().await
+                }
             }
         )+
     };
@@ -151,7 +158,7 @@ macro_rules! contract_tests {
 // The contract shared by the hand-written and the `#[actor]` worker.
 
 /// What the contract checks need from a worker handle. Implemented by [`WorkerRef`] (hand-written
-/// `impl Actor`) and by the `#[actor]` worker's handle, with the same behaviour:
+/// `impl Actor`) and [`MacroWorkerHandle`] (`#[actor]`), with the same behaviour:
 ///
 /// - `add(n)` (call): adds `n`, logs it, returns the new total;
 /// - `push(n)` (cast): logs `n`;
