@@ -5,6 +5,7 @@
 mod support;
 
 use beamish::prelude::*;
+use support::macro_worker::MacroWorker;
 use support::{
     Agent, AgentArgs, AgentExt, Event, Events, Probe, assert_no_event, next, probe, settle, within,
 };
@@ -321,4 +322,30 @@ async fn exit_signal_by_hand() {
     assert!(trapping.is_alive());
     settle().await;
     assert_no_event(&mut events);
+}
+
+// Through `#[actor]`: `X::start_link` inside an actor links the two, and the generated handle's
+// `link()` links the calling actor.
+#[tokio::test(start_paused = true)]
+async fn macro_start_link_and_handle_link() {
+    let (probe, mut events) = probe();
+    let parent = start(&probe, &mut events, false).await;
+    let p = probe.clone();
+    let child = parent
+        .run(async move { MacroWorker::start_link(p).await })
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(next(&mut events).await, Event::Init { .. }));
+    child.kill();
+    assert_eq!(within(parent.wait()).await, ExitReason::Killed);
+
+    let worker = MacroWorker::start(probe.clone()).await.unwrap();
+    assert!(matches!(next(&mut events).await, Event::Init { .. }));
+    let linker = start(&probe, &mut events, false).await;
+    let w = worker.clone();
+    assert_eq!(linker.run(async move { w.link() }).await, Ok(Ok(())));
+    worker.panic_cast("linked boom".into()).unwrap();
+    let panic = ExitReason::Panic("linked boom".into());
+    assert_eq!(within(linker.wait()).await, panic);
 }

@@ -238,3 +238,72 @@ async fn default_mailbox_is_unbounded() {
     assert_eq!(q.call(QueueMsg::Items).await.unwrap().len(), 20_000);
     assert!(log.lock().unwrap().iter().copied().eq(0..20_000));
 }
+
+/// The same queue through `#[actor(mailbox = 2)]`.
+#[derive(Debug)]
+pub(crate) struct Inbox {
+    log: Log,
+}
+
+#[actor(mailbox = 2, vis = pub(crate))]
+impl Inbox {
+    #[init]
+    async fn init(log: Log) -> Self {
+        Inbox { log }
+    }
+
+    /// Says so on `held`, then waits until `gate` is released.
+    #[cast]
+    async fn hold(&mut self, held: oneshot::Sender<()>, gate: oneshot::Receiver<()>) {
+        let _ = held.send(());
+        let _ = gate.await;
+    }
+
+    #[cast]
+    async fn item(&mut self, n: u32) {
+        self.log.lock().unwrap().push(n);
+    }
+
+    #[call]
+    async fn items(&self) -> Vec<u32> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+// `#[actor(mailbox = N)]`: casts are `async` and wait for room; `try_` variants hand the message
+// back in `Full` (and in `NoProc` once the actor is gone).
+#[tokio::test(start_paused = true)]
+async fn macro_bounded_mailbox() {
+    let inbox = Inbox::start(Log::default()).await.unwrap();
+    let (held_tx, held) = oneshot::channel();
+    let (release, gate) = oneshot::channel();
+    inbox.hold(held_tx, gate).await.unwrap();
+    within(held).await.unwrap();
+    inbox.item(1).await.unwrap();
+    inbox.try_item(2).unwrap();
+    match inbox.try_item(3) {
+        Err(TrySendError::Full(InboxMessage::Item(3))) => {}
+        other => panic!("expected the message back in Full, got {other:?}"),
+    }
+    assert!(
+        tokio::time::timeout(HOUR, inbox.item(4)).await.is_err(),
+        "a cast to a full mailbox did not wait"
+    );
+    let waiting = tokio::spawn({
+        let inbox = inbox.clone();
+        async move { inbox.item(5).await }
+    });
+    settle().await;
+    assert!(!waiting.is_finished());
+    drop(release);
+    assert_eq!(within(waiting).await.unwrap(), Ok(()));
+    assert_eq!(inbox.items().await, Ok(vec![1, 2, 5]));
+
+    inbox.kill();
+    within(inbox.wait()).await;
+    assert_eq!(inbox.item(6).await, Err(SendError::NoProc));
+    match inbox.try_item(7) {
+        Err(TrySendError::NoProc(InboxMessage::Item(7))) => {}
+        other => panic!("expected the message back in NoProc, got {other:?}"),
+    }
+}

@@ -5,6 +5,7 @@ mod support;
 
 use beamish::prelude::*;
 use beamish::{MonitorRef, NotInActor};
+use support::macro_worker::MacroWorker;
 use support::{
     Agent, AgentExt, Event, Events, Probe, agent, assert_no_event, next, probe, settle, within,
 };
@@ -209,4 +210,39 @@ async fn a_dead_watcher_leaves_the_target_alone() {
     next(&mut events).await; // the target's terminate
     settle().await;
     assert_no_event(&mut events);
+}
+
+// Through `#[actor]`: the generated handle's `monitor()` monitors from the calling actor, and the
+// `Down` carries the reason the macro actor's terminate saw.
+#[tokio::test(start_paused = true)]
+async fn macro_handle_monitor() {
+    let (probe, mut events) = probe();
+    let worker = MacroWorker::start(probe.clone()).await.unwrap();
+    assert!(matches!(next(&mut events).await, Event::Init { .. }));
+    let watcher = start(&probe, &mut events).await;
+    assert_eq!(worker.monitor(), Err(NotInActor));
+    let w = worker.clone();
+    let m = watcher
+        .run(async move { w.monitor() })
+        .await
+        .unwrap()
+        .unwrap();
+    worker.panic_cast("watched boom".into()).unwrap();
+    let panic = ExitReason::Panic("watched boom".into());
+    assert_eq!(
+        next(&mut events).await,
+        Event::Terminated {
+            id: worker.id(),
+            reason: panic.clone()
+        }
+    );
+    assert_eq!(
+        next(&mut events).await,
+        Event::Down {
+            watcher: watcher.id(),
+            id: worker.id(),
+            monitor: m,
+            reason: panic
+        }
+    );
 }

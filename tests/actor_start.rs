@@ -188,3 +188,80 @@ async fn outside_any_actor_start_link_is_start() {
     lone.cast_ctx(|_| panic!("crash")).unwrap();
     assert_eq!(lone.wait().await, ExitReason::Panic("crash".into()));
 }
+
+/// What the `#[actor]` starter's init does.
+#[derive(Debug)]
+pub(crate) enum Plan {
+    Succeed,
+    Fail(String),
+    Panic(String),
+}
+
+/// An `#[actor]` whose init may fail (returns `Result<Self, String>`) and takes `ctx`.
+#[derive(Debug)]
+pub(crate) struct Starter;
+
+#[actor(vis = pub(crate))]
+impl Starter {
+    #[init]
+    async fn init(args: (support::Probe, Plan), ctx: &mut Context<Self>) -> Result<Self, String> {
+        let (probe, plan) = args;
+        let _ = probe.send(Event::Init {
+            id: ctx.id(),
+            current: current_id(),
+        });
+        let _ = probe.send(Event::Handle(ctx.actor_ref().to_any()));
+        match plan {
+            Plan::Succeed => Ok(Starter),
+            Plan::Fail(why) => Err(why),
+            Plan::Panic(why) => panic!("{why}"),
+        }
+    }
+
+    /// The actor this handler runs as.
+    #[call]
+    async fn whoami(&self) -> Option<ActorId> {
+        current_id()
+    }
+}
+
+// GS-1 through `#[actor]`: init runs inside the actor; `Err(e)` from init is `StartError::Init`
+// with `e`'s text, a panic is `StartError::Panic`; a failed `start_link` inside an actor leaves
+// the caller alive.
+#[tokio::test(start_paused = true)]
+async fn macro_init_results() {
+    let (probe, mut events) = probe();
+    let ok = Starter::start((probe.clone(), Plan::Succeed))
+        .await
+        .unwrap();
+    let inside = expect_init(&mut events).await;
+    assert_eq!(inside.id(), ok.id());
+    assert_eq!(ok.whoami().await, Ok(Some(ok.id())));
+
+    let parent = agent(&probe).await;
+    expect_init(&mut events).await;
+    for (plan, expected, reason) in [
+        (
+            Plan::Fail("bad config".into()),
+            StartError::Init("bad config".into()),
+            ExitReason::Error("bad config".into()),
+        ),
+        (
+            Plan::Panic("init exploded".into()),
+            StartError::Panic("init exploded".into()),
+            ExitReason::Panic("init exploded".into()),
+        ),
+    ] {
+        let args = (probe.clone(), plan);
+        let result = parent
+            .run(async move { Starter::start_link(args).await.map(|h| h.id()) })
+            .await
+            .unwrap();
+        assert_eq!(result, Err(expected));
+        let failed = expect_init(&mut events).await;
+        assert_eq!(within(failed.wait()).await, reason);
+        assert_eq!(parent.ping().await, Ok(parent.id()));
+    }
+    settle().await;
+    assert_no_event(&mut events);
+}

@@ -12,7 +12,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod contract;
-mod macro_worker;
+pub(crate) mod macro_worker;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,8 +22,6 @@ use beamish::prelude::*;
 use beamish::{InitError, MonitorRef, TimerRef, current_id};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-
-pub(crate) use macro_worker::MacroWorkerHandle;
 
 /// Where actors under test report what they did.
 pub(crate) type Probe = mpsc::UnboundedSender<Event>;
@@ -147,7 +145,7 @@ macro_rules! contract_tests {
                 }
                 #[$test]
                 async fn with_macro() {
-                    crate::support::contract::$check::<crate::support::MacroWorkerHandle>().await
+                    crate::support::contract::$check::<crate::support::macro_worker::MacroWorkerHandle>().await
                 }
             }
         )+
@@ -158,7 +156,7 @@ macro_rules! contract_tests {
 // The contract shared by the hand-written and the `#[actor]` worker.
 
 /// What the contract checks need from a worker handle. Implemented by [`WorkerRef`] (hand-written
-/// `impl Actor`) and [`MacroWorkerHandle`] (`#[actor]`), with the same behaviour:
+/// `impl Actor`) and [`MacroWorkerHandle`](macro_worker::MacroWorkerHandle) (`#[actor]`), with the same behaviour:
 ///
 /// - `add(n)` (call): adds `n`, logs it, returns the new total;
 /// - `push(n)` (cast): logs `n`;
