@@ -47,7 +47,9 @@ impl<A: Actor> Context<A> {
         &self.me
     }
 
-    /// The id of the actor that started this one, if it was started from inside an actor.
+    /// The id of the actor that started this one linked (`start_link` from inside an actor), if
+    /// any. If this actor traps exits, its parent's exit stops it in order — `terminate` runs —
+    /// instead of arriving as [`Info::Exit`] (GS-10). A plain `start` records no parent.
     pub fn parent(&self) -> Option<ActorId> {
         self.proc.core().parent()
     }

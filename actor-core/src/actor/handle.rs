@@ -122,24 +122,22 @@ impl<A: Actor> ActorRef<A> {
         }
         let (tx, rx) = oneshot::channel();
         let msg = make(ReplyTo::new(tx));
-        if self.cell.mailbox.is_bounded() {
-            let sent = tokio::time::timeout(self.timeout, self.cell.mailbox.send(msg)).await;
-            match sent {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) => return Err(CallError::NoProc),
-                Err(_) => return Err(CallError::Timeout),
-            }
-        } else if self.cell.mailbox.try_send(msg).is_err() {
-            return Err(CallError::NoProc);
-        }
+        let mailbox = &self.cell.mailbox;
         let core = &self.cell.core;
-        let reply = async {
+        // One deadline for the whole call: waiting for room in a bounded mailbox counts against
+        // the timeout too.
+        let call = async {
+            if mailbox.is_bounded() {
+                mailbox.send(msg).await.map_err(|_| CallError::NoProc)?;
+            } else {
+                mailbox.try_send(msg).map_err(|_| CallError::NoProc)?;
+            }
             match rx.await {
                 Ok(value) => Ok(value),
                 Err(_) => Err(CallError::Exited(core.wait().await)),
             }
         };
-        tokio::time::timeout(self.timeout, reply)
+        tokio::time::timeout(self.timeout, call)
             .await
             .unwrap_or(Err(CallError::Timeout))
     }
