@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 use super::Actor;
 use super::cell::{self, Cell, ProcRef};
 use super::current::{current, current_id};
+use super::deadline;
 use super::id::MonitorRef;
 use super::mailbox::Sys;
 use super::reply::ReplyTo;
@@ -137,7 +138,7 @@ impl<A: Actor> ActorRef<A> {
                 Err(_) => Err(CallError::Exited(core.wait().await)),
             }
         };
-        tokio::time::timeout(self.timeout, call)
+        deadline::timeout(self.timeout, call)
             .await
             .unwrap_or(Err(CallError::Timeout))
     }
