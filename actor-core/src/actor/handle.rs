@@ -24,6 +24,47 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// The `#[actor]` macro wraps one in a generated handle with a method per handler; hand-written
 /// actors use it directly through [`call`](Self::call) and [`cast`](Self::cast).
+///
+/// ```
+/// use std::time::Duration;
+/// use actor_core::{Actor, ActorRef, CallError, Context, ExitReason, InitError, ReplyTo};
+///
+/// struct Echo;
+///
+/// enum EchoMsg {
+///     Echo(String, ReplyTo<String>),
+///     Crash,
+/// }
+///
+/// impl Actor for Echo {
+///     type Args = ();
+///     type Message = EchoMsg;
+///
+///     async fn init((): (), _ctx: &mut Context<Self>) -> Result<Self, InitError> {
+///         Ok(Echo)
+///     }
+///
+///     async fn handle(&mut self, msg: EchoMsg, _ctx: &mut Context<Self>) {
+///         match msg {
+///             EchoMsg::Echo(text, reply) => {
+///                 reply.send(text);
+///             }
+///             EchoMsg::Crash => panic!("asked to crash"),
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let echo = ActorRef::<Echo>::start(()).await.unwrap();
+/// let quick = echo.with_timeout(Duration::from_secs(1));
+/// assert_eq!(quick.call(|r| EchoMsg::Echo("hi".into(), r)).await, Ok("hi".to_string()));
+///
+/// echo.cast(EchoMsg::Crash).unwrap();
+/// // The panic is contained: the actor exits with it, and callers are told at once.
+/// assert_eq!(echo.wait().await, ExitReason::Panic("asked to crash".into()));
+/// assert_eq!(echo.call(|r| EchoMsg::Echo("hi".into(), r)).await, Err(CallError::NoProc));
+/// # }
+/// ```
 pub struct ActorRef<A: Actor> {
     cell: Arc<Cell<A::Message>>,
     timeout: Duration,
