@@ -24,6 +24,47 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// The `#[actor]` macro wraps one in a generated handle with a method per handler; hand-written
 /// actors use it directly through [`call`](Self::call) and [`cast`](Self::cast).
+///
+/// ```
+/// use std::time::Duration;
+/// use actor_core::{Actor, ActorRef, CallError, Context, ExitReason, InitError, ReplyTo};
+///
+/// struct Echo;
+///
+/// enum EchoMsg {
+///     Echo(String, ReplyTo<String>),
+///     Crash,
+/// }
+///
+/// impl Actor for Echo {
+///     type Args = ();
+///     type Message = EchoMsg;
+///
+///     async fn init((): (), _ctx: &mut Context<Self>) -> Result<Self, InitError> {
+///         Ok(Echo)
+///     }
+///
+///     async fn handle(&mut self, msg: EchoMsg, _ctx: &mut Context<Self>) {
+///         match msg {
+///             EchoMsg::Echo(text, reply) => {
+///                 reply.send(text);
+///             }
+///             EchoMsg::Crash => panic!("asked to crash"),
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let echo = ActorRef::<Echo>::start(()).await.unwrap();
+/// let quick = echo.with_timeout(Duration::from_secs(1));
+/// assert_eq!(quick.call(|r| EchoMsg::Echo("hi".into(), r)).await, Ok("hi".to_string()));
+///
+/// echo.cast(EchoMsg::Crash).unwrap();
+/// // The panic is contained: the actor exits with it, and callers are told at once.
+/// assert_eq!(echo.wait().await, ExitReason::Panic("asked to crash".into()));
+/// assert_eq!(echo.call(|r| EchoMsg::Echo("hi".into(), r)).await, Err(CallError::NoProc));
+/// # }
+/// ```
 pub struct ActorRef<A: Actor> {
     cell: Arc<Cell<A::Message>>,
     timeout: Duration,
@@ -123,24 +164,22 @@ impl<A: Actor> ActorRef<A> {
         }
         let (tx, rx) = oneshot::channel();
         let msg = make(ReplyTo::new(tx));
-        if self.cell.mailbox.is_bounded() {
-            let sent = tokio::time::timeout(self.timeout, self.cell.mailbox.send(msg)).await;
-            match sent {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) => return Err(CallError::NoProc),
-                Err(_) => return Err(CallError::Timeout),
-            }
-        } else if self.cell.mailbox.try_send(msg).is_err() {
-            return Err(CallError::NoProc);
-        }
+        let mailbox = &self.cell.mailbox;
         let core = &self.cell.core;
-        let reply = async {
+        // One deadline for the whole call: waiting for room in a bounded mailbox counts against
+        // the timeout too.
+        let call = async {
+            if mailbox.is_bounded() {
+                mailbox.send(msg).await.map_err(|_| CallError::NoProc)?;
+            } else {
+                mailbox.try_send(msg).map_err(|_| CallError::NoProc)?;
+            }
             match rx.await {
                 Ok(value) => Ok(value),
                 Err(_) => Err(CallError::Exited(core.wait().await)),
             }
         };
-        deadline::timeout(self.timeout, reply)
+        deadline::timeout(self.timeout, call)
             .await
             .unwrap_or(Err(CallError::Timeout))
     }
@@ -265,19 +304,20 @@ impl AnyActor {
         self.0.core().exit_reason()
     }
 
-    /// The typed handle, if this actor is an `A`.
+    /// The typed handle, if this actor is an `A` (not merely another actor type with the same
+    /// message type).
     pub fn downcast<A: Actor>(&self) -> Option<ActorRef<A>> {
-        self.0
-            .clone()
-            .into_any()
-            .downcast::<Cell<A::Message>>()
-            .ok()
-            .map(ActorRef::from_cell)
+        self.clone().into_downcast()
     }
 
-    /// [`downcast`](Self::downcast) without the extra reference count: a lookup that already owns
-    /// the untyped handle (the registry's `whereis`) turns it into the typed one.
-    pub(crate) fn into_typed<A: Actor>(self) -> Option<ActorRef<A>> {
+    /// [`downcast`](Self::downcast) by value: no extra reference count (registry lookups).
+    pub(crate) fn into_downcast<A: Actor>(self) -> Option<ActorRef<A>> {
+        // The cell is typed by the message type only; the actor type is its recorded name.
+        let name = std::any::type_name::<A>();
+        let recorded = self.0.core().type_name;
+        if !(std::ptr::eq(recorded, name) || recorded == name) {
+            return None;
+        }
         self.0
             .into_any()
             .downcast::<Cell<A::Message>>()

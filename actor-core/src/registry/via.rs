@@ -49,7 +49,7 @@ impl<A: Actor> ActorRef<A> {
         K: Eq + Hash + Clone + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
-        registry.whereis(key).and_then(AnyActor::into_typed)
+        registry.whereis(key).and_then(AnyActor::into_downcast)
     }
 }
 

@@ -197,3 +197,131 @@ pub(crate) fn errors_doc(text: &str) -> TokenStream {
         #[doc = #text]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// Expands `Counter` and parses the output back: the tests assert on items, not strings.
+    fn expand(item: proc_macro2::TokenStream) -> syn::File {
+        syn::parse2(super::actor(quote!(restart = transient), item)).expect("valid Rust")
+    }
+
+    fn counter() -> syn::File {
+        expand(quote! {
+            impl Counter {
+                #[init]
+                async fn init(start: i64) -> Self { Counter { count: start } }
+                /// Adds `n`.
+                #[call]
+                async fn add(&mut self, n: i64) -> i64 { self.count += n; self.count }
+                #[cfg(feature = "reset")]
+                #[cast]
+                async fn reset(&mut self) { self.count = 0 }
+            }
+        })
+    }
+
+    fn docs(attrs: &[syn::Attribute]) -> Vec<String> {
+        attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .map(|a| quote!(#a).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_message_enum_has_one_variant_per_handler_with_docs_and_cfgs() {
+        let file = counter();
+        let message = file
+            .items
+            .iter()
+            .find_map(|i| match i {
+                syn::Item::Enum(e) if e.ident == "CounterMessage" => Some(e),
+                _ => None,
+            })
+            .expect("CounterMessage");
+        let names: Vec<String> = message
+            .variants
+            .iter()
+            .map(|v| v.ident.to_string())
+            .collect();
+        assert_eq!(names, ["Add", "Reset"]);
+        let add = &message.variants[0];
+        assert!(docs(&add.attrs).iter().any(|d| d.contains("Adds `n`.")));
+        assert_eq!(add.fields.len(), 2, "the argument and the reply channel");
+        let reset = &message.variants[1];
+        assert!(reset.attrs.iter().any(|a| a.path().is_ident("cfg")));
+    }
+
+    #[test]
+    fn the_handle_has_the_handler_methods_with_docs_and_cfgs() {
+        let file = counter();
+        let methods: Vec<&syn::ImplItemFn> = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                syn::Item::Impl(imp) => Some(imp),
+                _ => None,
+            })
+            .filter(|imp| {
+                imp.trait_.is_none()
+                    && matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("CounterHandle"))
+            })
+            .flat_map(|imp| imp.items.iter())
+            .filter_map(|i| match i {
+                syn::ImplItem::Fn(f) => Some(f),
+                _ => None,
+            })
+            .collect();
+        let add = methods.iter().find(|m| m.sig.ident == "add").expect("add");
+        assert!(add.sig.asyncness.is_some());
+        assert!(docs(&add.attrs).iter().any(|d| d.contains("Adds `n`.")));
+        let reset = methods
+            .iter()
+            .find(|m| m.sig.ident == "reset")
+            .expect("reset");
+        assert!(
+            reset.sig.asyncness.is_none(),
+            "an unbounded cast does not wait"
+        );
+        assert!(reset.attrs.iter().any(|a| a.path().is_ident("cfg")));
+        for lifecycle in ["id", "stop", "kill", "wait", "monitor", "link", "whereis"] {
+            assert!(
+                methods.iter().any(|m| m.sig.ident == lifecycle),
+                "{lifecycle}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_user_impl_keeps_its_methods_without_our_attributes() {
+        let file = counter();
+        let syn::Item::Impl(user) = &file.items[0] else {
+            panic!("the user's impl comes first");
+        };
+        assert_eq!(user.items.len(), 3);
+        for item in &user.items {
+            let syn::ImplItem::Fn(f) = item else { continue };
+            for attr in &f.attrs {
+                assert!(
+                    !["init", "call", "cast"]
+                        .iter()
+                        .any(|n| attr.path().is_ident(n))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn errors_leave_the_users_impl_in_place() {
+        let out = super::actor(
+            quote!(restrat = x),
+            quote!(impl C { #[call] async fn get(&self) -> u8 { 0 } }),
+        );
+        let text = out.to_string();
+        assert!(text.contains("compile_error"));
+        let file: syn::File = syn::parse2(out).expect("valid Rust");
+        assert!(file.items.iter().any(|i| matches!(i, syn::Item::Impl(_))));
+    }
+}
