@@ -237,6 +237,12 @@ async fn restart(n: u64) -> Duration {
         child.cast(Msg::Add(1)).expect("cast");
         child.cast(Msg::Panic).expect("cast");
         let old = child.id();
+        // The crash is an event (no need to poll for it); the restart shows in the registry.
+        check(
+            child.wait().await,
+            ExitReason::Panic("boom".into()),
+            "exit reason",
+        );
         child = loop {
             if let Some(new) = ActorRef::<Counter>::whereis(&registry, &"child") {
                 if new.id() != old {
