@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use beamish::{
     Actor, ActorRef, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorOptions, ExitReason,
-    Info, InitError, Keys, Registry, ReplyTo,
+    Info, InitError, Keys, Registry, RegistryEvent, ReplyTo,
 };
 
 use crate::{Measure, Sizes, Workload, check, names, on_runtime, rss};
@@ -185,11 +185,8 @@ impl Actor for Sup {
 
 async fn lookup(n_names: usize, lookups: usize) -> Duration {
     let names = Arc::new(names(n_names));
-    // One partition per core, as Elixir's docs advise (`partitions: System.schedulers_online()`).
-    let registry: Registry<String> = Registry::builder(Keys::Unique)
-        .partitions(2)
-        .build()
-        .expect("registry");
+    // The registry's defaults (64 partitions).
+    let registry: Registry<String> = Registry::new(Keys::Unique);
     let mut actors = Vec::new();
     for name in names.iter() {
         let h = ActorRef::<Counter>::start_via(&registry, name.clone(), 0)
@@ -223,37 +220,47 @@ async fn lookup(n_names: usize, lookups: usize) -> Duration {
 }
 
 /// Elixir's way: a DynamicSupervisor restarts the child, which re-registers its via name; the
-/// client finds the new child by name and calls it.
+/// client hears of the new registration from a registry listener (as the raw floor hears of the
+/// new child from a `watch`) and calls it.
 async fn restart(n: u64) -> Duration {
-    let registry: Registry<&'static str> = Registry::new(Keys::Unique);
+    let (tx, mut registered) = tokio::sync::mpsc::unbounded_channel();
+    let registry: Registry<&'static str> = Registry::builder(Keys::Unique)
+        .listener(move |event| {
+            if let RegistryEvent::Registered { actor, .. } = event {
+                let _ = tx.send(actor.clone());
+            }
+        })
+        .build()
+        .expect("registry");
     let options = DynamicSupervisorOptions::new().max_restarts(u32::MAX);
     let sup = DynamicSupervisor::start(options).await.expect("supervisor");
     let mut child: ActorRef<Counter> = sup
         .start_child(ChildSpec::of_via(&registry, "child", 0))
         .await
         .expect("child");
+    check(
+        registered.recv().await.map(|a| a.id()),
+        Some(child.id()),
+        "first registration",
+    );
     let t = Instant::now();
     for _ in 0..n {
         child.cast(Msg::Add(1)).expect("cast");
         child.cast(Msg::Panic).expect("cast");
-        let old = child.id();
-        // The crash is an event (no need to poll for it); the restart shows in the registry.
+        let new = registered.recv().await.expect("registration");
+        let new = new.downcast::<Counter>().expect("a Counter");
+        assert!(new.id() != child.id(), "a new child");
         check(
-            child.wait().await,
-            ExitReason::Panic("boom".into()),
-            "exit reason",
+            new.call(Msg::Get).await,
+            Ok(0),
+            "restarted child starts afresh",
         );
-        child = loop {
-            if let Some(new) = ActorRef::<Counter>::whereis(&registry, &"child") {
-                if new.id() != old {
-                    if let Ok(count) = new.call(Msg::Get).await {
-                        check(count, 0, "restarted child starts afresh");
-                        break new;
-                    }
-                }
-            }
-            tokio::task::yield_now().await;
-        };
+        check(
+            child.exit_reason(),
+            Some(ExitReason::Panic("boom".into())),
+            "old child's exit",
+        );
+        child = new;
     }
     let elapsed = t.elapsed();
     sup.stop(ExitReason::Shutdown).await.expect("stop");
