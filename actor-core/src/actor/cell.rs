@@ -4,10 +4,11 @@
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::task::Waker;
 
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::Notify;
 
 use super::id::MonitorRef;
 use super::info::Info;
@@ -64,6 +65,8 @@ impl<M: Send + 'static> Proc for Cell<M> {
 pub(crate) struct Core {
     pub(crate) id: ActorId,
     pub(crate) type_name: &'static str,
+    /// Set (under the state lock) when `killed` is: the task's fast check.
+    kill_flag: AtomicBool,
     state: Mutex<State>,
     exit: OnceLock<ExitReason>,
     exited: Notify,
@@ -139,7 +142,11 @@ struct State {
     exiting: bool,
     trap_exit: bool,
     parent: Option<ActorId>,
-    kill: Option<oneshot::Sender<ExitReason>>,
+    /// The reason of the first kill, until the actor's task takes it (boxed: kills are rare, and
+    /// this is in every actor).
+    killed: Option<Box<ExitReason>>,
+    /// The actor's task, to wake on a kill wherever it waits.
+    task: Option<Waker>,
     links: Links,
     monitored_by: Vec<(MonitorRef, ProcRef)>,
     monitoring: Vec<(MonitorRef, ProcRef)>,
@@ -147,15 +154,13 @@ struct State {
 }
 
 impl Core {
-    pub(crate) fn new(type_name: &'static str, kill: oneshot::Sender<ExitReason>) -> Self {
+    pub(crate) fn new(type_name: &'static str) -> Self {
         LIVE.fetch_add(1, Ordering::AcqRel);
         Core {
             id: ActorId::next(),
             type_name,
-            state: Mutex::new(State {
-                kill: Some(kill),
-                ..State::default()
-            }),
+            kill_flag: AtomicBool::new(false),
+            state: Mutex::new(State::default()),
             exit: OnceLock::new(),
             exited: Notify::new(),
         }
@@ -197,11 +202,35 @@ impl Core {
     }
 
     /// Kills the actor at once with `reason`: its running callback is dropped and `terminate` does
-    /// not run. The first kill wins.
+    /// not run. The first kill wins; a kill after the exit path began does nothing.
     pub(crate) fn kill(&self, reason: ExitReason) {
-        let tx = self.lock().kill.take();
-        if let Some(tx) = tx {
-            let _ = tx.send(reason);
+        let task = {
+            let mut st = self.lock();
+            if st.exiting || st.killed.is_some() {
+                return;
+            }
+            st.killed = Some(Box::new(reason));
+            self.kill_flag.store(true, Ordering::Release);
+            st.task.take()
+        };
+        if let Some(task) = task {
+            task.wake();
+        }
+    }
+
+    /// Called by the actor's task when it is polled with a waker it has not given yet: a kill
+    /// wakes that waker.
+    pub(crate) fn set_task(&self, waker: &Waker) {
+        self.lock().task = Some(waker.clone());
+    }
+
+    /// The kill's reason, if the actor was killed (checked by its task on every poll: one atomic
+    /// load until a kill comes).
+    pub(crate) fn take_kill(&self) -> Option<ExitReason> {
+        if self.kill_flag.load(Ordering::Acquire) {
+            self.lock().killed.take().map(|reason| *reason)
+        } else {
+            None
         }
     }
 
@@ -352,7 +381,7 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, signal_links: bool) {
     let (links, monitored_by, monitoring, hooks) = {
         let mut st = core.lock();
         st.exiting = true;
-        st.kill = None;
+        st.task = None;
         (
             st.links.take(),
             std::mem::take(&mut st.monitored_by),

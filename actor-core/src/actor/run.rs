@@ -1,7 +1,10 @@
 //! Starting an actor and its task: init, the message loop, terminate, and the exit path.
 
 use std::fmt;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::{Poll, Waker};
 
 use tokio::sync::oneshot;
 use tracing::Instrument;
@@ -106,9 +109,8 @@ pub(crate) async fn start<A: Actor>(
     options: StartOptions,
 ) -> Result<ActorRef<A>, StartError> {
     let (tx, rx) = mailbox::channel(options.mailbox.or(A::MAILBOX_CAPACITY));
-    let (kill_tx, kill_rx) = oneshot::channel();
     let cell = Arc::new(Cell {
-        core: Core::new(std::any::type_name::<A>(), kill_tx),
+        core: Core::new(std::any::type_name::<A>()),
         mailbox: tx,
     });
     let me = ActorRef::<A>::from_cell(cell);
@@ -123,14 +125,7 @@ pub(crate) async fn start<A: Actor>(
     }
     let (started_tx, started_rx) = oneshot::channel();
     let span = tracing::debug_span!("actor", id = %me.id(), actor = proc.core().type_name);
-    let task = actor_task(
-        me.clone(),
-        rx,
-        kill_rx,
-        args,
-        options.before_init,
-        started_tx,
-    );
+    let task = actor_task(me.clone(), rx, args, options.before_init, started_tx);
     tokio::spawn(CURRENT.scope(proc, task).instrument(span));
     match started_rx.await {
         Ok(Ok(())) => Ok(me),
@@ -144,7 +139,6 @@ pub(crate) async fn start<A: Actor>(
 async fn actor_task<A: Actor>(
     me: ActorRef<A>,
     rx: MailboxRx<A::Message>,
-    kill_rx: oneshot::Receiver<ExitReason>,
     args: A::Args,
     before_init: Option<BeforeInit>,
     started: oneshot::Sender<Result<(), StartError>>,
@@ -152,16 +146,27 @@ async fn actor_task<A: Actor>(
     let proc = me.proc();
     let mut started = Some(started);
     let outcome = {
-        let run = run(me, rx, args, before_init, &mut started);
-        tokio::select! {
-            biased;
-            killed = kill_rx => Outcome {
-                reason: killed.unwrap_or(ExitReason::Killed),
-                signal_links: true,
-                start_error: None,
-            },
-            outcome = run => outcome,
-        }
+        // A kill is checked before every poll of the actor (one atomic load), and wakes the task
+        // wherever it waits; the actor's future is dropped at the end of this block, before the
+        // exit path, as an abandoned callback must be.
+        let core = proc.core();
+        let mut run = pin!(run(me, rx, args, before_init, &mut started));
+        let mut task: Option<Waker> = None;
+        poll_fn(|cx| {
+            if !task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
+                core.set_task(cx.waker());
+                task = Some(cx.waker().clone());
+            }
+            if let Some(reason) = core.take_kill() {
+                return Poll::Ready(Outcome {
+                    reason,
+                    signal_links: true,
+                    start_error: None,
+                });
+            }
+            run.as_mut().poll(cx)
+        })
+        .await
     };
     if outcome.reason.is_crash() {
         tracing::error!(reason = %outcome.reason, "actor crashed");
