@@ -28,13 +28,59 @@ use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use tokio::runtime::{Handle, Id};
+use tokio::task;
 use tokio::time::{Instant, Sleep};
 
 /// Armed timers a thread keeps for reuse.
 const POOL: usize = 8;
 
+/// Tasks whose runtime a thread remembers.
+const TASKS: usize = 8;
+
 thread_local! {
     static TIMERS: RefCell<Vec<Armed>> = const { RefCell::new(Vec::new()) };
+    /// Recent tasks on this thread and their runtime: a task never changes runtime and task ids are
+    /// never reused, so an entry is never stale. Spares `Handle::try_current`, which clones (and
+    /// drops) the runtime handle's `Arc` — a reference count every worker thread writes.
+    static RUNTIMES: RefCell<RecentTasks> = const {
+        RefCell::new(RecentTasks { tasks: [None; TASKS], next: 0 })
+    };
+}
+
+struct RecentTasks {
+    tasks: [Option<(task::Id, Id)>; TASKS],
+    /// The slot the next new task takes (round robin).
+    next: usize,
+}
+
+/// The id of the runtime this code runs on, if any.
+fn runtime_id() -> Option<Id> {
+    let Some(task) = task::try_id() else {
+        return Handle::try_current().ok().map(|h| h.id());
+    };
+    let known = RUNTIMES
+        .try_with(|recent| {
+            let recent = recent.borrow();
+            recent
+                .tasks
+                .iter()
+                .flatten()
+                .find(|(t, _)| *t == task)
+                .map(|(_, rt)| *rt)
+        })
+        .ok()
+        .flatten();
+    if known.is_some() {
+        return known;
+    }
+    let runtime = Handle::try_current().ok()?.id();
+    let _ = RUNTIMES.try_with(|recent| {
+        let mut recent = recent.borrow_mut();
+        let slot = recent.next;
+        recent.tasks[slot] = Some((task, runtime));
+        recent.next = (slot + 1) % TASKS;
+    });
+    Some(runtime)
 }
 
 /// A timer of one runtime, and the waker it was last polled with (polling it again with the same
@@ -123,7 +169,7 @@ impl Drop for Timer {
 
 /// Runs `fut` for at most `timeout`; `None` if the time ran out first (as `tokio::time::timeout`).
 pub(crate) async fn timeout<F: Future>(timeout: Duration, fut: F) -> Option<F::Output> {
-    let Ok(handle) = Handle::try_current() else {
+    let Some(runtime) = runtime_id() else {
         // Outside a runtime: tokio's own timeout says why it cannot work.
         return tokio::time::timeout(timeout, fut).await.ok();
     };
@@ -131,8 +177,7 @@ pub(crate) async fn timeout<F: Future>(timeout: Duration, fut: F) -> Option<F::O
         // A timeout beyond the clock's range never passes.
         return Some(fut.await);
     };
-    let mut timer = Timer::borrow(handle.id(), deadline);
-    drop(handle);
+    let mut timer = Timer::borrow(runtime, deadline);
     let mut fut = pin!(fut);
     poll_fn(|cx| {
         if let Poll::Ready(out) = fut.as_mut().poll(cx) {
@@ -201,6 +246,14 @@ mod tests {
                 assert_eq!(timeout(Duration::from_secs(1), async { 1 }).await, Some(1));
                 let never = std::future::pending::<()>();
                 assert_eq!(timeout(Duration::from_millis(10), never).await, None);
+                // The same from tasks of this runtime, which run on this thread too.
+                let in_task = tokio::spawn(async {
+                    let yielded = tokio::task::yield_now();
+                    assert_eq!(timeout(Duration::from_secs(1), yielded).await, Some(()));
+                    let never = std::future::pending::<()>();
+                    timeout(Duration::from_millis(10), never).await
+                });
+                assert_eq!(in_task.await.unwrap(), None);
             });
         }
     }
