@@ -40,7 +40,9 @@ impl StartOptions {
     }
 
     /// Link the new actor to the calling actor before `init` runs (GS-1.1). Outside any actor this
-    /// does nothing. A failed start never kills the linked caller: the failure is the start error.
+    /// does nothing. A failed start (`init` returned `Err` or panicked, a hook refused, or the actor
+    /// was killed before `init` returned) never sends the linked caller an exit signal: the failure
+    /// is the start error. Actors that `init` itself linked to do hear the exit.
     #[must_use]
     pub fn link(mut self) -> Self {
         self.link = true;
@@ -86,7 +88,6 @@ impl fmt::Debug for StartOptions {
 
 struct Outcome {
     reason: ExitReason,
-    signal_links: bool,
     start_error: Option<StartError>,
 }
 
@@ -94,7 +95,6 @@ impl Outcome {
     fn failed_start(reason: ExitReason, error: StartError) -> Self {
         Outcome {
             reason,
-            signal_links: false,
             start_error: Some(error),
         }
     }
@@ -157,7 +157,6 @@ async fn actor_task<A: Actor>(
             biased;
             killed = kill_rx => Outcome {
                 reason: killed.unwrap_or(ExitReason::Killed),
-                signal_links: true,
                 start_error: None,
             },
             outcome = run => outcome,
@@ -166,7 +165,15 @@ async fn actor_task<A: Actor>(
     if outcome.reason.is_crash() {
         tracing::error!(reason = %outcome.reason, "actor crashed");
     }
-    cell::exit(&proc, outcome.reason.clone(), outcome.signal_links);
+    // A start that did not complete (init failed or panicked, a start hook refused, or a kill
+    // during init) is reported to the linked starter as the start error, not as an exit signal:
+    // it is spared. Every other link — made by `init` itself — hears the exit as usual (EX-3).
+    let spare = if started.is_some() {
+        proc.core().parent()
+    } else {
+        None
+    };
+    cell::exit(&proc, outcome.reason.clone(), spare);
     if let Some(started) = started.take() {
         let error = outcome
             .start_error
@@ -244,7 +251,6 @@ async fn run<A: Actor>(
     drop(rx);
     Outcome {
         reason,
-        signal_links: true,
         start_error: None,
     }
 }
