@@ -219,3 +219,52 @@ async fn reply_after_stop_survives_a_panicking_terminate() {
     );
     assert_eq!(within(a.wait()).await, ExitReason::Shutdown);
 }
+
+/// An actor whose state panics when dropped.
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("boom in drop");
+    }
+}
+
+impl Actor for PanicOnDrop {
+    type Args = ();
+    type Message = ReplyTo<()>;
+
+    async fn init((): (), _ctx: &mut Context<Self>) -> Result<Self, beamish::InitError> {
+        Ok(PanicOnDrop)
+    }
+
+    async fn handle(&mut self, msg: ReplyTo<()>, _ctx: &mut Context<Self>) {
+        msg.send(());
+    }
+}
+
+// A panic while the runtime drops an actor's state (after stop, or on kill) still completes the
+// exit: waiters, callers, links and the live count all see it.
+#[tokio::test(start_paused = true)]
+async fn panic_while_dropping_the_state_still_exits() {
+    let (probe, mut events) = probe();
+    let stopped = ActorRef::<PanicOnDrop>::start(()).await.unwrap();
+    assert_eq!(stopped.call(|r| r).await, Ok(()));
+    assert_eq!(within(stopped.stop(ExitReason::Normal)).await, Ok(()));
+
+    let killed = ActorRef::<PanicOnDrop>::start(()).await.unwrap();
+    let watcher = agent(&probe).await;
+    next(&mut events).await;
+    next(&mut events).await;
+    let k = killed.clone();
+    watcher.with_ctx(move |ctx| ctx.monitor(&k)).await.unwrap();
+    killed.kill();
+    assert_eq!(within(killed.wait()).await, ExitReason::Killed);
+    assert!(matches!(
+        next(&mut events).await,
+        Event::Down {
+            reason: ExitReason::Killed,
+            ..
+        }
+    ));
+    watcher.stop(ExitReason::Normal).await.unwrap();
+}

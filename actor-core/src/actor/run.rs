@@ -1,6 +1,9 @@
 //! Starting an actor and its task: init, the message loop, terminate, and the exit path.
 
 use std::fmt;
+use std::future::poll_fn;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::pin;
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
@@ -13,7 +16,7 @@ use super::current::{CURRENT, current};
 use super::handle::ActorRef;
 use super::info::Info;
 use super::mailbox::{self, Envelope, MailboxRx, Sys};
-use super::panic::catch;
+use super::panic::{self, catch};
 use crate::{ExitReason, StartError};
 
 type BeforeInit = Box<dyn FnOnce() -> Result<(), StartError> + Send>;
@@ -152,15 +155,22 @@ async fn actor_task<A: Actor>(
     let proc = me.proc();
     let mut started = Some(started);
     let outcome = {
-        let run = run(me, rx, args, before_init, &mut started);
-        tokio::select! {
+        // In an `Option` so that a kill can drop the actor's state (inside `run`) in place, where
+        // a panicking `Drop` cannot unwind past the exit path.
+        let mut run = pin!(Some(run(me, rx, args, before_init, &mut started)));
+        let outcome = tokio::select! {
             biased;
             killed = kill_rx => Outcome {
                 reason: killed.unwrap_or(ExitReason::Killed),
                 start_error: None,
             },
-            outcome = run => outcome,
-        }
+            outcome = poll_fn(|cx| match run.as_mut().as_pin_mut() {
+                Some(run) => run.poll(cx),
+                None => unreachable!("the run future is dropped only after the select"),
+            }) => outcome,
+        };
+        drop_quietly("the actor's state", || run.set(None));
+        outcome
     };
     if outcome.reason.is_crash() {
         tracing::error!(reason = %outcome.reason, "actor crashed");
@@ -247,10 +257,21 @@ async fn run<A: Actor>(
         tracing::error!(panic = %panic, "terminate panicked");
     }
     ctx.flush_deferred();
-    drop(state);
-    drop(rx);
+    drop_quietly("the actor's state", move || {
+        drop(state);
+        drop(rx);
+    });
     Outcome {
         reason,
         start_error: None,
+    }
+}
+
+/// Runs `f`, which drops user values, logging a panic instead of letting it skip the exit path
+/// (which would leave the actor's waiters, callers, links and monitors without an exit).
+fn drop_quietly(what: &str, f: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+        let panic = panic::message(payload.as_ref());
+        tracing::error!(panic = %panic, "dropping {what} panicked");
     }
 }
