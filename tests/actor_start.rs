@@ -334,3 +334,34 @@ async fn macro_init_results() {
     settle().await;
     assert_no_event(&mut events);
 }
+
+// GS-1.3: a start abandoned before it returned (here by a timeout around it) kills the
+// half-started actor instead of leaving it running unreachable; a linked caller is unlinked
+// first, so it survives.
+#[tokio::test(start_paused = true)]
+async fn abandoned_start_kills_the_half_started_actor() {
+    let (probe, mut events) = probe();
+    let (_release, gate) = oneshot::channel();
+    let start = ActorRef::<support::Agent>::start(AgentArgs::init(&probe, InitPlan::Wait(gate)));
+    let abandoned = tokio::time::timeout(std::time::Duration::from_secs(1), start).await;
+    assert!(abandoned.is_err(), "init cannot have finished");
+    let orphan = expect_init(&mut events).await;
+    assert_eq!(within(orphan.wait()).await, ExitReason::Killed);
+
+    let parent = agent(&probe).await;
+    expect_init(&mut events).await;
+    let (_release, gate) = oneshot::channel();
+    let args = AgentArgs::init(&probe, InitPlan::Wait(gate));
+    let abandoned = parent
+        .run(async move {
+            let start = ActorRef::<support::Agent>::start_link(args);
+            tokio::time::timeout(std::time::Duration::from_secs(1), start)
+                .await
+                .is_err()
+        })
+        .await;
+    assert_eq!(abandoned, Ok(true));
+    let orphan = expect_init(&mut events).await;
+    assert_eq!(within(orphan.wait()).await, ExitReason::Killed);
+    assert_eq!(parent.ping().await, Ok(parent.id()));
+}

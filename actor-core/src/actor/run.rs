@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use super::Actor;
-use super::cell::{self, Cell, Core};
+use super::cell::{self, Cell, Core, ProcRef};
 use super::context::Context;
 use super::current::{CURRENT, current};
 use super::handle::ActorRef;
@@ -134,13 +134,39 @@ pub(crate) async fn start<A: Actor>(
         options.before_init,
         started_tx,
     );
+    // If this future is dropped before `init` returned (a timeout or `select!` around the start),
+    // nobody will ever get the handle: the half-started actor is killed, as OTP kills it when a
+    // start times out (GS-1.3), after unlinking the caller so that it is not hit.
+    let mut abandoned = Abandoned {
+        proc: Some(proc.clone()),
+        caller: caller.filter(|_| options.link),
+    };
     tokio::spawn(CURRENT.scope(proc, task).instrument(span));
-    match started_rx.await {
+    let started = started_rx.await;
+    abandoned.proc = None;
+    match started {
         Ok(Ok(())) => Ok(me),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(StartError::Exited(
             me.exit_reason().unwrap_or(ExitReason::Killed),
         )),
+    }
+}
+
+/// Kills an actor whose start was abandoned; disarmed once the start has an answer.
+struct Abandoned {
+    proc: Option<ProcRef>,
+    caller: Option<ProcRef>,
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if let Some(proc) = self.proc.take() {
+            if let Some(caller) = &self.caller {
+                cell::unlink(&proc, caller);
+            }
+            proc.core().kill(ExitReason::Killed);
+        }
     }
 }
 
