@@ -160,3 +160,50 @@ async fn cast_after_delivers_a_message() {
     assert_eq!(next(&mut events).await, Event::Mark(1));
     assert!(t0.elapsed() >= 3 * SECOND);
 }
+
+// `cancel_timer` returning `true` is a promise: that timer is never delivered, even when it fires
+// on another worker thread at the very moment it is cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_racing_the_timer_keeps_its_promise() {
+    let (probe, mut events) = probe();
+    let a = start(&probe, &mut events).await;
+    let mut promised = Vec::new();
+    for round in 0..200_u32 {
+        let cancelled = a
+            .with_ctx(move |ctx| {
+                let mut cancelled = Vec::new();
+                for i in 0..20 {
+                    let tag = round * 100 + i;
+                    let timer = ctx.send_after(Duration::ZERO, tag);
+                    // Give the timer's task a chance to run on the other worker meanwhile.
+                    for _ in 0..(i * 50) {
+                        std::hint::spin_loop();
+                    }
+                    if ctx.cancel_timer(timer) {
+                        cancelled.push(tag);
+                    }
+                }
+                cancelled
+            })
+            .await
+            .unwrap();
+        promised.extend(cancelled);
+    }
+    // Fence: a timer set last arrives after every earlier one that was going to.
+    a.with_ctx(|ctx| ctx.send_after(Duration::from_millis(50), u32::MAX))
+        .await
+        .unwrap();
+    loop {
+        match next(&mut events).await {
+            Event::Timer { tag: u32::MAX, .. } => break,
+            Event::Timer { tag, .. } => {
+                assert!(
+                    !promised.contains(&tag),
+                    "cancelled timer {tag} was delivered"
+                )
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(!promised.is_empty());
+}
