@@ -207,3 +207,54 @@ async fn cancel_racing_the_timer_keeps_its_promise() {
     }
     assert!(!promised.is_empty());
 }
+
+/// An `#[actor]` that ticks: its `#[info]` handler gets the timers its `#[init]` set.
+#[derive(Debug)]
+pub(crate) struct Ticker {
+    probe: Probe,
+}
+
+#[actor(vis = pub(crate))]
+impl Ticker {
+    #[init]
+    async fn init(probe: Probe, ctx: &mut Context<Self>) -> Self {
+        ctx.send_after(2 * SECOND, 2_u32);
+        ctx.send_after(SECOND, 1_u32);
+        Ticker { probe }
+    }
+
+    #[info]
+    async fn on_info(&mut self, info: Info, ctx: &mut Context<Self>) {
+        if let Info::Timer { timer, payload } = info {
+            let tag = payload.downcast::<u32>().expect("a u32 payload");
+            let _ = self.probe.send(Event::Timer {
+                watcher: ctx.id(),
+                timer,
+                tag,
+                at: Instant::now(),
+            });
+        }
+    }
+}
+
+// Timers through `#[actor]`: set in `#[init]`, delivered to `#[info]` in deadline order.
+#[tokio::test(start_paused = true)]
+async fn macro_actor_gets_its_timers() {
+    let (probe, mut events) = probe();
+    let t0 = Instant::now();
+    let ticker = Ticker::start(probe).await.unwrap();
+    for (tag, delay) in [(1, SECOND), (2, 2 * SECOND)] {
+        let Event::Timer {
+            watcher,
+            tag: got,
+            at,
+            ..
+        } = next(&mut events).await
+        else {
+            panic!("expected a timer")
+        };
+        assert_eq!((watcher, got), (ticker.id(), tag));
+        assert!(at - t0 >= delay);
+    }
+    ticker.stop(ExitReason::Normal).await.unwrap();
+}
