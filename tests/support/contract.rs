@@ -98,10 +98,12 @@ pub(crate) async fn call_to_dead_actor_is_noproc<S: Subject>() {
     }
 }
 
-/// GS-3.6 with a panic: the handler of the call itself panics.
+/// GS-3.6 with a panic, point 4: the handler of the call itself panics; the caller gets the
+/// panic as the exit reason at once, terminate sees it, and other actors are unaffected.
 pub(crate) async fn call_exits_when_handler_panics<S: Subject>() {
     let (probe, mut events) = probe();
     let s = start::<S>(&probe, &mut events).await.with_timeout(HOUR);
+    let bystander = start::<S>(&probe, &mut events).await;
     let panic = ExitReason::Panic("boom in call".into());
     assert_eq!(
         at_once(s.panic_call("boom in call")).await,
@@ -109,6 +111,8 @@ pub(crate) async fn call_exits_when_handler_panics<S: Subject>() {
     );
     assert_eq!(s.exit_reason(), Some(panic.clone()));
     expect_terminated(&mut events, s.id(), panic).await;
+    assert_eq!(bystander.add(3).await, Ok(3));
+    bystander.stop(ExitReason::Normal).await.unwrap();
 }
 
 /// GS-3.6 with a kill: the call is in progress (its reply parked) when the actor is killed.
