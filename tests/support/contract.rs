@@ -76,6 +76,48 @@ pub(crate) async fn calls_and_casts_in_order<S: Subject>() {
     s.stop(ExitReason::Normal).await.unwrap();
 }
 
+/// GS-3.10 with concurrent senders: each sender's casts and calls keep their order, however the
+/// senders interleave.
+pub(crate) async fn order_holds_per_sender_among_many<S: Subject>() {
+    const SENDERS: i64 = 4;
+    const EACH: i64 = 500;
+    let (probe, mut events) = probe();
+    let s = start::<S>(&probe, &mut events).await;
+    let senders: Vec<_> = (0..SENDERS)
+        .map(|sender| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                for seq in 0..EACH {
+                    let n = sender * 1_000_000 + seq;
+                    if seq % 5 == 0 {
+                        s.add(n).await.unwrap();
+                    } else {
+                        s.push(n).unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for sender in senders {
+        sender.await.unwrap();
+    }
+    let log = s.log().await.unwrap();
+    assert_eq!(log.len(), (SENDERS * EACH) as usize);
+    for sender in 0..SENDERS {
+        let mine: Vec<i64> = log
+            .iter()
+            .filter(|n| **n / 1_000_000 == sender)
+            .map(|n| n % 1_000_000)
+            .collect();
+        assert_eq!(
+            mine,
+            (0..EACH).collect::<Vec<_>>(),
+            "sender {sender} out of order"
+        );
+    }
+    s.stop(ExitReason::Normal).await.unwrap();
+}
+
 /// GS-3.5: a call or cast to an actor that is already dead fails with `NoProc` at once.
 pub(crate) async fn call_to_dead_actor_is_noproc<S: Subject>() {
     let (probe, mut events) = probe();
