@@ -165,8 +165,9 @@ async fn select_sees_every_entry() {
     assert_eq!(reg.count_select(|_, _, _| true), reg.count());
 }
 
-// REG-6.1: dispatch calls its callback once with all entries under the key (one partition holds
-// them all), and never when there are none.
+// REG-6.1, REG-1.4: dispatch calls its callback once with all entries under the key (entries are
+// placed by key, as Elixir's `{:duplicate, :key}`, so one partition holds them all), and never
+// when there are none.
 #[tokio::test]
 async fn dispatch_calls_back_once_with_all_entries() {
     let reg = Registry::<String, u32>::builder(Keys::Duplicate)

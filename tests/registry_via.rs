@@ -206,3 +206,38 @@ async fn start_link_via_links_to_the_caller() {
     let (id, reason, free) = rx.recv().await.unwrap();
     assert_eq!((id, reason, free), (child.id(), ExitReason::Killed, true));
 }
+
+// REG-9.3, typed lookups: two actor types with the same message type are still different types;
+// a typed whereis (and a downcast) never hands back the other one.
+#[tokio::test]
+async fn typed_lookups_tell_apart_actors_that_share_a_message_type() {
+    struct Left;
+    struct Right;
+    impl Actor for Left {
+        type Args = ();
+        type Message = u8;
+        async fn init(_: (), _: &mut Context<Self>) -> Result<Self, beamish::InitError> {
+            Ok(Left)
+        }
+        async fn handle(&mut self, _: u8, _: &mut Context<Self>) {}
+    }
+    impl Actor for Right {
+        type Args = ();
+        type Message = u8;
+        async fn init(_: (), _: &mut Context<Self>) -> Result<Self, beamish::InitError> {
+            Ok(Right)
+        }
+        async fn handle(&mut self, _: u8, _: &mut Context<Self>) {}
+    }
+    let reg = Registry::<String>::new(Keys::Unique);
+    let left = ActorRef::<Left>::start_via(&reg, name("l"), ())
+        .await
+        .unwrap();
+    assert_eq!(
+        ActorRef::<Left>::whereis(&reg, &name("l")),
+        Some(left.clone())
+    );
+    assert!(ActorRef::<Right>::whereis(&reg, &name("l")).is_none());
+    assert!(left.to_any().downcast::<Right>().is_none());
+    assert!(left.to_any().downcast::<Left>().is_some());
+}

@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 use super::Actor;
 use super::cell::{self, Cell, ProcRef};
 use super::current::{current, current_id};
+use super::deadline;
 use super::id::MonitorRef;
 use super::mailbox::Sys;
 use super::reply::ReplyTo;
@@ -23,6 +24,47 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// The `#[actor]` macro wraps one in a generated handle with a method per handler; hand-written
 /// actors use it directly through [`call`](Self::call) and [`cast`](Self::cast).
+///
+/// ```
+/// use std::time::Duration;
+/// use actor_core::{Actor, ActorRef, CallError, Context, ExitReason, InitError, ReplyTo};
+///
+/// struct Echo;
+///
+/// enum EchoMsg {
+///     Echo(String, ReplyTo<String>),
+///     Crash,
+/// }
+///
+/// impl Actor for Echo {
+///     type Args = ();
+///     type Message = EchoMsg;
+///
+///     async fn init((): (), _ctx: &mut Context<Self>) -> Result<Self, InitError> {
+///         Ok(Echo)
+///     }
+///
+///     async fn handle(&mut self, msg: EchoMsg, _ctx: &mut Context<Self>) {
+///         match msg {
+///             EchoMsg::Echo(text, reply) => {
+///                 reply.send(text);
+///             }
+///             EchoMsg::Crash => panic!("asked to crash"),
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let echo = ActorRef::<Echo>::start(()).await.unwrap();
+/// let quick = echo.with_timeout(Duration::from_secs(1));
+/// assert_eq!(quick.call(|r| EchoMsg::Echo("hi".into(), r)).await, Ok("hi".to_string()));
+///
+/// echo.cast(EchoMsg::Crash).unwrap();
+/// // The panic is contained: the actor exits with it, and callers are told at once.
+/// assert_eq!(echo.wait().await, ExitReason::Panic("asked to crash".into()));
+/// assert_eq!(echo.call(|r| EchoMsg::Echo("hi".into(), r)).await, Err(CallError::NoProc));
+/// # }
+/// ```
 pub struct ActorRef<A: Actor> {
     cell: Arc<Cell<A::Message>>,
     timeout: Duration,
@@ -140,7 +182,7 @@ impl<A: Actor> ActorRef<A> {
                 Err(_) => Err(CallError::Exited(core.wait().await)),
             }
         };
-        tokio::time::timeout(self.timeout, call)
+        deadline::timeout(self.timeout, call)
             .await
             .unwrap_or(Err(CallError::Timeout))
     }
@@ -265,10 +307,21 @@ impl AnyActor {
         self.0.core().exit_reason()
     }
 
-    /// The typed handle, if this actor is an `A`.
+    /// The typed handle, if this actor is an `A` (not merely another actor type with the same
+    /// message type).
     pub fn downcast<A: Actor>(&self) -> Option<ActorRef<A>> {
+        self.clone().into_downcast()
+    }
+
+    /// [`downcast`](Self::downcast) by value: no extra reference count (registry lookups).
+    pub(crate) fn into_downcast<A: Actor>(self) -> Option<ActorRef<A>> {
+        // The cell is typed by the message type only; the actor type is its recorded name.
+        let name = std::any::type_name::<A>();
+        let recorded = self.0.core().type_name;
+        if !(std::ptr::eq(recorded, name) || recorded == name) {
+            return None;
+        }
         self.0
-            .clone()
             .into_any()
             .downcast::<Cell<A::Message>>()
             .ok()

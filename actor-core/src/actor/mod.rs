@@ -7,6 +7,7 @@
 mod cell;
 mod context;
 mod current;
+mod deadline;
 mod handle;
 mod id;
 mod info;

@@ -258,11 +258,7 @@ async fn run<A: Actor>(
         if let Some(reason) = &ctx.stop {
             break reason.clone();
         }
-        let Some(envelope) = rx.recv().await else {
-            // Unreachable while the context holds a handle; stop cleanly all the same.
-            break ExitReason::Normal;
-        };
-        let handled = match envelope {
+        let handled = match rx.recv().await {
             Envelope::Msg(msg) => catch(state.handle(msg, &mut ctx)).await,
             Envelope::Sys(Sys::Info(info)) => {
                 if let Info::Down { monitor, .. } = &info {

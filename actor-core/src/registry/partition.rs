@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use super::hash::Seeds;
 use crate::ActorId;
 use crate::actor::AnyActor;
 
@@ -37,16 +38,16 @@ pub(super) struct Shard<K, V> {
 }
 
 pub(super) struct Table<K, V> {
-    pub(super) map: HashMap<K, Slot<V>>,
+    pub(super) map: HashMap<K, Slot<V>, Seeds>,
     /// Entries (not keys) in this shard: `count` is a sum over shards.
     pub(super) entries: usize,
 }
 
 impl<K, V> Shard<K, V> {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(seeds: Seeds) -> Self {
         Shard {
             table: RwLock::new(Table {
-                map: HashMap::new(),
+                map: HashMap::with_hasher(seeds),
                 entries: 0,
             }),
         }
@@ -153,118 +154,17 @@ impl<K: Eq + Hash, V: Clone> Table<K, V> {
 /// One shard of the owner index: actor → the keys it registered (once per entry).
 #[repr(align(128))]
 pub(super) struct OwnerShard<K> {
-    owners: Mutex<HashMap<ActorId, Vec<K>>>,
+    owners: Mutex<HashMap<ActorId, Vec<K>, Seeds>>,
 }
 
 impl<K> OwnerShard<K> {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(seeds: Seeds) -> Self {
         OwnerShard {
-            owners: Mutex::new(HashMap::new()),
+            owners: Mutex::new(HashMap::with_hasher(seeds)),
         }
     }
 
-    pub(super) fn lock(&self) -> MutexGuard<'_, HashMap<ActorId, Vec<K>>> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, HashMap<ActorId, Vec<K>, Seeds>> {
         self.owners.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Picks shards: a fast multiplicative hash of the key (FxHash's mixing step), reduced to
-/// `0..n` by multiply-high, so a lookup hashes the key once for the shard and once (SipHash, in
-/// the shard's `HashMap`) for the bucket. Shard choice needs spread, not secrecy: a key set
-/// crafted to collide only makes the registry as slow as one lock.
-#[derive(Clone, Copy)]
-pub(super) struct ShardHasher {
-    seed: u64,
-}
-
-impl ShardHasher {
-    pub(super) fn new() -> Self {
-        // Per-registry seed from std's random keys, so shard layouts differ between registries.
-        ShardHasher {
-            seed: RandomState::new().hash_one(0u8) | 1,
-        }
-    }
-
-    pub(super) fn index<T: Hash + ?Sized>(&self, value: &T, n: usize) -> usize {
-        let mut h = FxHasher(self.seed);
-        value.hash(&mut h);
-        // Final avalanche so the high bits depend on every input byte, then multiply-high.
-        let x = h.0 ^ (h.0 >> 29);
-        let x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        let x = x ^ (x >> 32);
-        ((u128::from(x) * n as u128) >> 64) as usize
-    }
-}
-
-struct FxHasher(u64);
-
-const K: u64 = 0x517c_c1b7_2722_0a95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ShardHasher;
-
-    #[test]
-    fn shard_index_is_in_range_and_spreads() {
-        let h = ShardHasher::new();
-        for n in [1, 3, 16, 64] {
-            let mut seen = vec![0usize; n];
-            for i in 0..10_000 {
-                let idx = h.index(&format!("name-{i}"), n);
-                assert!(idx < n);
-                seen[idx] += 1;
-            }
-            // Every shard gets a fair share (at least a third of the mean).
-            assert!(seen.iter().all(|&c| c * 3 * n >= 10_000), "{seen:?}");
-        }
     }
 }

@@ -4,7 +4,7 @@ use std::hash::Hash;
 
 use super::{Keys, Registry, RegistryError, start_error};
 use crate::StartError;
-use crate::actor::{Actor, ActorRef, StartOptions};
+use crate::actor::{Actor, ActorRef, AnyActor, StartOptions};
 
 impl<A: Actor> ActorRef<A> {
     /// Starts an actor registered under `key` in `registry` (a via name, GS-1.5): the name is taken
@@ -49,7 +49,7 @@ impl<A: Actor> ActorRef<A> {
         K: Eq + Hash + Clone + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
-        registry.whereis(key).and_then(|a| a.downcast())
+        registry.whereis(key).and_then(AnyActor::into_downcast)
     }
 }
 
