@@ -365,3 +365,53 @@ async fn abandoned_start_kills_the_half_started_actor() {
     assert_eq!(within(orphan.wait()).await, ExitReason::Killed);
     assert_eq!(parent.ping().await, Ok(parent.id()));
 }
+
+/// How many times a `Quitter`'s `terminate` ran.
+static QUITTER_TERMINATED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Stops itself from `init` when asked to.
+#[derive(Debug)]
+pub struct Quitter;
+
+#[actor]
+impl Quitter {
+    #[init]
+    async fn init(ctx: &mut Context<Self>, quit: bool) -> Self {
+        if quit {
+            ctx.stop(ExitReason::ShutdownWith("not today".into()));
+        }
+        Quitter
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason) {
+        QUITTER_TERMINATED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    #[call]
+    async fn ping(&self) -> bool {
+        true
+    }
+}
+
+// GS-1.2: `{:stop, reason}` from init — `ctx.stop` inside `init` fails the start with that
+// reason, nothing keeps running, and a linked caller is not hit.
+#[tokio::test]
+async fn ctx_stop_in_init_fails_the_start_with_its_reason() {
+    let before = alive_tasks();
+    let reason = ExitReason::ShutdownWith("not today".into());
+    assert_eq!(
+        Quitter::start_link(true).await.map(|h| h.id()),
+        Err(StartError::Exited(reason))
+    );
+    assert_eq!(alive_tasks(), before, "the stopped actor's task is gone");
+    assert_eq!(
+        QUITTER_TERMINATED.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "terminate does not run when init stops"
+    );
+    let ok = Quitter::start(false)
+        .await
+        .expect("starts when not asked to quit");
+    assert_eq!(ok.ping().await, Ok(true));
+}

@@ -104,7 +104,8 @@ impl<A: Actor> Context<A> {
 
     /// Stops this actor once the current callback returns: `terminate(reason)` runs, then it exits
     /// with `reason`. A `#[call]` handler's return value is still delivered, after `terminate`
-    /// (GS-3.7).
+    /// (GS-3.7). Called inside `init`, it is GenServer's `{:stop, reason}`: the start fails with
+    /// `StartError::Exited(reason)`, the actor exits with `reason`, and `terminate` does not run.
     pub fn stop(&mut self, reason: ExitReason) {
         self.stop = Some(reason);
     }

@@ -251,6 +251,12 @@ async fn run<A: Actor>(
             );
         }
     };
+    if let Some(reason) = ctx.stop.clone() {
+        // `ctx.stop` inside `init` is GenServer's `{:stop, reason}` from init (GS-1.2): the start
+        // fails with that reason and `terminate` does not run.
+        drop_quietly("the actor's state", move || drop(state));
+        return Outcome::failed_start(reason.clone(), StartError::Exited(reason));
+    }
     if let Some(started) = started.take() {
         let _ = started.send(Ok(()));
     }
