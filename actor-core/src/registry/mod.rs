@@ -55,7 +55,7 @@ use std::sync::{Arc, PoisonError, RwLock, Weak};
 pub use listener::RegistryEvent;
 pub use named::Named;
 
-use crate::actor::{AnyActor, ExitHook, current};
+use crate::actor::{AnyActor, ExitHook, FromAnyActor, current};
 use crate::{ActorId, StartError};
 use hash::Seeds;
 use listener::{ListenerFn, Listeners};
@@ -108,9 +108,10 @@ type Meta = HashMap<String, Arc<dyn Any + Send + Sync>>;
 /// with [`RegistryError::NotInActor`] elsewhere. An actor's entries disappear when it exits,
 /// before anyone can observe the exit.
 ///
-/// Reads return [`AnyActor`]s: a registry may hold actors of several types. Get the typed handle
-/// with [`AnyActor::downcast`], or with [`ActorRef::whereis`](crate::ActorRef::whereis) and the
-/// `whereis` of `#[actor]`-generated handles.
+/// Reads return [`AnyActor`]s: a registry may hold actors of several types. Get typed handles
+/// with [`lookup_as`](Self::lookup_as), [`AnyActor::downcast`], or
+/// [`ActorRef::whereis`](crate::ActorRef::whereis) and the `whereis` of `#[actor]`-generated
+/// handles; a typed read never returns an actor of another type.
 ///
 /// # Example
 ///
@@ -415,6 +416,21 @@ where
     pub fn lookup(&self, key: &K) -> Vec<(AnyActor, V)> {
         match self.snapshot(key) {
             Some(slot) => slot.with_entries(<[_]>::to_vec),
+            None => Vec::new(),
+        }
+    }
+
+    /// [`lookup`](Self::lookup) with typed handles: the entries under `key` whose actor is an `H`
+    /// (an [`ActorRef`](crate::ActorRef), or an `#[actor]`-generated handle), in registration
+    /// order; entries of other actor types are left out.
+    pub fn lookup_as<H: FromAnyActor>(&self, key: &K) -> Vec<(H, V)> {
+        match self.snapshot(key) {
+            Some(slot) => slot.with_entries(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|(a, v)| Some((H::from_any(a.clone())?, v.clone())))
+                    .collect()
+            }),
             None => Vec::new(),
         }
     }
