@@ -15,11 +15,11 @@ pub use actor_macros::actor;
 pub mod prelude {
     #[doc(no_inline)]
     pub use actor_core::{
-        Actor, ActorId, ActorRef, AnyActor, Backoff, CallError, ChildSpec, ChildType, Context,
-        DynamicSupervisor, DynamicSupervisorOptions, ExitReason, FromAnyActor, Info, InitError,
-        Keys, MonitorRef, Named, Registry, RegistryError, ReplyTo, Restart, SendError, Shutdown,
-        StartError, StartOptions, Strategy, Supervisor, SupervisorError, SupervisorOptions,
-        ToAnyActor, TrySendError,
+        Actor, ActorId, ActorRef, AnyActor, Backoff, CallError, ChildCounts, ChildInfo, ChildSpec,
+        ChildState, ChildType, Context, DynamicSupervisor, DynamicSupervisorOptions, ExitReason,
+        FromAnyActor, Info, InitError, Keys, MonitorRef, Named, Registry, RegistryError, ReplyTo,
+        Restart, SendError, Shutdown, StartError, StartOptions, Strategy, Supervisor,
+        SupervisorError, SupervisorOptions, ToAnyActor, TrySendError,
     };
     #[cfg(feature = "macros")]
     #[doc(no_inline)]

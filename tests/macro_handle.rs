@@ -1,4 +1,6 @@
-//! The handle, messages and start functions `#[actor]` generates, end to end.
+//! The handle, messages and start functions `#[actor]` generates, end to end — under
+//! `clippy::pedantic`, so CI's clippy run proves the generated code is pedantic-clean.
+#![deny(clippy::pedantic)]
 
 use std::time::Duration;
 

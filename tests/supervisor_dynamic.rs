@@ -594,12 +594,24 @@ async fn ds_1_3_zero_max_seconds_is_refused() {
     assert!(matches!(err, SupervisorError::InvalidOptions(_)));
 }
 
-// A call to a supervisor that is gone is a typed error, not a hang.
+// DS-4.4: stop is GenServer.stop: the supervisor exits with the reason given. Calls to a
+// supervisor that is gone are a typed error, not a hang; DS-2.2: a bad spec is refused in the
+// caller, before the (here dead) supervisor is asked.
 #[tokio::test]
 async fn calls_to_a_stopped_supervisor_fail_with_noproc() {
     let events = Events::new();
     let sup = dyn_sup().await;
-    sup.stop(ExitReason::Shutdown).await.unwrap();
+    sup.stop(ExitReason::ShutdownWith("bye".into()))
+        .await
+        .unwrap();
+    assert_eq!(sup.wait().await, ExitReason::ShutdownWith("bye".into()));
+    let significant = worker("s", &events)
+        .restart(Restart::Temporary)
+        .significant(true);
+    assert!(matches!(
+        sup.start_child(significant).await,
+        Err(SupervisorError::InvalidSpec { .. })
+    ));
     assert_eq!(
         sup.start_child(worker("late", &events)).await,
         Err(SupervisorError::Call(CallError::NoProc))

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use beamish::prelude::*;
 use beamish::{
-    ChildCounts, ChildSpec, ChildState, ChildType, FromAnyActor, Restart, Shutdown, Strategy,
-    Supervisor, SupervisorError, SupervisorOptions,
+    AutoShutdown, ChildCounts, ChildSpec, ChildState, ChildType, FromAnyActor, Restart, Shutdown,
+    Strategy, Supervisor, SupervisorError, SupervisorOptions,
 };
 use support::{
     Event, Events, Watch, WorkerArgs, WorkerHandle, started_names, terminated_names, worker,
@@ -508,4 +508,227 @@ async fn sup_1_1_zero_max_seconds_is_refused() {
     .await
     .unwrap_err();
     assert!(matches!(err, SupervisorError::InvalidOptions(_)));
+}
+
+// SUP-4: a child of the group that fails to start during a one_for_all restart is left
+// restarting, those after it stay stopped, and the retry restarts the whole group again (stop,
+// then start); the retry is another attempt for intensity.
+#[tokio::test]
+async fn sup_4_group_restart_failure_retries_the_whole_group() {
+    let mut events = Events::new();
+    let mut watch = Watch::new().await;
+    let fails = Arc::new(AtomicUsize::new(0));
+    let mut b = WorkerArgs::new("b", &events);
+    b.fail_inits = fails.clone();
+    let children = vec![
+        worker("a", &events).untyped(),
+        worker_with(b).untyped(),
+        worker("c", &events).untyped(),
+    ];
+    let sup = Supervisor::start(
+        children,
+        SupervisorOptions::new(Strategy::OneForAll).max_restarts(5),
+    )
+    .await
+    .unwrap();
+    events.take(3).await;
+    fails.store(1, std::sync::atomic::Ordering::Release);
+    let c = child(&sup, "c").await;
+    watch.watch(&c).await;
+    c.crash().unwrap();
+    watch.down().await;
+    let seen = events.take(9).await;
+    assert!(matches!(&seen[0], Event::Terminated(n, ExitReason::Panic(_)) if n == "c"));
+    assert_eq!(
+        seen[1..3],
+        [
+            Event::Terminated("b".into(), ExitReason::Shutdown),
+            Event::Terminated("a".into(), ExitReason::Shutdown),
+        ]
+    );
+    assert!(matches!(&seen[3], Event::Started(n, _) if n == "a"));
+    assert_eq!(seen[4], Event::InitFailed("b".into()));
+    assert_eq!(seen[5], Event::Terminated("a".into(), ExitReason::Shutdown));
+    assert_eq!(started_names(&seen[6..]), ["a", "b", "c"]);
+    let counts = sup.count_children().await.unwrap();
+    assert_eq!((counts.active, counts.restarts), (3, 2));
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+}
+
+/// A supervisor with `auto` and children a (permanent), s1 and s2 (transient, significant).
+async fn significant_sup(events: &mut Events, auto: AutoShutdown) -> Supervisor {
+    let significant = |name: &str, events: &Events| {
+        worker(name, events)
+            .restart(Restart::Transient)
+            .significant(true)
+            .untyped()
+    };
+    let sup = Supervisor::start(
+        vec![
+            worker("a", events).untyped(),
+            significant("s1", events),
+            significant("s2", events),
+        ],
+        SupervisorOptions::new(Strategy::OneForOne).auto_shutdown(auto),
+    )
+    .await
+    .unwrap();
+    events.take(3).await;
+    sup
+}
+
+// SUP-7 any_significant: one significant child exiting on its own (not restarted) shuts the
+// supervisor down, other children first; a crash (restarted) does not.
+#[tokio::test]
+async fn sup_7_any_significant_shuts_down_on_the_first_clean_exit() {
+    let mut events = Events::new();
+    let mut watch = Watch::new().await;
+    let sup = significant_sup(&mut events, AutoShutdown::AnySignificant).await;
+    let s1 = child(&sup, "s1").await;
+    watch.watch(&s1).await;
+    s1.crash().unwrap();
+    watch.down().await;
+    assert_eq!(
+        sup.count_children().await.unwrap().restarts,
+        1,
+        "a crash is restarted"
+    );
+    events.take(2).await;
+    let s1 = child(&sup, "s1").await;
+    s1.exit_with(ExitReason::Normal).unwrap();
+    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    let seen = events.take(3).await;
+    assert_eq!(seen[0], Event::Terminated("s1".into(), ExitReason::Normal));
+    assert_eq!(terminated_names(&seen[1..]), ["s2", "a"]);
+}
+
+// SUP-7 all_significant: only once no significant child runs; terminate_child never triggers it.
+#[tokio::test]
+async fn sup_7_all_significant_waits_for_the_last_one() {
+    let mut events = Events::new();
+    let mut watch = Watch::new().await;
+    let sup = significant_sup(&mut events, AutoShutdown::AllSignificant).await;
+    sup.terminate_child("s2").await.unwrap();
+    let s1 = child(&sup, "s1").await;
+    watch.watch(&s1).await;
+    s1.exit_with(ExitReason::Shutdown).unwrap();
+    watch.down().await;
+    // s2 was stopped by terminate_child, which does not count as exiting on its own — but it has
+    // no running actor either, so s1's exit is the last one.
+    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+
+    let mut events = Events::new();
+    let mut watch = Watch::new().await;
+    let sup = significant_sup(&mut events, AutoShutdown::AllSignificant).await;
+    let s1 = child(&sup, "s1").await;
+    watch.watch(&s1).await;
+    s1.exit_with(ExitReason::Normal).unwrap();
+    watch.down().await;
+    assert!(sup.is_alive(), "s2 still runs");
+    assert_eq!(sup.terminate_child("s2").await, Ok(()));
+    assert!(
+        sup.is_alive(),
+        "terminate_child never triggers auto-shutdown"
+    );
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+}
+
+// SUP-7: significant is refused on a permanent child, with AutoShutdown::Never, and by a
+// DynamicSupervisor; nothing starts.
+#[tokio::test]
+async fn sup_7_bad_combinations_are_refused() {
+    let mut events = Events::new();
+    let err = Supervisor::start(
+        vec![worker("p", &events).significant(true).untyped()],
+        SupervisorOptions::new(Strategy::OneForOne).auto_shutdown(AutoShutdown::AnySignificant),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, SupervisorError::InvalidSpec { .. }),
+        "{err:?}"
+    );
+    let err = Supervisor::start(
+        vec![
+            worker("t", &events)
+                .restart(Restart::Transient)
+                .significant(true)
+                .untyped(),
+        ],
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, SupervisorError::InvalidSpec { .. }),
+        "{err:?}"
+    );
+    let sup = Supervisor::start(Vec::new(), SupervisorOptions::new(Strategy::OneForOne))
+        .await
+        .unwrap();
+    let err = sup
+        .start_child(
+            worker("t", &events)
+                .restart(Restart::Temporary)
+                .significant(true),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SupervisorError::InvalidSpec { .. }),
+        "{err:?}"
+    );
+    let dynamic = beamish::DynamicSupervisor::start(beamish::DynamicSupervisorOptions::new())
+        .await
+        .unwrap();
+    let err = dynamic
+        .start_child(
+            worker("t", &events)
+                .restart(Restart::Temporary)
+                .significant(true),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SupervisorError::InvalidSpec { .. }),
+        "{err:?}"
+    );
+    assert!(events.is_empty());
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+    dynamic.stop(ExitReason::Shutdown).await.unwrap();
+}
+
+// SUP-1.5 nested: a supervisor child whose own child fails to start fails its parent's start in
+// turn, naming the failed grandchild.
+#[tokio::test]
+async fn sup_1_5_nested_start_failure_propagates() {
+    let mut events = Events::new();
+    let mut bad = WorkerArgs::new("bad", &events);
+    bad.fail_inits = Arc::new(AtomicUsize::new(1));
+    let middle = Supervisor::child_spec(
+        vec![worker("ok", &events).untyped(), worker_with(bad).untyped()],
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .with_id("middle")
+    .untyped();
+    let err = Supervisor::start(
+        vec![worker("first", &events).untyped(), middle],
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap_err();
+    match err {
+        SupervisorError::Start {
+            id,
+            error: StartError::Init(message),
+        } => {
+            assert_eq!(id, "middle");
+            assert!(message.contains("child `bad` failed to start"), "{message}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let seen = events.take(5).await;
+    assert_eq!(started_names(&seen), ["first", "ok"]);
+    assert_eq!(seen[2], Event::InitFailed("bad".into()));
+    assert_eq!(terminated_names(&seen), ["ok", "first"]);
 }

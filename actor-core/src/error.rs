@@ -168,6 +168,15 @@ pub enum SupervisorError {
         /// The type name of the actor that started.
         actual: &'static str,
     },
+    /// A child spec the supervisor refuses (SUP-7): `significant` on a `Permanent` child, with
+    /// `AutoShutdown::Never`, or under a `DynamicSupervisor`. Nothing was started.
+    #[error("invalid child spec `{id}`: {reason}")]
+    InvalidSpec {
+        /// The id of the child spec.
+        id: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// Invalid supervisor options (for example a zero `max_seconds`).
     #[error("invalid supervisor options: {0}")]
     InvalidOptions(&'static str),

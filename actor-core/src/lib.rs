@@ -23,6 +23,7 @@ pub use exit::ExitReason;
 pub use registry::{Keys, Named, Registry, RegistryError};
 pub use registry::{RegistryBuilder, RegistryEvent};
 pub use supervisor::{
-    Backoff, ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType, DynamicSupervisor,
-    DynamicSupervisorOptions, Restart, Shutdown, Strategy, Supervisor, SupervisorOptions,
+    AutoShutdown, Backoff, ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType,
+    DynamicSupervisor, DynamicSupervisorOptions, Restart, Shutdown, Strategy, Supervisor,
+    SupervisorOptions,
 };

@@ -81,6 +81,13 @@ fn handler(method: &mut syn::ImplItemFn, errors: &mut Errors) -> Option<Handler>
     }
     method.attrs = kept;
     let (kind, attr) = found?;
+    // The shape is ours to demand (async, a receiver, owned arguments), so lints that would ask
+    // the user to change it are silenced on the handler only.
+    method.attrs.push(syn::parse_quote!(#[allow(
+        clippy::unused_async,
+        clippy::unused_self,
+        clippy::needless_pass_by_value
+    )]));
     let receiver = match method.sig.receiver() {
         None => ReceiverForm::None,
         Some(r) => match &r.kind {

@@ -17,6 +17,44 @@ use crate::{ActorId, ExitReason};
 
 /// Passed to every callback: the actor's own handle and id, and the operations an actor performs
 /// on its own behalf — stopping, links, monitors, trapping exits, timers, deferred replies.
+///
+/// ```
+/// use std::time::Duration;
+/// use actor_core::{Actor, ActorRef, Context, ExitReason, Info, InitError, ReplyTo};
+///
+/// /// Counts timer ticks; stops itself after three.
+/// struct Ticker(u32);
+///
+/// impl Actor for Ticker {
+///     type Args = ();
+///     type Message = ReplyTo<u32>;
+///
+///     async fn init((): (), ctx: &mut Context<Self>) -> Result<Self, InitError> {
+///         ctx.send_after(Duration::from_millis(10), "tick");
+///         Ok(Ticker(0))
+///     }
+///
+///     async fn handle(&mut self, reply: ReplyTo<u32>, ctx: &mut Context<Self>) {
+///         ctx.reply(reply, self.0);
+///     }
+///
+///     async fn handle_info(&mut self, info: Info, ctx: &mut Context<Self>) {
+///         if let Info::Timer { .. } = info {
+///             self.0 += 1;
+///             if self.0 == 3 {
+///                 ctx.stop(ExitReason::Normal);
+///             } else {
+///                 ctx.send_after(Duration::from_millis(10), "tick");
+///             }
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let ticker = ActorRef::<Ticker>::start(()).await.unwrap();
+/// assert_eq!(ticker.wait().await, ExitReason::Normal);
+/// # }
+/// ```
 pub struct Context<A: Actor> {
     me: ActorRef<A>,
     proc: ProcRef,
@@ -47,7 +85,9 @@ impl<A: Actor> Context<A> {
         &self.me
     }
 
-    /// The id of the actor that started this one, if it was started from inside an actor.
+    /// The id of the actor that started this one linked (`start_link` from inside an actor), if
+    /// any. If this actor traps exits, its parent's exit stops it in order — `terminate` runs —
+    /// instead of arriving as [`Info::Exit`] (GS-10). A plain `start` records no parent.
     pub fn parent(&self) -> Option<ActorId> {
         self.proc.core().parent()
     }

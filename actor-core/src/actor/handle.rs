@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 use super::Actor;
 use super::cell::{self, Cell, ProcRef};
 use super::current::{current, current_id};
+use super::deadline;
 use super::id::MonitorRef;
 use super::mailbox::Sys;
 use super::reply::ReplyTo;
@@ -23,6 +24,47 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// The `#[actor]` macro wraps one in a generated handle with a method per handler; hand-written
 /// actors use it directly through [`call`](Self::call) and [`cast`](Self::cast).
+///
+/// ```
+/// use std::time::Duration;
+/// use actor_core::{Actor, ActorRef, CallError, Context, ExitReason, InitError, ReplyTo};
+///
+/// struct Echo;
+///
+/// enum EchoMsg {
+///     Echo(String, ReplyTo<String>),
+///     Crash,
+/// }
+///
+/// impl Actor for Echo {
+///     type Args = ();
+///     type Message = EchoMsg;
+///
+///     async fn init((): (), _ctx: &mut Context<Self>) -> Result<Self, InitError> {
+///         Ok(Echo)
+///     }
+///
+///     async fn handle(&mut self, msg: EchoMsg, _ctx: &mut Context<Self>) {
+///         match msg {
+///             EchoMsg::Echo(text, reply) => {
+///                 reply.send(text);
+///             }
+///             EchoMsg::Crash => panic!("asked to crash"),
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let echo = ActorRef::<Echo>::start(()).await.unwrap();
+/// let quick = echo.with_timeout(Duration::from_secs(1));
+/// assert_eq!(quick.call(|r| EchoMsg::Echo("hi".into(), r)).await, Ok("hi".to_string()));
+///
+/// echo.cast(EchoMsg::Crash).unwrap();
+/// // The panic is contained: the actor exits with it, and callers are told at once.
+/// assert_eq!(echo.wait().await, ExitReason::Panic("asked to crash".into()));
+/// assert_eq!(echo.call(|r| EchoMsg::Echo("hi".into(), r)).await, Err(CallError::NoProc));
+/// # }
+/// ```
 pub struct ActorRef<A: Actor> {
     cell: Arc<Cell<A::Message>>,
     timeout: Duration,
@@ -122,24 +164,22 @@ impl<A: Actor> ActorRef<A> {
         }
         let (tx, rx) = oneshot::channel();
         let msg = make(ReplyTo::new(tx));
-        if self.cell.mailbox.is_bounded() {
-            let sent = tokio::time::timeout(self.timeout, self.cell.mailbox.send(msg)).await;
-            match sent {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) => return Err(CallError::NoProc),
-                Err(_) => return Err(CallError::Timeout),
-            }
-        } else if self.cell.mailbox.try_send(msg).is_err() {
-            return Err(CallError::NoProc);
-        }
+        let mailbox = &self.cell.mailbox;
         let core = &self.cell.core;
-        let reply = async {
+        // One deadline for the whole call: waiting for room in a bounded mailbox counts against
+        // the timeout too.
+        let call = async {
+            if mailbox.is_bounded() {
+                mailbox.send(msg).await.map_err(|_| CallError::NoProc)?;
+            } else {
+                mailbox.try_send(msg).map_err(|_| CallError::NoProc)?;
+            }
             match rx.await {
                 Ok(value) => Ok(value),
                 Err(_) => Err(CallError::Exited(core.wait().await)),
             }
         };
-        tokio::time::timeout(self.timeout, reply)
+        deadline::timeout(self.timeout, call)
             .await
             .unwrap_or(Err(CallError::Timeout))
     }

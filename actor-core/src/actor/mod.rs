@@ -7,6 +7,7 @@
 mod cell;
 mod context;
 mod current;
+mod deadline;
 mod handle;
 mod id;
 mod info;
@@ -82,7 +83,8 @@ pub trait Actor: Sized + Send + 'static {
     /// The messages the actor handles (calls carry a [`ReplyTo`]).
     type Message: Send + 'static;
 
-    /// Bound on the mailbox (user messages only); `None`, the default, is unbounded.
+    /// Bound on the mailbox (user messages only); `None`, the default, is unbounded. A mailbox
+    /// holds at least one message: `Some(0)` means `Some(1)`.
     const MAILBOX_CAPACITY: Option<usize> = None;
 
     /// Builds the state inside the new actor before `start` returns (GenServer.init). `Err` makes

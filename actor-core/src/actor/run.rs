@@ -48,6 +48,7 @@ impl StartOptions {
     }
 
     /// Bound the mailbox to `capacity` user messages (overrides [`Actor::MAILBOX_CAPACITY`]).
+    /// A mailbox holds at least one message: a `capacity` of `0` means `1`.
     #[must_use]
     pub fn mailbox(mut self, capacity: usize) -> Self {
         self.mailbox = Some(capacity);
@@ -113,11 +114,12 @@ pub(crate) async fn start<A: Actor>(
     let me = ActorRef::<A>::from_cell(cell);
     let proc = me.proc();
     let caller = current();
-    if let Some(caller) = &caller {
+    // The parent is the linking caller only (OTP's `gen:start` with `nolink` records none): a
+    // trapping actor is stopped in order by its parent's exit signal (GS-9.4, GS-10), and gets an
+    // `Info::Exit` for any other linked actor, including one that started it without a link.
+    if let (Some(caller), true) = (&caller, options.link) {
         proc.core().set_parent(caller.core().id);
-        if options.link {
-            cell::link(&proc, caller);
-        }
+        cell::link(&proc, caller);
     }
     let (started_tx, started_rx) = oneshot::channel();
     let span = tracing::debug_span!("actor", id = %me.id(), actor = proc.core().type_name);
@@ -213,11 +215,7 @@ async fn run<A: Actor>(
         if let Some(reason) = &ctx.stop {
             break reason.clone();
         }
-        let Some(envelope) = rx.recv().await else {
-            // Unreachable while the context holds a handle; stop cleanly all the same.
-            break ExitReason::Normal;
-        };
-        let handled = match envelope {
+        let handled = match rx.recv().await {
             Envelope::Msg(msg) => catch(state.handle(msg, &mut ctx)).await,
             Envelope::Sys(Sys::Info(info)) => {
                 if let Info::Down { monitor, .. } = &info {

@@ -73,6 +73,7 @@ pub struct ChildSpec<H = AnyActor, E = ()> {
     pub(crate) restart: Restart,
     pub(crate) shutdown: Option<Shutdown>,
     pub(crate) child_type: ChildType,
+    pub(crate) significant: bool,
     _handle: PhantomData<fn() -> H>,
 }
 
@@ -90,6 +91,7 @@ impl ChildSpec<AnyActor> {
             restart: Restart::default(),
             shutdown: None,
             child_type: ChildType::default(),
+            significant: false,
             _handle: PhantomData,
         }
     }
@@ -111,6 +113,7 @@ impl<E: Send + 'static> ChildSpec<AnyActor, E> {
             restart: Restart::default(),
             shutdown: None,
             child_type: ChildType::default(),
+            significant: false,
             _handle: PhantomData,
         }
     }
@@ -148,6 +151,7 @@ impl<H> ChildSpec<H, ()> {
             restart: self.restart,
             shutdown: self.shutdown,
             child_type: self.child_type,
+            significant: self.significant,
             _handle: PhantomData,
         }
     }
@@ -244,6 +248,22 @@ impl<H, E> ChildSpec<H, E> {
         self
     }
 
+    /// Marks the child *significant* for a static [`Supervisor`](crate::Supervisor) with
+    /// [`AutoShutdown`](crate::AutoShutdown) other than `Never` (SUP-7): when it exits on its own and
+    /// is not restarted (a `Transient` child exiting cleanly, a `Temporary` child exiting), the
+    /// supervisor may shut down. Refused for `Permanent` children, by supervisors whose
+    /// auto-shutdown is `Never`, and by a [`DynamicSupervisor`](crate::DynamicSupervisor).
+    #[must_use]
+    pub fn significant(mut self, significant: bool) -> Self {
+        self.significant = significant;
+        self
+    }
+
+    /// Whether the child is significant (see [`significant`](Self::significant)).
+    pub fn is_significant(&self) -> bool {
+        self.significant
+    }
+
     /// The same spec, handing back another handle type.
     pub fn typed<H2: FromAnyActor>(self) -> ChildSpec<H2, E> {
         ChildSpec {
@@ -252,6 +272,7 @@ impl<H, E> ChildSpec<H, E> {
             restart: self.restart,
             shutdown: self.shutdown,
             child_type: self.child_type,
+            significant: self.significant,
             _handle: PhantomData,
         }
     }
@@ -270,6 +291,7 @@ impl<H, E> Clone for ChildSpec<H, E> {
             restart: self.restart,
             shutdown: self.shutdown,
             child_type: self.child_type,
+            significant: self.significant,
             _handle: PhantomData,
         }
     }
@@ -282,6 +304,7 @@ impl<H, E> fmt::Debug for ChildSpec<H, E> {
             .field("restart", &self.restart)
             .field("shutdown", &self.shutdown_mode())
             .field("child_type", &self.child_type)
+            .field("significant", &self.significant)
             .finish_non_exhaustive()
     }
 }

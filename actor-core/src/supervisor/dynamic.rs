@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::hash::Hash;
 use std::time::Duration;
 
 use super::child_spec::{ChildSpec, ChildType, Restart};
@@ -14,6 +15,7 @@ use crate::actor::{
     Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions,
     ToAnyActor,
 };
+use crate::registry::Registry;
 use crate::{ActorId, CallError, ExitReason, InitError, NotInActor, StartError, SupervisorError};
 
 /// Options of a [`DynamicSupervisor`] (DS-1.1): restart intensity, `max_children`, the extra
@@ -149,6 +151,12 @@ impl<E> fmt::Debug for DynamicSupervisorOptions<E> {
 /// - Shutdown (its own, or `terminate_child`) stops children **concurrently**, each by its
 ///   [`Shutdown`](crate::Shutdown) mode (DS-6).
 ///
+/// Beyond OTP: the extra argument is a typed value `E`
+/// ([`DynamicSupervisorOptions::extra_args`]); the intensity window is an exact duration;
+/// [`Backoff`] is available; [`ChildCounts::restarts`] counts restart attempts; and
+/// [`which_children`](Self::which_children) lists children in start order with their spec ids.
+/// Register one by name with [`start_via`](Self::start_via).
+///
 /// ```
 /// use actor_core::{Actor, ActorId, ActorRef, ChildSpec, Context, DynamicSupervisor,
 ///                  DynamicSupervisorOptions, ExitReason, InitError, ReplyTo};
@@ -206,6 +214,36 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
         Self::start_with(options, StartOptions::new().link()).await
     }
 
+    /// Starts a supervisor registered under `key` in `registry` (a via name, DS-1.4): the name
+    /// is taken before the supervisor runs; if it is held, the start fails with
+    /// [`SupervisorError::Start`] carrying [`StartError::AlreadyStarted`] with the holder's id.
+    pub async fn start_via<K, V>(
+        registry: &Registry<K, V>,
+        key: K,
+        options: DynamicSupervisorOptions<E>,
+    ) -> Result<Self, SupervisorError>
+    where
+        K: Eq + Hash + Clone + Send + Sync + 'static,
+        V: Clone + Default + Send + Sync + 'static,
+    {
+        let register = registry.register_on_start(key, V::default());
+        Self::start_with(options, StartOptions::new().before_init(register)).await
+    }
+
+    /// [`start_via`](Self::start_via), linked to the calling actor.
+    pub async fn start_link_via<K, V>(
+        registry: &Registry<K, V>,
+        key: K,
+        options: DynamicSupervisorOptions<E>,
+    ) -> Result<Self, SupervisorError>
+    where
+        K: Eq + Hash + Clone + Send + Sync + 'static,
+        V: Clone + Default + Send + Sync + 'static,
+    {
+        let register = registry.register_on_start(key, V::default());
+        Self::start_with(options, StartOptions::new().link().before_init(register)).await
+    }
+
     /// Starts a supervisor with explicit [`StartOptions`] (link, a `before_init` hook such as a
     /// via-name registration).
     pub async fn start_with(
@@ -247,12 +285,20 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
 
     /// Starts a child from `spec` (DS-2) and returns its handle, typed as the spec says. The
     /// supervisor waits for the child's `init`. Fails with [`SupervisorError::MaxChildren`] when
-    /// full, [`SupervisorError::Start`] when the start function fails (nothing is kept). The
-    /// spec's id is not checked for uniqueness (DS-2.3).
+    /// full, [`SupervisorError::Start`] when the start function fails (nothing is kept), and with
+    /// [`SupervisorError::InvalidSpec`] for a significant spec, checked before the supervisor is
+    /// asked (DS-2.2). The spec's id is not checked for uniqueness (DS-2.3).
     pub async fn start_child<H: FromAnyActor>(
         &self,
         spec: ChildSpec<H, E>,
     ) -> Result<H, SupervisorError> {
+        // DS-2.2: the spec is checked here, before the supervisor is asked.
+        if spec.significant {
+            return Err(SupervisorError::InvalidSpec {
+                id: spec.id,
+                reason: "a DynamicSupervisor has no significant children (SUP-7)",
+            });
+        }
         let accepts: fn(&AnyActor) -> bool = |actor| H::from_any(actor.clone()).is_some();
         let spec = spec.untyped();
         let child = self

@@ -26,4 +26,4 @@ pub use child_spec::{ChildSpec, ChildType, Restart, Shutdown};
 pub use children::{ChildCounts, ChildInfo, ChildState};
 pub use dynamic::{DynamicSupervisor, DynamicSupervisorOptions};
 pub use intensity::Backoff;
-pub use strategy::{Strategy, Supervisor, SupervisorOptions};
+pub use strategy::{AutoShutdown, Strategy, Supervisor, SupervisorOptions};

@@ -1,6 +1,7 @@
 //! The static Supervisor and its restart strategies (SUP-1 … SUP-6, SUP-8).
 
 use std::fmt;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use crate::actor::{
     Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions,
     ToAnyActor,
 };
+use crate::registry::Registry;
 use crate::{ActorId, CallError, ExitReason, InitError, NotInActor, StartError, SupervisorError};
 
 /// Which children a [`Supervisor`] restarts when one of them is due for a restart (SUP-4).
@@ -26,6 +28,23 @@ pub enum Strategy {
     /// The child that exited and every child started after it: those are stopped in reverse start
     /// order, then all of them started again in start order.
     RestForOne,
+}
+
+/// When a [`Supervisor`] shuts itself down because significant children exited (SUP-7).
+///
+/// Only children marked [`significant`](ChildSpec::significant) count, and only when they exit
+/// on their own and are not restarted: a `Transient` child exiting cleanly, a `Temporary` child
+/// exiting for any reason. `terminate_child` and the supervisor's own restarts never trigger it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum AutoShutdown {
+    /// Never (the default); significant children are refused.
+    #[default]
+    Never,
+    /// As soon as one significant child exits that way, the supervisor stops its other children
+    /// (reverse start order) and exits with [`ExitReason::Shutdown`].
+    AnySignificant,
+    /// The same, once no significant child has a running actor left.
+    AllSignificant,
 }
 
 /// Options of a [`Supervisor`] (SUP-1.1): the strategy (required, as in OTP), restart intensity and
@@ -46,6 +65,7 @@ pub struct SupervisorOptions {
     max_restarts: u32,
     max_seconds: Duration,
     backoff: Option<Backoff>,
+    auto_shutdown: AutoShutdown,
 }
 
 impl SupervisorOptions {
@@ -56,6 +76,7 @@ impl SupervisorOptions {
             max_restarts: 3,
             max_seconds: Duration::from_secs(5),
             backoff: None,
+            auto_shutdown: AutoShutdown::Never,
         }
     }
 
@@ -72,6 +93,13 @@ impl SupervisorOptions {
     #[must_use]
     pub fn max_seconds(mut self, window: Duration) -> Self {
         self.max_seconds = window;
+        self
+    }
+
+    /// Whether significant children shut the supervisor down (SUP-7); `Never` by default.
+    #[must_use]
+    pub fn auto_shutdown(mut self, auto_shutdown: AutoShutdown) -> Self {
+        self.auto_shutdown = auto_shutdown;
         self
     }
 
@@ -104,6 +132,12 @@ impl SupervisorOptions {
 ///   [`Shutdown`](crate::Shutdown) mode, the next only once the previous is gone (SUP-5).
 /// - [`which_children`](Self::which_children) lists children in **start order**; OTP lists the
 ///   newest first (SUP-6.5).
+///
+/// Beyond OTP: the intensity window is an exact duration; [`Backoff`] is available;
+/// [`ChildCounts::restarts`] counts restart attempts. Children marked
+/// [`significant`](ChildSpec::significant) can shut the supervisor down ([`AutoShutdown`],
+/// SUP-7). A start function cannot return OTP's `:ignore`: it starts a child or fails. Register
+/// one by name with [`start_via`](Self::start_via).
 ///
 /// ```
 /// use actor_core::{Actor, ActorRef, ChildSpec, Context, ExitReason, InitError, ReplyTo,
@@ -170,6 +204,39 @@ impl Supervisor {
         Self::start_with(children, options, StartOptions::new().link()).await
     }
 
+    /// [`start`](Self::start), registered under `key` in `registry` (a via name): the name is
+    /// taken before any child starts; if it is held, the start fails with
+    /// [`SupervisorError::Start`] carrying [`StartError::AlreadyStarted`] with the holder's id.
+    pub async fn start_via<K, V>(
+        registry: &Registry<K, V>,
+        key: K,
+        children: impl IntoIterator<Item = ChildSpec>,
+        options: SupervisorOptions,
+    ) -> Result<Self, SupervisorError>
+    where
+        K: Eq + Hash + Clone + Send + Sync + 'static,
+        V: Clone + Default + Send + Sync + 'static,
+    {
+        let register = registry.register_on_start(key, V::default());
+        Self::start_with(children, options, StartOptions::new().before_init(register)).await
+    }
+
+    /// [`start_via`](Self::start_via), linked to the calling actor.
+    pub async fn start_link_via<K, V>(
+        registry: &Registry<K, V>,
+        key: K,
+        children: impl IntoIterator<Item = ChildSpec>,
+        options: SupervisorOptions,
+    ) -> Result<Self, SupervisorError>
+    where
+        K: Eq + Hash + Clone + Send + Sync + 'static,
+        V: Clone + Default + Send + Sync + 'static,
+    {
+        let register = registry.register_on_start(key, V::default());
+        let start = StartOptions::new().link().before_init(register);
+        Self::start_with(children, options, start).await
+    }
+
     /// [`start`](Self::start) with explicit [`StartOptions`] (link, a `before_init` hook such as a
     /// via-name registration).
     pub async fn start_with(
@@ -187,6 +254,7 @@ impl Supervisor {
             if children[..i].iter().any(|s| s.id == spec.id) {
                 return Err(SupervisorError::DuplicateId(spec.id.clone()));
             }
+            check_spec(spec, options.auto_shutdown)?;
         }
         let failure = Arc::new(Mutex::new(None));
         let args = SupArgs {
@@ -223,7 +291,13 @@ impl Supervisor {
                 Supervisor::start_link(children, options)
                     .await
                     .map(|sup| sup.to_any())
-                    .map_err(into_start_error)
+                    .map_err(|e| match e {
+                        // OTP's `{:shutdown, {:failed_to_start_child, id, reason}}`.
+                        SupervisorError::Start { id, error } => {
+                            StartError::Init(format!("child `{id}` failed to start: {error}"))
+                        }
+                        other => into_start_error(other),
+                    })
             }
         })
         .child_type(ChildType::Supervisor)
@@ -409,6 +483,7 @@ struct Child {
 
 pub(crate) struct SupActor {
     strategy: Strategy,
+    auto_shutdown: AutoShutdown,
     backoff: Option<Backoff>,
     intensity: Intensity,
     /// In start order.
@@ -423,6 +498,7 @@ impl Actor for SupActor {
         ctx.trap_exit(true);
         let mut sup = SupActor {
             strategy: args.options.strategy,
+            auto_shutdown: args.options.auto_shutdown,
             backoff: args.options.backoff,
             intensity: Intensity::new(args.options.max_restarts, args.options.max_seconds),
             children: Vec::with_capacity(args.children.len()),
@@ -492,6 +568,22 @@ impl Actor for SupActor {
     }
 }
 
+/// Refuses the bad combinations of SUP-7.
+fn check_spec(spec: &ChildSpec, auto_shutdown: AutoShutdown) -> Result<(), SupervisorError> {
+    let reason = match (spec.significant, spec.restart, auto_shutdown) {
+        (false, _, _) => return Ok(()),
+        (true, _, AutoShutdown::Never) => {
+            "a significant child needs auto_shutdown other than Never"
+        }
+        (true, Restart::Permanent, _) => "a permanent child cannot be significant",
+        (true, _, _) => return Ok(()),
+    };
+    Err(SupervisorError::InvalidSpec {
+        id: spec.id.clone(),
+        reason,
+    })
+}
+
 /// Runs `spec`'s start function as the supervisor and makes sure the child is linked to it.
 async fn start(spec: &ChildSpec, ctx: &mut Context<SupActor>) -> Result<AnyActor, StartError> {
     let actor = run_start(spec, ()).await?;
@@ -510,6 +602,7 @@ impl SupActor {
         accepts: fn(&AnyActor) -> bool,
         ctx: &mut Context<Self>,
     ) -> Result<AnyActor, SupervisorError> {
+        check_spec(&spec, self.auto_shutdown)?;
         if let Some(i) = self.find(&spec.id) {
             return Err(match &self.children[i].slot {
                 Slot::Running(actor) => SupervisorError::AlreadyStarted(actor.id()),
@@ -643,13 +736,16 @@ impl SupActor {
             tracing::error!(child = %self.children[i].spec.id, %reason, "child crashed");
         }
         let child = &mut self.children[i];
+        let significant = child.spec.significant;
         match child.spec.restart {
             Restart::Temporary => {
                 self.children.remove(i);
+                self.significant_exited(significant, ctx).await;
                 return;
             }
             Restart::Transient if reason.is_clean() => {
                 child.slot = Slot::Stopped;
+                self.significant_exited(significant, ctx).await;
                 return;
             }
             Restart::Permanent | Restart::Transient => {}
@@ -664,6 +760,25 @@ impl SupActor {
                 ctx.cast_after(delay, SupMsg::Retry(spec_id));
             }
             None => self.restart(&spec_id, ctx).await,
+        }
+    }
+
+    /// A child exited on its own and is not restarted: auto-shutdown, if it was significant (SUP-7).
+    async fn significant_exited(&mut self, significant: bool, ctx: &mut Context<Self>) {
+        if !significant {
+            return;
+        }
+        let shut_down = match self.auto_shutdown {
+            AutoShutdown::Never => false,
+            AutoShutdown::AnySignificant => true,
+            AutoShutdown::AllSignificant => !self
+                .children
+                .iter()
+                .any(|c| c.spec.significant && matches!(c.slot, Slot::Running(_))),
+        };
+        if shut_down {
+            self.shutdown_all(ctx).await;
+            ctx.stop(ExitReason::Shutdown);
         }
     }
 

@@ -1,0 +1,202 @@
+//! Via-named children: re-registered under their key on every restart, so a named handle keeps
+//! working (GS-1.5, REG-9, §5.8 with DS-3 and SUP-4).
+
+#[path = "support/supervisor.rs"]
+mod support;
+
+use beamish::prelude::*;
+use beamish::{
+    DynamicSupervisor, DynamicSupervisorOptions, Strategy, Supervisor, SupervisorError,
+    SupervisorOptions,
+};
+use support::Watch;
+
+/// A per-user session that panics on bad input.
+#[derive(Debug)]
+pub struct Session {
+    user: String,
+    hits: u64,
+}
+
+#[actor]
+impl Session {
+    #[init]
+    async fn init(user: String) -> Self {
+        Session { user, hits: 0 }
+    }
+
+    /// Counts a hit and returns `user:hits`.
+    #[call]
+    async fn hit(&mut self) -> String {
+        self.hits += 1;
+        format!("{}:{}", self.user, self.hits)
+    }
+
+    /// Panics on empty input.
+    #[call]
+    async fn input(&mut self, text: String) -> usize {
+        assert!(!text.is_empty(), "empty input");
+        text.len()
+    }
+}
+
+// DS-3, GS-1.5: a via-named child of a DynamicSupervisor is registered again under its key after
+// each crash; the named handle reaches every new incarnation.
+#[tokio::test]
+async fn via_named_child_is_re_registered_after_each_restart() {
+    let registry = Registry::<String>::new(Keys::Unique);
+    let mut watch = Watch::new().await;
+    let sup = DynamicSupervisor::start(DynamicSupervisorOptions::new().max_restarts(10))
+        .await
+        .unwrap();
+    let key = "alice".to_string();
+    let first = sup
+        .start_child(Session::child_spec_via(&registry, key.clone(), key.clone()))
+        .await
+        .unwrap();
+    let named = Session::via(&registry, key.clone());
+    assert_eq!(named.hit().await, Ok("alice:1".to_string()));
+
+    let mut previous = first;
+    for round in 0..3 {
+        watch.watch(&previous).await;
+        let crashed = named.input(String::new()).await;
+        assert!(
+            matches!(crashed, Err(CallError::Exited(ExitReason::Panic(_)))),
+            "{crashed:?}"
+        );
+        watch.down().await;
+        // The supervisor has the exit now; once it answered, the restart is done.
+        assert_eq!(sup.count_children().await.unwrap().restarts, round + 1);
+        let current = SessionHandle::whereis(&registry, &key).expect("registered again");
+        assert_ne!(current.id(), previous.id());
+        assert_eq!(
+            sup.which_children().await.unwrap()[0]
+                .actor()
+                .map(|a| a.id()),
+            Some(current.id())
+        );
+        // The same named handle works, against a fresh state.
+        assert_eq!(named.hit().await, Ok("alice:1".to_string()));
+        assert_eq!(named.input("ok".into()).await, Ok(2));
+        previous = current;
+    }
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+    assert!(SessionHandle::whereis(&registry, &key).is_none());
+    assert_eq!(named.hit().await, Err(CallError::NoProc));
+}
+
+// GS-1.5: a second child for a key that is taken fails with AlreadyStarted carrying the holder;
+// the supervisor keeps nothing of it.
+#[tokio::test]
+async fn a_taken_key_fails_start_child_with_already_started() {
+    let registry = Registry::<String>::new(Keys::Unique);
+    let sup = DynamicSupervisor::start(DynamicSupervisorOptions::new())
+        .await
+        .unwrap();
+    let key = "bob".to_string();
+    let bob = sup
+        .start_child(Session::child_spec_via(&registry, key.clone(), key.clone()))
+        .await
+        .unwrap();
+    let again = sup
+        .start_child(Session::child_spec_via(&registry, key.clone(), key.clone()))
+        .await;
+    assert_eq!(
+        again.map(|h| h.id()),
+        Err(SupervisorError::Start {
+            id: format!("{key:?}"),
+            error: StartError::AlreadyStarted(bob.id()),
+        })
+    );
+    assert_eq!(sup.count_children().await.unwrap().specs, 1);
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+}
+
+// SUP-4: one_for_all restarts every via-named child; each is registered again under its own key.
+#[tokio::test]
+async fn one_for_all_re_registers_every_named_child() {
+    let registry = Registry::<String>::new(Keys::Unique);
+    let mut watch = Watch::new().await;
+    let keys = ["a", "b", "c"].map(String::from);
+    let children = keys
+        .iter()
+        .map(|k| Session::child_spec_via(&registry, k.clone(), k.clone()).untyped());
+    let sup = Supervisor::start(children, SupervisorOptions::new(Strategy::OneForAll))
+        .await
+        .unwrap();
+    let before: Vec<_> = keys
+        .iter()
+        .map(|k| SessionHandle::whereis(&registry, k).unwrap())
+        .collect();
+    watch.watch(&before[1]).await;
+    let _ = Session::via(&registry, keys[1].clone())
+        .input(String::new())
+        .await;
+    watch.down().await;
+    let counts = sup.count_children().await.unwrap();
+    assert_eq!((counts.active, counts.restarts), (3, 1));
+    for (k, old) in keys.iter().zip(&before) {
+        let now = SessionHandle::whereis(&registry, k).expect("registered");
+        assert_ne!(now.id(), old.id());
+        assert!(!old.is_alive());
+        assert_eq!(
+            Session::via(&registry, k.clone()).hit().await,
+            Ok(format!("{k}:1"))
+        );
+    }
+    assert_eq!(registry.count(), 3);
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(registry.count(), 0);
+}
+
+// DS-1.4, GS-1.5: supervisors can be registered by name too; a taken name fails the start with
+// AlreadyStarted carrying the holder, and the name is free once the supervisor exits.
+#[tokio::test]
+async fn a_supervisor_can_be_registered_by_name() {
+    let registry = Registry::<&'static str>::new(Keys::Unique);
+    let sup = DynamicSupervisor::start_via(&registry, "sessions", DynamicSupervisorOptions::new())
+        .await
+        .unwrap();
+    let found = registry.whereis(&"sessions").expect("registered");
+    assert_eq!(found.id(), sup.id());
+    let found = DynamicSupervisor::<()>::from_any(found).expect("a DynamicSupervisor");
+    assert_eq!(found.count_children().await.unwrap().specs, 0);
+
+    let taken =
+        DynamicSupervisor::start_via(&registry, "sessions", DynamicSupervisorOptions::new())
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(taken, SupervisorError::Start { error: StartError::AlreadyStarted(id), .. } if id == sup.id()),
+        "{taken:?}"
+    );
+    let taken = Supervisor::start_via(
+        &registry,
+        "sessions",
+        Vec::new(),
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(taken, SupervisorError::Start { error: StartError::AlreadyStarted(id), .. } if id == sup.id()),
+        "{taken:?}"
+    );
+
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+    assert!(registry.whereis(&"sessions").is_none());
+    let again = Supervisor::start_via(
+        &registry,
+        "sessions",
+        Vec::new(),
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        registry.whereis(&"sessions").map(|a| a.id()),
+        Some(again.id())
+    );
+    again.stop(ExitReason::Shutdown).await.unwrap();
+}
