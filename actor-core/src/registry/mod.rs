@@ -8,8 +8,8 @@
 //! (Elixir's Registry may briefly return dead pids, REG-3.3).
 //!
 //! # Design and measurements
-//! Entries live in `partitions` lock shards (`std::sync::RwLock<HashMap<K, Slot>>`, each on its
-//! own 128-byte-aligned cache lines), placed by key hash; an owner index (actor → keys, `Mutex`
+//! Entries live in lock stripes, 16 per partition (`std::sync::RwLock<HashMap<K, Slot>>`, each
+//! on its own 128-byte-aligned cache lines), placed by key hash; an owner index (actor → keys, `Mutex`
 //! shards by actor id) makes exit cleanup and `keys` cheap. Both hash with a seeded
 //! folded-multiply hasher (`hash.rs`): SipHash alone cost 10-15 ns of a ~30 ns lookup.
 //! `whereis` takes one read lock and clones one `Arc`: no allocation, no boxing, no formatting;
@@ -96,8 +96,13 @@ pub enum RegistryError {
 /// be reused after a registry is dropped while an actor still carries its hook).
 static NEXT_REGISTRY: AtomicUsize = AtomicUsize::new(1);
 
-/// Lock shards of a registry built without [`RegistryBuilder::partitions`].
-const DEFAULT_PARTITIONS: usize = 64;
+/// Partitions of a registry built without [`RegistryBuilder::partitions`].
+const DEFAULT_PARTITIONS: usize = 4;
+
+/// Lock stripes per partition. Partitions have no observable effect here (entries are placed by
+/// key), so each is striped over several locks: Elixir's advice of one partition per core then
+/// still gives readers on different cores different lock words most of the time.
+const STRIPES_PER_PARTITION: usize = 16;
 
 type Meta = HashMap<String, Arc<dyn Any + Send + Sync>>;
 
@@ -176,6 +181,7 @@ pub struct Registry<K, V = ()> {
 
 struct Inner<K, V> {
     kind: Keys,
+    partitions: usize,
     /// Picks a key's shard and an actor's owner shard (seeded apart from the tables' hasher,
     /// so the keys of one shard still spread over its table's buckets).
     placement: Seeds,
@@ -223,9 +229,10 @@ where
     K: Eq + Hash + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    /// The number of lock shards (REG-1.1 `:partitions`); must be at least 1. More partitions
-    /// mean less contention between concurrent callers; entries are placed by key hash, so a
-    /// lookup or dispatch touches one partition whatever the number. Default: 64.
+    /// The number of partitions (REG-1.1 `:partitions`); must be at least 1. Default: 4. Each
+    /// partition is striped over 16 locks; more partitions mean less contention between
+    /// concurrent callers. Entries are placed by key hash, so a lookup or dispatch touches one
+    /// lock whatever the number.
     #[must_use]
     pub fn partitions(mut self, n: usize) -> Self {
         self.partitions = n;
@@ -262,10 +269,11 @@ where
     /// Builds with `partitions >= 1`.
     fn build_checked(self) -> Registry<K, V> {
         let id = NEXT_REGISTRY.fetch_add(1, Ordering::Relaxed);
-        let n = self.partitions;
+        let n = self.partitions.saturating_mul(STRIPES_PER_PARTITION);
         let tables = Seeds::random();
         let inner = Arc::new_cyclic(|weak: &Weak<Inner<K, V>>| Inner {
             kind: self.kind,
+            partitions: self.partitions,
             placement: Seeds::random(),
             shards: (0..n).map(|_| Shard::new(tables)).collect(),
             owners: (0..n).map(|_| OwnerShard::new(tables)).collect(),
@@ -296,7 +304,7 @@ where
     K: Eq + Hash + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    /// A registry with default options: 64 partitions, no listeners, no metadata.
+    /// A registry with default options: 4 partitions (64 lock stripes), no listeners, no metadata.
     pub fn new(keys: Keys) -> Self {
         Registry::builder(keys).build_checked()
     }
@@ -318,7 +326,7 @@ where
 
     /// The number of partitions.
     pub fn partitions(&self) -> usize {
-        self.inner.shards.len()
+        self.inner.partitions
     }
 
     /// Registers the **calling actor** under `key` with `value` (REG-2).
@@ -689,7 +697,7 @@ impl<K, V> fmt::Debug for Registry<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registry")
             .field("keys", &self.inner.kind)
-            .field("partitions", &self.inner.shards.len())
+            .field("partitions", &self.inner.partitions)
             .field("listeners", &self.inner.listeners)
             .finish_non_exhaustive()
     }
