@@ -24,9 +24,12 @@
 //! ratios to a plain
 //! `RwLock<HashMap<String, ActorRef<_>>>` holding the same 10,000 names of 10,000 live actors:
 //! - lookup from 2 threads, random names: `Registry::whereis` 0.53x (0.53-0.74x over runs),
-//!   typed `ActorRef::whereis` 0.69x (0.69-0.94x). A read lock still writes its shard's lock
-//!   word, so two threads share shard cache lines part of the time; one lock word (1 partition)
-//!   measured 0.72x untyped, the gain there being the hasher.
+//!   typed `ActorRef::whereis` 0.69x (0.69-0.94x). A read lock still writes its stripe's lock
+//!   word, so two threads share stripe cache lines part of the time; one lock word measured
+//!   0.72x untyped, the gain there being the hasher. The bench crate's `compare --only lookup`
+//!   (2 tokio tasks, `partitions(2)`, typed lookups) gave medians from 0.83x (15 runs) to 1.6x
+//!   (5 runs): single runs of either side varied 3x under the other sessions' load, and when the
+//!   two tasks do not run at the same time there is no contention to win back.
 //! - the same from 1 thread on 64 hot names (no contention, pure CPU): 0.89x untyped, 1.15x
 //!   typed (the typed path adds ~7 ns: dynamic calls for the downcast and its type check).
 //! - register + unregister by one actor: 2.1x a plain insert + remove (the actor's exit hook,
