@@ -41,6 +41,7 @@
 //! all). Without `unsafe` the table must sit behind an `Arc` that every writer takes out of and
 //! puts back into each slot: register + unregister went from 2.1x to 3-4x the plain map, and
 //! lookups showed no gain measurable on this loaded machine.
+mod builder;
 mod hash;
 mod listener;
 mod lock;
@@ -52,16 +53,17 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 
+pub use builder::RegistryBuilder;
 pub use listener::RegistryEvent;
 pub use named::Named;
 
 use crate::actor::{AnyActor, ExitHook, FromAnyActor, current};
 use crate::{ActorId, StartError};
 use hash::Seeds;
-use listener::{ListenerFn, Listeners};
+use listener::Listeners;
 use lock::Locks;
 use partition::{OwnerShard, Shard, Slot};
 
@@ -219,89 +221,6 @@ where
     }
 }
 
-/// Options for a new [`Registry`]: partitions, listeners, initial metadata (REG-1.1).
-pub struct RegistryBuilder<K, V = ()> {
-    kind: Keys,
-    partitions: usize,
-    listeners: Vec<ListenerFn<K, V>>,
-    meta: Meta,
-}
-
-impl<K, V> RegistryBuilder<K, V>
-where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    /// The number of partitions (REG-1.1 `:partitions`); must be at least 1. Default: 4. Each
-    /// partition is striped over 16 locks; more partitions mean less contention between
-    /// concurrent callers. Entries are placed by key hash, so a lookup or dispatch touches one
-    /// lock whatever the number.
-    #[must_use]
-    pub fn partitions(mut self, n: usize) -> Self {
-        self.partitions = n;
-        self
-    }
-
-    /// Adds a listener (REG-1.1 `:listeners`, REG-10), called with every [`RegistryEvent`] in the
-    /// registering actor after the registration. It should be quick (forward to a channel or
-    /// `cast` to an actor); a panic in it reaches the registering actor.
-    #[must_use]
-    pub fn listener(
-        mut self,
-        listener: impl Fn(&RegistryEvent<K, V>) + Send + Sync + 'static,
-    ) -> Self {
-        self.listeners.push(Arc::new(listener));
-        self
-    }
-
-    /// Initial metadata (REG-1.1 `:meta`, REG-8).
-    #[must_use]
-    pub fn meta<T: Send + Sync + 'static>(mut self, key: impl Into<String>, value: T) -> Self {
-        self.meta.insert(key.into(), Arc::new(value));
-        self
-    }
-
-    /// The registry. Fails with [`RegistryError::ZeroPartitions`] for `partitions(0)`.
-    pub fn build(self) -> Result<Registry<K, V>, RegistryError> {
-        if self.partitions == 0 {
-            return Err(RegistryError::ZeroPartitions);
-        }
-        Ok(self.build_checked())
-    }
-
-    /// Builds with `partitions >= 1`.
-    fn build_checked(self) -> Registry<K, V> {
-        let id = NEXT_REGISTRY.fetch_add(1, Ordering::Relaxed);
-        let n = self.partitions.saturating_mul(STRIPES_PER_PARTITION);
-        let tables = Seeds::random();
-        let inner = Arc::new_cyclic(|weak: &Weak<Inner<K, V>>| Inner {
-            kind: self.kind,
-            partitions: self.partitions,
-            placement: Seeds::random(),
-            shards: (0..n).map(|_| Shard::new(tables)).collect(),
-            owners: (0..n).map(|_| OwnerShard::new(tables)).collect(),
-            listeners: Listeners(self.listeners.into_boxed_slice()),
-            meta: RwLock::new(self.meta),
-            locks: Locks::new(tables),
-            hook: Arc::new(Hook {
-                id,
-                inner: weak.clone(),
-            }),
-        });
-        Registry { inner }
-    }
-}
-
-impl<K, V> fmt::Debug for RegistryBuilder<K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RegistryBuilder")
-            .field("keys", &self.kind)
-            .field("partitions", &self.partitions)
-            .field("listeners", &self.listeners.len())
-            .finish_non_exhaustive()
-    }
-}
-
 impl<K, V> Registry<K, V>
 where
     K: Eq + Hash + Clone + Send + Sync + 'static,
@@ -314,12 +233,7 @@ where
 
     /// A builder for a registry with options (REG-1.1).
     pub fn builder(keys: Keys) -> RegistryBuilder<K, V> {
-        RegistryBuilder {
-            kind: keys,
-            partitions: DEFAULT_PARTITIONS,
-            listeners: Vec::new(),
-            meta: HashMap::new(),
-        }
+        RegistryBuilder::new(keys)
     }
 
     /// Unique or duplicate keys.
