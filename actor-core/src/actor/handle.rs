@@ -84,6 +84,9 @@ impl<A: Actor> ActorRef<A> {
 
     /// Starts an actor: spawns its task, runs `init` inside it, and returns once `init` returned
     /// (GS-1.1). Not linked to the caller.
+    ///
+    /// Dropping the returned future before it completes (for example with a timeout around it)
+    /// kills the half-started actor, as OTP does when a start times out (GS-1.3).
     pub async fn start(args: A::Args) -> Result<Self, StartError> {
         start::<A>(args, StartOptions::new()).await
     }
