@@ -8,9 +8,9 @@
 //! (Elixir's Registry may briefly return dead pids, REG-3.3).
 //!
 //! # Design and measurements
-//! Entries live in lock stripes, 16 per partition (`std::sync::RwLock<HashMap<K, Slot>>`, each
-//! on its own 128-byte-aligned cache lines), placed by key hash; an owner index (actor → keys, `Mutex`
-//! shards by actor id) makes exit cleanup and `keys` cheap. Both hash with a seeded
+//! Entries live in lock stripes, 16 per partition (`std::sync::RwLock<HashMap<K, Slot>>`,
+//! each on its own 128-byte-aligned cache lines), placed by key hash; an owner index (actor →
+//! keys, `Mutex` shards by actor id) makes exit cleanup and `keys` cheap. Both hash with a seeded
 //! folded-multiply hasher (`hash.rs`): SipHash alone cost 10-15 ns of a ~30 ns lookup.
 //! `whereis` takes one read lock and clones one `Arc`: no allocation, no boxing, no formatting;
 //! the typed `ActorRef::whereis` downcasts that same `Arc` by value. Duplicate keys keep their
@@ -20,9 +20,9 @@
 //! registry lock: predicates, `select` closures and listeners run on snapshots or after release.
 //!
 //! Measured with a throwaway release-mode program on the 2-core build machine, shared with four
-//! other busy sessions (load 4-6), so the spread is wide; the best of 7-15 runs per variant, as
-//! ratios to a plain
-//! `RwLock<HashMap<String, ActorRef<_>>>` holding the same 10,000 names of 10,000 live actors:
+//! other busy sessions (load 4-6), so the spread is wide; the best of 7-15 runs per variant
+//! (64 lock stripes), as ratios to a plain `RwLock<HashMap<String, ActorRef<_>>>` holding the
+//! same 10,000 names of 10,000 live actors:
 //! - lookup from 2 threads, random names: `Registry::whereis` 0.53x (0.53-0.74x over runs),
 //!   typed `ActorRef::whereis` 0.69x (0.69-0.94x). A read lock still writes its stripe's lock
 //!   word, so two threads share stripe cache lines part of the time; one lock word measured
