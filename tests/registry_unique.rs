@@ -294,6 +294,11 @@ fn zero_partitions_is_an_error() {
         .build()
         .unwrap_err();
     assert_eq!(err, RegistryError::ZeroPartitions);
+    let err = Registry::<String>::builder(Keys::Unique)
+        .partitions(usize::MAX)
+        .build()
+        .unwrap_err();
+    assert_eq!(err, RegistryError::TooManyPartitions(usize::MAX));
     let ok = Registry::<String>::builder(Keys::Duplicate)
         .partitions(3)
         .build()

@@ -10,8 +10,8 @@ use super::listener::{ListenerFn, Listeners, RegistryEvent};
 use super::lock::Locks;
 use super::partition::{OwnerShard, Shard};
 use super::{
-    DEFAULT_PARTITIONS, Hook, Inner, Keys, Meta, NEXT_REGISTRY, Registry, RegistryError,
-    STRIPES_PER_PARTITION,
+    DEFAULT_PARTITIONS, Hook, Inner, Keys, MAX_PARTITIONS, Meta, NEXT_REGISTRY, Registry,
+    RegistryError, STRIPES_PER_PARTITION,
 };
 
 /// Options for a new [`Registry`]: partitions, listeners, initial metadata (REG-1.1).
@@ -36,7 +36,7 @@ where
         }
     }
 
-    /// The number of partitions (REG-1.1 `:partitions`); must be at least 1. Default: 4. Each
+    /// The number of partitions (REG-1.1 `:partitions`); 1 to 4096. Default: 4. Each
     /// partition is striped over 16 locks; more partitions mean less contention between
     /// concurrent callers. Entries are placed by key hash, so a lookup or dispatch touches one
     /// lock whatever the number.
@@ -65,10 +65,14 @@ where
         self
     }
 
-    /// The registry. Fails with [`RegistryError::ZeroPartitions`] for `partitions(0)`.
+    /// The registry. Fails with [`RegistryError::ZeroPartitions`] for `partitions(0)` and
+    /// [`RegistryError::TooManyPartitions`] above 4096.
     pub fn build(self) -> Result<Registry<K, V>, RegistryError> {
         if self.partitions == 0 {
             return Err(RegistryError::ZeroPartitions);
+        }
+        if self.partitions > MAX_PARTITIONS {
+            return Err(RegistryError::TooManyPartitions(self.partitions));
         }
         Ok(self.build_checked())
     }

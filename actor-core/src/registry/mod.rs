@@ -95,11 +95,17 @@ pub enum RegistryError {
     /// [`RegistryBuilder::partitions`] was given zero.
     #[error("a registry needs at least one partition")]
     ZeroPartitions,
+    /// [`RegistryBuilder::partitions`] was given more than 4096; the number given.
+    #[error("at most 4096 partitions, not {0}")]
+    TooManyPartitions(usize),
 }
 
 /// Identity of a registry for its exit hook: unique for the life of the process (addresses could
 /// be reused after a registry is dropped while an actor still carries its hook).
 static NEXT_REGISTRY: AtomicUsize = AtomicUsize::new(1);
+
+/// The most partitions a registry may have (65,536 lock stripes, about 16 MiB).
+const MAX_PARTITIONS: usize = 4096;
 
 /// Partitions of a registry built without [`RegistryBuilder::partitions`].
 const DEFAULT_PARTITIONS: usize = 4;
@@ -319,7 +325,9 @@ where
             }),
         };
         let doomed: Vec<bool> = mine.iter().map(&mut pred).collect();
-        let removed = shard.write().remove_owned(key, id, |i| doomed[i]);
+        let removed = shard
+            .write()
+            .remove_owned(key, id, |i| doomed.get(i).copied().unwrap_or(false));
         inner.unregistered(key, me, removed, removed == mine.len());
         Ok(removed)
     }
