@@ -315,17 +315,10 @@ impl AnyActor {
 
     /// [`downcast`](Self::downcast) by value: no extra reference count (registry lookups).
     pub(crate) fn into_downcast<A: Actor>(self) -> Option<ActorRef<A>> {
+        let cell = self.0.into_any().downcast::<Cell<A::Message>>().ok()?;
         // The cell is typed by the message type only; the actor type is its recorded name.
-        let name = std::any::type_name::<A>();
-        let recorded = self.0.core().type_name;
-        if !(std::ptr::eq(recorded, name) || recorded == name) {
-            return None;
-        }
-        self.0
-            .into_any()
-            .downcast::<Cell<A::Message>>()
-            .ok()
-            .map(ActorRef::from_cell)
+        let (recorded, name) = (cell.core.type_name, std::any::type_name::<A>());
+        (std::ptr::eq(recorded, name) || recorded == name).then(|| ActorRef::from_cell(cell))
     }
 
     /// See [`ActorRef::stop`].
