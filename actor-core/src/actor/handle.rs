@@ -173,7 +173,16 @@ impl<A: Actor> ActorRef<A> {
         // the timeout too.
         let call = async {
             if mailbox.is_bounded() {
-                mailbox.send(msg).await.map_err(|_| CallError::NoProc)?;
+                if let Err(e) = mailbox.try_send(msg) {
+                    let TrySendError::Full(msg) = e else {
+                        return Err(CallError::NoProc);
+                    };
+                    // It was alive when the call began: if it dies while the caller waits for
+                    // room, the call fails with its exit reason, as a call it had accepted would.
+                    if mailbox.send(msg).await.is_err() {
+                        return Err(CallError::Exited(core.wait().await));
+                    }
+                }
             } else {
                 mailbox.try_send(msg).map_err(|_| CallError::NoProc)?;
             }

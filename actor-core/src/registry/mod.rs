@@ -49,6 +49,8 @@ mod named;
 mod partition;
 mod via;
 
+pub(crate) use via::via_options;
+
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
