@@ -7,6 +7,7 @@ mod support;
 
 contract_tests!(tokio::test(start_paused = true);
     calls_and_casts_in_order,
+    order_holds_per_sender_among_many,
     call_to_dead_actor_is_noproc,
     call_exits_when_handler_panics,
     call_exits_when_target_killed_mid_call,
@@ -22,6 +23,7 @@ contract_tests!(tokio::test(start_paused = true);
 mod multi_thread {
     contract_tests!(tokio::test(flavor = "multi_thread", worker_threads = 2);
         calls_and_casts_in_order,
+        order_holds_per_sender_among_many,
         call_to_dead_actor_is_noproc,
         call_exits_when_handler_panics,
         call_exits_when_target_killed_mid_call,

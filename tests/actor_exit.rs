@@ -162,3 +162,109 @@ fn exit_reason_classes() {
     assert_eq!(crash, [false, false, false, true, true, true, true]);
     assert_eq!(Panic("boom".into()).to_string(), "panicked: boom");
 }
+
+// GS-9.1, point 4: a handler that stops its actor with an error (`ctx.stop(Error(..))`) runs
+// terminate with that reason, which is also the exit reason; linked actors see it as a crash.
+#[tokio::test(start_paused = true)]
+async fn handler_error_runs_terminate_with_the_reason() {
+    let (probe, mut events) = probe();
+    let a = agent(&probe).await;
+    let linked = agent(&probe).await;
+    for _ in 0..4 {
+        next(&mut events).await;
+    }
+    let a2 = a.clone();
+    linked.with_ctx(move |ctx| ctx.link(&a2)).await.unwrap();
+    let error = ExitReason::Error("invariant broken".into());
+    let e = error.clone();
+    a.cast_ctx(move |ctx| ctx.stop(e)).unwrap();
+    assert_eq!(within(a.wait()).await, error);
+    assert_eq!(
+        next(&mut events).await,
+        Event::Terminated {
+            id: a.id(),
+            reason: error.clone()
+        }
+    );
+    assert_eq!(within(linked.wait()).await, error);
+}
+
+// GS-3.7: the reply of a call that stopped its actor is delivered after terminate, even when
+// terminate panicked.
+#[tokio::test(start_paused = true)]
+async fn reply_after_stop_survives_a_panicking_terminate() {
+    let (probe, mut events) = probe();
+    let a = ActorRef::<support::Agent>::start(AgentArgs {
+        terminate_panic: Some("boom in terminate".into()),
+        ..AgentArgs::new(&probe)
+    })
+    .await
+    .unwrap();
+    next(&mut events).await;
+    next(&mut events).await;
+    let answer = a
+        .with_ctx(|ctx| {
+            ctx.stop(ExitReason::Shutdown);
+            "bye"
+        })
+        .await;
+    assert_eq!(answer, Ok("bye"));
+    assert_eq!(
+        events.try_recv().ok(),
+        Some(Event::Terminated {
+            id: a.id(),
+            reason: ExitReason::Shutdown
+        }),
+        "terminate did not run"
+    );
+    assert_eq!(within(a.wait()).await, ExitReason::Shutdown);
+}
+
+/// An actor whose state panics when dropped.
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("boom in drop");
+    }
+}
+
+impl Actor for PanicOnDrop {
+    type Args = ();
+    type Message = ReplyTo<()>;
+
+    async fn init((): (), _ctx: &mut Context<Self>) -> Result<Self, beamish::InitError> {
+        Ok(PanicOnDrop)
+    }
+
+    async fn handle(&mut self, msg: ReplyTo<()>, _ctx: &mut Context<Self>) {
+        msg.send(());
+    }
+}
+
+// A panic while the runtime drops an actor's state (after stop, or on kill) still completes the
+// exit: waiters, callers, links and the live count all see it.
+#[tokio::test(start_paused = true)]
+async fn panic_while_dropping_the_state_still_exits() {
+    let (probe, mut events) = probe();
+    let stopped = ActorRef::<PanicOnDrop>::start(()).await.unwrap();
+    assert_eq!(stopped.call(|r| r).await, Ok(()));
+    assert_eq!(within(stopped.stop(ExitReason::Normal)).await, Ok(()));
+
+    let killed = ActorRef::<PanicOnDrop>::start(()).await.unwrap();
+    let watcher = agent(&probe).await;
+    next(&mut events).await;
+    next(&mut events).await;
+    let k = killed.clone();
+    watcher.with_ctx(move |ctx| ctx.monitor(&k)).await.unwrap();
+    killed.kill();
+    assert_eq!(within(killed.wait()).await, ExitReason::Killed);
+    assert!(matches!(
+        next(&mut events).await,
+        Event::Down {
+            reason: ExitReason::Killed,
+            ..
+        }
+    ));
+    watcher.stop(ExitReason::Normal).await.unwrap();
+}

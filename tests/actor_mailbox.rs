@@ -307,3 +307,17 @@ async fn macro_bounded_mailbox() {
         other => panic!("expected the message back in NoProc, got {other:?}"),
     }
 }
+
+// A bound too large for the runtime's semaphore is no panic: the mailbox is as good as unbounded.
+#[tokio::test(start_paused = true)]
+async fn huge_bound_is_accepted() {
+    let q =
+        ActorRef::<Queue<0>>::start_with(Log::default(), StartOptions::new().mailbox(usize::MAX))
+            .await
+            .unwrap();
+    let _release = hold(&q).await;
+    for i in 0..1000 {
+        q.cast(QueueMsg::Item(i)).unwrap();
+    }
+    q.kill();
+}

@@ -246,3 +246,28 @@ async fn macro_handle_monitor() {
         }
     );
 }
+
+// Monitoring or linking yourself is harmless: no signal, no `Down`, no hang on the way out.
+#[tokio::test(start_paused = true)]
+async fn monitoring_and_linking_yourself_is_harmless() {
+    let (probe, mut events) = probe();
+    let a = start(&probe, &mut events).await;
+    let me = a.clone();
+    a.with_ctx(move |ctx| {
+        ctx.link(&me);
+        ctx.monitor(&me);
+    })
+    .await
+    .unwrap();
+    assert_eq!(a.ping().await, Ok(a.id()));
+    within(a.stop(ExitReason::Shutdown)).await.unwrap();
+    assert_eq!(
+        next(&mut events).await,
+        Event::Terminated {
+            id: a.id(),
+            reason: ExitReason::Shutdown
+        }
+    );
+    settle().await;
+    assert_no_event(&mut events);
+}

@@ -155,6 +155,75 @@ async fn failed_start_link_does_not_kill_the_linked_caller() {
     }
 }
 
+// A failed start spares only the linked starter: actors that init itself linked to hear the
+// exit as from any linked actor (EX-3) — killed if they do not trap, `Info::Exit` if they do.
+#[tokio::test(start_paused = true)]
+async fn failed_init_still_signals_links_made_by_init() {
+    let (probe, mut events) = probe();
+    let plain = agent(&probe).await;
+    expect_init(&mut events).await;
+    let trapping = trapping_agent(&probe).await;
+    expect_init(&mut events).await;
+
+    let args = AgentArgs {
+        link_in_init: Some(plain.to_any()),
+        ..AgentArgs::init(&probe, InitPlan::Fail("gave up".into()))
+    };
+    let err = ActorRef::<support::Agent>::start(args).await.unwrap_err();
+    assert_eq!(err, StartError::Init("gave up".into()));
+    expect_init(&mut events).await;
+    assert_eq!(
+        within(plain.wait()).await,
+        ExitReason::Error("gave up".into())
+    );
+
+    let args = AgentArgs {
+        link_in_init: Some(trapping.to_any()),
+        ..AgentArgs::init(&probe, InitPlan::Panic("init boom".into()))
+    };
+    ActorRef::<support::Agent>::start(args).await.unwrap_err();
+    let child = expect_init(&mut events).await;
+    assert_eq!(
+        next(&mut events).await,
+        Event::Exit {
+            watcher: trapping.id(),
+            id: child.id(),
+            reason: ExitReason::Panic("init boom".into())
+        }
+    );
+    assert!(trapping.is_alive());
+}
+
+// A child killed during a `start_link` is a start error for its caller, not its death.
+#[tokio::test(start_paused = true)]
+async fn killed_during_start_link_spares_the_caller() {
+    let (probe, mut events) = probe();
+    let parent = agent(&probe).await;
+    expect_init(&mut events).await;
+    let (_release, gate) = oneshot::channel();
+    let args = AgentArgs::init(&probe, InitPlan::Wait(gate));
+    let start = tokio::spawn({
+        let parent = parent.clone();
+        async move {
+            parent
+                .run(async move {
+                    ActorRef::<support::Agent>::start_link(args)
+                        .await
+                        .map(|_| ())
+                })
+                .await
+        }
+    });
+    let child = expect_init(&mut events).await;
+    child.kill();
+    assert_eq!(
+        within(start).await.unwrap(),
+        Ok(Err(StartError::Exited(ExitReason::Killed)))
+    );
+    assert_eq!(parent.ping().await, Ok(parent.id()));
+    assert!(parent.is_alive());
+}
+
 // An actor killed while its init runs: the start fails with `Exited(Killed)`.
 #[tokio::test(start_paused = true)]
 async fn killed_during_init_is_a_start_error() {
@@ -264,4 +333,85 @@ async fn macro_init_results() {
     }
     settle().await;
     assert_no_event(&mut events);
+}
+
+// GS-1.3: a start abandoned before it returned (here by a timeout around it) kills the
+// half-started actor instead of leaving it running unreachable; a linked caller is unlinked
+// first, so it survives.
+#[tokio::test(start_paused = true)]
+async fn abandoned_start_kills_the_half_started_actor() {
+    let (probe, mut events) = probe();
+    let (_release, gate) = oneshot::channel();
+    let start = ActorRef::<support::Agent>::start(AgentArgs::init(&probe, InitPlan::Wait(gate)));
+    let abandoned = tokio::time::timeout(std::time::Duration::from_secs(1), start).await;
+    assert!(abandoned.is_err(), "init cannot have finished");
+    let orphan = expect_init(&mut events).await;
+    assert_eq!(within(orphan.wait()).await, ExitReason::Killed);
+
+    let parent = agent(&probe).await;
+    expect_init(&mut events).await;
+    let (_release, gate) = oneshot::channel();
+    let args = AgentArgs::init(&probe, InitPlan::Wait(gate));
+    let abandoned = parent
+        .run(async move {
+            let start = ActorRef::<support::Agent>::start_link(args);
+            tokio::time::timeout(std::time::Duration::from_secs(1), start)
+                .await
+                .is_err()
+        })
+        .await;
+    assert_eq!(abandoned, Ok(true));
+    let orphan = expect_init(&mut events).await;
+    assert_eq!(within(orphan.wait()).await, ExitReason::Killed);
+    assert_eq!(parent.ping().await, Ok(parent.id()));
+}
+
+/// How many times a `Quitter`'s `terminate` ran.
+static QUITTER_TERMINATED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Stops itself from `init` when asked to.
+#[derive(Debug)]
+pub struct Quitter;
+
+#[actor]
+impl Quitter {
+    #[init]
+    async fn init(ctx: &mut Context<Self>, quit: bool) -> Self {
+        if quit {
+            ctx.stop(ExitReason::ShutdownWith("not today".into()));
+        }
+        Quitter
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason) {
+        QUITTER_TERMINATED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    #[call]
+    async fn ping(&self) -> bool {
+        true
+    }
+}
+
+// GS-1.2: `{:stop, reason}` from init — `ctx.stop` inside `init` fails the start with that
+// reason, nothing keeps running, and a linked caller is not hit.
+#[tokio::test]
+async fn ctx_stop_in_init_fails_the_start_with_its_reason() {
+    let before = alive_tasks();
+    let reason = ExitReason::ShutdownWith("not today".into());
+    assert_eq!(
+        Quitter::start_link(true).await.map(|h| h.id()),
+        Err(StartError::Exited(reason))
+    );
+    assert_eq!(alive_tasks(), before, "the stopped actor's task is gone");
+    assert_eq!(
+        QUITTER_TERMINATED.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "terminate does not run when init stops"
+    );
+    let ok = Quitter::start(false)
+        .await
+        .expect("starts when not asked to quit");
+    assert_eq!(ok.ping().await, Ok(true));
 }

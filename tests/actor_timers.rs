@@ -160,3 +160,101 @@ async fn cast_after_delivers_a_message() {
     assert_eq!(next(&mut events).await, Event::Mark(1));
     assert!(t0.elapsed() >= 3 * SECOND);
 }
+
+// `cancel_timer` returning `true` is a promise: that timer is never delivered, even when it fires
+// on another worker thread at the very moment it is cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_racing_the_timer_keeps_its_promise() {
+    let (probe, mut events) = probe();
+    let a = start(&probe, &mut events).await;
+    let mut promised = Vec::new();
+    for round in 0..200_u32 {
+        let cancelled = a
+            .with_ctx(move |ctx| {
+                let mut cancelled = Vec::new();
+                for i in 0..20 {
+                    let tag = round * 100 + i;
+                    let timer = ctx.send_after(Duration::ZERO, tag);
+                    // Give the timer's task a chance to run on the other worker meanwhile.
+                    for _ in 0..(i * 50) {
+                        std::hint::spin_loop();
+                    }
+                    if ctx.cancel_timer(timer) {
+                        cancelled.push(tag);
+                    }
+                }
+                cancelled
+            })
+            .await
+            .unwrap();
+        promised.extend(cancelled);
+    }
+    // Fence: a timer set last arrives after every earlier one that was going to.
+    a.with_ctx(|ctx| ctx.send_after(Duration::from_millis(50), u32::MAX))
+        .await
+        .unwrap();
+    loop {
+        match next(&mut events).await {
+            Event::Timer { tag: u32::MAX, .. } => break,
+            Event::Timer { tag, .. } => {
+                assert!(
+                    !promised.contains(&tag),
+                    "cancelled timer {tag} was delivered"
+                )
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(!promised.is_empty());
+}
+
+/// An `#[actor]` that ticks: its `#[info]` handler gets the timers its `#[init]` set.
+#[derive(Debug)]
+pub(crate) struct Ticker {
+    probe: Probe,
+}
+
+#[actor(vis = pub(crate))]
+impl Ticker {
+    #[init]
+    async fn init(probe: Probe, ctx: &mut Context<Self>) -> Self {
+        ctx.send_after(2 * SECOND, 2_u32);
+        ctx.send_after(SECOND, 1_u32);
+        Ticker { probe }
+    }
+
+    #[info]
+    async fn on_info(&mut self, info: Info, ctx: &mut Context<Self>) {
+        if let Info::Timer { timer, payload } = info {
+            let tag = payload.downcast::<u32>().expect("a u32 payload");
+            let _ = self.probe.send(Event::Timer {
+                watcher: ctx.id(),
+                timer,
+                tag,
+                at: Instant::now(),
+            });
+        }
+    }
+}
+
+// Timers through `#[actor]`: set in `#[init]`, delivered to `#[info]` in deadline order.
+#[tokio::test(start_paused = true)]
+async fn macro_actor_gets_its_timers() {
+    let (probe, mut events) = probe();
+    let t0 = Instant::now();
+    let ticker = Ticker::start(probe).await.unwrap();
+    for (tag, delay) in [(1, SECOND), (2, 2 * SECOND)] {
+        let Event::Timer {
+            watcher,
+            tag: got,
+            at,
+            ..
+        } = next(&mut events).await
+        else {
+            panic!("expected a timer")
+        };
+        assert_eq!((watcher, got), (ticker.id(), tag));
+        assert!(at - t0 >= delay);
+    }
+    ticker.stop(ExitReason::Normal).await.unwrap();
+}

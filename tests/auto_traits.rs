@@ -81,6 +81,9 @@ fn errors_are_std_errors() {
     error::<InitError>();
     error::<NotInActor>();
     error::<TrySendError<CounterMessage>>();
+    // No `Debug` needed on the message for the error to be an error.
+    struct Opaque;
+    error::<TrySendError<Opaque>>();
     shareable::<ExitReason>();
 }
 

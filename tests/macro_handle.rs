@@ -200,3 +200,30 @@ async fn a_bounded_mailbox_pushes_back() {
     waiting.await.expect("room after the release");
     assert_eq!(b.seen().await, Ok(2));
 }
+
+// GS-3.6: a call waiting for room in a full mailbox was made while the actor lived; if the actor
+// dies meanwhile, the call fails with its exit reason (not `NoProc`, which means "dead before").
+#[tokio::test]
+async fn a_call_waiting_for_room_gets_the_exit_reason() {
+    let b = Bounded::start(()).await.expect("started");
+    let (entered_tx, entered_rx) = tokio::sync::oneshot::channel();
+    let (_release_tx, release_rx) = tokio::sync::oneshot::channel();
+    b.hold(entered_tx, release_rx).await.expect("sent");
+    entered_rx.await.expect("the actor is busy in `hold`");
+    b.try_poke().expect("one slot free");
+
+    let call = b.seen();
+    tokio::pin!(call);
+    tokio::select! {
+        biased;
+        _ = &mut call => panic!("a full mailbox accepted the call"),
+        () = tokio::task::yield_now() => {}
+    }
+    b.kill();
+    assert_eq!(call.await, Err(CallError::Exited(ExitReason::Killed)));
+    assert_eq!(
+        b.seen().await,
+        Err(CallError::NoProc),
+        "dead before this one"
+    );
+}

@@ -73,7 +73,7 @@ async fn worker(reg: Registry<u64, u64>, seed: u64) -> Model {
                 assert_eq!(removed, expected);
             }
             65..=96 => {
-                // What this agent holds is visible to everyone, exactly: no other task can touch it.
+                // What this agent holds is visible to all, exactly: no other task can touch it.
                 let mine: Vec<u64> = reg.values(&key, actor.id());
                 assert_eq!(&mine, held.get(&key).unwrap_or(&Vec::new()));
                 if unique {

@@ -310,3 +310,36 @@ async fn via_names_need_unique_keys() {
     assert!(reg.whereis(&topic("name")).is_none());
     assert!(ActorRef::<Agent>::whereis(&reg, &topic("name")).is_none());
 }
+
+// REG-4.1 with typed handles: lookup_as keeps the entries of one actor type, in order.
+#[tokio::test]
+async fn lookup_as_returns_typed_handles_of_one_type() {
+    struct Other;
+    impl Actor for Other {
+        type Args = ();
+        type Message = ();
+        async fn init(_: (), _: &mut Context<Self>) -> Result<Self, beamish::InitError> {
+            Ok(Other)
+        }
+        async fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    }
+    let reg = Registry::<String, u32>::new(Keys::Duplicate);
+    let (a, b) = (agent().await, agent().await);
+    let r = reg.clone();
+    let other = ActorRef::<Other>::start_with(
+        (),
+        beamish::StartOptions::new().before_init(r.register_on_start(topic("t"), 0)),
+    )
+    .await
+    .unwrap();
+    for (actor, v) in [(&a, 1), (&b, 2)] {
+        let r = reg.clone();
+        run(actor, move || r.register(topic("t"), v)).await.unwrap();
+    }
+    let agents: Vec<(ActorRef<Agent>, u32)> = reg.lookup_as(&topic("t"));
+    assert_eq!(agents, vec![(a.clone(), 1), (b.clone(), 2)]);
+    let others: Vec<(ActorRef<Other>, u32)> = reg.lookup_as(&topic("t"));
+    assert_eq!(others, vec![(other, 0)]);
+    let untyped: Vec<(AnyActor, u32)> = reg.lookup_as(&topic("t"));
+    assert_eq!(untyped.len(), 3);
+}

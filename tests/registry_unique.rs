@@ -294,6 +294,11 @@ fn zero_partitions_is_an_error() {
         .build()
         .unwrap_err();
     assert_eq!(err, RegistryError::ZeroPartitions);
+    let err = Registry::<String>::builder(Keys::Unique)
+        .partitions(usize::MAX)
+        .build()
+        .unwrap_err();
+    assert_eq!(err, RegistryError::TooManyPartitions(usize::MAX));
     let ok = Registry::<String>::builder(Keys::Duplicate)
         .partitions(3)
         .build()
@@ -404,4 +409,27 @@ async fn an_actor_registers_itself_from_a_handler() {
         Some(a.clone())
     );
     assert_eq!(me, a.id());
+}
+
+// REG-10: a listener runs after the registry's locks are released: it may read the registry,
+// and already sees the new entry.
+#[tokio::test]
+async fn a_listener_may_use_the_registry() {
+    let slot: Arc<std::sync::OnceLock<Registry<String>>> = Arc::new(std::sync::OnceLock::new());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (s, out) = (slot.clone(), seen.clone());
+    let reg = Registry::<String>::builder(Keys::Unique)
+        .listener(move |e: &RegistryEvent<String, ()>| {
+            if let (Some(reg), RegistryEvent::Registered { key, .. }) = (s.get(), e) {
+                let holder = reg.whereis(key).map(|a| a.id());
+                out.lock().unwrap().push((holder, reg.count()));
+            }
+        })
+        .build()
+        .unwrap();
+    slot.set(reg.clone()).unwrap();
+    let a = agent().await;
+    let r = reg.clone();
+    run(&a, move || r.register(key("k"), ())).await.unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![(Some(a.id()), 1)]);
 }

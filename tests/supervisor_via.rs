@@ -200,3 +200,34 @@ async fn a_supervisor_can_be_registered_by_name() {
     );
     again.stop(ExitReason::Shutdown).await.unwrap();
 }
+
+// REG-9.1: a supervisor cannot take a via name in a duplicate-key registry either; the start is
+// refused before anything runs.
+#[tokio::test]
+async fn supervisors_refuse_via_names_in_duplicate_registries() {
+    let dup = Registry::<String>::new(Keys::Duplicate);
+    let refused = |result: &Result<(), SupervisorError>| {
+        matches!(
+            result,
+            Err(SupervisorError::Start {
+                error: StartError::Refused(_),
+                ..
+            })
+        )
+    };
+    let dynamic =
+        DynamicSupervisor::<()>::start_via(&dup, "sup".into(), DynamicSupervisorOptions::new())
+            .await
+            .map(|_| ());
+    assert!(refused(&dynamic), "{dynamic:?}");
+    let fixed = Supervisor::start_via(
+        &dup,
+        "sup".into(),
+        Vec::new(),
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .map(|_| ());
+    assert!(refused(&fixed), "{fixed:?}");
+    assert_eq!(dup.count(), 0);
+}

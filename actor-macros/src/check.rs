@@ -39,10 +39,15 @@ const ACTOR_FNS: &[&str] = &[
 ];
 
 /// Runs every check.
-pub(crate) fn all(def: &ActorDef, errors: &mut Errors) {
+pub(crate) fn all(def: &ActorDef, bounded: bool, errors: &mut Errors) {
     check_impl_generics(def, errors);
     check_singletons(def, errors);
+    check_variant_names(def, errors);
+    if bounded {
+        check_try_names(def, errors);
+    }
     for handler in &def.handlers {
+        check_safe(handler, errors);
         check_async(handler, errors);
         check_not_generic(handler, errors);
         check_receiver(handler, errors);
@@ -110,11 +115,15 @@ fn check_receiver(h: &Handler, errors: &mut Errors) {
             &h.sig.ident,
             format!("`#[{name}]` handler must take `&self` or `&mut self`"),
         ),
-        (_, ReceiverForm::Other) => errors.push_spanned(
+        (_, ReceiverForm::Value) => errors.push_spanned(
             receiver_tokens(h),
             format!(
                 "`#[{name}]` handler must take `&self` or `&mut self`: the actor keeps its state between messages"
             ),
+        ),
+        (_, ReceiverForm::Typed) => errors.push_spanned(
+            receiver_tokens(h),
+            format!("`#[{name}]` handler must take `&self` or `&mut self`, written in that short form"),
         ),
     }
 }
@@ -197,21 +206,76 @@ fn typed_inputs(h: &Handler) -> impl Iterator<Item = &syn::PatType> {
     })
 }
 
-/// Message fields are owned, `Send` values: no references, no `impl Trait`.
+/// Message fields are owned (or `'static`), `Send` values: no borrowed references, no
+/// `impl Trait`. `#[info]` takes the `Info` by value, `#[terminate]` borrows the reason.
 fn check_value_type(h: &Handler, ty: &syn::Type, errors: &mut Errors) {
-    if matches!(h.kind, HandlerKind::Terminate | HandlerKind::Info) {
-        return;
-    }
-    match ty {
-        syn::Type::Reference(r) => errors.push_spanned(
-            r,
-            "handler arguments must be owned values (messages travel to the actor's task); take an owned type such as `String` instead of a reference",
+    match (h.kind, ty) {
+        (HandlerKind::Info, syn::Type::Reference(r)) => {
+            errors.push_spanned(r, "`#[info]` takes the `Info` by value: `info: Info`");
+        }
+        (HandlerKind::Terminate, syn::Type::Reference(_)) | (HandlerKind::Info, _) => {}
+        (HandlerKind::Terminate, other) => errors.push_spanned(
+            other,
+            "`#[terminate]` borrows the exit reason: `reason: &ExitReason`",
         ),
-        syn::Type::ImplTrait(t) => errors.push_spanned(
+        (_, syn::Type::Reference(r))
+            if r.lifetime.as_ref().is_none_or(|l| l.ident != "static") =>
+        {
+            errors.push_spanned(
+                r,
+                "handler arguments must be owned values (messages travel to the actor's task); take an owned type such as `String` instead of a reference",
+            );
+        }
+        (_, syn::Type::ImplTrait(t)) => errors.push_spanned(
             t,
             "`impl Trait` is not allowed in handler arguments: every message has one type; use a concrete type, or a type parameter on the actor's `impl`",
         ),
         _ => {}
+    }
+}
+
+/// `unsafe fn` handlers cannot be called safely from the generated dispatch.
+fn check_safe(h: &Handler, errors: &mut Errors) {
+    if let syn::Safety::Unsafe(token) = &h.sig.safety {
+        errors.push_spanned(
+            token,
+            "handlers cannot be `unsafe fn`: the generated dispatch calls them from safe code",
+        );
+    }
+}
+
+/// Two handlers must not make the same message variant (`get` and `get_` both make `Get`).
+fn check_variant_names(def: &ActorDef, errors: &mut Errors) {
+    let mut seen: Vec<(String, &syn::Ident)> = Vec::new();
+    for h in def.messages() {
+        let variant = crate::expand::variant_name(h);
+        if let Some((_, first)) = seen.iter().find(|(v, _)| *v == variant) {
+            errors.push_spanned(
+                h.ident(),
+                format!(
+                    "handlers `{first}` and `{}` both make the message variant `{variant}`; rename one",
+                    h.ident()
+                ),
+            );
+        } else {
+            seen.push((variant, h.ident()));
+        }
+    }
+}
+
+/// With a bounded mailbox every cast `x` also gets a `try_x` method.
+fn check_try_names(def: &ActorDef, errors: &mut Errors) {
+    for cast in def.of(HandlerKind::Cast) {
+        let try_name = format!("try_{}", cast.ident());
+        if let Some(other) = def.messages().find(|h| h.ident() == try_name.as_str()) {
+            errors.push_spanned(
+                other.ident(),
+                format!(
+                    "with a bounded mailbox the cast `{}` gets a generated `{try_name}`, which this handler's name would clash with; rename it",
+                    cast.ident()
+                ),
+            );
+        }
     }
 }
 
@@ -238,6 +302,10 @@ fn check_output(h: &Handler, errors: &mut Errors) {
                 format!("`#[{}]` handler cannot return a value{hint}", h.kind.name()),
             );
         }
+        HandlerKind::Call if matches!(&**ty, syn::Type::ImplTrait(_)) => errors.push_spanned(
+            ty,
+            "a `#[call]` answer travels back in a message, so it needs a nameable type, not `impl Trait`",
+        ),
         HandlerKind::Call if !unit && h.deferred_reply().is_some() => errors.push_spanned(
             ty,
             "a `#[call]` handler that takes a `ReplyTo` answers through it and returns nothing",
@@ -270,7 +338,7 @@ mod tests {
     fn messages(item: syn::ItemImpl) -> Vec<String> {
         let mut errors = Errors::new();
         if let Some(def) = crate::parse::actor_def(item, &mut errors) {
-            all(&def, &mut errors);
+            all(&def, false, &mut errors);
         }
         match errors.finish() {
             Ok(()) => Vec::new(),

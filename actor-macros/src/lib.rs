@@ -178,8 +178,10 @@ use proc_macro::TokenStream;
 ///   returns `Self`, or `Result<Self, E>` with `E: Display` (an `Err` fails the start with
 ///   `StartError::Init`).
 /// - `#[call]` and `#[cast]` take `&self` or `&mut self` and any number of owned, `Send`
-///   arguments, each a plain name (`n: u32`, not a pattern, a reference or `impl Trait`). A call
-///   returns any `Send` value (plain, `Result`, `()`); a cast returns nothing.
+///   arguments, each a plain name or `_` (`n: u32`; not a pattern, a borrowed reference —
+///   `&'static` ones are fine — or `impl Trait`). A call returns any `Send`, nameable value
+///   (plain, `Result`, `()`, not `impl Trait`); a cast returns nothing. Handlers are not
+///   `unsafe fn`.
 /// - A `#[call]` may defer its reply: take a `ReplyTo<T>` argument, return nothing, and answer
 ///   later with `reply.send(value)` or `ctx.reply(reply, value)` (GenServer's `reply/2`).
 /// - `#[info]` (at most one) takes the [`Info`](https://docs.rs/beamish/latest/beamish/enum.Info.html);
@@ -187,7 +189,9 @@ use proc_macro::TokenStream;
 /// - Any handler may take `ctx: &mut Context<Self>`, anywhere in its argument list.
 /// - `///` docs and `#[cfg]`s on a handler are carried to its message variant and handle
 ///   methods.
-/// - A handler cannot be named like a generated method (`stop`, `id`, `start`, …).
+/// - A handler cannot be named like a generated method (`stop`, `id`, `start`, …, and `try_x`
+///   next to a cast `x` when the mailbox is bounded), and two handlers cannot make the same
+///   variant (`get` and `get_` both make `Get`).
 ///
 /// # Limitations
 ///
@@ -197,6 +201,8 @@ use proc_macro::TokenStream;
 ///   `Sync` (its state lives in one task). Calling such a method from outside through a shared
 ///   reference is therefore not possible.
 /// - Lifetime parameters on the actor are refused: actors own their state.
+/// - `#[init]`, `#[info]` and `#[terminate]` are counted before `#[cfg]` is evaluated: two
+///   `#[init]`s under opposite `#[cfg]`s are refused as a duplicate.
 /// - A non-`Send` argument or reply type is reported at that type, followed by the same problem
 ///   seen from the generated code.
 #[proc_macro_attribute]

@@ -42,8 +42,10 @@ pub(crate) enum ReceiverForm {
     Shared,
     /// `&mut self`.
     Mut,
-    /// `self`, `mut self` or `self: Type`.
-    Other,
+    /// `self` or `mut self`.
+    Value,
+    /// `self: Type`.
+    Typed,
 }
 
 /// One argument of a handler.

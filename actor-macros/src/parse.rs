@@ -93,7 +93,8 @@ fn handler(method: &mut syn::ImplItemFn, errors: &mut Errors) -> Option<Handler>
         Some(r) => match &r.kind {
             syn::ReceiverKind::Reference(_, _, Some(_)) => ReceiverForm::Mut,
             syn::ReceiverKind::Reference(_, _, None) => ReceiverForm::Shared,
-            _ => ReceiverForm::Other,
+            syn::ReceiverKind::Typed(..) => ReceiverForm::Typed,
+            _ => ReceiverForm::Value,
         },
     };
     if receiver == ReceiverForm::Shared {
@@ -126,6 +127,11 @@ fn handler(method: &mut syn::ImplItemFn, errors: &mut Errors) -> Option<Handler>
                     ident: p.ident.clone(),
                     ty,
                 });
+            }
+            syn::Pat::Wild(w) => {
+                // `_: T`: the handle still needs a name for the parameter.
+                let ident = syn::Ident::new(&format!("arg{}", args.len()), w.underscore_token.span);
+                args.push(Arg::Value { ident, ty });
             }
             other => errors.push_spanned(
                 other,

@@ -372,6 +372,8 @@ pub(crate) struct AgentArgs {
     pub(crate) trap_exit: bool,
     /// `terminate` panics with this message after reporting.
     pub(crate) terminate_panic: Option<String>,
+    /// `init` links to this actor first, whatever its plan.
+    pub(crate) link_in_init: Option<AnyActor>,
 }
 
 impl AgentArgs {
@@ -382,6 +384,7 @@ impl AgentArgs {
             init: InitPlan::Ok,
             trap_exit: false,
             terminate_panic: None,
+            link_in_init: None,
         }
     }
 
@@ -447,6 +450,9 @@ impl Actor for Agent {
         });
         let _ = probe.send(Event::Handle(ctx.actor_ref().to_any()));
         ctx.trap_exit(args.trap_exit);
+        if let Some(other) = &args.link_in_init {
+            ctx.link(other);
+        }
         match args.init {
             InitPlan::Ok => {}
             InitPlan::Fail(msg) => return Err(InitError::new(msg)),

@@ -376,7 +376,8 @@ pub(crate) fn take_monitoring(watcher: &ProcRef, mref: MonitorRef) -> bool {
 }
 
 /// The exit path. Runs once, after the actor's callbacks are done (or were dropped by a kill).
-pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, signal_links: bool) {
+/// The linked actor `spare` (the starter of a failed start) is unlinked without an exit signal.
+pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     let core = proc.core();
     let (links, monitored_by, monitoring, hooks) = {
         let mut st = core.lock();
@@ -401,7 +402,7 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, signal_links: bool) {
     // 3. Links.
     for other in &links {
         other.core().lock().links.remove(core.id);
-        if signal_links {
+        if spare != Some(other.core().id) {
             signal_exit(other, core.id, &reason);
         }
     }

@@ -2,6 +2,8 @@
 
 use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
@@ -60,7 +62,15 @@ pub struct Context<A: Actor> {
     proc: ProcRef,
     pub(crate) stop: Option<ExitReason>,
     deferred: Vec<Box<dyn FnOnce() + Send>>,
-    timers: Vec<(TimerRef, AbortHandle)>,
+    timers: Vec<Timer>,
+}
+
+/// A pending timer: its task, and a flag that the firing task and `cancel_timer` race to claim,
+/// so that exactly one of them wins (an abort alone cannot stop a task that is already running).
+struct Timer {
+    timer: TimerRef,
+    task: AbortHandle,
+    claimed: Arc<AtomicBool>,
 }
 
 impl<A: Actor> Context<A> {
@@ -94,7 +104,8 @@ impl<A: Actor> Context<A> {
 
     /// Stops this actor once the current callback returns: `terminate(reason)` runs, then it exits
     /// with `reason`. A `#[call]` handler's return value is still delivered, after `terminate`
-    /// (GS-3.7).
+    /// (GS-3.7). Called inside `init`, it is GenServer's `{:stop, reason}`: the start fails with
+    /// `StartError::Exited(reason)`, the actor exits with `reason`, and `terminate` does not run.
     pub fn stop(&mut self, reason: ExitReason) {
         self.stop = Some(reason);
     }
@@ -172,14 +183,13 @@ impl<A: Actor> Context<A> {
         })
     }
 
-    /// Cancels a timer. Returns `true` if it had not fired yet.
+    /// Cancels a timer. Returns `true` if it had not fired yet: then it never will.
     pub fn cancel_timer(&mut self, timer: TimerRef) -> bool {
-        match self.timers.iter().position(|(t, _)| *t == timer) {
+        match self.timers.iter().position(|t| t.timer == timer) {
             Some(i) => {
-                let (_, handle) = self.timers.swap_remove(i);
-                let pending = !handle.is_finished();
-                handle.abort();
-                pending
+                let t = self.timers.swap_remove(i);
+                t.task.abort();
+                !t.claimed.swap(true, Ordering::AcqRel)
             }
             None => false,
         }
@@ -191,12 +201,20 @@ impl<A: Actor> Context<A> {
         delay: Duration,
         fire: impl FnOnce() + Send + 'static,
     ) -> TimerRef {
-        self.timers.retain(|(_, h)| !h.is_finished());
+        self.timers.retain(|t| !t.task.is_finished());
+        let claimed = Arc::new(AtomicBool::new(false));
+        let claim = claimed.clone();
         let task = tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            fire();
+            if !claim.swap(true, Ordering::AcqRel) {
+                fire();
+            }
         });
-        self.timers.push((timer, task.abort_handle()));
+        self.timers.push(Timer {
+            timer,
+            task: task.abort_handle(),
+            claimed,
+        });
         timer
     }
 
@@ -208,8 +226,9 @@ impl<A: Actor> Context<A> {
 
 impl<A: Actor> Drop for Context<A> {
     fn drop(&mut self) {
-        for (_, handle) in &self.timers {
-            handle.abort();
+        for t in &self.timers {
+            t.claimed.store(true, Ordering::Release);
+            t.task.abort();
         }
     }
 }

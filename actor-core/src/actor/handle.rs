@@ -84,6 +84,9 @@ impl<A: Actor> ActorRef<A> {
 
     /// Starts an actor: spawns its task, runs `init` inside it, and returns once `init` returned
     /// (GS-1.1). Not linked to the caller.
+    ///
+    /// Dropping the returned future before it completes (for example with a timeout around it)
+    /// kills the half-started actor, as OTP does when a start times out (GS-1.3).
     pub async fn start(args: A::Args) -> Result<Self, StartError> {
         start::<A>(args, StartOptions::new()).await
     }
@@ -170,7 +173,16 @@ impl<A: Actor> ActorRef<A> {
         // the timeout too.
         let call = async {
             if mailbox.is_bounded() {
-                mailbox.send(msg).await.map_err(|_| CallError::NoProc)?;
+                if let Err(e) = mailbox.try_send(msg) {
+                    let TrySendError::Full(msg) = e else {
+                        return Err(CallError::NoProc);
+                    };
+                    // It was alive when the call began: if it dies while the caller waits for
+                    // room, the call fails with its exit reason, as a call it had accepted would.
+                    if mailbox.send(msg).await.is_err() {
+                        return Err(CallError::Exited(core.wait().await));
+                    }
+                }
             } else {
                 mailbox.try_send(msg).map_err(|_| CallError::NoProc)?;
             }
@@ -312,17 +324,10 @@ impl AnyActor {
 
     /// [`downcast`](Self::downcast) by value: no extra reference count (registry lookups).
     pub(crate) fn into_downcast<A: Actor>(self) -> Option<ActorRef<A>> {
+        let cell = self.0.into_any().downcast::<Cell<A::Message>>().ok()?;
         // The cell is typed by the message type only; the actor type is its recorded name.
-        let name = std::any::type_name::<A>();
-        let recorded = self.0.core().type_name;
-        if !(std::ptr::eq(recorded, name) || recorded == name) {
-            return None;
-        }
-        self.0
-            .into_any()
-            .downcast::<Cell<A::Message>>()
-            .ok()
-            .map(ActorRef::from_cell)
+        let (recorded, name) = (cell.core.type_name, std::any::type_name::<A>());
+        (std::ptr::eq(recorded, name) || recorded == name).then(|| ActorRef::from_cell(cell))
     }
 
     /// See [`ActorRef::stop`].

@@ -92,7 +92,8 @@ pub(crate) fn channel<M>(capacity: Option<usize>) -> (MailboxTx<M>, MailboxRx<M>
             waiting: None,
         }),
     });
-    let room = capacity.map(|n| Arc::new(Semaphore::new(n.max(1))));
+    // At least one message; at most what a semaphore can count (far beyond any memory).
+    let room = capacity.map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))));
     (
         MailboxTx {
             shared: shared.clone(),

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::{Future, poll_fn};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Poll, Waker};
@@ -10,13 +11,13 @@ use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use super::Actor;
-use super::cell::{self, Cell, Core};
+use super::cell::{self, Cell, Core, ProcRef};
 use super::context::Context;
 use super::current::{CURRENT, current};
 use super::handle::ActorRef;
 use super::info::Info;
 use super::mailbox::{self, Envelope, MailboxRx, Sys};
-use super::panic::catch;
+use super::panic::{self, catch};
 use crate::{ExitReason, StartError};
 
 type BeforeInit = Box<dyn FnOnce() -> Result<(), StartError> + Send>;
@@ -43,7 +44,9 @@ impl StartOptions {
     }
 
     /// Link the new actor to the calling actor before `init` runs (GS-1.1). Outside any actor this
-    /// does nothing. A failed start never kills the linked caller: the failure is the start error.
+    /// does nothing. A failed start (`init` returned `Err` or panicked, a hook refused, or the actor
+    /// was killed before `init` returned) never sends the linked caller an exit signal: the failure
+    /// is the start error. Actors that `init` itself linked to do hear the exit.
     #[must_use]
     pub fn link(mut self) -> Self {
         self.link = true;
@@ -89,7 +92,6 @@ impl fmt::Debug for StartOptions {
 
 struct Outcome {
     reason: ExitReason,
-    signal_links: bool,
     start_error: Option<StartError>,
 }
 
@@ -97,7 +99,6 @@ impl Outcome {
     fn failed_start(reason: ExitReason, error: StartError) -> Self {
         Outcome {
             reason,
-            signal_links: false,
             start_error: Some(error),
         }
     }
@@ -126,13 +127,39 @@ pub(crate) async fn start<A: Actor>(
     let (started_tx, started_rx) = oneshot::channel();
     let span = tracing::debug_span!("actor", id = %me.id(), actor = proc.core().type_name);
     let task = actor_task(me.clone(), rx, args, options.before_init, started_tx);
+    // If this future is dropped before `init` returned (a timeout or `select!` around the start),
+    // nobody will ever get the handle: the half-started actor is killed, as OTP kills it when a
+    // start times out (GS-1.3), after unlinking the caller so that it is not hit.
+    let mut abandoned = Abandoned {
+        proc: Some(proc.clone()),
+        caller: caller.filter(|_| options.link),
+    };
     tokio::spawn(CURRENT.scope(proc, task).instrument(span));
-    match started_rx.await {
+    let started = started_rx.await;
+    abandoned.proc = None;
+    match started {
         Ok(Ok(())) => Ok(me),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(StartError::Exited(
             me.exit_reason().unwrap_or(ExitReason::Killed),
         )),
+    }
+}
+
+/// Kills an actor whose start was abandoned; disarmed once the start has an answer.
+struct Abandoned {
+    proc: Option<ProcRef>,
+    caller: Option<ProcRef>,
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if let Some(proc) = self.proc.take() {
+            if let Some(caller) = &self.caller {
+                cell::unlink(&proc, caller);
+            }
+            proc.core().kill(ExitReason::Killed);
+        }
     }
 }
 
@@ -146,13 +173,14 @@ async fn actor_task<A: Actor>(
     let proc = me.proc();
     let mut started = Some(started);
     let outcome = {
-        // A kill is checked before every poll of the actor (one atomic load), and wakes the task
-        // wherever it waits; the actor's future is dropped at the end of this block, before the
-        // exit path, as an abandoned callback must be.
+        // In an `Option` so that a kill can drop the actor's state (inside `run`) in place, where
+        // a panicking `Drop` cannot unwind past the exit path. A kill is checked before every
+        // poll of the actor (one atomic load) and wakes the task wherever it waits, through the
+        // waker the task registers with its core (again only if it changes).
         let core = proc.core();
-        let mut run = pin!(run(me, rx, args, before_init, &mut started));
+        let mut run = pin!(Some(run(me, rx, args, before_init, &mut started)));
         let mut task: Option<Waker> = None;
-        poll_fn(|cx| {
+        let outcome = poll_fn(|cx| {
             if !task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
                 core.set_task(cx.waker());
                 task = Some(cx.waker().clone());
@@ -160,18 +188,30 @@ async fn actor_task<A: Actor>(
             if let Some(reason) = core.take_kill() {
                 return Poll::Ready(Outcome {
                     reason,
-                    signal_links: true,
                     start_error: None,
                 });
             }
-            run.as_mut().poll(cx)
+            match run.as_mut().as_pin_mut() {
+                Some(run) => run.poll(cx),
+                None => unreachable!("the run future is dropped only after it returned"),
+            }
         })
-        .await
+        .await;
+        drop_quietly("the actor's state", || run.set(None));
+        outcome
     };
     if outcome.reason.is_crash() {
         tracing::error!(reason = %outcome.reason, "actor crashed");
     }
-    cell::exit(&proc, outcome.reason.clone(), outcome.signal_links);
+    // A start that did not complete (init failed or panicked, a start hook refused, or a kill
+    // during init) is reported to the linked starter as the start error, not as an exit signal:
+    // it is spared. Every other link — made by `init` itself — hears the exit as usual (EX-3).
+    let spare = if started.is_some() {
+        proc.core().parent()
+    } else {
+        None
+    };
+    cell::exit(&proc, outcome.reason.clone(), spare);
     if let Some(started) = started.take() {
         let error = outcome
             .start_error
@@ -213,6 +253,12 @@ async fn run<A: Actor>(
             );
         }
     };
+    if let Some(reason) = ctx.stop.clone() {
+        // `ctx.stop` inside `init` is GenServer's `{:stop, reason}` from init (GS-1.2): the start
+        // fails with that reason and `terminate` does not run.
+        drop_quietly("the actor's state", move || drop(state));
+        return Outcome::failed_start(reason.clone(), StartError::Exited(reason));
+    }
     if let Some(started) = started.take() {
         let _ = started.send(Ok(()));
     }
@@ -241,11 +287,21 @@ async fn run<A: Actor>(
         tracing::error!(panic = %panic, "terminate panicked");
     }
     ctx.flush_deferred();
-    drop(state);
-    drop(rx);
+    drop_quietly("the actor's state", move || {
+        drop(state);
+        drop(rx);
+    });
     Outcome {
         reason,
-        signal_links: true,
         start_error: None,
+    }
+}
+
+/// Runs `f`, which drops user values, logging a panic instead of letting it skip the exit path
+/// (which would leave the actor's waiters, callers, links and monitors without an exit).
+fn drop_quietly(what: &str, f: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+        let panic = panic::message(payload.as_ref());
+        tracing::error!(panic = %panic, "dropping {what} panicked");
     }
 }

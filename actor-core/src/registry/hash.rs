@@ -29,6 +29,7 @@ impl Seeds {
     }
 
     /// `value`'s hash reduced to `0..n` by multiply-high (no modulo, any `n`).
+    #[inline]
     pub(super) fn index<T: std::hash::Hash + ?Sized>(&self, value: &T, n: usize) -> usize {
         let h = self.hash_one(value);
         ((u128::from(h) * n as u128) >> 64) as usize

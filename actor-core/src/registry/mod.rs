@@ -8,9 +8,9 @@
 //! (Elixir's Registry may briefly return dead pids, REG-3.3).
 //!
 //! # Design and measurements
-//! Entries live in `partitions` lock shards (`std::sync::RwLock<HashMap<K, Slot>>`, each on its
-//! own 128-byte-aligned cache lines), placed by key hash; an owner index (actor → keys, `Mutex`
-//! shards by actor id) makes exit cleanup and `keys` cheap. Both hash with a seeded
+//! Entries live in lock stripes, 16 per partition (`std::sync::RwLock<HashMap<K, Slot>>`,
+//! each on its own 128-byte-aligned cache lines), placed by key hash; an owner index (actor →
+//! keys, `Mutex` shards by actor id) makes exit cleanup and `keys` cheap. Both hash with a seeded
 //! folded-multiply hasher (`hash.rs`): SipHash alone cost 10-15 ns of a ~30 ns lookup.
 //! `whereis` takes one read lock and clones one `Arc`: no allocation, no boxing, no formatting;
 //! the typed `ActorRef::whereis` downcasts that same `Arc` by value. Duplicate keys keep their
@@ -20,19 +20,28 @@
 //! registry lock: predicates, `select` closures and listeners run on snapshots or after release.
 //!
 //! Measured with a throwaway release-mode program on the 2-core build machine, shared with four
-//! other busy sessions (load 4-6), so the spread is wide; the best of 7-15 runs per variant, as
-//! ratios to a plain
-//! `RwLock<HashMap<String, ActorRef<_>>>` holding the same 10,000 names of 10,000 live actors:
+//! other busy sessions (load 4-6), so the spread is wide; the best of 7-15 runs per variant
+//! (64 lock stripes), as ratios to a plain `RwLock<HashMap<String, ActorRef<_>>>` holding the
+//! same 10,000 names of 10,000 live actors:
 //! - lookup from 2 threads, random names: `Registry::whereis` 0.53x (0.53-0.74x over runs),
-//!   typed `ActorRef::whereis` 0.69x (0.69-0.94x). A read lock still writes its shard's lock
-//!   word, so two threads share shard cache lines part of the time; one lock word (1 partition)
-//!   measured 0.72x untyped, the gain there being the hasher.
+//!   typed `ActorRef::whereis` 0.69x (0.69-0.94x). A read lock still writes its stripe's lock
+//!   word, so two threads share stripe cache lines part of the time; one lock word measured
+//!   0.72x untyped, the gain there being the hasher. The bench crate's `compare --only lookup`
+//!   (2 tokio tasks, `partitions(2)`, typed lookups) gave medians from 0.83x (15 runs) to 1.6x
+//!   (5 runs): single runs of either side varied 3x under the other sessions' load, and when the
+//!   two tasks do not run at the same time there is no contention to win back.
 //! - the same from 1 thread on 64 hot names (no contention, pure CPU): 0.89x untyped, 1.15x
 //!   typed (the typed path adds ~7 ns: dynamic calls for the downcast and its type check).
 //! - register + unregister by one actor: 2.1x a plain insert + remove (the actor's exit hook,
 //!   its owner index, one more key clone).
 //! - visiting 1,000 subscribers of a duplicate key: `dispatch` 0.02x of `lookup`, which copies
 //!   the list (about 0.2 us against 10 us).
+//!
+//! Tried and dropped: a per-CPU reader lock per shard (a lookup then writes no shared memory at
+//! all). Without `unsafe` the table must sit behind an `Arc` that every writer takes out of and
+//! puts back into each slot: register + unregister went from 2.1x to 3-4x the plain map, and
+//! lookups showed no gain measurable on this loaded machine.
+mod builder;
 mod hash;
 mod listener;
 mod lock;
@@ -40,20 +49,23 @@ mod named;
 mod partition;
 mod via;
 
+pub(crate) use via::via_options;
+
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 
+pub use builder::RegistryBuilder;
 pub use listener::RegistryEvent;
 pub use named::Named;
 
-use crate::actor::{AnyActor, ExitHook, current};
+use crate::actor::{AnyActor, ExitHook, FromAnyActor, current};
 use crate::{ActorId, StartError};
 use hash::Seeds;
-use listener::{ListenerFn, Listeners};
+use listener::Listeners;
 use lock::Locks;
 use partition::{OwnerShard, Shard, Slot};
 
@@ -85,14 +97,25 @@ pub enum RegistryError {
     /// [`RegistryBuilder::partitions`] was given zero.
     #[error("a registry needs at least one partition")]
     ZeroPartitions,
+    /// [`RegistryBuilder::partitions`] was given more than 4096; the number given.
+    #[error("at most 4096 partitions, not {0}")]
+    TooManyPartitions(usize),
 }
 
 /// Identity of a registry for its exit hook: unique for the life of the process (addresses could
 /// be reused after a registry is dropped while an actor still carries its hook).
 static NEXT_REGISTRY: AtomicUsize = AtomicUsize::new(1);
 
-/// Lock shards of a registry built without [`RegistryBuilder::partitions`].
-const DEFAULT_PARTITIONS: usize = 64;
+/// The most partitions a registry may have (65,536 lock stripes, about 16 MiB).
+const MAX_PARTITIONS: usize = 4096;
+
+/// Partitions of a registry built without [`RegistryBuilder::partitions`].
+const DEFAULT_PARTITIONS: usize = 4;
+
+/// Lock stripes per partition. Partitions have no observable effect here (entries are placed by
+/// key), so each is striped over several locks: Elixir's advice of one partition per core then
+/// still gives readers on different cores different lock words most of the time.
+const STRIPES_PER_PARTITION: usize = 16;
 
 type Meta = HashMap<String, Arc<dyn Any + Send + Sync>>;
 
@@ -103,9 +126,10 @@ type Meta = HashMap<String, Arc<dyn Any + Send + Sync>>;
 /// with [`RegistryError::NotInActor`] elsewhere. An actor's entries disappear when it exits,
 /// before anyone can observe the exit.
 ///
-/// Reads return [`AnyActor`]s: a registry may hold actors of several types. Get the typed handle
-/// with [`AnyActor::downcast`], or with [`ActorRef::whereis`](crate::ActorRef::whereis) and the
-/// `whereis` of `#[actor]`-generated handles.
+/// Reads return [`AnyActor`]s: a registry may hold actors of several types. Get typed handles
+/// with [`lookup_as`](Self::lookup_as), [`AnyActor::downcast`], or
+/// [`ActorRef::whereis`](crate::ActorRef::whereis) and the `whereis` of `#[actor]`-generated
+/// handles; a typed read never returns an actor of another type.
 ///
 /// # Example
 ///
@@ -170,6 +194,7 @@ pub struct Registry<K, V = ()> {
 
 struct Inner<K, V> {
     kind: Keys,
+    partitions: usize,
     /// Picks a key's shard and an actor's owner shard (seeded apart from the tables' hasher,
     /// so the keys of one shard still spread over its table's buckets).
     placement: Seeds,
@@ -204,105 +229,19 @@ where
     }
 }
 
-/// Options for a new [`Registry`]: partitions, listeners, initial metadata (REG-1.1).
-pub struct RegistryBuilder<K, V = ()> {
-    kind: Keys,
-    partitions: usize,
-    listeners: Vec<ListenerFn<K, V>>,
-    meta: Meta,
-}
-
-impl<K, V> RegistryBuilder<K, V>
-where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    /// The number of lock shards (REG-1.1 `:partitions`); must be at least 1. More partitions
-    /// mean less contention between concurrent callers; entries are placed by key hash, so a
-    /// lookup or dispatch touches one partition whatever the number. Default: 64.
-    #[must_use]
-    pub fn partitions(mut self, n: usize) -> Self {
-        self.partitions = n;
-        self
-    }
-
-    /// Adds a listener (REG-1.1 `:listeners`, REG-10), called with every [`RegistryEvent`] in the
-    /// registering actor after the registration. It should be quick (forward to a channel or
-    /// `cast` to an actor); a panic in it reaches the registering actor.
-    #[must_use]
-    pub fn listener(
-        mut self,
-        listener: impl Fn(&RegistryEvent<K, V>) + Send + Sync + 'static,
-    ) -> Self {
-        self.listeners.push(Arc::new(listener));
-        self
-    }
-
-    /// Initial metadata (REG-1.1 `:meta`, REG-8).
-    #[must_use]
-    pub fn meta<T: Send + Sync + 'static>(mut self, key: impl Into<String>, value: T) -> Self {
-        self.meta.insert(key.into(), Arc::new(value));
-        self
-    }
-
-    /// The registry. Fails with [`RegistryError::ZeroPartitions`] for `partitions(0)`.
-    pub fn build(self) -> Result<Registry<K, V>, RegistryError> {
-        if self.partitions == 0 {
-            return Err(RegistryError::ZeroPartitions);
-        }
-        Ok(self.build_checked())
-    }
-
-    /// Builds with `partitions >= 1`.
-    fn build_checked(self) -> Registry<K, V> {
-        let id = NEXT_REGISTRY.fetch_add(1, Ordering::Relaxed);
-        let n = self.partitions;
-        let tables = Seeds::random();
-        let inner = Arc::new_cyclic(|weak: &Weak<Inner<K, V>>| Inner {
-            kind: self.kind,
-            placement: Seeds::random(),
-            shards: (0..n).map(|_| Shard::new(tables)).collect(),
-            owners: (0..n).map(|_| OwnerShard::new(tables)).collect(),
-            listeners: Listeners(self.listeners.into_boxed_slice()),
-            meta: RwLock::new(self.meta),
-            locks: Locks::new(tables),
-            hook: Arc::new(Hook {
-                id,
-                inner: weak.clone(),
-            }),
-        });
-        Registry { inner }
-    }
-}
-
-impl<K, V> fmt::Debug for RegistryBuilder<K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RegistryBuilder")
-            .field("keys", &self.kind)
-            .field("partitions", &self.partitions)
-            .field("listeners", &self.listeners.len())
-            .finish_non_exhaustive()
-    }
-}
-
 impl<K, V> Registry<K, V>
 where
     K: Eq + Hash + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    /// A registry with default options: 64 partitions, no listeners, no metadata.
+    /// A registry with default options: 4 partitions (64 lock stripes), no listeners, no metadata.
     pub fn new(keys: Keys) -> Self {
         Registry::builder(keys).build_checked()
     }
 
     /// A builder for a registry with options (REG-1.1).
     pub fn builder(keys: Keys) -> RegistryBuilder<K, V> {
-        RegistryBuilder {
-            kind: keys,
-            partitions: DEFAULT_PARTITIONS,
-            listeners: Vec::new(),
-            meta: HashMap::new(),
-        }
+        RegistryBuilder::new(keys)
     }
 
     /// Unique or duplicate keys.
@@ -312,7 +251,7 @@ where
 
     /// The number of partitions.
     pub fn partitions(&self) -> usize {
-        self.inner.shards.len()
+        self.inner.partitions
     }
 
     /// Registers the **calling actor** under `key` with `value` (REG-2).
@@ -388,7 +327,9 @@ where
             }),
         };
         let doomed: Vec<bool> = mine.iter().map(&mut pred).collect();
-        let removed = shard.write().remove_owned(key, id, |i| doomed[i]);
+        let removed = shard
+            .write()
+            .remove_owned(key, id, |i| doomed.get(i).copied().unwrap_or(false));
         inner.unregistered(key, me, removed, removed == mine.len());
         Ok(removed)
     }
@@ -410,6 +351,21 @@ where
     pub fn lookup(&self, key: &K) -> Vec<(AnyActor, V)> {
         match self.snapshot(key) {
             Some(slot) => slot.with_entries(<[_]>::to_vec),
+            None => Vec::new(),
+        }
+    }
+
+    /// [`lookup`](Self::lookup) with typed handles: the entries under `key` whose actor is an `H`
+    /// (an [`ActorRef`](crate::ActorRef), or an `#[actor]`-generated handle), in registration
+    /// order; entries of other actor types are left out.
+    pub fn lookup_as<H: FromAnyActor>(&self, key: &K) -> Vec<(H, V)> {
+        match self.snapshot(key) {
+            Some(slot) => slot.with_entries(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|(a, v)| Some((H::from_any(a.clone())?, v.clone())))
+                    .collect()
+            }),
             None => Vec::new(),
         }
     }
@@ -668,7 +624,7 @@ impl<K, V> fmt::Debug for Registry<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registry")
             .field("keys", &self.inner.kind)
-            .field("partitions", &self.inner.shards.len())
+            .field("partitions", &self.inner.partitions)
             .field("listeners", &self.inner.listeners)
             .finish_non_exhaustive()
     }

@@ -13,7 +13,8 @@ use crate::{CallError, SendError, TrySendError};
 type Resolve<A> = Arc<dyn Fn() -> Option<ActorRef<A>> + Send + Sync>;
 
 /// A handle by name: every call, cast or send looks the key up first. No holder →
-/// [`CallError::NoProc`] / [`SendError::NoProc`].
+/// [`CallError::NoProc`] / [`SendError::NoProc`]; on a registry with duplicate keys, which cannot
+/// hold via names (REG-9.1), there never is one.
 pub struct Named<A: Actor> {
     resolve: Resolve<A>,
     key: Arc<str>,

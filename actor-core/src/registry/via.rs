@@ -53,7 +53,9 @@ impl<A: Actor> ActorRef<A> {
     }
 }
 
-fn via_options<K, V>(
+/// `options` plus the hook that takes the via name `key` in `registry` before `init`; refused
+/// for a registry with duplicate keys (REG-9.1).
+pub(crate) fn via_options<K, V>(
     registry: &Registry<K, V>,
     key: K,
     options: StartOptions,

@@ -15,7 +15,7 @@ use crate::actor::{
     Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions,
     ToAnyActor,
 };
-use crate::registry::Registry;
+use crate::registry::{Registry, via_options};
 use crate::{ActorId, CallError, ExitReason, InitError, NotInActor, StartError, SupervisorError};
 
 /// Options of a [`DynamicSupervisor`] (DS-1.1): restart intensity, `max_children`, the extra
@@ -217,6 +217,7 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
     /// Starts a supervisor registered under `key` in `registry` (a via name, DS-1.4): the name
     /// is taken before the supervisor runs; if it is held, the start fails with
     /// [`SupervisorError::Start`] carrying [`StartError::AlreadyStarted`] with the holder's id.
+    /// A registry with duplicate keys cannot hold via names (REG-9.1): [`StartError::Refused`].
     pub async fn start_via<K, V>(
         registry: &Registry<K, V>,
         key: K,
@@ -226,8 +227,8 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
         K: Eq + Hash + Clone + Send + Sync + 'static,
         V: Clone + Default + Send + Sync + 'static,
     {
-        let register = registry.register_on_start(key, V::default());
-        Self::start_with(options, StartOptions::new().before_init(register)).await
+        let start = via(registry, key, StartOptions::new())?;
+        Self::start_with(options, start).await
     }
 
     /// [`start_via`](Self::start_via), linked to the calling actor.
@@ -240,8 +241,8 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
         K: Eq + Hash + Clone + Send + Sync + 'static,
         V: Clone + Default + Send + Sync + 'static,
     {
-        let register = registry.register_on_start(key, V::default());
-        Self::start_with(options, StartOptions::new().link().before_init(register)).await
+        let start = via(registry, key, StartOptions::new().link())?;
+        Self::start_with(options, start).await
     }
 
     /// Starts a supervisor with explicit [`StartOptions`] (link, a `before_init` hook such as a
@@ -691,4 +692,21 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
             .collect();
         shutdown_concurrently(running).await;
     }
+}
+
+/// The start options of a via-named supervisor; a registry with duplicate keys is refused
+/// (REG-9.1) before anything starts.
+fn via<K, V>(
+    registry: &Registry<K, V>,
+    key: K,
+    start: StartOptions,
+) -> Result<StartOptions, SupervisorError>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Default + Send + Sync + 'static,
+{
+    via_options(registry, key, start).map_err(|error| SupervisorError::Start {
+        id: "DynamicSupervisor".to_owned(),
+        error,
+    })
 }

@@ -13,7 +13,7 @@ use crate::actor::{
     Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions,
     ToAnyActor,
 };
-use crate::registry::Registry;
+use crate::registry::{Registry, via_options};
 use crate::{ActorId, CallError, ExitReason, InitError, NotInActor, StartError, SupervisorError};
 
 /// Which children a [`Supervisor`] restarts when one of them is due for a restart (SUP-4).
@@ -207,6 +207,7 @@ impl Supervisor {
     /// [`start`](Self::start), registered under `key` in `registry` (a via name): the name is
     /// taken before any child starts; if it is held, the start fails with
     /// [`SupervisorError::Start`] carrying [`StartError::AlreadyStarted`] with the holder's id.
+    /// A registry with duplicate keys cannot hold via names (REG-9.1): [`StartError::Refused`].
     pub async fn start_via<K, V>(
         registry: &Registry<K, V>,
         key: K,
@@ -217,8 +218,8 @@ impl Supervisor {
         K: Eq + Hash + Clone + Send + Sync + 'static,
         V: Clone + Default + Send + Sync + 'static,
     {
-        let register = registry.register_on_start(key, V::default());
-        Self::start_with(children, options, StartOptions::new().before_init(register)).await
+        let start = via(registry, key, StartOptions::new())?;
+        Self::start_with(children, options, start).await
     }
 
     /// [`start_via`](Self::start_via), linked to the calling actor.
@@ -232,8 +233,7 @@ impl Supervisor {
         K: Eq + Hash + Clone + Send + Sync + 'static,
         V: Clone + Default + Send + Sync + 'static,
     {
-        let register = registry.register_on_start(key, V::default());
-        let start = StartOptions::new().link().before_init(register);
+        let start = via(registry, key, StartOptions::new().link())?;
         Self::start_with(children, options, start).await
     }
 
@@ -859,4 +859,21 @@ impl SupActor {
             }
         }
     }
+}
+
+/// The start options of a via-named supervisor; a registry with duplicate keys is refused
+/// (REG-9.1) before anything starts.
+fn via<K, V>(
+    registry: &Registry<K, V>,
+    key: K,
+    start: StartOptions,
+) -> Result<StartOptions, SupervisorError>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Default + Send + Sync + 'static,
+{
+    via_options(registry, key, start).map_err(|error| SupervisorError::Start {
+        id: "Supervisor".to_owned(),
+        error,
+    })
 }

@@ -77,6 +77,11 @@ fn variant(g: &Gen<'_>, h: &Handler) -> TokenStream {
 
 /// `add_item` → `AddItem`.
 pub(crate) fn variant_ident(h: &Handler) -> syn::Ident {
+    format_ident!("{}", variant_name(h), span = h.ident().span())
+}
+
+/// The variant's name as a string: `add_item` → `AddItem`.
+pub(crate) fn variant_name(h: &Handler) -> String {
     let raw = h.ident().to_string();
     let raw = raw.strip_prefix("r#").unwrap_or(&raw);
     let mut name = String::with_capacity(raw.len());
@@ -94,5 +99,5 @@ pub(crate) fn variant_ident(h: &Handler) -> syn::Ident {
     if name.is_empty() {
         name.push_str("Message");
     }
-    format_ident!("{}", name, span = h.ident().span())
+    name
 }

@@ -5,6 +5,8 @@
 mod child_spec;
 mod handle;
 mod message;
+
+pub(crate) use message::variant_name;
 mod start;
 
 use proc_macro2::{Span, TokenStream};
@@ -28,7 +30,7 @@ pub(crate) fn actor(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     if let Some(def) = &def {
-        check::all(def, &mut errors);
+        check::all(def, args.mailbox.is_some(), &mut errors);
     }
     match (errors.finish(), def) {
         (Ok(()), Some(def)) => Gen::new(&args, &def).expand(),

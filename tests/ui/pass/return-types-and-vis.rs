@@ -19,6 +19,12 @@ impl Cell {
     #[call]
     async fn ping(&self) {}
 
+    /// A `'static` reference and an ignored argument are fine as message fields.
+    #[call]
+    async fn label(&self, name: &'static str, _: u64) -> String {
+        format!("{name}={}", self.value)
+    }
+
     #[call]
     async fn snapshot(&self) -> Self {
         self.clone()
@@ -38,6 +44,7 @@ impl Cell {
 async fn main() {
     let c: CellHandle = Cell::start(1).await.unwrap();
     c.ping().await.unwrap();
+    assert_eq!(c.label("v", 9).await.unwrap(), "v=1");
     assert_eq!(c.replace(Cell { value: 0 }).await.unwrap(), Err("zero".to_string()));
     assert_eq!(c.replace(Cell { value: 3 }).await.unwrap(), Ok(3));
     assert_eq!(c.snapshot().await.unwrap(), Cell { value: 3 });
