@@ -185,7 +185,7 @@ impl Actor for Sup {
 
 async fn lookup(n_names: usize, lookups: usize) -> Duration {
     let names = Arc::new(names(n_names));
-    // The registry's defaults (64 partitions).
+    // The registry's defaults, as users get them.
     let registry: Registry<String> = Registry::new(Keys::Unique);
     let mut actors = Vec::new();
     for name in names.iter() {
