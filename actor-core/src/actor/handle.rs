@@ -169,27 +169,38 @@ impl<A: Actor> ActorRef<A> {
         let msg = make(ReplyTo::new(tx));
         let mailbox = &self.cell.mailbox;
         let core = &self.cell.core;
-        // One deadline for the whole call: waiting for room in a bounded mailbox counts against
-        // the timeout too.
+        if mailbox.is_bounded() {
+            return self.call_bounded(msg, rx).await;
+        }
+        mailbox.try_send(msg).map_err(|_| CallError::NoProc)?;
+        // Only the wait for the reply is timed here: the future handed to the timeout stays a few
+        // words (the rare wait for the exit reason is boxed), so nothing large is moved per call.
+        deadline::timeout(self.timeout, reply(rx, core))
+            .await
+            .unwrap_or(Err(CallError::Timeout))
+    }
+
+    /// [`call`](Self::call) to a bounded mailbox: one deadline for the whole call, since waiting
+    /// for room counts against the timeout too.
+    async fn call_bounded<R>(
+        &self,
+        msg: A::Message,
+        rx: oneshot::Receiver<R>,
+    ) -> Result<R, CallError> {
+        let mailbox = &self.cell.mailbox;
+        let core = &self.cell.core;
         let call = async {
-            if mailbox.is_bounded() {
-                if let Err(e) = mailbox.try_send(msg) {
-                    let TrySendError::Full(msg) = e else {
-                        return Err(CallError::NoProc);
-                    };
-                    // It was alive when the call began: if it dies while the caller waits for
-                    // room, the call fails with its exit reason, as a call it had accepted would.
-                    if mailbox.send(msg).await.is_err() {
-                        return Err(CallError::Exited(core.wait().await));
-                    }
+            if let Err(e) = mailbox.try_send(msg) {
+                let TrySendError::Full(msg) = e else {
+                    return Err(CallError::NoProc);
+                };
+                // It was alive when the call began: if it dies while the caller waits for
+                // room, the call fails with its exit reason, as a call it had accepted would.
+                if mailbox.send(msg).await.is_err() {
+                    return Err(CallError::Exited(core.wait().await));
                 }
-            } else {
-                mailbox.try_send(msg).map_err(|_| CallError::NoProc)?;
             }
-            match rx.await {
-                Ok(value) => Ok(value),
-                Err(_) => Err(CallError::Exited(core.wait().await)),
-            }
+            reply(rx, core).await
         };
         deadline::timeout(self.timeout, call)
             .await
@@ -266,6 +277,14 @@ impl<A: Actor> Eq for ActorRef<A> {}
 impl<A: Actor> Hash for ActorRef<A> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.id().hash(state);
+    }
+}
+
+/// The reply to a call, or the callee's exit reason if it exits without replying.
+async fn reply<R>(rx: oneshot::Receiver<R>, core: &cell::Core) -> Result<R, CallError> {
+    match rx.await {
+        Ok(value) => Ok(value),
+        Err(_) => Err(CallError::Exited(Box::pin(core.wait()).await)),
     }
 }
 
