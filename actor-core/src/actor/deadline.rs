@@ -14,9 +14,6 @@
 //! per thread instead of twice per call. A timer due later than the deadline is moved earlier
 //! (tokio re-files it).
 //!
-//! The deadline is taken when the call starts waiting; the timer is borrowed only if the reply
-//! is not there at the first poll.
-//!
 //! A pooled timer also remembers the waker it was last polled with, so a task that borrows it
 //! again does not poll it again until it fires.
 //!
@@ -25,7 +22,7 @@
 //! it comes due; a spurious wake-up is harmless.
 
 use std::cell::RefCell;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::task::{Poll, Waker};
 use std::time::Duration;
@@ -41,38 +38,49 @@ const POOL: usize = 8;
 const TASKS: usize = 8;
 
 thread_local! {
-    static LOCAL: RefCell<Local> = const {
-        RefCell::new(Local { tasks: [None; TASKS], next: 0, timers: Vec::new() })
+    static TIMERS: RefCell<Vec<Armed>> = const { RefCell::new(Vec::new()) };
+    /// Recent tasks on this thread and their runtime: a task never changes runtime and task ids are
+    /// never reused, so an entry is never stale. Spares `Handle::try_current`, which clones (and
+    /// drops) the runtime handle's `Arc` — a reference count every worker thread writes.
+    static RUNTIMES: RefCell<RecentTasks> = const {
+        RefCell::new(RecentTasks { tasks: [None; TASKS], next: 0 })
     };
 }
 
-/// What a thread keeps: one thread-local, borrowed once per call.
-struct Local {
-    /// Recent tasks on this thread and their runtime: a task never changes runtime and task ids
-    /// are never reused, so an entry is never stale. Spares `Handle::try_current`, which clones
-    /// (and drops) the runtime handle's `Arc` — a reference count every worker thread writes.
+struct RecentTasks {
     tasks: [Option<(task::Id, Id)>; TASKS],
     /// The slot the next new task takes (round robin).
     next: usize,
-    /// Armed timers for reuse.
-    timers: Vec<Armed>,
 }
 
-impl Local {
-    /// The id of the runtime this code runs on, if any.
-    fn runtime_id(&mut self) -> Option<Id> {
-        let Some(task) = task::try_id() else {
-            return Handle::try_current().ok().map(|h| h.id());
-        };
-        if let Some((_, runtime)) = self.tasks.iter().flatten().find(|(t, _)| *t == task) {
-            return Some(*runtime);
-        }
-        let runtime = Handle::try_current().ok()?.id();
-        let slot = self.next;
-        self.tasks[slot] = Some((task, runtime));
-        self.next = (slot + 1) % TASKS;
-        Some(runtime)
+/// The id of the runtime this code runs on, if any.
+fn runtime_id() -> Option<Id> {
+    let Some(task) = task::try_id() else {
+        return Handle::try_current().ok().map(|h| h.id());
+    };
+    let known = RUNTIMES
+        .try_with(|recent| {
+            let recent = recent.borrow();
+            recent
+                .tasks
+                .iter()
+                .flatten()
+                .find(|(t, _)| *t == task)
+                .map(|(_, rt)| *rt)
+        })
+        .ok()
+        .flatten();
+    if known.is_some() {
+        return known;
     }
+    let runtime = Handle::try_current().ok()?.id();
+    let _ = RUNTIMES.try_with(|recent| {
+        let mut recent = recent.borrow_mut();
+        let slot = recent.next;
+        recent.tasks[slot] = Some((task, runtime));
+        recent.next = (slot + 1) % TASKS;
+    });
+    Some(runtime)
 }
 
 /// A timer of one runtime, and the waker it was last polled with (polling it again with the same
@@ -112,23 +120,21 @@ struct Timer {
 }
 
 impl Timer {
-    /// A timer of the runtime this code runs on, due no later than `deadline`; `None` outside a
-    /// runtime.
-    fn borrow(deadline: Instant) -> Option<Timer> {
-        let (runtime, pooled) = LOCAL
-            .try_with(|local| {
-                let mut local = local.borrow_mut();
-                let runtime = local.runtime_id()?;
+    /// A timer of `runtime` due no later than `deadline`.
+    fn borrow(runtime: Id, deadline: Instant) -> Timer {
+        let pooled = TIMERS
+            .try_with(|pool| {
+                let mut pool = pool.borrow_mut();
                 // Timers of another runtime (a thread that ran several in turn) are useless here.
-                while let Some(armed) = local.timers.pop() {
+                while let Some(armed) = pool.pop() {
                     if armed.runtime == runtime {
-                        return Some((runtime, Some(armed)));
+                        return Some(armed);
                     }
                 }
-                Some((runtime, None))
+                None
             })
             .ok()
-            .flatten()?;
+            .flatten();
         let armed = match pooled {
             Some(mut armed) => {
                 if armed.sleep.deadline() > deadline {
@@ -144,86 +150,45 @@ impl Timer {
                 waker: None,
             },
         };
-        Some(Timer { armed: Some(armed) })
+        Timer { armed: Some(armed) }
     }
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
         if let Some(armed) = self.armed.take() {
-            let _ = LOCAL.try_with(|local| {
-                let mut local = local.borrow_mut();
-                if local.timers.len() < POOL {
-                    local.timers.push(armed);
+            let _ = TIMERS.try_with(|pool| {
+                let mut pool = pool.borrow_mut();
+                if pool.len() < POOL {
+                    pool.push(armed);
                 }
             });
         }
     }
 }
 
-/// The timer of a [`Timeout`], taken only once the future first waits.
-enum Clock {
-    /// Not needed yet.
-    Idle,
-    Pooled(Timer),
-    /// Outside a runtime: tokio's own timer, which says why it cannot work.
-    Tokio(Pin<Box<Sleep>>),
-    /// A deadline beyond the clock's range: never passes.
-    Never,
-}
-
-/// `fut` for at most a duration: `None` if the time ran out first (as `tokio::time::timeout`).
-/// The deadline is taken when it is made; a timer is borrowed only if `fut` ever waits.
-pub(crate) struct Timeout<F> {
-    fut: F,
-    deadline: Instant,
-    clock: Clock,
-}
-
-impl<F: Future + Unpin> Timeout<F> {
-    pub(crate) fn new(timeout: Duration, fut: F) -> Self {
-        match Instant::now().checked_add(timeout) {
-            Some(deadline) => Timeout {
-                fut,
-                deadline,
-                clock: Clock::Idle,
-            },
-            None => Timeout {
-                fut,
-                deadline: Instant::now(),
-                clock: Clock::Never,
-            },
-        }
-    }
-}
-
-impl<F: Future + Unpin> Future for Timeout<F> {
-    type Output = Option<F::Output>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        if let Poll::Ready(out) = Pin::new(&mut this.fut).poll(cx) {
-            return Poll::Ready(Some(out));
-        }
-        let deadline = this.deadline;
-        if let Clock::Idle = this.clock {
-            this.clock = match Timer::borrow(deadline) {
-                Some(timer) => Clock::Pooled(timer),
-                None => Clock::Tokio(Box::pin(tokio::time::sleep_until(deadline))),
-            };
-        }
-        let fired = match &mut this.clock {
-            Clock::Pooled(timer) => timer.armed.as_mut().expect("borrowed").poll(deadline, cx),
-            Clock::Tokio(sleep) => sleep.as_mut().poll(cx),
-            Clock::Idle | Clock::Never => Poll::Pending,
-        };
-        fired.map(|()| None)
-    }
-}
-
 /// Runs `fut` for at most `timeout`; `None` if the time ran out first (as `tokio::time::timeout`).
 pub(crate) async fn timeout<F: Future>(timeout: Duration, fut: F) -> Option<F::Output> {
-    Timeout::new(timeout, pin!(fut)).await
+    let Some(runtime) = runtime_id() else {
+        // Outside a runtime: tokio's own timeout says why it cannot work.
+        return tokio::time::timeout(timeout, fut).await.ok();
+    };
+    let Some(deadline) = Instant::now().checked_add(timeout) else {
+        // A timeout beyond the clock's range never passes.
+        return Some(fut.await);
+    };
+    let mut timer = Timer::borrow(runtime, deadline);
+    let mut fut = pin!(fut);
+    poll_fn(|cx| {
+        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        match timer.armed.as_mut().expect("borrowed").poll(deadline, cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -176,7 +176,7 @@ impl<A: Actor> ActorRef<A> {
         mailbox.try_send(msg).map_err(|_| CallError::NoProc)?;
         // Only the wait for the reply is timed here: the future handed to the timeout stays a few
         // words (the rare wait for the exit reason is boxed), so nothing large is moved per call.
-        deadline::Timeout::new(self.timeout, Reply::new(rx, core))
+        deadline::timeout(self.timeout, Reply::new(rx, core))
             .await
             .unwrap_or(Err(CallError::Timeout))
     }
