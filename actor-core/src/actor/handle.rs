@@ -1,12 +1,11 @@
 //! Handles to actors: the typed [`ActorRef`] and the untyped [`AnyActor`].
 
 use std::fmt;
-use std::future::Future;
 use std::hash::{Hash, Hasher};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
+
+use tokio::sync::oneshot;
 
 use super::Actor;
 use super::cell::{self, Cell, ProcRef};
@@ -14,7 +13,7 @@ use super::current::{current, current_id};
 use super::deadline;
 use super::id::MonitorRef;
 use super::mailbox::Sys;
-use super::reply::{self, ReplyTo};
+use super::reply::ReplyTo;
 use super::run::{StartOptions, start};
 use crate::{ActorId, CallError, ExitReason, NotInActor, SendError, StartError, TrySendError};
 
@@ -166,8 +165,8 @@ impl<A: Actor> ActorRef<A> {
         if current_id() == Some(self.id()) {
             return Err(CallError::CallingSelf);
         }
-        let (tx, rx) = reply::channel();
-        let msg = make(tx);
+        let (tx, rx) = oneshot::channel();
+        let msg = make(ReplyTo::new(tx));
         let mailbox = &self.cell.mailbox;
         let core = &self.cell.core;
         if mailbox.is_bounded() {
@@ -176,7 +175,7 @@ impl<A: Actor> ActorRef<A> {
         mailbox.try_send(msg).map_err(|_| CallError::NoProc)?;
         // Only the wait for the reply is timed here: the future handed to the timeout stays a few
         // words (the rare wait for the exit reason is boxed), so nothing large is moved per call.
-        deadline::timeout(self.timeout, Reply::new(rx, core))
+        deadline::timeout(self.timeout, reply(rx, core))
             .await
             .unwrap_or(Err(CallError::Timeout))
     }
@@ -186,7 +185,7 @@ impl<A: Actor> ActorRef<A> {
     async fn call_bounded<R>(
         &self,
         msg: A::Message,
-        rx: reply::Receiver<R>,
+        rx: oneshot::Receiver<R>,
     ) -> Result<R, CallError> {
         let mailbox = &self.cell.mailbox;
         let core = &self.cell.core;
@@ -201,7 +200,7 @@ impl<A: Actor> ActorRef<A> {
                     return Err(CallError::Exited(core.wait().await));
                 }
             }
-            Reply::new(rx, core).await
+            reply(rx, core).await
         };
         deadline::timeout(self.timeout, call)
             .await
@@ -281,43 +280,11 @@ impl<A: Actor> Hash for ActorRef<A> {
     }
 }
 
-/// The reply to a call, or the callee's exit reason if it exits without replying. `Unpin` and a
-/// few words: the rare wait for the exit reason is boxed.
-struct Reply<'a, R> {
-    rx: reply::Receiver<R>,
-    core: &'a cell::Core,
-    exited: Option<Pin<Box<dyn Future<Output = ExitReason> + Send + 'a>>>,
-}
-
-impl<'a, R> Reply<'a, R> {
-    fn new(rx: reply::Receiver<R>, core: &'a cell::Core) -> Self {
-        Reply {
-            rx,
-            core,
-            exited: None,
-        }
-    }
-}
-
-impl<R> Future for Reply<'_, R> {
-    type Output = Result<R, CallError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let exited = match &mut this.exited {
-            Some(exited) => exited,
-            None => match this.rx.poll_recv(cx) {
-                Poll::Ready(Some(value)) => return Poll::Ready(Ok(value)),
-                Poll::Pending => return Poll::Pending,
-                // Dropped unanswered: the callee died (or dropped it and then dies, or the
-                // timeout ends the call).
-                Poll::Ready(None) => this.exited.insert(Box::pin(this.core.wait())),
-            },
-        };
-        exited
-            .as_mut()
-            .poll(cx)
-            .map(|reason| Err(CallError::Exited(reason)))
+/// The reply to a call, or the callee's exit reason if it exits without replying.
+async fn reply<R>(rx: oneshot::Receiver<R>, core: &cell::Core) -> Result<R, CallError> {
+    match rx.await {
+        Ok(value) => Ok(value),
+        Err(_) => Err(CallError::Exited(Box::pin(core.wait()).await)),
     }
 }
 
