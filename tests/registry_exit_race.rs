@@ -28,21 +28,33 @@ async fn end(holder: &ActorRef<Agent>, round: usize) {
     }
 }
 
-// REG-3.3 (beamish), REG-2.2: a monitor's `Down` handler registers the dead holder's unique key
-// at once, 10,000 times; it never finds the key taken.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_down_handler_always_finds_the_name_free() {
+/// How the watcher learns of each holder's exit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Watch {
+    /// A monitor: `Info::Down`.
+    Monitor,
+    /// A link, trapped: `Info::Exit`.
+    TrappedLink,
+}
+
+/// `ROUNDS` holders take the unique key in turn and end; the watcher's handler for the exit
+/// notice registers the key at once and must always find it free.
+async fn the_name_is_free_when_the_exit_is_seen(watch: Watch) {
     let reg = Registry::<String>::new(Keys::Unique);
     let watcher = agent().await;
+    if watch == Watch::TrappedLink {
+        run_ctx(&watcher, |ctx| ctx.trap_exit(true)).await;
+    }
     let (tx, mut rx) = mpsc::unbounded_channel();
     let r = reg.clone();
     on_info(&watcher, move |info, _| {
-        if let Info::Down { id, .. } = info {
-            let taken = r.register(KEY.to_string(), ());
-            // Free it again for the next holder.
-            let released = r.unregister(&KEY.to_string());
-            let _ = tx.send((id, taken, released));
-        }
+        let (Info::Down { id, .. } | Info::Exit { id, .. }) = info else {
+            return;
+        };
+        let taken = r.register(KEY.to_string(), ());
+        // Free it again for the next holder.
+        let released = r.unregister(&KEY.to_string());
+        let _ = tx.send((id, taken, released));
     })
     .await;
     for round in 0..ROUNDS {
@@ -50,51 +62,38 @@ async fn a_down_handler_always_finds_the_name_free() {
             .await
             .unwrap_or_else(|e| panic!("round {round}: the name was not free: {e}"));
         let h = holder.clone();
-        run(&watcher, move || h.monitor().unwrap()).await;
+        match watch {
+            Watch::Monitor => {
+                run(&watcher, move || {
+                    h.monitor().unwrap();
+                })
+                .await;
+            }
+            Watch::TrappedLink => run(&watcher, move || h.link().unwrap()).await,
+        }
         end(&holder, round).await;
         let (id, taken, released) = rx.recv().await.unwrap();
         assert_eq!(id, holder.id());
         assert_eq!(
             taken,
             Ok(()),
-            "round {round}: Down arrived before the name was free"
+            "round {round}: {watch:?} notice arrived before the name was free"
         );
         assert_eq!(released, Ok(1));
     }
 }
 
+// REG-3.3 (beamish), REG-2.2: a monitor's `Down` handler registers the dead holder's unique key
+// at once, 10,000 times; it never finds the key taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_down_handler_always_finds_the_name_free() {
+    the_name_is_free_when_the_exit_is_seen(Watch::Monitor).await;
+}
+
 // Links: a trapping linked actor's `Exit` handler finds the name free, every time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trapped_exit_handler_always_finds_the_name_free() {
-    let reg = Registry::<String>::new(Keys::Unique);
-    let linked = agent().await;
-    run_ctx(&linked, |ctx| ctx.trap_exit(true)).await;
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let r = reg.clone();
-    on_info(&linked, move |info, _| {
-        if let Info::Exit { id, .. } = info {
-            let taken = r.register(KEY.to_string(), ());
-            let released = r.unregister(&KEY.to_string());
-            let _ = tx.send((id, taken, released));
-        }
-    })
-    .await;
-    for round in 0..ROUNDS {
-        let holder = ActorRef::<Agent>::start_via(&reg, KEY.to_string(), None)
-            .await
-            .unwrap_or_else(|e| panic!("round {round}: the name was not free: {e}"));
-        let h = holder.clone();
-        run(&linked, move || h.link().unwrap()).await;
-        end(&holder, round).await;
-        let (id, taken, released) = rx.recv().await.unwrap();
-        assert_eq!(id, holder.id());
-        assert_eq!(
-            taken,
-            Ok(()),
-            "round {round}: Exit arrived before the name was free"
-        );
-        assert_eq!(released, Ok(1));
-    }
+    the_name_is_free_when_the_exit_is_seen(Watch::TrappedLink).await;
 }
 
 // Waiters: once `wait` returns, the name is free and no read returns the dead holder — for a

@@ -26,6 +26,7 @@ pub use current::current_id;
 pub use handle::{ActorRef, AnyActor, DEFAULT_CALL_TIMEOUT, FromAnyActor, ToAnyActor};
 pub use id::{ActorId, MonitorRef, TimerRef};
 pub use info::{Info, TimerPayload};
+pub(crate) use panic::{catch, message as panic_message};
 pub use reply::ReplyTo;
 pub use run::StartOptions;
 

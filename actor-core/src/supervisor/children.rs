@@ -1,14 +1,15 @@
 //! What both supervisors share: the query results (`which_children`, `count_children`) and the
 //! protocol that stops one child (DS-6, SUP-5).
 
-use std::any::Any;
-use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::pin;
-use std::task::Poll;
 use std::time::Duration;
 
 use super::child_spec::{ChildSpec, ChildType, Shutdown};
+use std::hash::Hash;
+
+use crate::SupervisorError;
+use crate::actor::{StartOptions, catch, panic_message};
+use crate::registry::{Registry, via_options};
 use crate::{AnyActor, ExitReason, StartError};
 
 /// The state of one child, as [`which_children`](crate::Supervisor::which_children) reports it.
@@ -122,23 +123,25 @@ pub(crate) async fn run_start<H, E>(
         Ok(fut) => fut,
         Err(payload) => return Err(StartError::Panic(panic_message(payload.as_ref()))),
     };
-    let mut fut = pin!(fut);
-    poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-            Ok(Poll::Ready(result)) => Poll::Ready(result),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(StartError::Panic(panic_message(payload.as_ref())))),
-        },
-    )
-    .await
+    catch(fut)
+        .await
+        .unwrap_or_else(|panic| Err(StartError::Panic(panic)))
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic with a non-string payload".to_owned()
-    }
+/// The start options of a via-named supervisor (`id` names it in the error); a registry with
+/// duplicate keys is refused (REG-9.1) before anything starts.
+pub(crate) fn via_start<K, V>(
+    registry: &Registry<K, V>,
+    key: K,
+    start: StartOptions,
+    id: &str,
+) -> Result<StartOptions, SupervisorError>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Default + Send + Sync + 'static,
+{
+    via_options(registry, key, start).map_err(|error| SupervisorError::Start {
+        id: id.to_owned(),
+        error,
+    })
 }

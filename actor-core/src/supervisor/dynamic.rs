@@ -8,14 +8,14 @@ use std::time::Duration;
 use super::child_spec::{ChildSpec, ChildType, Restart};
 use super::children::{
     ChildCounts, ChildInfo, ChildState, NO_TIMEOUT, run_start, shutdown_child,
-    shutdown_concurrently,
+    shutdown_concurrently, via_start,
 };
 use super::intensity::{Backoff, BackoffState, Intensity};
 use crate::actor::{
     Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions,
     ToAnyActor,
 };
-use crate::registry::{Registry, via_options};
+use crate::registry::Registry;
 use crate::{ActorId, CallError, ExitReason, InitError, NotInActor, StartError, SupervisorError};
 
 /// Options of a [`DynamicSupervisor`] (DS-1.1): restart intensity, `max_children`, the extra
@@ -227,7 +227,7 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
         K: Eq + Hash + Clone + Send + Sync + 'static,
         V: Clone + Default + Send + Sync + 'static,
     {
-        let start = via(registry, key, StartOptions::new())?;
+        let start = via_start(registry, key, StartOptions::new(), "DynamicSupervisor")?;
         Self::start_with(options, start).await
     }
 
@@ -241,7 +241,12 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
         K: Eq + Hash + Clone + Send + Sync + 'static,
         V: Clone + Default + Send + Sync + 'static,
     {
-        let start = via(registry, key, StartOptions::new().link())?;
+        let start = via_start(
+            registry,
+            key,
+            StartOptions::new().link(),
+            "DynamicSupervisor",
+        )?;
         Self::start_with(options, start).await
     }
 
@@ -692,21 +697,4 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
             .collect();
         shutdown_concurrently(running).await;
     }
-}
-
-/// The start options of a via-named supervisor; a registry with duplicate keys is refused
-/// (REG-9.1) before anything starts.
-fn via<K, V>(
-    registry: &Registry<K, V>,
-    key: K,
-    start: StartOptions,
-) -> Result<StartOptions, SupervisorError>
-where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Default + Send + Sync + 'static,
-{
-    via_options(registry, key, start).map_err(|error| SupervisorError::Start {
-        id: "DynamicSupervisor".to_owned(),
-        error,
-    })
 }

@@ -6,14 +6,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::child_spec::{ChildSpec, ChildType, Restart};
-use super::children::{ChildCounts, ChildInfo, ChildState, NO_TIMEOUT, run_start, shutdown_child};
+use super::children::{
+    ChildCounts, ChildInfo, ChildState, NO_TIMEOUT, run_start, shutdown_child, via_start,
+};
 use super::dynamic::into_start_error;
 use super::intensity::{Backoff, BackoffState, Intensity};
 use crate::actor::{
     Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions,
     ToAnyActor,
 };
-use crate::registry::{Registry, via_options};
+use crate::registry::Registry;
 use crate::{ActorId, CallError, ExitReason, InitError, NotInActor, StartError, SupervisorError};
 
 /// Which children a [`Supervisor`] restarts when one of them is due for a restart (SUP-4).
@@ -218,7 +220,7 @@ impl Supervisor {
         K: Eq + Hash + Clone + Send + Sync + 'static,
         V: Clone + Default + Send + Sync + 'static,
     {
-        let start = via(registry, key, StartOptions::new())?;
+        let start = via_start(registry, key, StartOptions::new(), "Supervisor")?;
         Self::start_with(children, options, start).await
     }
 
@@ -233,7 +235,7 @@ impl Supervisor {
         K: Eq + Hash + Clone + Send + Sync + 'static,
         V: Clone + Default + Send + Sync + 'static,
     {
-        let start = via(registry, key, StartOptions::new().link())?;
+        let start = via_start(registry, key, StartOptions::new().link(), "Supervisor")?;
         Self::start_with(children, options, start).await
     }
 
@@ -859,21 +861,4 @@ impl SupActor {
             }
         }
     }
-}
-
-/// The start options of a via-named supervisor; a registry with duplicate keys is refused
-/// (REG-9.1) before anything starts.
-fn via<K, V>(
-    registry: &Registry<K, V>,
-    key: K,
-    start: StartOptions,
-) -> Result<StartOptions, SupervisorError>
-where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Default + Send + Sync + 'static,
-{
-    via_options(registry, key, start).map_err(|error| SupervisorError::Start {
-        id: "Supervisor".to_owned(),
-        error,
-    })
 }
