@@ -245,7 +245,7 @@ pub(crate) struct Inbox {
     log: Log,
 }
 
-#[actor(mailbox = 2, vis = pub(crate))]
+#[actor(mailbox = 2)]
 impl Inbox {
     #[init]
     async fn init(log: Log) -> Self {

@@ -12,7 +12,7 @@ pub(crate) struct Counter {
     count: i64,
 }
 
-#[actor(vis = pub(crate))]
+#[actor]
 impl Counter {
     #[init]
     async fn init(start: i64) -> Self {

@@ -36,7 +36,7 @@ impl Cell {
     /// `x + key`, or a panic for a fragile cell and `x % 7 == 0`.
     #[call]
     async fn work(&mut self, x: u64) -> u64 {
-        if self.fragile && x % 7 == 0 {
+        if self.fragile && x.is_multiple_of(7) {
             CRASHES.fetch_add(1, Ordering::AcqRel);
             panic!("cell {} cannot take {x}", self.key);
         }

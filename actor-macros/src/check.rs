@@ -179,10 +179,10 @@ fn check_args(h: &Handler, errors: &mut Errors) {
                     )),
                     HandlerKind::Call | HandlerKind::Cast => None,
                 };
-                if let Some((max, message)) = limit {
-                    if values > max {
-                        errors.push_spanned(input, message);
-                    }
+                if let Some((max, message)) = limit
+                    && values > max
+                {
+                    errors.push_spanned(input, message);
                 }
             }
         }

@@ -3,7 +3,8 @@
 //!
 //! The macro is a staged pipeline: `args` parses the options, `parse` turns the `impl`
 //! block into a model, `check` validates every rule (all errors at once, each at its tokens),
-//! `expand` generates code from the model only; `fallback` re-emits the user's code with the
+//! `expand` generates code from the model only (with the struct's visibility, which
+//! `struct_vis` reads from the source file); `fallback` re-emits the user's code with the
 //! errors when anything is wrong.
 
 mod args;
@@ -14,6 +15,7 @@ mod fallback;
 mod model;
 mod parse;
 mod paths;
+mod struct_vis;
 
 use proc_macro::TokenStream;
 
@@ -91,9 +93,19 @@ use proc_macro::TokenStream;
 /// | `shutdown` | `"500ms"`, `"5s"`, `"1m"`, `brutal_kill`, `infinity` | 5 s | the child specs' shutdown mode |
 /// | `mailbox` | a positive integer | unbounded | bounds the mailbox: casts become `async` and wait for room, and gain `try_` variants |
 /// | `crate` | a path | `::beamish` | where generated code finds the runtime, for a renamed dependency |
-/// | `vis` | a visibility | `pub` | the visibility of every generated item |
+/// | `vis` | a visibility | the struct's | the visibility of every generated item (see below) |
 ///
 /// An unknown or repeated option, or a bad value, is a compile error at that option.
+///
+/// Generated items take the actor struct's visibility: `pub(crate) struct Counter` gets a
+/// `pub(crate) CounterHandle`, a private struct a private handle. An attribute on an `impl`
+/// block is not shown the struct, so the macro reads it from the source file the `impl` is
+/// written in: the struct, enum or union of that name in the same module (in the `impl`'s block
+/// or the blocks around it, up to the module). When it cannot be found there — it is in another
+/// file or module (`impl super::Counter`), the `impl` comes out of another macro, or in a doctest
+/// — the items are `pub`, and `vis = …` says what they should be. `vis` must not be narrower
+/// than the struct: the message enum is named by the struct's `Actor` impl, and rustc refuses
+/// a restricted type there (E0446).
 ///
 /// # What is generated
 ///
@@ -195,8 +207,9 @@ use proc_macro::TokenStream;
 ///
 /// # Limitations
 ///
-/// - The macro sees the `impl` block, not the struct, so it cannot copy the struct's visibility:
-///   generated items are `pub` unless `vis = …` says otherwise.
+/// - The struct's visibility is found by reading the `impl`'s source file (see Options); a struct
+///   declared elsewhere, or under `#[cfg]`s with different visibilities, gives `pub` items unless
+///   `vis = …` is written.
 /// - `&self` handlers are compiled as `&mut self`, so that an actor only needs to be `Send`, not
 ///   `Sync` (its state lives in one task). Calling such a method from outside through a shared
 ///   reference is therefore not possible.
@@ -207,5 +220,12 @@ use proc_macro::TokenStream;
 ///   seen from the generated code.
 #[proc_macro_attribute]
 pub fn actor(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::actor(args.into(), item.into()).into()
+    // The file the `impl` is written in, to read the struct's visibility from (`None` in a
+    // doctest or wherever the compiler has no file on disk for it).
+    let source = item
+        .clone()
+        .into_iter()
+        .next()
+        .and_then(|token| token.span().local_file());
+    expand::actor(args.into(), item.into(), source.as_deref()).into()
 }

@@ -101,10 +101,10 @@ fn handler(method: &mut syn::ImplItemFn, errors: &mut Errors) -> Option<Handler>
         // A `&self` handler's future holds `&Self`, which is `Send` only if the actor is `Sync`.
         // The actor owns its state in its own task, so the handler gets `&mut self` instead and
         // the actor need only be `Send`.
-        if let Some(syn::FnArg::Receiver(r)) = method.sig.inputs.first_mut() {
-            if let syn::ReceiverKind::Reference(and, _, mutability) = &mut r.kind {
-                *mutability = Some(syn::Token![mut](and.span));
-            }
+        if let Some(syn::FnArg::Receiver(r)) = method.sig.inputs.first_mut()
+            && let syn::ReceiverKind::Reference(and, _, mutability) = &mut r.kind
+        {
+            *mutability = Some(syn::Token![mut](and.span));
         }
     }
     let mut args = Vec::new();

@@ -269,10 +269,10 @@ async fn run<A: Actor>(
         let handled = match rx.recv().await {
             Envelope::Msg(msg) => catch(state.handle(msg, &mut ctx)).await,
             Envelope::Sys(Sys::Info(info)) => {
-                if let Info::Down { monitor, .. } = &info {
-                    if !ctx.take_down(*monitor) {
-                        continue;
-                    }
+                if let Info::Down { monitor, .. } = &info
+                    && !ctx.take_down(*monitor)
+                {
+                    continue;
                 }
                 catch(state.handle_info(info, &mut ctx)).await
             }

@@ -9,6 +9,8 @@ mod message;
 pub(crate) use message::variant_name;
 mod start;
 
+use std::path::Path;
+
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::visit_mut::VisitMut;
@@ -16,10 +18,13 @@ use syn::visit_mut::VisitMut;
 use crate::args::ActorArgs;
 use crate::errors::Errors;
 use crate::model::{ActorDef, HandlerKind};
-use crate::{check, fallback, parse, paths};
+use crate::{check, fallback, parse, paths, struct_vis};
 
 /// `#[actor(args)] item`: parse → check → expand, or the fallback with every error.
-pub(crate) fn actor(args: TokenStream, item: TokenStream) -> TokenStream {
+///
+/// `source` is the file the `impl` block is written in, if there is one on disk: the actor
+/// struct's visibility is read from it when `vis` is not given.
+pub(crate) fn actor(args: TokenStream, item: TokenStream, source: Option<&Path>) -> TokenStream {
     let mut errors = Errors::new();
     let args = ActorArgs::parse(args, &mut errors);
     let def = match syn::parse2::<syn::ItemImpl>(item.clone()) {
@@ -33,7 +38,7 @@ pub(crate) fn actor(args: TokenStream, item: TokenStream) -> TokenStream {
         check::all(def, args.mailbox.is_some(), &mut errors);
     }
     match (errors.finish(), def) {
-        (Ok(()), Some(def)) => Gen::new(&args, &def).expand(),
+        (Ok(()), Some(def)) => Gen::new(&args, &def, source).expand(),
         (Err(e), _) => fallback::expand(item, &e),
         (Ok(()), None) => fallback::expand(
             item,
@@ -79,13 +84,18 @@ pub(crate) struct Gen<'a> {
 }
 
 impl<'a> Gen<'a> {
-    fn new(args: &'a ActorArgs, def: &'a ActorDef) -> Self {
+    fn new(args: &'a ActorArgs, def: &'a ActorDef, source: Option<&Path>) -> Self {
         let ident = &def.ident;
+        let vis = args
+            .vis
+            .clone()
+            .or_else(|| source.and_then(|file| struct_vis::of_struct(file, ident, &def.item)))
+            .unwrap_or_else(|| syn::parse_quote!(pub));
         Gen {
             def,
             args,
             rt: paths::private(args.krate.as_ref()),
-            vis: args.vis.clone().unwrap_or_else(|| syn::parse_quote!(pub)),
+            vis,
             self_ty: &def.item.self_ty,
             message: format_ident!("{}Message", ident),
             handle: format_ident!("{}Handle", ident),
@@ -173,17 +183,18 @@ struct ReplaceSelf<'a>(&'a syn::Type);
 
 impl VisitMut for ReplaceSelf<'_> {
     fn visit_type_mut(&mut self, ty: &mut syn::Type) {
-        if let syn::Type::Path(p) = ty {
-            if p.qself.is_none() && p.path.segments.first().is_some_and(|s| s.ident == "Self") {
-                let self_ty = self.0;
-                let rest: Vec<_> = p.path.segments.iter().skip(1).collect();
-                *ty = if rest.is_empty() {
-                    self_ty.clone()
-                } else {
-                    syn::parse_quote!(<#self_ty> #(:: #rest)*)
-                };
-                return;
-            }
+        if let syn::Type::Path(p) = ty
+            && p.qself.is_none()
+            && p.path.segments.first().is_some_and(|s| s.ident == "Self")
+        {
+            let self_ty = self.0;
+            let rest: Vec<_> = p.path.segments.iter().skip(1).collect();
+            *ty = if rest.is_empty() {
+                self_ty.clone()
+            } else {
+                syn::parse_quote!(<#self_ty> #(:: #rest)*)
+            };
+            return;
         }
         syn::visit_mut::visit_type_mut(self, ty);
     }
@@ -206,7 +217,7 @@ mod tests {
 
     /// Expands `Counter` and parses the output back: the tests assert on items, not strings.
     fn expand(item: proc_macro2::TokenStream) -> syn::File {
-        syn::parse2(super::actor(quote!(restart = transient), item)).expect("valid Rust")
+        syn::parse2(super::actor(quote!(restart = transient), item, None)).expect("valid Rust")
     }
 
     fn counter() -> syn::File {
@@ -320,6 +331,7 @@ mod tests {
         let out = super::actor(
             quote!(restrat = x),
             quote!(impl C { #[call] async fn get(&self) -> u8 { 0 } }),
+            None,
         );
         let text = out.to_string();
         assert!(text.contains("compile_error"));
