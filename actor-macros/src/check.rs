@@ -66,7 +66,7 @@ fn check_impl_generics(def: &ActorDef, errors: &mut Errors) {
     }
 }
 
-/// One `#[init]`, at most one `#[info]` and one `#[terminate]`.
+/// One `#[init]`, at most one `#[info]` and one `#[terminate]` (per `#[cfg]`).
 fn check_singletons(def: &ActorDef, errors: &mut Errors) {
     if def.one(HandlerKind::Init).is_none() {
         errors.push_spanned(
@@ -74,11 +74,19 @@ fn check_singletons(def: &ActorDef, errors: &mut Errors) {
             "missing `#[init]` handler; add `#[init] async fn init(args: T) -> Self` to build the actor",
         );
     }
+    // Several are fine when each is under a `#[cfg]` (one per target or feature); if two of them
+    // are enabled at once, rustc reports the duplicate `Actor` items.
     for kind in [HandlerKind::Init, HandlerKind::Info, HandlerKind::Terminate] {
+        if def.of(kind).all(|h| !h.cfgs.is_empty()) {
+            continue;
+        }
         for extra in def.of(kind).skip(1) {
             errors.push_spanned(
                 &extra.attr,
-                format!("duplicate `#[{}]` handler", kind.name()),
+                format!(
+                    "duplicate `#[{}]` handler; several are allowed only when each has a `#[cfg]`",
+                    kind.name()
+                ),
             );
         }
     }

@@ -185,7 +185,7 @@ use proc_macro::TokenStream;
 ///
 /// - Every handler is an `async fn`. Handler methods cannot be generic: put type parameters on
 ///   the `impl` (`impl<T: Send + 'static> Stack<T>`), where-clauses included.
-/// - `#[init]` (exactly one) takes no `self` and at most one argument besides `ctx` — the value
+/// - `#[init]` (exactly one, or one per `#[cfg]`) takes no `self` and at most one argument besides `ctx` — the value
 ///   passed to `start` (a tuple or struct when several are needed; none means `start(())`). It
 ///   returns `Self`, or `Result<Self, E>` with `E: Display` (an `Err` fails the start with
 ///   `StartError::Init`).
@@ -196,11 +196,12 @@ use proc_macro::TokenStream;
 ///   `unsafe fn`.
 /// - A `#[call]` may defer its reply: take a `ReplyTo<T>` argument, return nothing, and answer
 ///   later with `reply.send(value)` or `ctx.reply(reply, value)` (GenServer's `reply/2`).
-/// - `#[info]` (at most one) takes the [`Info`](https://docs.rs/beamish/latest/beamish/enum.Info.html);
-///   `#[terminate]` (at most one) takes `&ExitReason`.
+/// - `#[info]` (at most one, or one per `#[cfg]`) takes the [`Info`](https://docs.rs/beamish/latest/beamish/enum.Info.html);
+///   `#[terminate]` (likewise) takes `&ExitReason`.
 /// - Any handler may take `ctx: &mut Context<Self>`, anywhere in its argument list.
 /// - `///` docs and `#[cfg]`s on a handler are carried to its message variant and handle
-///   methods.
+///   methods; `#[init]`, `#[info]` and `#[terminate]` may come once per `#[cfg]` (one per
+///   platform or feature).
 /// - A handler cannot be named like a generated method (`stop`, `id`, `start`, …, and `try_x`
 ///   next to a cast `x` when the mailbox is bounded), and two handlers cannot make the same
 ///   variant (`get` and `get_` both make `Get`).
@@ -214,8 +215,11 @@ use proc_macro::TokenStream;
 ///   `Sync` (its state lives in one task). Calling such a method from outside through a shared
 ///   reference is therefore not possible.
 /// - Lifetime parameters on the actor are refused: actors own their state.
-/// - `#[init]`, `#[info]` and `#[terminate]` are counted before `#[cfg]` is evaluated: two
-///   `#[init]`s under opposite `#[cfg]`s are refused as a duplicate.
+/// - The macro runs before `#[cfg]`s are evaluated, so every handler is checked, enabled or not.
+///   Several `#[init]`s (or `#[info]`s, `#[terminate]`s) are accepted when each has a `#[cfg]`;
+///   whether those exclude each other is left to rustc, which reports two enabled at once as
+///   duplicate `Actor` items at the attribute. With several `#[init]`s, `start` takes
+///   `<Self as Actor>::Args`.
 /// - A non-`Send` argument or reply type is reported at that type, followed by the same problem
 ///   seen from the generated code.
 #[proc_macro_attribute]

@@ -17,7 +17,7 @@ use syn::visit_mut::VisitMut;
 
 use crate::args::ActorArgs;
 use crate::errors::Errors;
-use crate::model::{ActorDef, HandlerKind};
+use crate::model::{ActorDef, Handler, HandlerKind};
 use crate::{check, fallback, parse, paths, struct_vis};
 
 /// `#[actor(args)] item`: parse → check → expand, or the fallback with every error.
@@ -149,10 +149,21 @@ impl<'a> Gen<'a> {
 
     /// The type `init` takes (`()` when it takes none), `Self` replaced by the actor type.
     pub(crate) fn args_ty(&self) -> syn::Type {
+        if self.def.of(HandlerKind::Init).nth(1).is_some() {
+            // One `#[init]` per `#[cfg]`: the `Actor` impl says which type is in force.
+            let rt = &self.rt;
+            return syn::parse_quote!(<Self as #rt::Actor>::Args);
+        }
         self.def
             .one(HandlerKind::Init)
-            .and_then(|h| h.values().next().map(|(_, ty)| self.concrete(ty)))
-            .unwrap_or_else(|| syn::parse_quote!(()))
+            .map_or_else(|| syn::parse_quote!(()), |h| self.init_args_ty(h))
+    }
+
+    /// The argument type of one `#[init]` handler, `()` if it takes none.
+    pub(crate) fn init_args_ty(&self, init: &Handler) -> syn::Type {
+        init.values()
+            .next()
+            .map_or_else(|| syn::parse_quote!(()), |(_, ty)| self.concrete(ty))
     }
 
     /// `ty` with `Self` replaced by the actor type (generated items are not inside its `impl`).

@@ -41,7 +41,6 @@ fn actor_impl(g: &Gen<'_>) -> TokenStream {
     let (impl_generics, _, _) = generics.split_for_impl();
     let message_ty = g.message_ty();
     let message = &g.message;
-    let args_ty = g.args_ty();
     let (ctx, msg, reply, args) = (
         Gen::hidden("__ctx"),
         Gen::hidden("__msg"),
@@ -49,8 +48,10 @@ fn actor_impl(g: &Gen<'_>) -> TokenStream {
         Gen::hidden("__args"),
     );
 
-    let init = g.def.one(HandlerKind::Init).map(|h| {
-        let name = h.ident();
+    // One of each per `#[cfg]` when there are several (`check` allows that only under `#[cfg]`s).
+    let init = g.def.of(HandlerKind::Init).map(|h| {
+        let (cfgs, name) = (&h.cfgs, h.ident());
+        let args_ty = g.init_args_ty(h);
         let call = call_args(h, std::slice::from_ref(&args));
         let span = match &h.sig.output {
             syn::ReturnType::Type(_, ty) => ty.span(),
@@ -59,7 +60,12 @@ fn actor_impl(g: &Gen<'_>) -> TokenStream {
         let built = quote_spanned! {span=>
             <_ as #rt::InitResult<Self>>::into_init(Self::#name(#(#call),*).await)
         };
-        quote! {
+        // Spanned at the user's `#[init]`, so that two enabled at once are reported there.
+        quote_spanned! {h.attr.span()=>
+            #(#cfgs)*
+            type Args = #args_ty;
+
+            #(#cfgs)*
             async fn init(#args: Self::Args, #ctx: &mut #rt::Context<Self>) -> ::core::result::Result<Self, #rt::InitError> {
                 let _ = &#ctx;
                 #built
@@ -98,22 +104,24 @@ fn actor_impl(g: &Gen<'_>) -> TokenStream {
     let phantom = (!g.type_params().is_empty())
         .then(|| quote!(#message::__Phantom(_, never) => match never {},));
 
-    let info = g.def.one(HandlerKind::Info).map(|h| {
-        let name = h.ident();
+    let info = g.def.of(HandlerKind::Info).map(|h| {
+        let (cfgs, name) = (&h.cfgs, h.ident());
         let info = Gen::hidden("__info");
         let call = call_args(h, std::slice::from_ref(&info));
-        quote! {
+        quote_spanned! {h.attr.span()=>
+            #(#cfgs)*
             async fn handle_info(&mut self, #info: #rt::Info, #ctx: &mut #rt::Context<Self>) {
                 let _ = &#ctx;
                 Self::#name(self, #(#call),*).await;
             }
         }
     });
-    let terminate = g.def.one(HandlerKind::Terminate).map(|h| {
-        let name = h.ident();
+    let terminate = g.def.of(HandlerKind::Terminate).map(|h| {
+        let (cfgs, name) = (&h.cfgs, h.ident());
         let reason = Gen::hidden("__reason");
         let call = call_args(h, std::slice::from_ref(&reason));
-        quote! {
+        quote_spanned! {h.attr.span()=>
+            #(#cfgs)*
             async fn terminate(&mut self, #reason: &#rt::ExitReason, #ctx: &mut #rt::Context<Self>) {
                 let _ = &#ctx;
                 Self::#name(self, #(#call),*).await;
@@ -127,11 +135,10 @@ fn actor_impl(g: &Gen<'_>) -> TokenStream {
         const _: () = {
             #[automatically_derived]
             impl #impl_generics #rt::Actor for #self_ty #where_clause {
-                type Args = #args_ty;
                 type Message = #message_ty;
                 #capacity
 
-                #init
+                #(#init)*
 
                 async fn handle(&mut self, #msg: Self::Message, #ctx: &mut #rt::Context<Self>) {
                     let _ = &#ctx;
@@ -141,8 +148,8 @@ fn actor_impl(g: &Gen<'_>) -> TokenStream {
                     }
                 }
 
-                #info
-                #terminate
+                #(#info)*
+                #(#terminate)*
             }
         };
     }
