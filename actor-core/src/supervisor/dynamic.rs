@@ -10,13 +10,13 @@ use super::children::{
     ChildCounts, ChildInfo, ChildState, NO_TIMEOUT, run_start, shutdown_child,
     shutdown_concurrently, via_start,
 };
+use super::handle::supervisor_handle;
 use super::intensity::{Backoff, BackoffState, Intensity};
 use crate::actor::{
-    Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions,
-    ToAnyActor,
+    Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions, ToAnyActor,
 };
 use crate::registry::Registry;
-use crate::{ActorId, CallError, ExitReason, InitError, NotInActor, StartError, SupervisorError};
+use crate::{ActorId, CallError, ExitReason, InitError, StartError, SupervisorError};
 
 /// Options of a [`DynamicSupervisor`] (DS-1.1): restart intensity, `max_children`, the extra
 /// argument handed to every start function, and optional backoff.
@@ -344,37 +344,6 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
     pub async fn stop(&self, reason: ExitReason) -> Result<(), CallError> {
         self.actor.stop(reason).await
     }
-
-    /// Kills the supervisor at once. Its children are linked to it: non-trapping ones die with
-    /// [`ExitReason::Killed`], trapping ones stop in order.
-    pub fn kill(&self) {
-        self.actor.kill();
-    }
-
-    /// The supervisor's actor id.
-    pub fn id(&self) -> ActorId {
-        self.actor.id()
-    }
-
-    /// `true` until the supervisor has exited.
-    pub fn is_alive(&self) -> bool {
-        self.actor.is_alive()
-    }
-
-    /// Waits for the supervisor to exit and returns its exit reason.
-    pub async fn wait(&self) -> ExitReason {
-        self.actor.wait().await
-    }
-
-    /// The calling actor monitors the supervisor.
-    pub fn monitor(&self) -> Result<MonitorRef, NotInActor> {
-        self.actor.monitor()
-    }
-
-    /// Links the calling actor and the supervisor.
-    pub fn link(&self) -> Result<(), NotInActor> {
-        self.actor.link()
-    }
 }
 
 pub(crate) fn into_start_error(error: SupervisorError) -> StartError {
@@ -392,27 +361,7 @@ impl<E: Clone + Send + Sync + 'static> Clone for DynamicSupervisor<E> {
     }
 }
 
-impl<E: Clone + Send + Sync + 'static> fmt::Debug for DynamicSupervisor<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DynamicSupervisor")
-            .field("id", &self.id())
-            .finish()
-    }
-}
-
-impl<E: Clone + Send + Sync + 'static> PartialEq for DynamicSupervisor<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.id() == other.id()
-    }
-}
-
-impl<E: Clone + Send + Sync + 'static> Eq for DynamicSupervisor<E> {}
-
-impl<E: Clone + Send + Sync + 'static> ToAnyActor for DynamicSupervisor<E> {
-    fn to_any(&self) -> AnyActor {
-        self.actor.to_any()
-    }
-}
+supervisor_handle!(impl[E: Clone + Send + Sync + 'static] DynamicSupervisor<E>, "DynamicSupervisor");
 
 impl<E: Clone + Send + Sync + 'static> FromAnyActor for DynamicSupervisor<E> {
     fn from_any(actor: AnyActor) -> Option<Self> {

@@ -6,6 +6,7 @@
 mod child_spec;
 mod children;
 mod dynamic;
+mod handle;
 mod intensity;
 mod strategy;
 

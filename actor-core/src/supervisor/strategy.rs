@@ -1,6 +1,5 @@
 //! The static Supervisor and its restart strategies (SUP-1 … SUP-6, SUP-8).
 
-use std::fmt;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -10,13 +9,13 @@ use super::children::{
     ChildCounts, ChildInfo, ChildState, NO_TIMEOUT, run_start, shutdown_child, via_start,
 };
 use super::dynamic::into_start_error;
+use super::handle::supervisor_handle;
 use super::intensity::{Backoff, BackoffState, Intensity};
 use crate::actor::{
-    Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions,
-    ToAnyActor,
+    Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions, ToAnyActor,
 };
 use crate::registry::Registry;
-use crate::{ActorId, CallError, ExitReason, InitError, NotInActor, StartError, SupervisorError};
+use crate::{ActorId, CallError, ExitReason, InitError, StartError, SupervisorError};
 
 /// Which children a [`Supervisor`] restarts when one of them is due for a restart (SUP-4).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -379,60 +378,9 @@ impl Supervisor {
     pub async fn stop(&self, reason: ExitReason) -> Result<(), CallError> {
         self.actor.stop(reason).await
     }
-
-    /// Kills the supervisor at once. Its children are linked to it: non-trapping ones die with
-    /// [`ExitReason::Killed`], trapping ones stop in order.
-    pub fn kill(&self) {
-        self.actor.kill();
-    }
-
-    /// The supervisor's actor id.
-    pub fn id(&self) -> ActorId {
-        self.actor.id()
-    }
-
-    /// `true` until the supervisor has exited.
-    pub fn is_alive(&self) -> bool {
-        self.actor.is_alive()
-    }
-
-    /// Waits for the supervisor to exit and returns its exit reason.
-    pub async fn wait(&self) -> ExitReason {
-        self.actor.wait().await
-    }
-
-    /// The calling actor monitors the supervisor.
-    pub fn monitor(&self) -> Result<MonitorRef, NotInActor> {
-        self.actor.monitor()
-    }
-
-    /// Links the calling actor and the supervisor.
-    pub fn link(&self) -> Result<(), NotInActor> {
-        self.actor.link()
-    }
 }
 
-impl fmt::Debug for Supervisor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Supervisor")
-            .field("id", &self.id())
-            .finish()
-    }
-}
-
-impl PartialEq for Supervisor {
-    fn eq(&self, other: &Self) -> bool {
-        self.id() == other.id()
-    }
-}
-
-impl Eq for Supervisor {}
-
-impl ToAnyActor for Supervisor {
-    fn to_any(&self) -> AnyActor {
-        self.actor.to_any()
-    }
-}
+supervisor_handle!(impl[] Supervisor, "Supervisor");
 
 impl FromAnyActor for Supervisor {
     fn from_any(actor: AnyActor) -> Option<Self> {
