@@ -86,7 +86,8 @@ fn runtime_id() -> Option<Id> {
 /// A timer of one runtime, and the waker it was last polled with (polling it again with the same
 /// waker is only needed once it has fired).
 struct Armed {
-    runtime: Id,
+    /// `None` outside any runtime (the `Sleep` then panicked at creation with tokio's message).
+    runtime: Option<Id>,
     sleep: Pin<Box<Sleep>>,
     waker: Option<Waker>,
 }
@@ -121,20 +122,22 @@ struct Timer {
 
 impl Timer {
     /// A timer of `runtime` due no later than `deadline`.
-    fn borrow(runtime: Id, deadline: Instant) -> Timer {
-        let pooled = TIMERS
-            .try_with(|pool| {
-                let mut pool = pool.borrow_mut();
-                // Timers of another runtime (a thread that ran several in turn) are useless here.
-                while let Some(armed) = pool.pop() {
-                    if armed.runtime == runtime {
-                        return Some(armed);
+    fn borrow(runtime: Option<Id>, deadline: Instant) -> Timer {
+        let pooled = runtime.and_then(|runtime| {
+            TIMERS
+                .try_with(|pool| {
+                    let mut pool = pool.borrow_mut();
+                    // Timers of another runtime (a thread that ran several in turn) are useless here.
+                    while let Some(armed) = pool.pop() {
+                        if armed.runtime == Some(runtime) {
+                            return Some(armed);
+                        }
                     }
-                }
-                None
-            })
-            .ok()
-            .flatten();
+                    None
+                })
+                .ok()
+                .flatten()
+        });
         let armed = match pooled {
             Some(mut armed) => {
                 if armed.sleep.deadline() > deadline {
@@ -156,7 +159,7 @@ impl Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if let Some(armed) = self.armed.take() {
+        if let Some(armed) = self.armed.take().filter(|a| a.runtime.is_some()) {
             let _ = TIMERS.try_with(|pool| {
                 let mut pool = pool.borrow_mut();
                 if pool.len() < POOL {
@@ -167,26 +170,48 @@ impl Drop for Timer {
     }
 }
 
+/// A call's deadline, with a timer borrowed from the pool only once the call has to wait.
+pub(crate) struct Deadline {
+    /// `None`: a timeout beyond the clock's range, which never passes.
+    at: Option<Instant>,
+    timer: Timer,
+}
+
+impl Deadline {
+    /// `timeout` from now.
+    pub(crate) fn after(timeout: Duration) -> Deadline {
+        Deadline {
+            at: Instant::now().checked_add(timeout),
+            timer: Timer { armed: None },
+        }
+    }
+
+    /// `Ready` once the deadline has passed; until then the task is woken when it does.
+    pub(crate) fn poll_elapsed(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        let Some(at) = self.at else {
+            return Poll::Pending;
+        };
+        if self.timer.armed.is_none() {
+            // Outside a runtime the `Sleep` panics with tokio's own message, as
+            // `tokio::time::timeout` does.
+            self.timer = Timer::borrow(runtime_id(), at);
+        }
+        match &mut self.timer.armed {
+            Some(armed) => armed.poll(at, cx),
+            None => Poll::Pending,
+        }
+    }
+}
+
 /// Runs `fut` for at most `timeout`; `None` if the time ran out first (as `tokio::time::timeout`).
 pub(crate) async fn timeout<F: Future>(timeout: Duration, fut: F) -> Option<F::Output> {
-    let Some(runtime) = runtime_id() else {
-        // Outside a runtime: tokio's own timeout says why it cannot work.
-        return tokio::time::timeout(timeout, fut).await.ok();
-    };
-    let Some(deadline) = Instant::now().checked_add(timeout) else {
-        // A timeout beyond the clock's range never passes.
-        return Some(fut.await);
-    };
-    let mut timer = Timer::borrow(runtime, deadline);
+    let mut deadline = Deadline::after(timeout);
     let mut fut = pin!(fut);
     poll_fn(|cx| {
         if let Poll::Ready(out) = fut.as_mut().poll(cx) {
             return Poll::Ready(Some(out));
         }
-        match timer.armed.as_mut().expect("borrowed").poll(deadline, cx) {
-            Poll::Ready(()) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
+        deadline.poll_elapsed(cx).map(|()| None)
     })
     .await
 }

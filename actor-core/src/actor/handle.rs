@@ -1,8 +1,11 @@
 //! Handles to actors: the typed [`ActorRef`] and the untyped [`AnyActor`].
 
 use std::fmt;
+use std::future::Future;
 use std::hash::{Hash, Hasher};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -10,7 +13,7 @@ use tokio::sync::oneshot;
 use super::Actor;
 use super::cell::{self, Cell, ProcRef};
 use super::current::{current, current_id};
-use super::deadline;
+use super::deadline::{self, Deadline};
 use super::id::MonitorRef;
 use super::mailbox::Sys;
 use super::reply::ReplyTo;
@@ -173,11 +176,13 @@ impl<A: Actor> ActorRef<A> {
             return self.call_bounded(msg, rx).await;
         }
         mailbox.try_send(msg).map_err(|_| CallError::NoProc)?;
-        // Only the wait for the reply is timed here: the future handed to the timeout stays a few
-        // words (the rare wait for the exit reason is boxed), so nothing large is moved per call.
-        deadline::timeout(self.timeout, reply(rx, core))
-            .await
-            .unwrap_or(Err(CallError::Timeout))
+        Reply {
+            rx,
+            core,
+            deadline: Deadline::after(self.timeout),
+            exited: None,
+        }
+        .await
     }
 
     /// [`call`](Self::call) to a bounded mailbox: one deadline for the whole call, since waiting
@@ -285,6 +290,41 @@ async fn reply<R>(rx: oneshot::Receiver<R>, core: &cell::Core) -> Result<R, Call
     match rx.await {
         Ok(value) => Ok(value),
         Err(_) => Err(CallError::Exited(Box::pin(core.wait()).await)),
+    }
+}
+
+/// The wait for a call's reply, written out by hand: the reply, or the callee's exit reason if it
+/// dropped the reply channel (it exited), or `Timeout` at the deadline. One small `Unpin` future
+/// per call instead of a timeout combinator around an `async` block; the timer is borrowed only
+/// if the reply is not there at the first poll.
+struct Reply<'a, R> {
+    rx: oneshot::Receiver<R>,
+    core: &'a cell::Core,
+    deadline: Deadline,
+    /// Set once the reply channel closed without an answer (rare, hence boxed).
+    exited: Option<Pin<Box<dyn Future<Output = ExitReason> + Send + 'a>>>,
+}
+
+impl<R> Future for Reply<'_, R> {
+    type Output = Result<R, CallError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if this.exited.is_none() {
+            match Pin::new(&mut this.rx).poll(cx) {
+                Poll::Ready(Ok(value)) => return Poll::Ready(Ok(value)),
+                Poll::Ready(Err(_)) => this.exited = Some(Box::pin(this.core.wait())),
+                Poll::Pending => {}
+            }
+        }
+        if let Some(exited) = &mut this.exited
+            && let Poll::Ready(reason) = exited.as_mut().poll(cx)
+        {
+            return Poll::Ready(Err(CallError::Exited(reason)));
+        }
+        this.deadline
+            .poll_elapsed(cx)
+            .map(|()| Err(CallError::Timeout))
     }
 }
 
