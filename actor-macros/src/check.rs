@@ -256,7 +256,7 @@ fn check_safe(h: &Handler, errors: &mut Errors) {
 fn check_variant_names(def: &ActorDef, errors: &mut Errors) {
     let mut seen: Vec<(String, &syn::Ident)> = Vec::new();
     for h in def.messages() {
-        let variant = crate::expand::variant_name(h);
+        let variant = h.variant_name();
         if let Some((_, first)) = seen.iter().find(|(v, _)| *v == variant) {
             errors.push_spanned(
                 h.ident(),

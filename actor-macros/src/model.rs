@@ -79,6 +79,28 @@ impl Handler {
         &self.sig.ident
     }
 
+    /// The name of its message variant: `add_item` → `AddItem`.
+    pub(crate) fn variant_name(&self) -> String {
+        let raw = self.ident().to_string();
+        let raw = raw.strip_prefix("r#").unwrap_or(&raw);
+        let mut name = String::with_capacity(raw.len());
+        let mut upper = true;
+        for c in raw.chars() {
+            if c == '_' {
+                upper = true;
+            } else if upper {
+                name.extend(c.to_uppercase());
+                upper = false;
+            } else {
+                name.push(c);
+            }
+        }
+        if name.is_empty() {
+            name.push_str("Message");
+        }
+        name
+    }
+
     /// The value arguments (message fields), in order.
     pub(crate) fn values(&self) -> impl Iterator<Item = (&syn::Ident, &syn::Type)> {
         self.args.iter().filter_map(|a| match a {

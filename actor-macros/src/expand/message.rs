@@ -77,27 +77,5 @@ fn variant(g: &Gen<'_>, h: &Handler) -> TokenStream {
 
 /// `add_item` → `AddItem`.
 pub(crate) fn variant_ident(h: &Handler) -> syn::Ident {
-    format_ident!("{}", variant_name(h), span = h.ident().span())
-}
-
-/// The variant's name as a string: `add_item` → `AddItem`.
-pub(crate) fn variant_name(h: &Handler) -> String {
-    let raw = h.ident().to_string();
-    let raw = raw.strip_prefix("r#").unwrap_or(&raw);
-    let mut name = String::with_capacity(raw.len());
-    let mut upper = true;
-    for c in raw.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            name.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            name.push(c);
-        }
-    }
-    if name.is_empty() {
-        name.push_str("Message");
-    }
-    name
+    format_ident!("{}", h.variant_name(), span = h.ident().span())
 }

@@ -5,8 +5,6 @@
 mod child_spec;
 mod handle;
 mod message;
-
-pub(crate) use message::variant_name;
 mod start;
 
 use std::path::Path;
