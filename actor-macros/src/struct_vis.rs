@@ -2,7 +2,7 @@
 //!
 //! An attribute on an `impl` block never sees the struct, so the generated items would otherwise
 //! need a `vis = …` option to match it. The file is parsed with syn; the `#[actor]` impl is found
-//! among the file's impls by its type name and method names, and the struct (or enum, or union) of
+//! among the file's inherent impls by its type name and method names, and the struct (or enum, or union) of
 //! that name is looked up in the same scope, then in the blocks around it up to the enclosing
 //! module — where the name in `impl Counter` resolves to. Anything unclear gives `None` and the
 //! caller falls back to `pub`: no file (a doctest, an IDE), a file syn cannot parse, the impl not
@@ -70,8 +70,8 @@ fn summary(file: &Path) -> Option<Rc<Summary>> {
 #[derive(Debug, Default)]
 struct Summary {
     scopes: Vec<Scope>,
-    /// The `#[actor]` impls of single-segment types.
-    impls: Vec<ActorImpl>,
+    /// The inherent impls of single-segment types.
+    impls: Vec<InherentImpl>,
 }
 
 /// One place items can be declared: the file, a module, or a block.
@@ -85,7 +85,7 @@ struct Scope {
 }
 
 #[derive(Debug)]
-struct ActorImpl {
+struct InherentImpl {
     scope: usize,
     ident: String,
     methods: Vec<String>,
@@ -107,7 +107,7 @@ impl Summary {
         summary
     }
 
-    /// The visibility of the struct `ident` behind the `#[actor]` impls of `ident` that have all
+    /// The visibility of the struct `ident` behind the inherent impls of `ident` that have all
     /// of `methods` (`#[cfg]`-removed methods may be missing from the expanded impl, never
     /// extra), if they all agree on one.
     fn struct_vis(&self, ident: &str, methods: &[String]) -> Option<String> {
@@ -194,15 +194,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
-        let is_actor = node
-            .attrs
-            .iter()
-            .any(|a| a.path().segments.last().is_some_and(|s| s.ident == "actor"));
-        if let (true, None, syn::Type::Path(p)) = (is_actor, &node.trait_, &*node.self_ty)
+        // Any inherent impl, whatever its attributes say (`#[actor]`, a renamed import of it,
+        // `#[cfg_attr(…, actor)]`): the method names pick ours out, since two inherent impls of
+        // one type cannot both define a method.
+        if let (None, syn::Type::Path(p)) = (&node.trait_, &*node.self_ty)
             && single_segment(&node.self_ty)
             && let Some(last) = p.path.segments.last()
         {
-            self.summary.impls.push(ActorImpl {
+            self.summary.impls.push(InherentImpl {
                 scope: self.current,
                 ident: last.ident.to_string(),
                 methods: method_names(node),
@@ -297,10 +296,12 @@ mod tests {
              mod b {{ pub(crate) struct Counter; {IMPL} }}"
         );
         assert_eq!(lookup(&source).as_deref(), Some("pub (crate)"));
-        // Not `#[actor]`, or a trait impl: ignored.
-        let plain = "pub struct Counter; impl Counter { fn init() {} fn add(&mut self) {} } \
-                     impl Tr for Counter { fn init() {} fn add(&mut self) {} }";
-        assert_eq!(lookup(plain), None);
+        // A trait impl with those methods is not ours; an impl under a renamed attribute is.
+        let in_trait =
+            "pub struct Counter; impl Tr for Counter { fn init() {} fn add(&mut self) {} }";
+        assert_eq!(lookup(in_trait), None);
+        let renamed = "pub(crate) struct Counter; #[gen_server] impl Counter { fn init() {} fn add(&mut self) {} }";
+        assert_eq!(lookup(renamed).as_deref(), Some("pub (crate)"));
         // Agreeing candidates give their common answer.
         let agree =
             format!("mod a {{ struct Counter; {IMPL} }} mod b {{ struct Counter; {IMPL} }}");
