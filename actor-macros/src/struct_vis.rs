@@ -80,8 +80,12 @@ struct Scope {
     parent: Option<usize>,
     /// The file or an inline module (name lookup stops here), rather than a block.
     module: bool,
-    /// `(name, visibility)` of the structs, enums and unions declared directly here.
-    defs: Vec<(String, String)>,
+    /// `(name, visibility)` of the structs, enums and unions declared directly here; `None` for
+    /// a name this scope gives some other meaning that the lookup cannot follow (a type alias,
+    /// a `use`).
+    defs: Vec<(String, Option<String>)>,
+    /// A glob import here may bring any name into scope.
+    glob: bool,
 }
 
 #[derive(Debug)]
@@ -98,6 +102,7 @@ impl Summary {
             parent: None,
             module: true,
             defs: Vec::new(),
+            glob: false,
         });
         Collector {
             summary: &mut summary,
@@ -127,15 +132,20 @@ impl Summary {
     }
 
     /// The visibility of `ident` seen from `scope`: the nearest scope that declares it, not past
-    /// the enclosing module. `None` if there is none or its declarations disagree.
+    /// the enclosing module. `None` if there is none, its declarations disagree, or it is not a
+    /// struct, enum or union declared here; a glob import in a block on the way may shadow the
+    /// outer declaration, so it ends the lookup too.
     fn vis_from(&self, mut scope: usize, ident: &str) -> Option<&str> {
         loop {
             let s = &self.scopes[scope];
             let mut defs = s.defs.iter().filter(|(name, _)| name == ident);
             if let Some((_, first)) = defs.next() {
-                return defs.all(|(_, v)| v == first).then_some(first.as_str());
+                let first = first.as_deref()?;
+                return defs
+                    .all(|(_, v)| v.as_deref() == Some(first))
+                    .then_some(first);
             }
-            if s.module {
+            if s.module || s.glob {
                 return None;
             }
             scope = s.parent?;
@@ -157,15 +167,29 @@ impl Collector<'_> {
             parent: Some(parent),
             module,
             defs: Vec::new(),
+            glob: false,
         });
         self.current = self.summary.scopes.len() - 1;
         f(self);
         self.current = parent;
     }
 
-    fn define(&mut self, ident: &syn::Ident, vis: &syn::Visibility) {
-        let def = (ident.to_string(), vis.to_token_stream().to_string());
-        self.summary.scopes[self.current].defs.push(def);
+    fn define(&mut self, ident: &syn::Ident, vis: Option<&syn::Visibility>) {
+        let vis = vis.map(|v| v.to_token_stream().to_string());
+        self.summary.scopes[self.current]
+            .defs
+            .push((ident.to_string(), vis));
+    }
+
+    /// The names a `use` brings into this scope (an unknown meaning for the lookup).
+    fn import(&mut self, tree: &syn::UseTree) {
+        match tree {
+            syn::UseTree::Path(p) => self.import(&p.tree),
+            syn::UseTree::Name(n) => self.define(&n.ident, None),
+            syn::UseTree::Rename(r) => self.define(&r.rename, None),
+            syn::UseTree::Glob(_) => self.summary.scopes[self.current].glob = true,
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| self.import(t)),
+        }
     }
 }
 
@@ -179,18 +203,27 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_struct(&mut self, node: &'ast syn::ItemStruct) {
-        self.define(&node.ident, &node.vis);
+        self.define(&node.ident, Some(&node.vis));
         syn::visit::visit_item_struct(self, node);
     }
 
     fn visit_item_enum(&mut self, node: &'ast syn::ItemEnum) {
-        self.define(&node.ident, &node.vis);
+        self.define(&node.ident, Some(&node.vis));
         syn::visit::visit_item_enum(self, node);
     }
 
     fn visit_item_union(&mut self, node: &'ast syn::ItemUnion) {
-        self.define(&node.ident, &node.vis);
+        self.define(&node.ident, Some(&node.vis));
         syn::visit::visit_item_union(self, node);
+    }
+
+    fn visit_item_type(&mut self, node: &'ast syn::ItemType) {
+        self.define(&node.ident, None);
+        syn::visit::visit_item_type(self, node);
+    }
+
+    fn visit_item_use(&mut self, node: &'ast syn::ItemUse) {
+        self.import(&node.tree);
     }
 
     fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
@@ -282,6 +315,20 @@ mod tests {
         let two =
             format!("mod a {{ pub struct Counter; {IMPL} }} mod b {{ struct Counter; {IMPL} }}");
         assert_eq!(lookup(&two), None);
+        // A type alias, or a `use` or glob import in the function's block, shadows the module's
+        // struct: the impl is of something else.
+        for shadow in [
+            "type Counter = Other;",
+            "use other::Counter;",
+            "use other::{a, Counter as Counter};",
+            "use other::*;",
+        ] {
+            let source = format!("pub(crate) struct Counter; fn f() {{ {shadow} {IMPL} }}");
+            assert_eq!(lookup(&source), None, "{shadow}");
+        }
+        // A glob import next to the struct in the same module does not hide it.
+        let glob = format!("use other::*; pub(crate) struct Counter; {IMPL}");
+        assert_eq!(lookup(&glob).as_deref(), Some("pub (crate)"));
         // A struct declared twice (under `#[cfg]`s) with different visibilities.
         let cfgs =
             format!("#[cfg(unix)] pub struct Counter; #[cfg(not(unix))] struct Counter; {IMPL}");
