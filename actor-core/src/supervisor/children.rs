@@ -67,6 +67,53 @@ pub struct ChildCounts {
     pub restarts: u64,
 }
 
+/// Where a supervised child stands, as both supervisors keep it. (A DynamicSupervisor forgets a
+/// child rather than keeping it `Stopped`.)
+pub(crate) enum Slot {
+    Running(AnyActor),
+    Restarting,
+    Stopped,
+}
+
+/// One [`ChildInfo`] per `(spec, slot)`, in the order given.
+pub(crate) fn which<'a, E: 'a>(
+    children: impl Iterator<Item = (&'a ChildSpec<AnyActor, E>, &'a Slot)>,
+) -> Vec<ChildInfo> {
+    children
+        .map(|(spec, slot)| ChildInfo {
+            id: spec.id.clone(),
+            state: match slot {
+                Slot::Running(actor) => ChildState::Running(actor.clone()),
+                Slot::Restarting => ChildState::Restarting,
+                Slot::Stopped => ChildState::Stopped,
+            },
+            child_type: spec.child_type,
+        })
+        .collect()
+}
+
+/// The [`ChildCounts`] of `children`, with the supervisor's `restarts` counter.
+pub(crate) fn count<'a, E: 'a>(
+    children: impl Iterator<Item = (&'a ChildSpec<AnyActor, E>, &'a Slot)>,
+    restarts: u64,
+) -> ChildCounts {
+    let mut counts = ChildCounts {
+        restarts,
+        ..ChildCounts::default()
+    };
+    for (spec, slot) in children {
+        counts.specs += 1;
+        if matches!(slot, Slot::Running(a) if a.is_alive()) {
+            counts.active += 1;
+        }
+        match spec.child_type {
+            ChildType::Worker => counts.workers += 1,
+            ChildType::Supervisor => counts.supervisors += 1,
+        }
+    }
+    counts
+}
+
 /// Stops `child` following `mode` and returns the reason it exited with. The caller has already
 /// unlinked it, so no exit signal comes back.
 ///

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::child_spec::{ChildSpec, ChildType, Restart};
 use super::children::{
-    ChildCounts, ChildInfo, ChildState, NO_TIMEOUT, run_start, shutdown_child,
+    self, ChildCounts, ChildInfo, NO_TIMEOUT, Slot, run_start, shutdown_child,
     shutdown_concurrently, via_start,
 };
 use super::handle::supervisor_handle;
@@ -386,11 +386,6 @@ pub(crate) enum DynMsg<E> {
     Retry(u64),
 }
 
-enum Slot {
-    Running(AnyActor),
-    Restarting,
-}
-
 struct DynChild<E> {
     spec: ChildSpec<AnyActor, E>,
     slot: Slot,
@@ -528,35 +523,12 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
     }
 
     fn which_children(&self) -> Vec<ChildInfo> {
-        self.children
-            .values()
-            .map(|c| ChildInfo {
-                id: c.spec.id.clone(),
-                state: match &c.slot {
-                    Slot::Running(actor) => ChildState::Running(actor.clone()),
-                    Slot::Restarting => ChildState::Restarting,
-                },
-                child_type: c.spec.child_type,
-            })
-            .collect()
+        children::which(self.children.values().map(|c| (&c.spec, &c.slot)))
     }
 
     fn count_children(&self) -> ChildCounts {
-        let mut counts = ChildCounts {
-            specs: self.children.len(),
-            restarts: self.intensity.total(),
-            ..ChildCounts::default()
-        };
-        for c in self.children.values() {
-            if matches!(&c.slot, Slot::Running(a) if a.is_alive()) {
-                counts.active += 1;
-            }
-            match c.spec.child_type {
-                ChildType::Worker => counts.workers += 1,
-                ChildType::Supervisor => counts.supervisors += 1,
-            }
-        }
-        counts
+        let children = self.children.values().map(|c| (&c.spec, &c.slot));
+        children::count(children, self.intensity.total())
     }
 
     async fn child_exited(&mut self, id: ActorId, reason: ExitReason, ctx: &mut Context<Self>) {
@@ -641,7 +613,7 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
                     ctx.unlink(&actor);
                     Some((actor, c.spec.shutdown_mode()))
                 }
-                Slot::Restarting => None,
+                Slot::Restarting | Slot::Stopped => None,
             })
             .collect();
         shutdown_concurrently(running).await;

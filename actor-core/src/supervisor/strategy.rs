@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::child_spec::{ChildSpec, ChildType, Restart};
 use super::children::{
-    ChildCounts, ChildInfo, ChildState, NO_TIMEOUT, run_start, shutdown_child, via_start,
+    self, ChildCounts, ChildInfo, NO_TIMEOUT, Slot, run_start, shutdown_child, via_start,
 };
 use super::dynamic::into_start_error;
 use super::handle::supervisor_handle;
@@ -419,12 +419,6 @@ pub(crate) struct SupArgs {
     failure: Arc<Mutex<Option<SupervisorError>>>,
 }
 
-enum Slot {
-    Running(AnyActor),
-    Restarting,
-    Stopped,
-}
-
 struct Child {
     spec: ChildSpec,
     slot: Slot,
@@ -630,36 +624,12 @@ impl SupActor {
     }
 
     fn which_children(&self) -> Vec<ChildInfo> {
-        self.children
-            .iter()
-            .map(|c| ChildInfo {
-                id: c.spec.id.clone(),
-                state: match &c.slot {
-                    Slot::Running(actor) => ChildState::Running(actor.clone()),
-                    Slot::Restarting => ChildState::Restarting,
-                    Slot::Stopped => ChildState::Stopped,
-                },
-                child_type: c.spec.child_type,
-            })
-            .collect()
+        children::which(self.children.iter().map(|c| (&c.spec, &c.slot)))
     }
 
     fn count_children(&self) -> ChildCounts {
-        let mut counts = ChildCounts {
-            specs: self.children.len(),
-            restarts: self.intensity.total(),
-            ..ChildCounts::default()
-        };
-        for c in &self.children {
-            if matches!(&c.slot, Slot::Running(a) if a.is_alive()) {
-                counts.active += 1;
-            }
-            match c.spec.child_type {
-                ChildType::Worker => counts.workers += 1,
-                ChildType::Supervisor => counts.supervisors += 1,
-            }
-        }
-        counts
+        let children = self.children.iter().map(|c| (&c.spec, &c.slot));
+        children::count(children, self.intensity.total())
     }
 
     /// Stops child `i` if it runs (unlinked first, so its exit does not come back as a crash) and
