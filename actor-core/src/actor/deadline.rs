@@ -201,19 +201,25 @@ impl Deadline {
             None => Poll::Pending,
         }
     }
+
+    /// Runs `fut` until this deadline; `None` if it passed first (as `tokio::time::timeout`).
+    /// The deadline can go on serving a later wait of the same call.
+    pub(crate) async fn run<F: Future>(&mut self, fut: F) -> Option<F::Output> {
+        let mut fut = pin!(fut);
+        poll_fn(|cx| {
+            if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+                return Poll::Ready(Some(out));
+            }
+            self.poll_elapsed(cx).map(|()| None)
+        })
+        .await
+    }
 }
 
 /// Runs `fut` for at most `timeout`; `None` if the time ran out first (as `tokio::time::timeout`).
-pub(crate) async fn timeout<F: Future>(timeout: Duration, fut: F) -> Option<F::Output> {
-    let mut deadline = Deadline::after(timeout);
-    let mut fut = pin!(fut);
-    poll_fn(|cx| {
-        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
-            return Poll::Ready(Some(out));
-        }
-        deadline.poll_elapsed(cx).map(|()| None)
-    })
-    .await
+#[cfg(test)]
+async fn timeout<F: Future>(timeout: Duration, fut: F) -> Option<F::Output> {
+    Deadline::after(timeout).run(fut).await
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 use super::Actor;
 use super::cell::{self, Cell, ProcRef};
 use super::current::{current, current_id};
-use super::deadline::{self, Deadline};
+use super::deadline::Deadline;
 use super::id::MonitorRef;
 use super::mailbox::Sys;
 use super::reply::ReplyTo;
@@ -194,22 +194,30 @@ impl<A: Actor> ActorRef<A> {
     ) -> Result<R, CallError> {
         let mailbox = &self.cell.mailbox;
         let core = &self.cell.core;
-        let call = async {
-            if let Err(e) = mailbox.try_send(msg) {
-                let TrySendError::Full(msg) = e else {
-                    return Err(CallError::NoProc);
-                };
-                // It was alive when the call began: if it dies while the caller waits for
-                // room, the call fails with its exit reason, as a call it had accepted would.
-                if mailbox.send(msg).await.is_err() {
-                    return Err(CallError::Exited(core.wait().await));
+        let mut deadline = Deadline::after(self.timeout);
+        if let Err(e) = mailbox.try_send(msg) {
+            let TrySendError::Full(msg) = e else {
+                return Err(CallError::NoProc);
+            };
+            // It was alive when the call began: if it dies while the caller waits for room, the
+            // call fails with its exit reason, as a call it had accepted would.
+            match deadline.run(mailbox.send(msg)).await {
+                None => return Err(CallError::Timeout),
+                Some(Err(_)) => {
+                    let exited = deadline.run(core.wait()).await;
+                    return Err(exited.map_or(CallError::Timeout, CallError::Exited));
                 }
+                Some(Ok(())) => {}
             }
-            reply(rx, core).await
-        };
-        deadline::timeout(self.timeout, call)
-            .await
-            .unwrap_or(Err(CallError::Timeout))
+        }
+        // The same deadline: waiting for room counts against the timeout too.
+        Reply {
+            rx,
+            core,
+            deadline,
+            exited: None,
+        }
+        .await
     }
 
     /// Stops the actor in order: `terminate(reason)` runs, then it exits with `reason`; returns
@@ -286,13 +294,6 @@ impl<A: Actor> Hash for ActorRef<A> {
 }
 
 /// The reply to a call, or the callee's exit reason if it exits without replying.
-async fn reply<R>(rx: oneshot::Receiver<R>, core: &cell::Core) -> Result<R, CallError> {
-    match rx.await {
-        Ok(value) => Ok(value),
-        Err(_) => Err(CallError::Exited(Box::pin(core.wait()).await)),
-    }
-}
-
 /// The wait for a call's reply, written out by hand: the reply, or the callee's exit reason if it
 /// dropped the reply channel (it exited), or `Timeout` at the deadline. One small `Unpin` future
 /// per call instead of a timeout combinator around an `async` block; the timer is borrowed only
