@@ -146,7 +146,7 @@ impl<E> fmt::Debug for DynamicSupervisorOptions<E> {
 /// - Every restart attempt counts toward intensity; more than `max_restarts` within `max_seconds`
 ///   → the supervisor stops every child and exits with [`ExitReason::Shutdown`] (DS-5), which its
 ///   own supervisor sees.
-/// - A failed restart leaves the child [`Restarting`](ChildState::Restarting) and retries through
+/// - A failed restart leaves the child [`Restarting`](crate::ChildState::Restarting) and retries through
 ///   a message to itself, serving calls in between (DS-3).
 /// - Shutdown (its own, or `terminate_child`) stops children **concurrently**, each by its
 ///   [`Shutdown`](crate::Shutdown) mode (DS-6).

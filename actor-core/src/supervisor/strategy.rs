@@ -122,12 +122,12 @@ impl SupervisorOptions {
 /// (SUP-6) and fail with [`SupervisorError::Call`] once the supervisor is gone.
 ///
 /// - Restart decision per child (SUP-3): `Permanent` always; `Transient` only after a crash (after
-///   a clean exit its spec is kept, [`Stopped`](ChildState::Stopped)); `Temporary` never (its spec
+///   a clean exit its spec is kept, [`Stopped`](crate::ChildState::Stopped)); `Temporary` never (its spec
 ///   is dropped).
 /// - A restart (of one child or of a strategy's whole group) is one attempt for intensity; more
 ///   than `max_restarts` within `max_seconds` → every child is stopped in reverse start order and
 ///   the supervisor exits with [`ExitReason::Shutdown`], which its own supervisor sees (SUP-8).
-/// - A failed restart leaves the child [`Restarting`](ChildState::Restarting) and retries through
+/// - A failed restart leaves the child [`Restarting`](crate::ChildState::Restarting) and retries through
 ///   a message to itself, each retry counting toward intensity.
 /// - Shutdown stops children one by one in reverse start order, each by its
 ///   [`Shutdown`](crate::Shutdown) mode, the next only once the previous is gone (SUP-5).
@@ -334,7 +334,7 @@ impl Supervisor {
     }
 
     /// Stops child `id` following its [`Shutdown`](crate::Shutdown) mode and keeps its spec,
-    /// [`Stopped`](ChildState::Stopped) (a `Temporary` child's spec is dropped); it is not
+    /// [`Stopped`](crate::ChildState::Stopped) (a `Temporary` child's spec is dropped); it is not
     /// restarted (SUP-6.2). `Ok` for a child already stopped; [`SupervisorError::NotFound`] for an
     /// unknown id.
     pub async fn terminate_child(&self, id: &str) -> Result<(), SupervisorError> {
