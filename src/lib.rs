@@ -15,11 +15,12 @@ pub use actor_macros::actor;
 pub mod prelude {
     #[doc(no_inline)]
     pub use actor_core::{
-        Actor, ActorId, ActorRef, AnyActor, Backoff, CallError, ChildCounts, ChildInfo, ChildSpec,
-        ChildState, ChildType, Context, DynamicSupervisor, DynamicSupervisorOptions, ExitReason,
-        FromAnyActor, Info, InitError, Keys, MonitorRef, Named, Registry, RegistryError, ReplyTo,
-        Restart, SendError, Shutdown, StartError, StartOptions, Strategy, Supervisor,
-        SupervisorError, SupervisorOptions, ToAnyActor, TrySendError,
+        Actor, ActorHandle, ActorId, ActorRef, AnyActor, Backoff, CallError, ChildCounts,
+        ChildInfo, ChildSpec, ChildState, ChildType, Context, DynamicSupervisor,
+        DynamicSupervisorOptions, ExitReason, FromAnyActor, Info, InitError, Keys, MonitorRef,
+        Named, Registry, RegistryError, ReplyTo, Restart, SendError, Shutdown, Start, StartError,
+        StartOptions, Strategy, Supervisor, SupervisorError, SupervisorOptions, TrySendError,
+        Whereis,
     };
     #[cfg(feature = "macros")]
     #[doc(no_inline)]

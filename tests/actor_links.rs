@@ -349,3 +349,93 @@ async fn macro_start_link_and_handle_link() {
     let panic = ExitReason::Panic("linked boom".into());
     assert_eq!(within(linker.wait()).await, panic);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Many links: a hand-written hub linked to more children than fit the short list.
+
+/// Does nothing; linked to the hub below.
+struct Child;
+
+impl Actor for Child {
+    type Args = ();
+    type Message = ();
+
+    async fn init((): (), _ctx: &mut Context<Self>) -> Result<Self, InitError> {
+        Ok(Child)
+    }
+
+    async fn handle(&mut self, (): (), _ctx: &mut Context<Self>) {}
+}
+
+/// Traps exits and links to more children than `Links` keeps in a list.
+struct Hub {
+    children: Vec<ActorRef<Child>>,
+    exits: Vec<ExitReason>,
+}
+
+enum HubMsg {
+    Children(ReplyTo<Vec<ActorRef<Child>>>),
+    Exits(ReplyTo<Vec<ExitReason>>),
+}
+
+impl Actor for Hub {
+    type Args = usize;
+    type Message = HubMsg;
+
+    async fn init(n: usize, ctx: &mut Context<Self>) -> Result<Self, InitError> {
+        ctx.trap_exit(true);
+        let mut children = Vec::new();
+        for _ in 0..n {
+            children.push(ActorRef::<Child>::start_link(()).await.unwrap());
+        }
+        // Linking again is a no-op, in the map as in the list.
+        for child in &children {
+            ctx.link(child);
+        }
+        Ok(Hub {
+            children,
+            exits: Vec::new(),
+        })
+    }
+
+    async fn handle(&mut self, msg: HubMsg, _ctx: &mut Context<Self>) {
+        match msg {
+            HubMsg::Children(reply) => {
+                reply.send(self.children.clone());
+            }
+            HubMsg::Exits(reply) => {
+                reply.send(self.exits.clone());
+            }
+        }
+    }
+
+    async fn handle_info(&mut self, info: Info, _ctx: &mut Context<Self>) {
+        if let Info::Exit { reason, .. } = info {
+            self.exits.push(reason);
+        }
+    }
+}
+
+/// More links than an actor keeps in a list (it moves them to a map): linking, exits and
+/// signals work both ways, and linking twice is a no-op.
+#[tokio::test]
+async fn many_links_signal_both_ways() {
+    let hub = ActorRef::<Hub>::start(40).await.unwrap();
+    let children = hub.call(HubMsg::Children).await.unwrap();
+    children[3].kill();
+    children[30].stop(ExitReason::Normal).await.unwrap();
+    assert_eq!(children[3].wait().await, ExitReason::Killed);
+    // The `Exit`s arrive before the answer to a later call.
+    let exits = hub.call(HubMsg::Exits).await.unwrap();
+    assert_eq!(exits.len(), 2, "{exits:?}");
+    assert!(exits.contains(&ExitReason::Killed) && exits.contains(&ExitReason::Normal));
+    hub.kill();
+    for (i, child) in children.iter().enumerate() {
+        let expected = match i {
+            3 => ExitReason::Killed,
+            30 => ExitReason::Normal,
+            _ => ExitReason::Killed,
+        };
+        assert_eq!(child.wait().await, expected, "child {i}");
+    }
+}

@@ -2,11 +2,12 @@
 //! runtime items only through `::beamish::__private::…`. Not public API.
 
 pub use crate::actor::{
-    Actor, ActorId, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo,
-    StartOptions, ToAnyActor,
+    Actor, ActorHandle, ActorId, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef,
+    ReplyTo, StartOptions,
 };
 pub use crate::macro_support::{InitResult, RegistryKey, RegistryValue, assert_send};
 pub use crate::registry::{Named, Registry};
+pub use crate::start::Start;
 pub use crate::supervisor::{ChildSpec, ChildType, Restart, Shutdown};
 pub use crate::{
     CallError, ExitReason, InitError, NotInActor, SendError, StartError, TrySendError,

@@ -7,21 +7,23 @@ mod error;
 mod exit;
 mod macro_support;
 mod registry;
+mod start;
 mod supervisor;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use actor::{
-    Actor, ActorId, ActorRef, AnyActor, Context, DEFAULT_CALL_TIMEOUT, FromAnyActor, Info,
-    MonitorRef, ReplyTo, StartOptions, TimerPayload, TimerRef, ToAnyActor, current_id, live_actors,
+    Actor, ActorHandle, ActorId, ActorRef, AnyActor, Context, DEFAULT_CALL_TIMEOUT, FromAnyActor,
+    Info, MonitorRef, ReplyTo, StartOptions, TimerPayload, TimerRef, current_id, live_actors,
 };
 pub use error::{
     CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TrySendError,
 };
 pub use exit::ExitReason;
-pub use registry::{Keys, Named, Registry, RegistryError};
+pub use registry::{Keys, Named, Registry, RegistryError, Whereis};
 pub use registry::{RegistryBuilder, RegistryEvent};
+pub use start::Start;
 pub use supervisor::{
     AutoShutdown, Backoff, ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType,
     DynamicSupervisor, DynamicSupervisorOptions, Restart, Shutdown, Strategy, Supervisor,

@@ -7,8 +7,8 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use beamish::{
-    Actor, ActorRef, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorOptions, ExitReason,
-    InitError, Keys, Named, Registry, ReplyTo, Strategy, Supervisor, SupervisorOptions,
+    Actor, ActorHandle, ActorRef, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorOptions,
+    ExitReason, InitError, Keys, Named, Registry, ReplyTo, Strategy, Supervisor, SupervisorOptions,
     live_actors,
 };
 

@@ -109,15 +109,6 @@ impl Subject for MacroWorkerHandle {
     async fn start(probe: Probe) -> Result<Self, StartError> {
         MacroWorker::start(probe).await
     }
-    fn id(&self) -> ActorId {
-        MacroWorkerHandle::id(self)
-    }
-    fn is_alive(&self) -> bool {
-        MacroWorkerHandle::is_alive(self)
-    }
-    fn exit_reason(&self) -> Option<ExitReason> {
-        MacroWorkerHandle::exit_reason(self)
-    }
     fn with_timeout(&self, timeout: Duration) -> Self {
         MacroWorkerHandle::with_timeout(self, timeout)
     }
@@ -150,17 +141,5 @@ impl Subject for MacroWorkerHandle {
     }
     async fn stop_self(&self) -> Result<Result<(), CallError>, CallError> {
         MacroWorkerHandle::stop_self(self).await
-    }
-    async fn stop(&self, reason: ExitReason) -> Result<(), CallError> {
-        MacroWorkerHandle::stop(self, reason).await
-    }
-    fn kill(&self) {
-        MacroWorkerHandle::kill(self);
-    }
-    async fn wait(&self) -> ExitReason {
-        MacroWorkerHandle::wait(self).await
-    }
-    fn any(&self) -> AnyActor {
-        self.to_any()
     }
 }

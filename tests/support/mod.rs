@@ -166,11 +166,10 @@ macro_rules! contract_tests {
 /// - `park()` (call): keeps the reply (reports `Event::Parked`); `release(v)` (cast) answers it;
 /// - `call_self()` / `stop_self()` (calls): the actor calls / stops itself;
 /// - `terminate` waits a little, then reports `Event::Terminated`.
-pub(crate) trait Subject: Clone + Send + Sync + std::fmt::Debug + 'static {
+pub(crate) trait Subject:
+    ActorHandle + Clone + Send + Sync + std::fmt::Debug + 'static
+{
     fn start(probe: Probe) -> impl Future<Output = Result<Self, StartError>> + Send;
-    fn id(&self) -> ActorId;
-    fn is_alive(&self) -> bool;
-    fn exit_reason(&self) -> Option<ExitReason>;
     fn with_timeout(&self, timeout: Duration) -> Self;
     fn add(&self, n: i64) -> impl Future<Output = Result<i64, CallError>> + Send;
     fn push(&self, n: i64) -> Result<(), SendError>;
@@ -186,10 +185,6 @@ pub(crate) trait Subject: Clone + Send + Sync + std::fmt::Debug + 'static {
     fn release(&self, value: i64) -> Result<(), SendError>;
     fn call_self(&self) -> impl Future<Output = Result<Result<i64, CallError>, CallError>> + Send;
     fn stop_self(&self) -> impl Future<Output = Result<Result<(), CallError>, CallError>> + Send;
-    fn stop(&self, reason: ExitReason) -> impl Future<Output = Result<(), CallError>> + Send;
-    fn kill(&self);
-    fn wait(&self) -> impl Future<Output = ExitReason> + Send;
-    fn any(&self) -> AnyActor;
 }
 
 /// How long a worker's `terminate` takes before it reports: long enough that a reply or a `stop`
@@ -291,15 +286,6 @@ impl Subject for WorkerRef {
     async fn start(probe: Probe) -> Result<Self, StartError> {
         ActorRef::start(probe).await
     }
-    fn id(&self) -> ActorId {
-        ActorRef::id(self)
-    }
-    fn is_alive(&self) -> bool {
-        ActorRef::is_alive(self)
-    }
-    fn exit_reason(&self) -> Option<ExitReason> {
-        ActorRef::exit_reason(self)
-    }
     fn with_timeout(&self, timeout: Duration) -> Self {
         ActorRef::with_timeout(self, timeout)
     }
@@ -333,18 +319,6 @@ impl Subject for WorkerRef {
     }
     async fn stop_self(&self) -> Result<Result<(), CallError>, CallError> {
         self.call(WorkerMsg::StopSelf).await
-    }
-    async fn stop(&self, reason: ExitReason) -> Result<(), CallError> {
-        ActorRef::stop(self, reason).await
-    }
-    fn kill(&self) {
-        ActorRef::kill(self);
-    }
-    async fn wait(&self) -> ExitReason {
-        ActorRef::wait(self).await
-    }
-    fn any(&self) -> AnyActor {
-        self.to_any()
     }
 }
 

@@ -262,7 +262,7 @@ impl Watch {
     }
 
     /// Monitors `target`.
-    pub async fn watch(&self, target: &impl ToAnyActor) {
+    pub async fn watch(&self, target: &impl ActorHandle) {
         self.watcher
             .watch(target.to_any())
             .await
@@ -279,7 +279,7 @@ impl Watch {
 
     /// Monitors `target` and waits for its exit reason (`NoProc` if it is already dead: watch
     /// before making it exit).
-    pub async fn exit_of(&mut self, target: &impl ToAnyActor) -> ExitReason {
+    pub async fn exit_of(&mut self, target: &impl ActorHandle) -> ExitReason {
         self.watch(target).await;
         let (id, reason) = self.down().await;
         assert_eq!(id, target.to_any().id());

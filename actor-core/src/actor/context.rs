@@ -10,9 +10,10 @@ use tokio::task::AbortHandle;
 
 use super::Actor;
 use super::cell::{self, ProcRef};
-use super::handle::{ActorRef, ToAnyActor};
+use super::handle::ActorRef;
 use super::id::{MonitorRef, TimerRef};
 use super::info::{Info, TimerPayload};
+use super::lifecycle::ActorHandle;
 use super::mailbox::Sys;
 use super::reply::ReplyTo;
 use crate::{ActorId, ExitReason};
@@ -22,7 +23,7 @@ use crate::{ActorId, ExitReason};
 ///
 /// ```
 /// use std::time::Duration;
-/// use actor_core::{Actor, ActorRef, Context, ExitReason, Info, InitError, ReplyTo};
+/// use beamish::prelude::*;
 ///
 /// /// Counts timer ticks; stops itself after three.
 /// struct Ticker(u32);
@@ -75,7 +76,7 @@ struct Timer {
 
 impl<A: Actor> Context<A> {
     pub(crate) fn new(me: ActorRef<A>) -> Self {
-        let proc = me.proc();
+        let proc = me.proc().clone();
         Context {
             me,
             proc,
@@ -140,19 +141,19 @@ impl<A: Actor> Context<A> {
 
     /// Links this actor with `other` (both ways, once). Linking to a dead actor sends this actor
     /// the exit signal [`ExitReason::NoProc`].
-    pub fn link(&mut self, other: &impl ToAnyActor) {
-        cell::link(&self.proc, &other.to_any().0);
+    pub fn link(&mut self, other: &impl ActorHandle) {
+        cell::link(&self.proc, other.as_any().proc());
     }
 
     /// Removes the link with `other`, if any.
-    pub fn unlink(&mut self, other: &impl ToAnyActor) {
-        cell::unlink(&self.proc, &other.to_any().0);
+    pub fn unlink(&mut self, other: &impl ActorHandle) {
+        cell::unlink(&self.proc, other.as_any().proc());
     }
 
     /// Monitors `other`: exactly one [`Info::Down`] arrives when it exits — at once, with
     /// [`ExitReason::NoProc`], if it is already dead.
-    pub fn monitor(&mut self, other: &impl ToAnyActor) -> MonitorRef {
-        cell::monitor(&self.proc, &other.to_any().0)
+    pub fn monitor(&mut self, other: &impl ActorHandle) -> MonitorRef {
+        cell::monitor(&self.proc, other.as_any().proc())
     }
 
     /// Removes a monitor. A `Down` for it that has already arrived is dropped unseen (OTP's

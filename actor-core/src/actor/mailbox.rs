@@ -200,7 +200,9 @@ impl<M> Drop for MailboxRx<M> {
 mod tests {
     use std::time::Duration;
 
-    use crate::{Actor, ActorRef, CallError, Context, ExitReason, InitError, ReplyTo, SendError};
+    use crate::{
+        Actor, ActorHandle, ActorRef, CallError, Context, ExitReason, InitError, ReplyTo, SendError,
+    };
 
     struct Probe(Vec<u32>);
 

@@ -4,6 +4,8 @@
 //! mailbox. It has an [`ActorId`](crate::ActorId), can be linked to and monitored by other actors,
 //! and exits with an [`ExitReason`](crate::ExitReason) that everyone watching it sees.
 
+mod any;
+mod call;
 mod cell;
 mod context;
 mod current;
@@ -11,6 +13,7 @@ mod deadline;
 mod handle;
 mod id;
 mod info;
+mod lifecycle;
 mod mailbox;
 mod panic;
 mod reply;
@@ -18,14 +21,16 @@ mod run;
 
 use std::future::Future;
 
+pub use any::AnyActor;
 pub(crate) use cell::ExitHook;
 pub use cell::live_actors;
 pub use context::Context;
 pub(crate) use current::current;
 pub use current::current_id;
-pub use handle::{ActorRef, AnyActor, DEFAULT_CALL_TIMEOUT, FromAnyActor, ToAnyActor};
+pub use handle::{ActorRef, DEFAULT_CALL_TIMEOUT};
 pub use id::{ActorId, MonitorRef, TimerRef};
 pub use info::{Info, TimerPayload};
+pub use lifecycle::{ActorHandle, FromAnyActor};
 pub(crate) use panic::{catch, message as panic_message};
 pub use reply::ReplyTo;
 pub use run::StartOptions;
@@ -39,7 +44,7 @@ use crate::{ExitReason, InitError};
 /// traits: the runtime polls each callback's future in place, with no boxing per message).
 ///
 /// ```
-/// use actor_core::{Actor, ActorRef, Context, InitError, ReplyTo};
+/// use beamish::prelude::*;
 ///
 /// struct Counter(i64);
 ///

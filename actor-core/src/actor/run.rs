@@ -16,6 +16,7 @@ use super::context::Context;
 use super::current::{CURRENT, current};
 use super::handle::ActorRef;
 use super::info::Info;
+use super::lifecycle::ActorHandle;
 use super::mailbox::{self, Envelope, MailboxRx, Sys};
 use super::panic::{self, catch};
 use crate::{ExitReason, StartError};
@@ -26,7 +27,7 @@ type BeforeInit = Box<dyn FnOnce() -> Result<(), StartError> + Send>;
 /// a mailbox bound.
 ///
 /// ```
-/// # use actor_core::StartOptions;
+/// # use beamish::StartOptions;
 /// let options = StartOptions::new().link().mailbox(64);
 /// # drop(options);
 /// ```
@@ -104,18 +105,47 @@ impl Outcome {
     }
 }
 
+impl<A: Actor> ActorRef<A> {
+    /// Starts an actor: spawns its task, runs `init` inside it, and returns once `init` returned
+    /// (GS-1.1). Not linked to the caller.
+    ///
+    /// Dropping the returned future before it completes (for example with a timeout around it)
+    /// kills the half-started actor, as OTP does when a start times out (GS-1.3).
+    ///
+    /// # Errors
+    /// [`StartError::Init`] if `init` returned an error, [`StartError::Panic`] if it panicked,
+    /// [`StartError::Exited`] if it stopped or was killed before it returned.
+    pub async fn start(args: A::Args) -> Result<Self, StartError> {
+        start::<A>(args, StartOptions::new()).await
+    }
+
+    /// Starts an actor linked to the calling actor (outside any actor, the same as
+    /// [`start`](Self::start)).
+    ///
+    /// # Errors
+    /// Those of [`start`](Self::start).
+    pub async fn start_link(args: A::Args) -> Result<Self, StartError> {
+        start::<A>(args, StartOptions::new().link()).await
+    }
+
+    /// Starts an actor with explicit [`StartOptions`].
+    ///
+    /// # Errors
+    /// Those of [`start`](Self::start), and a `before_init` hook's error.
+    pub async fn start_with(args: A::Args, options: StartOptions) -> Result<Self, StartError> {
+        start::<A>(args, options).await
+    }
+}
+
 /// Starts an actor of type `A` and waits until its `init` has returned.
-pub(crate) async fn start<A: Actor>(
-    args: A::Args,
-    options: StartOptions,
-) -> Result<ActorRef<A>, StartError> {
+async fn start<A: Actor>(args: A::Args, options: StartOptions) -> Result<ActorRef<A>, StartError> {
     let (tx, rx) = mailbox::channel(options.mailbox.or(A::MAILBOX_CAPACITY));
     let cell = Arc::new(Cell {
         core: Core::new(std::any::type_name::<A>()),
         mailbox: tx,
     });
     let me = ActorRef::<A>::from_cell(cell);
-    let proc = me.proc();
+    let proc = me.proc().clone();
     let caller = current();
     // The parent is the linking caller only (OTP's `gen:start` with `nolink` records none): a
     // trapping actor is stopped in order by its parent's exit signal (GS-9.4, GS-10), and gets an
@@ -170,7 +200,7 @@ async fn actor_task<A: Actor>(
     before_init: Option<BeforeInit>,
     started: oneshot::Sender<Result<(), StartError>>,
 ) {
-    let proc = me.proc();
+    let proc = me.proc().clone();
     let mut started = Some(started);
     let outcome = {
         // In an `Option` so that a kill can drop the actor's state (inside `run`) in place, where

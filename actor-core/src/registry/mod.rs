@@ -61,7 +61,9 @@ use std::sync::{Arc, PoisonError, RwLock, Weak};
 pub use builder::RegistryBuilder;
 pub use listener::RegistryEvent;
 pub use named::Named;
+pub use via::Whereis;
 
+use crate::actor::ActorHandle;
 use crate::actor::{AnyActor, ExitHook, FromAnyActor, current};
 use crate::{ActorId, StartError};
 use hash::Seeds;

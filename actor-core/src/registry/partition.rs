@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, Rw
 
 use super::hash::Seeds;
 use crate::ActorId;
+use crate::actor::ActorHandle;
 use crate::actor::AnyActor;
 
 /// The entries under one key. A unique registry always has `One`; a duplicate registry keeps its

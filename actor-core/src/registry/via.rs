@@ -4,7 +4,8 @@ use std::hash::Hash;
 
 use super::{Keys, Registry, RegistryError, start_error};
 use crate::StartError;
-use crate::actor::{Actor, ActorRef, AnyActor, StartOptions};
+use crate::actor::{Actor, ActorRef, AnyActor, FromAnyActor, StartOptions};
+use crate::macro_support::{RegistryKey, RegistryValue};
 
 impl<A: Actor> ActorRef<A> {
     /// Starts an actor registered under `key` in `registry` (a via name, GS-1.5): the name is taken
@@ -52,6 +53,48 @@ impl<A: Actor> ActorRef<A> {
         registry.whereis(key).and_then(AnyActor::into_downcast)
     }
 }
+
+/// Typed lookups of via names, for every handle type: `CounterHandle::whereis(&registry, &key)`
+/// is the live holder of `key` as a `CounterHandle`, and the same works for
+/// [`ActorRef`], [`AnyActor`], the supervisor handles and any [`FromAnyActor`] of your own.
+///
+/// ```
+/// use beamish::prelude::*;
+///
+/// struct Idle;
+///
+/// impl Actor for Idle {
+///     type Args = ();
+///     type Message = ();
+///     async fn init((): (), _ctx: &mut Context<Self>) -> Result<Self, InitError> {
+///         Ok(Idle)
+///     }
+///     async fn handle(&mut self, (): (), _ctx: &mut Context<Self>) {}
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let names = Registry::<String>::new(Keys::Unique);
+/// let idle = ActorRef::<Idle>::start_via(&names, "idle".to_string(), ()).await.unwrap();
+/// let found = AnyActor::whereis(&names, &"idle".to_string()).unwrap();
+/// assert_eq!(found.id(), idle.id());
+/// idle.stop(ExitReason::Normal).await.unwrap();
+/// // Dead holders are never found.
+/// assert!(AnyActor::whereis(&names, &"idle".to_string()).is_none());
+/// # }
+/// ```
+pub trait Whereis: FromAnyActor {
+    /// The live actor registered under `key` in `registry`, if it is of this handle's type;
+    /// `None` for an absent or dead holder (REG-9.3), and on a registry with duplicate keys.
+    fn whereis<K, V>(registry: &Registry<K, V>, key: &K) -> Option<Self>
+    where
+        K: RegistryKey,
+        V: RegistryValue,
+    {
+        registry.whereis(key).and_then(Self::from_any)
+    }
+}
+
+impl<H: FromAnyActor> Whereis for H {}
 
 /// `options` plus the hook that takes the via name `key` in `registry` before `init`; refused
 /// for a registry with duplicate keys (REG-9.1).

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::StartError;
+use crate::actor::ActorHandle;
 use crate::actor::{Actor, ActorRef, AnyActor, FromAnyActor, StartOptions};
 use crate::registry::Registry;
 

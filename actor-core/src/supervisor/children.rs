@@ -8,6 +8,7 @@ use super::child_spec::{ChildSpec, ChildType, Shutdown};
 use std::hash::Hash;
 
 use crate::SupervisorError;
+use crate::actor::ActorHandle;
 use crate::actor::{StartOptions, catch, panic_message};
 use crate::registry::{Registry, via_options};
 use crate::{AnyActor, ExitReason, StartError};

@@ -12,11 +12,10 @@ use super::children::{
 };
 use super::handle::supervisor_handle;
 use super::intensity::{Backoff, BackoffState, Intensity};
-use crate::actor::{
-    Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions, ToAnyActor,
-};
+use crate::actor::ActorHandle;
+use crate::actor::{Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions};
 use crate::registry::Registry;
-use crate::{ActorId, CallError, ExitReason, InitError, StartError, SupervisorError};
+use crate::{ActorId, ExitReason, InitError, StartError, SupervisorError};
 
 /// Options of a [`DynamicSupervisor`] (DS-1.1): restart intensity, `max_children`, the extra
 /// argument handed to every start function, and optional backoff.
@@ -148,8 +147,9 @@ impl<E> fmt::Debug for DynamicSupervisorOptions<E> {
 ///   own supervisor sees.
 /// - A failed restart leaves the child [`Restarting`](crate::ChildState::Restarting) and retries through
 ///   a message to itself, serving calls in between (DS-3).
-/// - Shutdown (its own, or `terminate_child`) stops children **concurrently**, each by its
-///   [`Shutdown`](crate::Shutdown) mode (DS-6).
+/// - Shutdown (its own by [`ActorHandle::stop`](crate::ActorHandle::stop) or its supervisor's,
+///   or `terminate_child`) stops children **concurrently**, each by its
+///   [`Shutdown`](crate::Shutdown) mode (DS-6); then the supervisor exits with the reason (DS-4.4).
 ///
 /// Beyond OTP: the extra argument is a typed value `E`
 /// ([`DynamicSupervisorOptions::extra_args`]); the intensity window is an exact duration;
@@ -337,12 +337,6 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
     /// The child counts (DS-4.2) and the number of restart attempts so far.
     pub async fn count_children(&self) -> Result<ChildCounts, SupervisorError> {
         Ok(self.actor.call(DynMsg::CountChildren).await?)
-    }
-
-    /// Stops the supervisor: its children are stopped concurrently (DS-6), then it exits with
-    /// `reason`; returns once it has (DS-4.4).
-    pub async fn stop(&self, reason: ExitReason) -> Result<(), CallError> {
-        self.actor.stop(reason).await
     }
 }
 

@@ -11,11 +11,10 @@ use super::children::{
 use super::dynamic::into_start_error;
 use super::handle::supervisor_handle;
 use super::intensity::{Backoff, BackoffState, Intensity};
-use crate::actor::{
-    Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions, ToAnyActor,
-};
+use crate::actor::ActorHandle;
+use crate::actor::{Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions};
 use crate::registry::Registry;
-use crate::{ActorId, CallError, ExitReason, InitError, StartError, SupervisorError};
+use crate::{ActorId, ExitReason, InitError, StartError, SupervisorError};
 
 /// Which children a [`Supervisor`] restarts when one of them is due for a restart (SUP-4).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -129,8 +128,10 @@ impl SupervisorOptions {
 ///   the supervisor exits with [`ExitReason::Shutdown`], which its own supervisor sees (SUP-8).
 /// - A failed restart leaves the child [`Restarting`](crate::ChildState::Restarting) and retries through
 ///   a message to itself, each retry counting toward intensity.
-/// - Shutdown stops children one by one in reverse start order, each by its
-///   [`Shutdown`](crate::Shutdown) mode, the next only once the previous is gone (SUP-5).
+/// - Shutdown ([`ActorHandle::stop`](crate::ActorHandle::stop) on this handle, or its own
+///   supervisor's) stops children one by one in reverse start order, each by its
+///   [`Shutdown`](crate::Shutdown) mode, the next only once the previous is gone (SUP-5); then the
+///   supervisor exits with the reason (SUP-6.7).
 /// - [`which_children`](Self::which_children) lists children in **start order**; OTP lists the
 ///   newest first (SUP-6.5).
 ///
@@ -371,12 +372,6 @@ impl Supervisor {
     /// The child counts (SUP-6.6) and the number of restart attempts so far.
     pub async fn count_children(&self) -> Result<ChildCounts, SupervisorError> {
         Ok(self.actor.call(SupMsg::CountChildren).await?)
-    }
-
-    /// Stops the supervisor: its children are stopped one by one in reverse start order (SUP-5),
-    /// then it exits with `reason`; returns once it has (SUP-6.7).
-    pub async fn stop(&self, reason: ExitReason) -> Result<(), CallError> {
-        self.actor.stop(reason).await
     }
 }
 

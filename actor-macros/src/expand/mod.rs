@@ -1,8 +1,6 @@
 //! Code generation, from the checked model only: the message enum (`message.rs`), the handle and
-//! the named handle (`handle.rs`), the `Actor` impl and the start functions (`start.rs`), the child
-//! specs (`child_spec.rs`).
+//! the named handle (`handle.rs`), the `Actor` and `Start` impls (`start.rs`).
 
-mod child_spec;
 mod handle;
 mod message;
 mod start;
@@ -15,7 +13,7 @@ use syn::visit_mut::VisitMut;
 
 use crate::args::ActorArgs;
 use crate::errors::Errors;
-use crate::model::{ActorDef, Handler, HandlerKind};
+use crate::model::{ActorDef, Handler};
 use crate::{check, fallback, parse, paths, struct_vis};
 
 /// `#[actor(args)] item`: parse → check → expand, or the fallback with every error.
@@ -106,13 +104,11 @@ impl<'a> Gen<'a> {
         let message = message::expand(self);
         let handle = handle::expand(self);
         let start = start::expand(self);
-        let child_spec = child_spec::expand(self);
         quote! {
             #item
             #message
             #handle
             #start
-            #child_spec
         }
     }
 
@@ -143,18 +139,6 @@ impl<'a> Gen<'a> {
     pub(crate) fn named_ty(&self) -> TokenStream {
         let (named, args) = (&self.named, self.ty_args());
         quote!(#named #args)
-    }
-
-    /// The type `init` takes (`()` when it takes none), `Self` replaced by the actor type.
-    pub(crate) fn args_ty(&self) -> syn::Type {
-        if self.def.of(HandlerKind::Init).nth(1).is_some() {
-            // One `#[init]` per `#[cfg]`: the `Actor` impl says which type is in force.
-            let rt = &self.rt;
-            return syn::parse_quote!(<Self as #rt::Actor>::Args);
-        }
-        self.def
-            .one(HandlerKind::Init)
-            .map_or_else(|| syn::parse_quote!(()), |h| self.init_args_ty(h))
     }
 
     /// The argument type of one `#[init]` handler, `()` if it takes none.
@@ -308,12 +292,17 @@ mod tests {
             "an unbounded cast does not wait"
         );
         assert!(reset.attrs.iter().any(|a| a.path().is_ident("cfg")));
+        // The lifecycle is the runtime trait's, implemented through its one accessor.
         for lifecycle in ["id", "stop", "kill", "wait", "monitor", "link", "whereis"] {
             assert!(
-                methods.iter().any(|m| m.sig.ident == lifecycle),
-                "{lifecycle}"
+                methods.iter().all(|m| m.sig.ident != lifecycle),
+                "{lifecycle} is not generated"
             );
         }
+        let accessor = file.items.iter().any(|i| {
+            matches!(i, syn::Item::Const(c) if quote!(#c).to_string().contains("ActorHandle for CounterHandle"))
+        });
+        assert!(accessor, "`impl ActorHandle for CounterHandle`");
     }
 
     #[test]

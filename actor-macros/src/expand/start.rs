@@ -1,18 +1,19 @@
-//! The `Actor` impl (dispatching each message to its handler) and the start functions on the
-//! actor type: `start`, `start_link`, `start_via`, `start_link_via`, `via`.
+//! The `Actor` impl (dispatching each message to its handler) and the `Start` impl (the handle
+//! types, restart and shutdown: the start functions themselves are the runtime trait's).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
+use super::Gen;
 use super::message::variant_ident;
-use super::{Gen, errors_doc};
+use crate::args::{Restart, Shutdown};
 use crate::model::{Arg, Handler, HandlerKind};
 
 pub(crate) fn expand(g: &Gen<'_>) -> TokenStream {
     let actor_impl = actor_impl(g);
     let checks = send_checks(g);
-    let start = start_fns(g);
+    let start = start_impl(g);
     quote!(#actor_impl #checks #start)
 }
 
@@ -203,76 +204,40 @@ fn send_checks(g: &Gen<'_>) -> TokenStream {
     }
 }
 
-fn start_fns(g: &Gen<'_>) -> TokenStream {
-    let (rt, vis, self_ty) = (&g.rt, &g.vis, g.self_ty);
+/// `impl Start`: the start functions, `via` and the child specs come from the runtime trait's
+/// default methods; the actor contributes its handle types and its declared restart and shutdown.
+fn start_impl(g: &Gen<'_>) -> TokenStream {
+    let (rt, self_ty) = (&g.rt, g.self_ty);
     let generics = g.generics();
     let where_clause = &generics.where_clause;
     let (impl_generics, _, _) = generics.split_for_impl();
-    let handle_ty = g.handle_ty();
-    let named_ty = g.named_ty();
-    let args_ty = g.args_ty();
-    let start_errors = errors_doc(
-        "`StartError::Init` if `init` returned an error, `StartError::Panic` if it panicked.",
-    );
-    let via_errors = errors_doc(
-        "`StartError::AlreadyStarted` with the holder's id if the key is taken (init does not run), `StartError::Refused` for a registry without unique keys, and the errors of `start`.",
-    );
+    let (handle_ty, named_ty) = (g.handle_ty(), g.named_ty());
+    let restart = g.args.restart.map(|r| {
+        let variant = match r {
+            Restart::Permanent => quote!(Permanent),
+            Restart::Transient => quote!(Transient),
+            Restart::Temporary => quote!(Temporary),
+        };
+        quote!(const RESTART: #rt::Restart = #rt::Restart::#variant;)
+    });
+    let shutdown = g.args.shutdown.map(|s| {
+        let mode = match s {
+            Shutdown::BrutalKill => quote!(#rt::Shutdown::BrutalKill),
+            Shutdown::Infinity => quote!(#rt::Shutdown::Infinity),
+            Shutdown::Timeout(d) => {
+                let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+                quote!(#rt::Shutdown::Timeout(#rt::Duration::from_nanos(#nanos)))
+            }
+        };
+        quote!(const SHUTDOWN: ::core::option::Option<#rt::Shutdown> = ::core::option::Option::Some(#mode);)
+    });
     quote! {
-        #[allow(dead_code)]
-        impl #impl_generics #self_ty #where_clause {
-            /// Starts the actor: spawns its task, runs `init` inside it, and returns its handle
-            /// once `init` returned. Not linked to the caller.
-            #start_errors
-            #vis async fn start(args: #args_ty) -> ::core::result::Result<#handle_ty, #rt::StartError> {
-                #rt::ActorRef::<Self>::start(args).await.map(::core::convert::From::from)
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics #rt::Start<#handle_ty, #named_ty> for #self_ty #where_clause {
+                #restart
+                #shutdown
             }
-
-            /// Starts the actor linked to the calling actor (outside any actor, the same as
-            /// `start`).
-            #start_errors
-            #vis async fn start_link(args: #args_ty) -> ::core::result::Result<#handle_ty, #rt::StartError> {
-                #rt::ActorRef::<Self>::start_link(args).await.map(::core::convert::From::from)
-            }
-
-            /// Starts the actor registered under `key` in `registry` (a via name): the name is
-            /// taken before `init` runs and released if `init` fails.
-            #via_errors
-            #vis async fn start_via<K, V>(
-                registry: &#rt::Registry<K, V>,
-                key: K,
-                args: #args_ty,
-            ) -> ::core::result::Result<#handle_ty, #rt::StartError>
-            where
-                K: #rt::RegistryKey,
-                V: #rt::RegistryValue + ::core::default::Default,
-            {
-                #rt::ActorRef::<Self>::start_via(registry, key, args).await.map(::core::convert::From::from)
-            }
-
-            /// `start_via`, linked to the calling actor.
-            #via_errors
-            #vis async fn start_link_via<K, V>(
-                registry: &#rt::Registry<K, V>,
-                key: K,
-                args: #args_ty,
-            ) -> ::core::result::Result<#handle_ty, #rt::StartError>
-            where
-                K: #rt::RegistryKey,
-                V: #rt::RegistryValue + ::core::default::Default,
-            {
-                #rt::ActorRef::<Self>::start_link_via(registry, key, args).await.map(::core::convert::From::from)
-            }
-
-            /// A handle by name: each use resolves `key` in `registry`, so it keeps reaching the
-            /// actor across restarts.
-            #[must_use]
-            #vis fn via<K, V>(registry: &#rt::Registry<K, V>, key: K) -> #named_ty
-            where
-                K: #rt::RegistryKey,
-                V: #rt::RegistryValue,
-            {
-                ::core::convert::From::from(#rt::Named::<Self>::new(registry, key))
-            }
-        }
+        };
     }
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use beamish::{
-    Actor, ActorRef, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorOptions, ExitReason,
-    Info, InitError, Keys, Registry, RegistryEvent, ReplyTo,
+    Actor, ActorHandle, ActorRef, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorOptions,
+    ExitReason, Info, InitError, Keys, Registry, RegistryEvent, ReplyTo,
 };
 
 use crate::{Measure, Sizes, Workload, check, names, on_runtime, rss};

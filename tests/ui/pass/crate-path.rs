@@ -3,6 +3,8 @@ mod renamed {
     pub use ::beamish::*;
 }
 
+use renamed::Start;
+
 struct Echo;
 
 #[renamed::actor(crate = crate::renamed)]

@@ -59,6 +59,7 @@ mod outer {
         }
     }
 
+    use beamish::Start;
     use cells::CellHandle;
 
     /// `outer` may use the `pub(super)` handle.

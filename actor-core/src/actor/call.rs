@@ -1,0 +1,76 @@
+//! Waiting for an answer: the reply future of a call, and an orderly stop.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+
+use tokio::sync::oneshot;
+
+use super::cell::{Core, ProcRef};
+use super::current::current_id;
+use super::deadline::Deadline;
+use super::mailbox::Sys;
+use crate::{CallError, ExitReason};
+
+/// The wait for a call's reply, written out by hand: the reply, or the callee's exit reason if it
+/// dropped the reply channel (it exited), or `Timeout` at the deadline. One small `Unpin` future
+/// per call instead of a timeout combinator around an `async` block; the timer is borrowed only
+/// if the reply is not there at the first poll.
+pub(crate) struct Reply<'a, R> {
+    rx: oneshot::Receiver<R>,
+    core: &'a Core,
+    deadline: Deadline,
+    /// Set once the reply channel closed without an answer (rare, hence boxed).
+    exited: Option<Pin<Box<dyn Future<Output = ExitReason> + Send + 'a>>>,
+}
+
+impl<'a, R> Reply<'a, R> {
+    pub(crate) fn new(rx: oneshot::Receiver<R>, core: &'a Core, deadline: Deadline) -> Self {
+        Reply {
+            rx,
+            core,
+            deadline,
+            exited: None,
+        }
+    }
+}
+
+impl<R> Future for Reply<'_, R> {
+    type Output = Result<R, CallError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if this.exited.is_none() {
+            match Pin::new(&mut this.rx).poll(cx) {
+                Poll::Ready(Ok(value)) => return Poll::Ready(Ok(value)),
+                Poll::Ready(Err(_)) => this.exited = Some(Box::pin(this.core.wait())),
+                Poll::Pending => {}
+            }
+        }
+        if let Some(exited) = &mut this.exited
+            && let Poll::Ready(reason) = exited.as_mut().poll(cx)
+        {
+            return Poll::Ready(Err(CallError::Exited(reason)));
+        }
+        this.deadline
+            .poll_elapsed(cx)
+            .map(|()| Err(CallError::Timeout))
+    }
+}
+
+/// Stops `proc` in order and waits for its exit (GS-8): `Ok` if it exited with `reason`.
+pub(crate) async fn stop_proc(proc: &ProcRef, reason: ExitReason) -> Result<(), CallError> {
+    let core = proc.core();
+    if current_id() == Some(core.id) {
+        return Err(CallError::CallingSelf);
+    }
+    if !core.is_alive() || !proc.send_sys(Sys::Stop(reason.clone())) {
+        return Err(CallError::NoProc);
+    }
+    let exited = core.wait().await;
+    if exited == reason {
+        Ok(())
+    } else {
+        Err(CallError::Exited(exited))
+    }
+}

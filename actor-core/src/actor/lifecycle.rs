@@ -1,0 +1,171 @@
+//! The lifecycle surface every handle shares, written once: [`ActorHandle`]. A handle type
+//! implements its one accessor, [`as_any`](ActorHandle::as_any), and gets the rest.
+
+use std::future::Future;
+
+use super::any::AnyActor;
+use super::call::stop_proc;
+use super::cell;
+use super::current::{current, current_id};
+use super::id::MonitorRef;
+use crate::{ActorId, CallError, ExitReason, NotInActor};
+
+/// What every handle to an actor can do, whatever its messages: its id, whether it is alive,
+/// stopping, killing and waiting for it, monitoring and linking.
+///
+/// [`ActorRef`](crate::ActorRef), [`AnyActor`], the supervisor handles and the handles
+/// `#[actor]` generates implement it by pointing at the untyped handle underneath
+/// ([`as_any`](Self::as_any)); every other method has its one definition here. It is in
+/// `beamish::prelude`, so these methods are there wherever a handle is.
+///
+/// A handle of your own (a wrapper around a generated handle, say) gets the whole surface the
+/// same way:
+///
+/// ```
+/// use beamish::prelude::*;
+///
+/// /// A handle that only this module can make.
+/// #[derive(Clone)]
+/// pub struct Worker(AnyActor);
+///
+/// impl ActorHandle for Worker {
+///     fn as_any(&self) -> &AnyActor {
+///         &self.0
+///     }
+/// }
+///
+/// # struct Idle;
+/// # impl Actor for Idle {
+/// #     type Args = ();
+/// #     type Message = ();
+/// #     async fn init((): (), _ctx: &mut Context<Self>) -> Result<Self, InitError> { Ok(Idle) }
+/// #     async fn handle(&mut self, (): (), _ctx: &mut Context<Self>) {}
+/// # }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let worker = Worker(ActorRef::<Idle>::start(()).await.unwrap().to_any());
+/// assert!(worker.is_alive());
+/// worker.stop(ExitReason::Normal).await.unwrap();
+/// assert_eq!(worker.wait().await, ExitReason::Normal);
+/// # }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a handle to an actor",
+    note = "handles `#[actor]` generates, `ActorRef`, `AnyActor` and the supervisor handles implement `ActorHandle`"
+)]
+pub trait ActorHandle {
+    /// The untyped handle underneath: the one method a handle type implements.
+    fn as_any(&self) -> &AnyActor;
+
+    /// The actor's id.
+    fn id(&self) -> ActorId {
+        self.as_any().proc().core().id
+    }
+
+    /// The Rust type name of the actor (`"my_app::Counter"`).
+    fn type_name(&self) -> &'static str {
+        self.as_any().proc().core().type_name
+    }
+
+    /// `true` until the actor's exit reason is known.
+    fn is_alive(&self) -> bool {
+        self.as_any().proc().core().is_alive()
+    }
+
+    /// The exit reason, once the actor has exited.
+    fn exit_reason(&self) -> Option<ExitReason> {
+        self.as_any().proc().core().exit_reason()
+    }
+
+    /// Stops the actor in order: messages sent before the stop are handled first, then
+    /// `terminate(reason)` runs, then it exits with `reason`; returns once it has (GS-8). A
+    /// supervisor stops its children first, as its own docs say.
+    ///
+    /// # Errors
+    /// [`CallError::NoProc`] if it was already dead, [`CallError::Exited`] if it exited with
+    /// another reason, [`CallError::CallingSelf`] from inside the actor itself (use
+    /// `Context::stop` there).
+    fn stop(&self, reason: ExitReason) -> impl Future<Output = Result<(), CallError>> + Send {
+        let proc = self.as_any().proc().clone();
+        async move { stop_proc(&proc, reason).await }
+    }
+
+    /// Kills the actor at once: its running callback is abandoned, `terminate` does not run, and
+    /// it exits with [`ExitReason::Killed`]. Returns immediately; [`wait`](Self::wait) sees it
+    /// gone. A supervisor's children are linked to it: they get the exit signal `Killed`.
+    fn kill(&self) {
+        self.as_any().proc().core().kill(ExitReason::Killed);
+    }
+
+    /// Sends the actor the exit signal `reason` as if a linked actor had exited with it (EX-3,
+    /// `Process.exit/2`): a trapping actor gets [`Info::Exit`](crate::Info::Exit), a non-trapping
+    /// one dies unless `reason` is [`ExitReason::Normal`].
+    fn exit(&self, reason: ExitReason) {
+        let any = self.as_any();
+        let from = current_id().unwrap_or_else(|| any.proc().core().id);
+        cell::signal_exit(any.proc(), from, &reason);
+    }
+
+    /// Waits for the actor to exit and returns its exit reason; at once for a dead actor. Any
+    /// number of tasks may wait.
+    fn wait(&self) -> impl Future<Output = ExitReason> + Send {
+        let proc = self.as_any().proc().clone();
+        async move { proc.core().wait().await }
+    }
+
+    /// The calling actor monitors this one: its `handle_info` gets exactly one
+    /// [`Info::Down`](crate::Info::Down) when this one exits (at once, with
+    /// [`ExitReason::NoProc`], if it is already dead).
+    ///
+    /// # Errors
+    /// [`NotInActor`] when not called from inside an actor.
+    fn monitor(&self) -> Result<MonitorRef, NotInActor> {
+        let me = current().ok_or(NotInActor)?;
+        Ok(cell::monitor(&me, self.as_any().proc()))
+    }
+
+    /// Links the calling actor and this one (EX-3); linking to a dead actor sends the caller the
+    /// exit signal [`ExitReason::NoProc`].
+    ///
+    /// # Errors
+    /// [`NotInActor`] when not called from inside an actor.
+    fn link(&self) -> Result<(), NotInActor> {
+        let me = current().ok_or(NotInActor)?;
+        cell::link(&me, self.as_any().proc());
+        Ok(())
+    }
+
+    /// Removes the link between the calling actor and this one, if any.
+    ///
+    /// # Errors
+    /// [`NotInActor`] when not called from inside an actor.
+    fn unlink(&self) -> Result<(), NotInActor> {
+        let me = current().ok_or(NotInActor)?;
+        cell::unlink(&me, self.as_any().proc());
+        Ok(())
+    }
+
+    /// This handle without its type.
+    fn to_any(&self) -> AnyActor {
+        self.as_any().clone()
+    }
+}
+
+impl ActorHandle for AnyActor {
+    fn as_any(&self) -> &AnyActor {
+        self
+    }
+}
+
+impl FromAnyActor for AnyActor {
+    fn from_any(actor: AnyActor) -> Option<Self> {
+        Some(actor)
+    }
+}
+
+/// A handle type that can be recovered from an [`AnyActor`]: [`ActorRef`](crate::ActorRef),
+/// [`AnyActor`] itself, the supervisor handles and the handles `#[actor]` generates. Supervisors
+/// and registries use it to hand back typed handles.
+pub trait FromAnyActor: Sized {
+    /// The typed handle, or `None` if `actor` is of another type.
+    fn from_any(actor: AnyActor) -> Option<Self>;
+}
