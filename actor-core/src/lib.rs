@@ -20,8 +20,10 @@ pub use error::{
     CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TrySendError,
 };
 pub use exit::ExitReason;
-pub use registry::{Keys, Named, Registry, RegistryError};
-pub use registry::{RegistryBuilder, RegistryEvent};
+pub use registry::{
+    Keys, Named, Registry, RegistryBuilder, RegistryError, RegistryEvent, RegistryKey,
+    RegistryValue,
+};
 pub use supervisor::{
     AutoShutdown, Backoff, ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType,
     DynamicSupervisor, DynamicSupervisorOptions, Restart, Shutdown, Strategy, Supervisor,

@@ -1,11 +1,11 @@
 //! Building a registry with options: partitions, listeners, initial metadata (REG-1.1).
 
 use std::fmt;
-use std::hash::Hash;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock, Weak};
 
 use super::hash::Seeds;
+use super::key::{RegistryKey, RegistryValue};
 use super::listener::{ListenerFn, Listeners, RegistryEvent};
 use super::lock::Locks;
 use super::partition::{OwnerShard, Shard};
@@ -22,11 +22,7 @@ pub struct RegistryBuilder<K, V = ()> {
     meta: Meta,
 }
 
-impl<K, V> RegistryBuilder<K, V>
-where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
+impl<K: RegistryKey, V: RegistryValue> RegistryBuilder<K, V> {
     pub(super) fn new(keys: Keys) -> Self {
         RegistryBuilder {
             kind: keys,

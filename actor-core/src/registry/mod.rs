@@ -43,6 +43,7 @@
 //! lookups showed no gain measurable on this loaded machine.
 mod builder;
 mod hash;
+mod key;
 mod listener;
 mod lock;
 mod named;
@@ -54,11 +55,11 @@ pub(crate) use via::via_options;
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::Hash;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 
 pub use builder::RegistryBuilder;
+pub use key::{RegistryKey, RegistryValue};
 pub use listener::RegistryEvent;
 pub use named::Named;
 
@@ -125,6 +126,9 @@ type Meta = HashMap<String, Arc<dyn Any + Send + Sync>>;
 /// registers acts for the **calling actor** (the actor whose callback runs the code) and fails
 /// with [`RegistryError::NotInActor`] elsewhere. An actor's entries disappear when it exits,
 /// before anyone can observe the exit.
+///
+/// Keys are any [`RegistryKey`] (`Eq + Hash + Clone + Debug + Send + Sync + 'static`), values any
+/// [`RegistryValue`] (`Clone + Send + Sync + 'static`).
 ///
 /// Reads return [`AnyActor`]s: a registry may hold actors of several types. Get typed handles
 /// with [`lookup_as`](Self::lookup_as), [`AnyActor::downcast`], or
@@ -215,8 +219,8 @@ struct Hook<K, V> {
 
 impl<K, V> ExitHook for Hook<K, V>
 where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
+    K: RegistryKey,
+    V: RegistryValue,
 {
     fn actor_exited(&self, id: ActorId) {
         if let Some(inner) = self.inner.upgrade() {
@@ -231,8 +235,8 @@ where
 
 impl<K, V> Registry<K, V>
 where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
+    K: RegistryKey,
+    V: RegistryValue,
 {
     /// A registry with default options: 4 partitions (64 lock stripes), no listeners, no metadata.
     pub fn new(keys: Keys) -> Self {
@@ -549,8 +553,8 @@ pub(crate) fn start_error(e: RegistryError) -> StartError {
 
 impl<K, V> Inner<K, V>
 where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
+    K: RegistryKey,
+    V: RegistryValue,
 {
     fn shard(&self, key: &K) -> &Shard<K, V> {
         &self.shards[self.placement.index(key, self.shards.len())]

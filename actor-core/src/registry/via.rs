@@ -1,7 +1,6 @@
 //! Via names: starting an actor registered under a key, and finding it again (GS-1.5, REG-9).
 
-use std::hash::Hash;
-
+use super::key::{RegistryKey, RegistryValue};
 use super::{Keys, Registry, RegistryError, start_error};
 use crate::StartError;
 use crate::actor::{Actor, ActorRef, AnyActor, StartOptions};
@@ -21,8 +20,8 @@ impl<A: Actor> ActorRef<A> {
         args: A::Args,
     ) -> Result<Self, StartError>
     where
-        K: Eq + Hash + Clone + Send + Sync + 'static,
-        V: Clone + Default + Send + Sync + 'static,
+        K: RegistryKey,
+        V: RegistryValue + Default,
     {
         let options = via_options(registry, key, StartOptions::new())?;
         ActorRef::start_with(args, options).await
@@ -35,8 +34,8 @@ impl<A: Actor> ActorRef<A> {
         args: A::Args,
     ) -> Result<Self, StartError>
     where
-        K: Eq + Hash + Clone + Send + Sync + 'static,
-        V: Clone + Default + Send + Sync + 'static,
+        K: RegistryKey,
+        V: RegistryValue + Default,
     {
         let options = via_options(registry, key, StartOptions::new().link())?;
         ActorRef::start_with(args, options).await
@@ -46,8 +45,8 @@ impl<A: Actor> ActorRef<A> {
     /// never found). `None` on a registry with duplicate keys.
     pub fn whereis<K, V>(registry: &Registry<K, V>, key: &K) -> Option<Self>
     where
-        K: Eq + Hash + Clone + Send + Sync + 'static,
-        V: Clone + Send + Sync + 'static,
+        K: RegistryKey,
+        V: RegistryValue,
     {
         registry.whereis(key).and_then(AnyActor::into_downcast)
     }
@@ -61,8 +60,8 @@ pub(crate) fn via_options<K, V>(
     options: StartOptions,
 ) -> Result<StartOptions, StartError>
 where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Default + Send + Sync + 'static,
+    K: RegistryKey,
+    V: RegistryValue + Default,
 {
     if registry.kind() != Keys::Unique {
         return Err(start_error(RegistryError::NotUnique));

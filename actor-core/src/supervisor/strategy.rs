@@ -1,6 +1,5 @@
 //! The static Supervisor and its restart strategies (SUP-1 … SUP-6, SUP-8).
 
-use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use super::intensity::{Backoff, BackoffState, Intensity};
 use crate::actor::{
     Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions, ToAnyActor,
 };
-use crate::registry::Registry;
+use crate::registry::{Registry, RegistryKey, RegistryValue};
 use crate::{ActorId, CallError, ExitReason, InitError, StartError, SupervisorError};
 
 /// Which children a [`Supervisor`] restarts when one of them is due for a restart (SUP-4).
@@ -216,8 +215,8 @@ impl Supervisor {
         options: SupervisorOptions,
     ) -> Result<Self, SupervisorError>
     where
-        K: Eq + Hash + Clone + Send + Sync + 'static,
-        V: Clone + Default + Send + Sync + 'static,
+        K: RegistryKey,
+        V: RegistryValue + Default,
     {
         let start = via_start(registry, key, StartOptions::new(), "Supervisor")?;
         Self::start_with(children, options, start).await
@@ -231,8 +230,8 @@ impl Supervisor {
         options: SupervisorOptions,
     ) -> Result<Self, SupervisorError>
     where
-        K: Eq + Hash + Clone + Send + Sync + 'static,
-        V: Clone + Default + Send + Sync + 'static,
+        K: RegistryKey,
+        V: RegistryValue + Default,
     {
         let start = via_start(registry, key, StartOptions::new().link(), "Supervisor")?;
         Self::start_with(children, options, start).await
