@@ -1,7 +1,16 @@
-//! The bounds on registry key and value types.
+//! What a registry holds: the kind of keys, and the bounds on key and value types.
 
 use std::fmt::Debug;
 use std::hash::Hash;
+
+/// Whether a key maps to one actor or to many.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Keys {
+    /// One actor per key: via names, `update_value`.
+    Unique,
+    /// Any number of entries per key, even from one actor (pub/sub).
+    Duplicate,
+}
 
 /// What a [`Registry`](crate::Registry) key must be: `Eq + Hash + Clone + Debug + Send + Sync +
 /// 'static`.

@@ -1,7 +1,8 @@
 //! Via names: starting an actor registered under a key, and finding it again (GS-1.5, REG-9).
 
-use super::key::{RegistryKey, RegistryValue};
-use super::{Keys, Registry, RegistryError, start_error};
+use super::error::start_error;
+use super::key::{Keys, RegistryKey, RegistryValue};
+use super::{Registry, RegistryError};
 use crate::StartError;
 use crate::actor::{Actor, ActorRef, AnyActor, StartOptions};
 

@@ -1,0 +1,58 @@
+//! Plain reads: the entries under a key, the keys of an actor, an actor's values under a key
+//! (REG-4).
+
+use super::Registry;
+use super::key::{RegistryKey, RegistryValue};
+use crate::ActorId;
+use crate::actor::{AnyActor, FromAnyActor};
+
+impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
+    /// The entries under `key`: none or one for unique keys, all of them in registration order
+    /// for duplicate keys (REG-4.1).
+    pub fn lookup(&self, key: &K) -> Vec<(AnyActor, V)> {
+        match self.inner.snapshot(key) {
+            Some(slot) => slot.with_entries(<[_]>::to_vec),
+            None => Vec::new(),
+        }
+    }
+
+    /// [`lookup`](Self::lookup) with typed handles: the entries under `key` whose actor is an `H`
+    /// (an [`ActorRef`](crate::ActorRef), or an `#[actor]`-generated handle), in registration
+    /// order; entries of other actor types are left out.
+    pub fn lookup_as<H: FromAnyActor>(&self, key: &K) -> Vec<(H, V)> {
+        match self.inner.snapshot(key) {
+            Some(slot) => slot.with_entries(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|(a, v)| Some((H::from_any(a.clone())?, v.clone())))
+                    .collect()
+            }),
+            None => Vec::new(),
+        }
+    }
+
+    /// The keys `actor` registered: once per entry for duplicate keys, in no particular order
+    /// across keys; empty for an actor with no entries or that has exited (REG-4.2).
+    pub fn keys(&self, actor: ActorId) -> Vec<K> {
+        self.inner
+            .owner_shard(actor)
+            .lock()
+            .get(&actor)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The values `actor` registered under `key`, in registration order (REG-4.3).
+    pub fn values(&self, key: &K, actor: ActorId) -> Vec<V> {
+        match self.inner.snapshot(key) {
+            Some(slot) => slot.with_entries(|entries| {
+                entries
+                    .iter()
+                    .filter(|(a, _)| a.id() == actor)
+                    .map(|(_, v)| v.clone())
+                    .collect()
+            }),
+            None => Vec::new(),
+        }
+    }
+}
