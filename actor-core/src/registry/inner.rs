@@ -1,6 +1,8 @@
 //! The state every clone of a registry shares, its bookkeeping, and the exit hook that removes
 //! an actor's entries.
 
+use std::borrow::Borrow;
+use std::hash::Hash;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, RwLock, Weak};
 
@@ -64,7 +66,13 @@ impl<K: RegistryKey, V: RegistryValue> ExitHook for Hook<K, V> {
 }
 
 impl<K: RegistryKey, V: RegistryValue> Inner<K, V> {
-    pub(super) fn shard(&self, key: &K) -> &Shard<K, V> {
+    /// The shard that holds `key`, found by hashing the form the caller has: `Borrow` promises
+    /// that `K` and `Q` hash alike, so a `String` key and its `&str` pick the same shard.
+    pub(super) fn shard<Q>(&self, key: &Q) -> &Shard<K, V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         &self.shards[self.placement.index(key, self.shards.len())]
     }
 
@@ -74,7 +82,11 @@ impl<K: RegistryKey, V: RegistryValue> Inner<K, V> {
 
     /// The entries under `key`, as a snapshot that needs no lock: the single entry (cloned) of a
     /// unique key, or a shared reference to the list of a duplicate one.
-    pub(super) fn snapshot(&self, key: &K) -> Option<Slot<V>> {
+    pub(super) fn snapshot<Q>(&self, key: &Q) -> Option<Slot<V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.shard(key).read().map.get(key).cloned()
     }
 
@@ -96,28 +108,37 @@ impl<K: RegistryKey, V: RegistryValue> Inner<K, V> {
 
     /// After `actor` removed `removed` of its entries under `key`: drops them from its owner
     /// index and, if that was `all` of them and not none, tells the listeners.
-    pub(super) fn unregistered(&self, key: &K, actor: AnyActor, removed: usize, all: bool) {
+    pub(super) fn unregistered<Q>(&self, key: &Q, actor: AnyActor, removed: usize, all: bool)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         if removed == 0 {
             return;
         }
         let id = actor.id();
-        let mut n = removed;
+        let mut left = removed;
+        // The owner index holds a clone of the key for every entry the actor made: the event
+        // takes its owned key from there, as the caller may only have a borrowed form.
+        let mut owned = None;
         if let Some(keys) = self.owner_shard(id).lock().get_mut(&id) {
             // An emptied list stays until the actor exits: registering again needs no allocation.
-            keys.retain(|k| {
-                if n > 0 && k == key {
-                    n -= 1;
-                    false
-                } else {
-                    true
-                }
+            let gone = keys.extract_if(.., |k| {
+                let hit = left > 0 && Borrow::<Q>::borrow(&*k) == key;
+                left -= usize::from(hit);
+                hit
             });
+            for k in gone {
+                owned.get_or_insert(k);
+            }
         }
         if all && !self.listeners.is_empty() {
-            self.listeners.notify(&RegistryEvent::Unregistered {
-                key: key.clone(),
-                actor,
-            });
+            // Only the actor itself changes its entries and their owner index, together, so a
+            // removed entry always has its key there.
+            if let Some(key) = owned {
+                self.listeners
+                    .notify(&RegistryEvent::Unregistered { key, actor });
+            }
         }
     }
 

@@ -18,6 +18,9 @@ pub enum Keys {
 /// An alias, implemented for every type with those bounds; there is nothing to implement. Keys
 /// compare by `Eq` and are placed by `Hash`; `Debug` names a via-named actor in
 /// [`Named`](crate::Named) handles and [`ChildSpec::of_via`](crate::ChildSpec::of_via) ids.
+///
+/// Lookups take a borrowed form of the key, as `HashMap::get` does: a `Registry<String>` is
+/// searched with a `&str`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a registry key",
     note = "keys must be `Eq + Hash + Clone + Debug + Send + Sync + 'static`"

@@ -79,7 +79,8 @@ use inner::Inner;
 /// before anyone can observe the exit.
 ///
 /// Keys are any [`RegistryKey`] (`Eq + Hash + Clone + Debug + Send + Sync + 'static`), values any
-/// [`RegistryValue`] (`Clone + Send + Sync + 'static`).
+/// [`RegistryValue`] (`Clone + Send + Sync + 'static`). Reads by key take any borrowed form of
+/// the key, as `HashMap::get` does: a `Registry<String>` is searched with a `&str`.
 ///
 /// Reads return [`AnyActor`](crate::AnyActor)s: a registry may hold actors of several types. Get
 /// typed handles with [`lookup_as`](Self::lookup_as),
@@ -107,7 +108,7 @@ use inner::Inner;
 /// let names = Registry::<String>::new(Keys::Unique);
 /// let key = "worker-1".to_string();
 /// let w = ActorRef::<Worker>::start_via(&names, key.clone(), ()).await?;
-/// assert_eq!(ActorRef::<Worker>::whereis(&names, &key), Some(w.clone()));
+/// assert_eq!(ActorRef::<Worker>::whereis(&names, "worker-1"), Some(w.clone()));
 /// assert_eq!(names.keys(w.id()), vec![key.clone()]);
 ///
 /// // A second start under the same name is refused with the holder's id.
@@ -116,7 +117,7 @@ use inner::Inner;
 ///
 /// // Once the holder has exited the name is free: no dead actor is ever returned.
 /// w.stop(actor_core::ExitReason::Normal).await?;
-/// assert!(names.whereis(&key).is_none());
+/// assert!(names.whereis("worker-1").is_none());
 /// assert_eq!(names.count(), 0);
 /// # Ok(()) }
 /// ```

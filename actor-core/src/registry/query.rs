@@ -2,6 +2,9 @@
 //! (`match_`, `count_match`), closures over every entry (`select`, `count_select`), `count`, and
 //! `dispatch` to a key's entries (REG-4.4, REG-5, REG-6).
 
+use std::borrow::Borrow;
+use std::hash::Hash;
+
 use super::Registry;
 use super::key::{RegistryKey, RegistryValue};
 use super::partition::Slot;
@@ -9,7 +12,14 @@ use crate::actor::AnyActor;
 
 impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
     /// The entries under `key` whose value satisfies `pred`, in registration order (REG-5.1).
-    pub fn match_(&self, key: &K, mut pred: impl FnMut(&V) -> bool) -> Vec<(AnyActor, V)> {
+    ///
+    /// `key` may be any borrowed form of the key type, as for `HashMap::get`: a `&str` for a
+    /// `Registry<String>`.
+    pub fn match_<Q>(&self, key: &Q, mut pred: impl FnMut(&V) -> bool) -> Vec<(AnyActor, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         match self.inner.snapshot(key) {
             Some(slot) => slot
                 .with_entries(|entries| entries.iter().filter(|(_, v)| pred(v)).cloned().collect()),
@@ -17,8 +27,13 @@ impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
         }
     }
 
-    /// How many entries under `key` have a value satisfying `pred` (REG-5.2).
-    pub fn count_match(&self, key: &K, mut pred: impl FnMut(&V) -> bool) -> usize {
+    /// How many entries under `key` have a value satisfying `pred` (REG-5.2). `key` may be a
+    /// borrowed form, as for [`match_`](Self::match_).
+    pub fn count_match<Q>(&self, key: &Q, mut pred: impl FnMut(&V) -> bool) -> usize
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         match self.inner.snapshot(key) {
             Some(slot) => {
                 slot.with_entries(|entries| entries.iter().filter(|(_, v)| pred(v)).count())
@@ -60,7 +75,13 @@ impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
     /// Calls `f` once with the entries under `key`, in registration order, and returns its
     /// result; `None` without calling it when there are none (REG-6). `f` runs in the caller on
     /// a snapshot, with no lock held, so it may use the registry; the entries are not copied.
-    pub fn dispatch<R>(&self, key: &K, f: impl FnOnce(&[(AnyActor, V)]) -> R) -> Option<R> {
+    ///
+    /// `key` may be any borrowed form of the key type (a `&str` for a `Registry<String>`).
+    pub fn dispatch<R, Q>(&self, key: &Q, f: impl FnOnce(&[(AnyActor, V)]) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let slot = self.inner.snapshot(key)?;
         Some(slot.with_entries(f))
     }

@@ -1,5 +1,8 @@
 //! Registering and unregistering the calling actor (REG-2, REG-3, REG-9.5).
 
+use std::borrow::Borrow;
+use std::hash::Hash;
+
 use super::error::start_error;
 use super::key::{RegistryKey, RegistryValue};
 use super::listener::RegistryEvent;
@@ -36,8 +39,14 @@ impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
 
     /// Removes all of the calling actor's entries under `key` and returns how many there were
     /// (REG-3.1). Listeners hear [`RegistryEvent::Unregistered`] only if that is not zero.
-    /// Outside an actor: [`RegistryError::NotInActor`].
-    pub fn unregister(&self, key: &K) -> Result<usize, RegistryError> {
+    ///
+    /// `key` may be any borrowed form of the key type, as for `HashMap::remove`: a `&str` for a
+    /// `Registry<String>`. Outside an actor: [`RegistryError::NotInActor`].
+    pub fn unregister<Q>(&self, key: &Q) -> Result<usize, RegistryError>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let me = AnyActor(current().ok_or(RegistryError::NotInActor)?);
         let removed = self
             .inner
@@ -51,12 +60,19 @@ impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
     /// Removes those of the calling actor's entries under `key` whose value satisfies `pred`,
     /// and returns how many (REG-3.2). Other actors' entries are never touched. Listeners hear
     /// [`RegistryEvent::Unregistered`] only when every one of the caller's entries under `key`
-    /// went, and at least one did. Outside an actor: [`RegistryError::NotInActor`].
-    pub fn unregister_match(
+    /// went, and at least one did.
+    ///
+    /// `key` may be any borrowed form of the key type (a `&str` for a `Registry<String>`).
+    /// Outside an actor: [`RegistryError::NotInActor`].
+    pub fn unregister_match<Q>(
         &self,
-        key: &K,
+        key: &Q,
         mut pred: impl FnMut(&V) -> bool,
-    ) -> Result<usize, RegistryError> {
+    ) -> Result<usize, RegistryError>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let me = AnyActor(current().ok_or(RegistryError::NotInActor)?);
         let id = me.id();
         let inner = &*self.inner;

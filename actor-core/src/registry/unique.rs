@@ -1,6 +1,9 @@
 //! Operations on unique keys only: finding a key's one holder, and changing its value (REG-7,
 //! REG-9.3).
 
+use std::borrow::Borrow;
+use std::hash::Hash;
+
 use super::key::{Keys, RegistryKey, RegistryValue};
 use super::partition::Slot;
 use super::{Registry, RegistryError};
@@ -9,7 +12,14 @@ use crate::actor::{AnyActor, current};
 impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
     /// The live holder of a unique `key` (REG-9.3): `None` if the key is free or the registry has
     /// duplicate keys. Allocation-free: one read lock, one reference-count increment.
-    pub fn whereis(&self, key: &K) -> Option<AnyActor> {
+    ///
+    /// `key` may be any borrowed form of the key type, as for `HashMap::get`: a `&str` for a
+    /// `Registry<String>`.
+    pub fn whereis<Q>(&self, key: &Q) -> Option<AnyActor>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         if self.inner.kind != Keys::Unique {
             return None;
         }
@@ -23,7 +33,13 @@ impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
     /// `(new, old)` (REG-7). `f` is not called, and [`RegistryError::NotHeld`] returned, if the
     /// caller does not hold `key`; [`RegistryError::NotUnique`] on a duplicate registry;
     /// [`RegistryError::NotInActor`] outside an actor. Listeners are not told.
-    pub fn update_value(&self, key: &K, f: impl FnOnce(&V) -> V) -> Result<(V, V), RegistryError> {
+    ///
+    /// `key` may be any borrowed form of the key type (a `&str` for a `Registry<String>`).
+    pub fn update_value<Q>(&self, key: &Q, f: impl FnOnce(&V) -> V) -> Result<(V, V), RegistryError>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         if self.inner.kind != Keys::Unique {
             return Err(RegistryError::NotUnique);
         }

@@ -1,5 +1,8 @@
 //! Via names: starting an actor registered under a key, and finding it again (GS-1.5, REG-9).
 
+use std::borrow::Borrow;
+use std::hash::Hash;
+
 use super::error::start_error;
 use super::key::{Keys, RegistryKey, RegistryValue};
 use super::{Registry, RegistryError};
@@ -44,10 +47,14 @@ impl<A: Actor> ActorRef<A> {
 
     /// The live actor registered under `key`, if it is an `A` (GS-2.2, REG-9.3: dead holders are
     /// never found). `None` on a registry with duplicate keys.
-    pub fn whereis<K, V>(registry: &Registry<K, V>, key: &K) -> Option<Self>
+    ///
+    /// `key` may be any borrowed form of the key type, as for [`Registry::whereis`]: a `&str`
+    /// for a `Registry<String>`.
+    pub fn whereis<K, V, Q>(registry: &Registry<K, V>, key: &Q) -> Option<Self>
     where
-        K: RegistryKey,
+        K: RegistryKey + Borrow<Q>,
         V: RegistryValue,
+        Q: Hash + Eq + ?Sized,
     {
         registry.whereis(key).and_then(AnyActor::into_downcast)
     }
