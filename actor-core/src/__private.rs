@@ -5,8 +5,8 @@ pub use crate::actor::{
     Actor, ActorHandle, ActorId, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef,
     ReplyTo, StartOptions,
 };
-pub use crate::macro_support::{InitResult, RegistryKey, RegistryValue, assert_send};
-pub use crate::registry::{Named, Registry};
+pub use crate::macro_support::{InitResult, assert_send};
+pub use crate::registry::{Named, Registry, RegistryKey, RegistryValue};
 pub use crate::start::Start;
 pub use crate::supervisor::{ChildSpec, ChildType, Restart, Shutdown};
 pub use crate::{

@@ -21,8 +21,10 @@ pub use error::{
     CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TrySendError,
 };
 pub use exit::ExitReason;
-pub use registry::{Keys, Named, Registry, RegistryError, Whereis};
-pub use registry::{RegistryBuilder, RegistryEvent};
+pub use registry::{
+    Keys, Named, Registry, RegistryBuilder, RegistryError, RegistryEvent, RegistryKey,
+    RegistryValue, Whereis,
+};
 pub use start::Start;
 pub use supervisor::{
     AutoShutdown, Backoff, ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType,

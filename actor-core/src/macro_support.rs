@@ -1,7 +1,6 @@
 //! Small runtime pieces that `#[actor]`-generated code relies on, reached through `__private`.
 
-use std::fmt::{Debug, Display};
-use std::hash::Hash;
+use std::fmt::Display;
 
 use crate::InitError;
 use crate::actor::Actor;
@@ -30,17 +29,3 @@ impl<A: Actor, E: Display> InitResult<A> for Result<A, E> {
 
 /// Spanned at a handler's argument or reply type: messages cross tasks, so they must be `Send`.
 pub fn assert_send<T: Send + ?Sized>() {}
-
-/// What a registry key must be for via names and typed lookups.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a registry key for via names",
-    note = "keys must be `Eq + Hash + Clone + Debug + Send + Sync + 'static`"
-)]
-pub trait RegistryKey: Eq + Hash + Clone + Debug + Send + Sync + 'static {}
-
-impl<K: Eq + Hash + Clone + Debug + Send + Sync + 'static> RegistryKey for K {}
-
-/// What a registry value must be for via names and typed lookups.
-pub trait RegistryValue: Clone + Send + Sync + 'static {}
-
-impl<V: Clone + Send + Sync + 'static> RegistryValue for V {}

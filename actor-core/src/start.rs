@@ -5,8 +5,7 @@ use std::future::Future;
 
 use crate::StartError;
 use crate::actor::{Actor, ActorHandle, ActorRef, FromAnyActor, StartOptions};
-use crate::macro_support::{RegistryKey, RegistryValue};
-use crate::registry::{Named, Registry, via_options};
+use crate::registry::{Named, Registry, RegistryKey, RegistryValue, via_options};
 use crate::supervisor::{ChildSpec, Restart, Shutdown};
 
 /// Starting an actor type: `start`, `start_link`, via names, named handles and child specs, each
@@ -82,9 +81,7 @@ where
     ///
     /// # Errors
     /// Those of [`start`](Self::start).
-    fn start_link(
-        args: Self::Args,
-    ) -> impl Future<Output = Result<H, StartError>> + Send {
+    fn start_link(args: Self::Args) -> impl Future<Output = Result<H, StartError>> + Send {
         <Self as Start<H, N>>::start_with(args, StartOptions::new().link())
     }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use beamish::{
     Actor, ActorHandle, ActorRef, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorOptions,
     ExitReason, InitError, Keys, Named, Registry, ReplyTo, Strategy, Supervisor, SupervisorOptions,
-    live_actors,
+    Whereis, live_actors,
 };
 
 use crate::fw::{beamish as bm, raw};

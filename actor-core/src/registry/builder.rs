@@ -1,18 +1,20 @@
-//! Building a registry with options: partitions, listeners, initial metadata (REG-1.1).
+//! Building a registry with options: partitions, listeners, initial metadata (REG-1.1); the
+//! options a registry was built with.
 
 use std::fmt;
-use std::hash::Hash;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock, Weak};
 
 use super::hash::Seeds;
+use super::inner::{
+    DEFAULT_PARTITIONS, Hook, Inner, MAX_PARTITIONS, NEXT_REGISTRY, STRIPES_PER_PARTITION,
+};
+use super::key::{Keys, RegistryKey, RegistryValue};
 use super::listener::{ListenerFn, Listeners, RegistryEvent};
 use super::lock::Locks;
+use super::meta::Meta;
 use super::partition::{OwnerShard, Shard};
-use super::{
-    DEFAULT_PARTITIONS, Hook, Inner, Keys, MAX_PARTITIONS, Meta, NEXT_REGISTRY, Registry,
-    RegistryError, STRIPES_PER_PARTITION,
-};
+use super::{Registry, RegistryError};
 
 /// Options for a new [`Registry`]: partitions, listeners, initial metadata (REG-1.1).
 pub struct RegistryBuilder<K, V = ()> {
@@ -22,12 +24,30 @@ pub struct RegistryBuilder<K, V = ()> {
     meta: Meta,
 }
 
-impl<K, V> RegistryBuilder<K, V>
-where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    pub(super) fn new(keys: Keys) -> Self {
+impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
+    /// A registry with default options: 4 partitions (64 lock stripes), no listeners, no metadata.
+    pub fn new(keys: Keys) -> Self {
+        Registry::builder(keys).build_checked()
+    }
+
+    /// A builder for a registry with options (REG-1.1).
+    pub fn builder(keys: Keys) -> RegistryBuilder<K, V> {
+        RegistryBuilder::new(keys)
+    }
+
+    /// Unique or duplicate keys.
+    pub fn kind(&self) -> Keys {
+        self.inner.kind
+    }
+
+    /// The number of partitions.
+    pub fn partitions(&self) -> usize {
+        self.inner.partitions
+    }
+}
+
+impl<K: RegistryKey, V: RegistryValue> RegistryBuilder<K, V> {
+    fn new(keys: Keys) -> Self {
         RegistryBuilder {
             kind: keys,
             partitions: DEFAULT_PARTITIONS,
@@ -78,7 +98,7 @@ where
     }
 
     /// Builds with `partitions >= 1`.
-    pub(super) fn build_checked(self) -> Registry<K, V> {
+    fn build_checked(self) -> Registry<K, V> {
         let id = NEXT_REGISTRY.fetch_add(1, Ordering::Relaxed);
         let n = self.partitions.saturating_mul(STRIPES_PER_PARTITION);
         let tables = Seeds::random();

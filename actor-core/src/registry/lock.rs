@@ -4,9 +4,27 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::Registry;
 use super::hash::Seeds;
+use super::key::{RegistryKey, RegistryValue};
 
 type KeyLock = Arc<tokio::sync::Mutex<()>>;
+
+impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
+    /// Runs `f` while holding the lock on `lock_key`, and returns its output (REG-11).
+    ///
+    /// Lock keys are a namespace of their own, unrelated to registrations, and work the same for
+    /// both kinds of registry. Different keys never block each other; on one key, callers are
+    /// served in the order they asked. The lock is released when `f` finishes, when it panics
+    /// (the panic goes on to the caller), and when the caller's future is dropped — so when the
+    /// holding actor is killed too. A waiter that goes away leaves the queue. Any task may lock,
+    /// inside an actor or not.
+    ///
+    /// Do not lock the same key again inside `f`: that waits for itself forever.
+    pub async fn lock<R>(&self, lock_key: K, f: impl Future<Output = R>) -> R {
+        self.inner.locks.run(lock_key, f).await
+    }
+}
 
 /// The lock keys in use: an entry lives while someone holds or waits for its lock.
 pub(super) struct Locks<K> {

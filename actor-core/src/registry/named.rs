@@ -2,11 +2,12 @@
 //! name), so they keep working across restarts.
 
 use std::fmt;
-use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::Registry;
+use super::key::{RegistryKey, RegistryValue};
+use super::via::Whereis;
 use crate::actor::{Actor, ActorRef, DEFAULT_CALL_TIMEOUT, ReplyTo};
 use crate::{CallError, SendError, TrySendError};
 
@@ -22,12 +23,9 @@ pub struct Named<A: Actor> {
 }
 
 impl<A: Actor> Named<A> {
-    /// A named handle for `key` in `registry`.
-    pub fn new<K, V>(registry: &Registry<K, V>, key: K) -> Self
-    where
-        K: Eq + Hash + Clone + fmt::Debug + Send + Sync + 'static,
-        V: Clone + Send + Sync + 'static,
-    {
+    /// A named handle for `key` in `registry`. The key is owned: the handle keeps it to look it
+    /// up at every use. Its `Debug` form names the handle in its own `Debug` output.
+    pub fn new<K: RegistryKey, V: RegistryValue>(registry: &Registry<K, V>, key: K) -> Self {
         let label: Arc<str> = format!("{key:?}").into();
         let registry = registry.clone();
         Named {

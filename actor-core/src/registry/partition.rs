@@ -1,6 +1,7 @@
 //! Partitions: the lock shards that hold a registry's entries, by key, and its owner index, by
 //! actor. Nothing in here calls user code while a lock is held.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
 use std::hash::Hash;
@@ -107,12 +108,16 @@ impl<K: Eq + Hash, V: Clone> Table<K, V> {
 
     /// Removes those of `id`'s entries under `key` for which `remove(i)` is `true`, `i` being the
     /// entry's index among `id`'s entries under `key` (registration order). Returns how many.
-    pub(super) fn remove_owned(
+    pub(super) fn remove_owned<Q>(
         &mut self,
-        key: &K,
+        key: &Q,
         id: ActorId,
         mut remove: impl FnMut(usize) -> bool,
-    ) -> usize {
+    ) -> usize
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let Some(slot) = self.map.get_mut(key) else {
             return 0;
         };

@@ -1,11 +1,13 @@
 //! Via names: starting an actor registered under a key, and finding it again (GS-1.5, REG-9).
 
+use std::borrow::Borrow;
 use std::hash::Hash;
 
-use super::{Keys, Registry, RegistryError, start_error};
+use super::error::start_error;
+use super::key::{Keys, RegistryKey, RegistryValue};
+use super::{Registry, RegistryError};
 use crate::StartError;
-use crate::actor::{Actor, ActorRef, AnyActor, FromAnyActor, StartOptions};
-use crate::macro_support::{RegistryKey, RegistryValue};
+use crate::actor::{Actor, ActorRef, FromAnyActor, StartOptions};
 
 impl<A: Actor> ActorRef<A> {
     /// Starts an actor registered under `key` in `registry` (a via name, GS-1.5): the name is taken
@@ -22,8 +24,8 @@ impl<A: Actor> ActorRef<A> {
         args: A::Args,
     ) -> Result<Self, StartError>
     where
-        K: Eq + Hash + Clone + Send + Sync + 'static,
-        V: Clone + Default + Send + Sync + 'static,
+        K: RegistryKey,
+        V: RegistryValue + Default,
     {
         let options = via_options(registry, key, StartOptions::new())?;
         ActorRef::start_with(args, options).await
@@ -36,21 +38,11 @@ impl<A: Actor> ActorRef<A> {
         args: A::Args,
     ) -> Result<Self, StartError>
     where
-        K: Eq + Hash + Clone + Send + Sync + 'static,
-        V: Clone + Default + Send + Sync + 'static,
+        K: RegistryKey,
+        V: RegistryValue + Default,
     {
         let options = via_options(registry, key, StartOptions::new().link())?;
         ActorRef::start_with(args, options).await
-    }
-
-    /// The live actor registered under `key`, if it is an `A` (GS-2.2, REG-9.3: dead holders are
-    /// never found). `None` on a registry with duplicate keys.
-    pub fn whereis<K, V>(registry: &Registry<K, V>, key: &K) -> Option<Self>
-    where
-        K: Eq + Hash + Clone + Send + Sync + 'static,
-        V: Clone + Send + Sync + 'static,
-    {
-        registry.whereis(key).and_then(AnyActor::into_downcast)
     }
 }
 
@@ -75,20 +67,25 @@ impl<A: Actor> ActorRef<A> {
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let names = Registry::<String>::new(Keys::Unique);
 /// let idle = ActorRef::<Idle>::start_via(&names, "idle".to_string(), ()).await.unwrap();
-/// let found = AnyActor::whereis(&names, &"idle".to_string()).unwrap();
+/// let found = AnyActor::whereis(&names, "idle").unwrap();
 /// assert_eq!(found.id(), idle.id());
 /// idle.stop(ExitReason::Normal).await.unwrap();
 /// // Dead holders are never found.
-/// assert!(AnyActor::whereis(&names, &"idle".to_string()).is_none());
+/// assert!(AnyActor::whereis(&names, "idle").is_none());
 /// # }
 /// ```
 pub trait Whereis: FromAnyActor {
     /// The live actor registered under `key` in `registry`, if it is of this handle's type;
-    /// `None` for an absent or dead holder (REG-9.3), and on a registry with duplicate keys.
-    fn whereis<K, V>(registry: &Registry<K, V>, key: &K) -> Option<Self>
+    /// `None` for an absent or dead holder (GS-2.2, REG-9.3), and on a registry with duplicate
+    /// keys.
+    ///
+    /// `key` may be any borrowed form of the key type, as for [`Registry::whereis`]: a `&str`
+    /// for a `Registry<String>`.
+    fn whereis<K, V, Q>(registry: &Registry<K, V>, key: &Q) -> Option<Self>
     where
-        K: RegistryKey,
+        K: RegistryKey + Borrow<Q>,
         V: RegistryValue,
+        Q: Hash + Eq + ?Sized,
     {
         registry.whereis(key).and_then(Self::from_any)
     }
@@ -104,8 +101,8 @@ pub(crate) fn via_options<K, V>(
     options: StartOptions,
 ) -> Result<StartOptions, StartError>
 where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Default + Send + Sync + 'static,
+    K: RegistryKey,
+    V: RegistryValue + Default,
 {
     if registry.kind() != Keys::Unique {
         return Err(start_error(RegistryError::NotUnique));

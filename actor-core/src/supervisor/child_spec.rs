@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::hash::Hash;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -11,7 +10,7 @@ use std::time::Duration;
 use crate::StartError;
 use crate::actor::ActorHandle;
 use crate::actor::{Actor, ActorRef, AnyActor, FromAnyActor, StartOptions};
-use crate::registry::Registry;
+use crate::registry::{Registry, RegistryKey, RegistryValue};
 
 /// When a child is restarted (SUP-3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -181,8 +180,8 @@ impl<A: Actor> ChildSpec<ActorRef<A>> {
     pub fn of_via<K, V>(registry: &Registry<K, V>, key: K, args: A::Args) -> Self
     where
         A::Args: Clone + Sync,
-        K: Eq + Hash + Clone + fmt::Debug + Send + Sync + 'static,
-        V: Clone + Default + Send + Sync + 'static,
+        K: RegistryKey,
+        V: RegistryValue + Default,
     {
         let registry = registry.clone();
         ChildSpec::new(format!("{key:?}"), move || {

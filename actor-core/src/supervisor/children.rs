@@ -5,12 +5,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 use super::child_spec::{ChildSpec, ChildType, Shutdown};
-use std::hash::Hash;
 
 use crate::SupervisorError;
 use crate::actor::ActorHandle;
 use crate::actor::{StartOptions, catch, panic_message};
-use crate::registry::{Registry, via_options};
+use crate::registry::{Registry, RegistryKey, RegistryValue, via_options};
 use crate::{AnyActor, ExitReason, StartError};
 
 /// The state of one child, as [`which_children`](crate::Supervisor::which_children) reports it.
@@ -185,8 +184,8 @@ pub(crate) fn via_start<K, V>(
     id: &str,
 ) -> Result<StartOptions, SupervisorError>
 where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Default + Send + Sync + 'static,
+    K: RegistryKey,
+    V: RegistryValue + Default,
 {
     via_options(registry, key, start).map_err(|error| SupervisorError::Start {
         id: id.to_owned(),

@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::hash::Hash;
 use std::time::Duration;
 
 use super::child_spec::{ChildSpec, ChildType, Restart};
@@ -12,9 +11,10 @@ use super::children::{
 };
 use super::handle::supervisor_handle;
 use super::intensity::{Backoff, BackoffState, Intensity};
-use crate::actor::ActorHandle;
-use crate::actor::{Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions};
-use crate::registry::Registry;
+use crate::actor::{
+    Actor, ActorHandle, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions,
+};
+use crate::registry::{Registry, RegistryKey, RegistryValue};
 use crate::{ActorId, ExitReason, InitError, StartError, SupervisorError};
 
 /// Options of a [`DynamicSupervisor`] (DS-1.1): restart intensity, `max_children`, the extra
@@ -224,8 +224,8 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
         options: DynamicSupervisorOptions<E>,
     ) -> Result<Self, SupervisorError>
     where
-        K: Eq + Hash + Clone + Send + Sync + 'static,
-        V: Clone + Default + Send + Sync + 'static,
+        K: RegistryKey,
+        V: RegistryValue + Default,
     {
         let start = via_start(registry, key, StartOptions::new(), "DynamicSupervisor")?;
         Self::start_with(options, start).await
@@ -238,8 +238,8 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
         options: DynamicSupervisorOptions<E>,
     ) -> Result<Self, SupervisorError>
     where
-        K: Eq + Hash + Clone + Send + Sync + 'static,
-        V: Clone + Default + Send + Sync + 'static,
+        K: RegistryKey,
+        V: RegistryValue + Default,
     {
         let start = via_start(
             registry,

@@ -1,6 +1,5 @@
 //! The static Supervisor and its restart strategies (SUP-1 … SUP-6, SUP-8).
 
-use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -11,9 +10,10 @@ use super::children::{
 use super::dynamic::into_start_error;
 use super::handle::supervisor_handle;
 use super::intensity::{Backoff, BackoffState, Intensity};
-use crate::actor::ActorHandle;
-use crate::actor::{Actor, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions};
-use crate::registry::Registry;
+use crate::actor::{
+    Actor, ActorHandle, ActorRef, AnyActor, Context, FromAnyActor, Info, ReplyTo, StartOptions,
+};
+use crate::registry::{Registry, RegistryKey, RegistryValue};
 use crate::{ActorId, ExitReason, InitError, StartError, SupervisorError};
 
 /// Which children a [`Supervisor`] restarts when one of them is due for a restart (SUP-4).
@@ -217,8 +217,8 @@ impl Supervisor {
         options: SupervisorOptions,
     ) -> Result<Self, SupervisorError>
     where
-        K: Eq + Hash + Clone + Send + Sync + 'static,
-        V: Clone + Default + Send + Sync + 'static,
+        K: RegistryKey,
+        V: RegistryValue + Default,
     {
         let start = via_start(registry, key, StartOptions::new(), "Supervisor")?;
         Self::start_with(children, options, start).await
@@ -232,8 +232,8 @@ impl Supervisor {
         options: SupervisorOptions,
     ) -> Result<Self, SupervisorError>
     where
-        K: Eq + Hash + Clone + Send + Sync + 'static,
-        V: Clone + Default + Send + Sync + 'static,
+        K: RegistryKey,
+        V: RegistryValue + Default,
     {
         let start = via_start(registry, key, StartOptions::new().link(), "Supervisor")?;
         Self::start_with(children, options, start).await

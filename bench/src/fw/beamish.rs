@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use beamish::{
     Actor, ActorHandle, ActorRef, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorOptions,
-    ExitReason, Info, InitError, Keys, Registry, RegistryEvent, ReplyTo,
+    ExitReason, Info, InitError, Keys, Registry, RegistryEvent, ReplyTo, Whereis,
 };
 
 use crate::{Measure, Sizes, Workload, check, names, on_runtime, rss};
