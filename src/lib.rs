@@ -4,8 +4,40 @@
 #[allow(unused_extern_crates)]
 extern crate self as beamish;
 
+// The public surface, by name and by concern (a glob would hide what is exported).
+
+// Actors: the trait, handles and what every handle can do, the context, exit reasons.
 #[doc(inline)]
-pub use actor_core::*;
+pub use actor_core::{
+    Actor, ActorHandle, ActorId, ActorRef, AnyActor, Context, DEFAULT_CALL_TIMEOUT, ExitReason,
+    FromAnyActor, Info, MonitorRef, ReplyTo, Start, StartOptions, TimerPayload, TimerRef,
+    current_id, live_actors,
+};
+
+// Errors, one enum per failure domain.
+#[doc(inline)]
+pub use actor_core::{
+    CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TrySendError,
+};
+
+// The Registry: names, pub/sub, via names and named handles.
+#[doc(inline)]
+pub use actor_core::{
+    Keys, Named, Registry, RegistryBuilder, RegistryError, RegistryEvent, RegistryKey,
+    RegistryValue, Whereis,
+};
+
+// Supervisors and child specs.
+#[doc(inline)]
+pub use actor_core::{
+    AutoShutdown, Backoff, ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType,
+    DynamicSupervisor, DynamicSupervisorOptions, Restart, Shutdown, Strategy, Supervisor,
+    SupervisorOptions,
+};
+
+// The contract between `#[actor]`'s generated code and the runtime. Not public API.
+#[doc(hidden)]
+pub use actor_core::__private;
 
 #[cfg(feature = "macros")]
 #[doc(inline)]

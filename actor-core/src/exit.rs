@@ -13,7 +13,7 @@ use std::fmt;
 /// | everything else | yes | yes | die with the same reason |
 ///
 /// ```
-/// use actor_core::ExitReason;
+/// use beamish::ExitReason;
 /// assert!(ExitReason::Normal.is_normal());
 /// assert!(ExitReason::Shutdown.is_clean() && !ExitReason::Shutdown.is_normal());
 /// assert!(ExitReason::Panic("boom".into()).is_crash());

@@ -63,7 +63,7 @@ impl fmt::Debug for Info {
 /// The value a timer carries: any `Send + 'static` value, taken out by type.
 ///
 /// ```
-/// # use actor_core::TimerPayload;
+/// # use beamish::TimerPayload;
 /// # #[allow(dead_code)] fn f(payload: TimerPayload) {
 /// match payload.downcast::<&'static str>() {
 ///     Ok(tick) => assert_eq!(tick, "tick"),

@@ -92,7 +92,7 @@ use inner::Inner;
 /// # Example
 ///
 /// ```
-/// use actor_core::{Actor, ActorRef, Context, InitError, Keys, Registry};
+/// use beamish::prelude::*;
 ///
 /// struct Worker;
 ///
@@ -114,10 +114,10 @@ use inner::Inner;
 ///
 /// // A second start under the same name is refused with the holder's id.
 /// let again = ActorRef::<Worker>::start_via(&names, key.clone(), ()).await;
-/// assert_eq!(again.unwrap_err(), actor_core::StartError::AlreadyStarted(w.id()));
+/// assert_eq!(again.unwrap_err(), StartError::AlreadyStarted(w.id()));
 ///
 /// // Once the holder has exited the name is free: no dead actor is ever returned.
-/// w.stop(actor_core::ExitReason::Normal).await?;
+/// w.stop(ExitReason::Normal).await?;
 /// assert!(names.whereis("worker-1").is_none());
 /// assert_eq!(names.count(), 0);
 /// # Ok(()) }
