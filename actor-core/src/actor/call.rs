@@ -74,3 +74,21 @@ pub(crate) async fn stop_proc(proc: &ProcRef, reason: ExitReason) -> Result<(), 
         Err(CallError::Exited(exited))
     }
 }
+
+/// The answer type of a `#[call(flatten)]` handler: `Result<T, E>` whose `E` can hold a
+/// [`CallError`], so that the handle method returns `Result<T, E>` instead of
+/// `Result<Result<T, E>, CallError>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[call(flatten)]` needs a handler returning `Result<T, E>` with `E: From<CallError>`, not `{Self}`",
+    note = "drop `flatten` to get `Result<{Self}, CallError>` from the handle instead"
+)]
+pub trait Flatten: Sized {
+    /// The handler's answer, or the call's error converted into the handler's error type.
+    fn flatten(call: Result<Self, CallError>) -> Self;
+}
+
+impl<T, E: From<CallError>> Flatten for Result<T, E> {
+    fn flatten(call: Result<Self, CallError>) -> Self {
+        call.unwrap_or_else(|e| Err(E::from(e)))
+    }
+}

@@ -22,6 +22,7 @@ mod run;
 use std::future::Future;
 
 pub use any::AnyActor;
+pub use call::Flatten;
 pub(crate) use cell::ExitHook;
 pub use cell::live_actors;
 pub use context::Context;
