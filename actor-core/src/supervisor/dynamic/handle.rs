@@ -40,8 +40,7 @@ use crate::{ActorId, SupervisorError};
 /// Register one by name with [`start_via`](Self::start_via).
 ///
 /// ```
-/// use actor_core::{Actor, ActorId, ActorRef, ChildSpec, Context, DynamicSupervisor,
-///                  DynamicSupervisorOptions, ExitReason, InitError, ReplyTo};
+/// use beamish::prelude::*;
 /// use tokio::sync::mpsc;
 ///
 /// /// One actor per user session; tells `started` whenever it (re)starts.

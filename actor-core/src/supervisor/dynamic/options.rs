@@ -14,7 +14,7 @@ use crate::supervisor::intensity::Backoff;
 ///
 /// ```
 /// use std::time::Duration;
-/// use actor_core::DynamicSupervisorOptions;
+/// use beamish::DynamicSupervisorOptions;
 ///
 /// let options = DynamicSupervisorOptions::new()
 ///     .max_restarts(10)

@@ -45,8 +45,7 @@ use crate::{StartError, SupervisorError};
 /// one by name with [`start_via`](Self::start_via).
 ///
 /// ```
-/// use actor_core::{Actor, ActorRef, ChildSpec, Context, ExitReason, InitError, ReplyTo,
-///                  Strategy, Supervisor, SupervisorOptions};
+/// use beamish::prelude::*;
 ///
 /// struct Cache;
 ///

@@ -49,7 +49,7 @@ pub enum AutoShutdown {
 ///
 /// ```
 /// use std::time::Duration;
-/// use actor_core::{Strategy, SupervisorOptions};
+/// use beamish::{Strategy, SupervisorOptions};
 ///
 /// let options = SupervisorOptions::new(Strategy::RestForOne)
 ///     .max_restarts(5)
