@@ -86,13 +86,13 @@ use inner::Inner;
 /// Reads return [`AnyActor`](crate::AnyActor)s: a registry may hold actors of several types. Get
 /// typed handles with [`lookup_as`](Self::lookup_as),
 /// [`AnyActor::downcast`](crate::AnyActor::downcast), or
-/// [`ActorRef::whereis`](crate::ActorRef::whereis) and the `whereis` of `#[actor]`-generated
+/// [`ActorRef::whereis`](crate::Whereis::whereis) and the `whereis` of `#[actor]`-generated
 /// handles; a typed read never returns an actor of another type.
 ///
 /// # Example
 ///
 /// ```
-/// use actor_core::{Actor, ActorRef, Context, InitError, Keys, Registry};
+/// use beamish::prelude::*;
 ///
 /// struct Worker;
 ///
@@ -114,10 +114,10 @@ use inner::Inner;
 ///
 /// // A second start under the same name is refused with the holder's id.
 /// let again = ActorRef::<Worker>::start_via(&names, key.clone(), ()).await;
-/// assert_eq!(again.unwrap_err(), actor_core::StartError::AlreadyStarted(w.id()));
+/// assert_eq!(again.unwrap_err(), StartError::AlreadyStarted(w.id()));
 ///
 /// // Once the holder has exited the name is free: no dead actor is ever returned.
-/// w.stop(actor_core::ExitReason::Normal).await?;
+/// w.stop(ExitReason::Normal).await?;
 /// assert!(names.whereis("worker-1").is_none());
 /// assert_eq!(names.count(), 0);
 /// # Ok(()) }
