@@ -80,6 +80,33 @@ use crate::{ActorId, SupervisorError};
 /// # }
 /// ```
 ///
+/// # Naming `E`
+///
+/// `E` defaults to `()`, and without an extra argument nothing needs to name it:
+/// `DynamicSupervisor::start(DynamicSupervisorOptions::new())`, `DynamicSupervisor::child_spec(…)`
+/// and the other start functions take `E` from their options, and
+/// [`DynamicSupervisor::from_any`](Self::from_any) is the `()` supervisor's. With an extra
+/// argument, the options still carry `E` to the start functions; where nothing else says it, name
+/// it: `DynamicSupervisor::<E>::from_any(actor)` ([`FromAnyActor`], in the prelude) and the type
+/// `DynamicSupervisor<E>`.
+///
+/// ```
+/// use beamish::prelude::*;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let plain = DynamicSupervisor::start(DynamicSupervisorOptions::new()).await.unwrap();
+/// let found = DynamicSupervisor::from_any(plain.to_any()).unwrap();
+/// assert_eq!(found.id(), plain.id());
+///
+/// let options = DynamicSupervisorOptions::new().extra_args("db-pool".to_string());
+/// let pooled = DynamicSupervisor::start(options).await.unwrap();
+/// let found = DynamicSupervisor::<String>::from_any(pooled.to_any()).unwrap();
+/// assert_eq!(found.id(), pooled.id());
+/// // Without the turbofish, `from_any` looks for a `DynamicSupervisor<()>`.
+/// assert!(DynamicSupervisor::from_any(pooled.to_any()).is_none());
+/// # }
+/// ```
+///
 /// [`Restart`]: crate::Restart
 /// [`ExitReason::Shutdown`]: crate::ExitReason::Shutdown
 /// [`Backoff`]: crate::Backoff
@@ -225,6 +252,15 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
     /// The child counts (DS-4.2) and the number of restart attempts so far.
     pub async fn count_children(&self) -> Result<ChildCounts, SupervisorError> {
         Ok(self.actor.call(DynMsg::CountChildren).await?)
+    }
+}
+
+impl DynamicSupervisor<()> {
+    /// The supervisor `actor` is, if it is a `DynamicSupervisor` without an extra argument
+    /// (`E = ()`): [`FromAnyActor::from_any`], callable as `DynamicSupervisor::from_any(actor)`
+    /// without naming `E`. For another `E`, write `DynamicSupervisor::<E>::from_any(actor)`.
+    pub fn from_any(actor: AnyActor) -> Option<Self> {
+        <Self as FromAnyActor>::from_any(actor)
     }
 }
 
