@@ -210,6 +210,53 @@ async fn ds_2_5_of_extra_prepends_the_extra_argument() {
     sup.stop(ExitReason::Shutdown).await.unwrap();
 }
 
+// `E` defaults to `()`, and the common forms compile without a turbofish or a type annotation:
+// `start` takes `E` from its options, `from_any` is the `()` supervisor's. Another `E` is named:
+// `DynamicSupervisor::<E>::from_any`, `ChildSpec::<ActorRef<A>, _>::of_extra`.
+#[tokio::test]
+async fn the_default_extra_argument_needs_no_type_annotations() {
+    let events = Events::new();
+    let sup = DynamicSupervisor::start(DynamicSupervisorOptions::new())
+        .await
+        .unwrap();
+    let w = sup.start_child(worker("w", &events)).await.unwrap();
+    let found = DynamicSupervisor::from_any(sup.to_any()).expect("a DynamicSupervisor<()>");
+    assert_eq!(found.id(), sup.id());
+    assert_eq!(found.count_children().await.unwrap().active, 1);
+    assert!(
+        DynamicSupervisor::from_any(w.to_any()).is_none(),
+        "a worker"
+    );
+
+    // Nested under a static supervisor, and found again among its children.
+    let top = Supervisor::start(
+        [DynamicSupervisor::child_spec(DynamicSupervisorOptions::default()).untyped()],
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap();
+    let children = top.which_children().await.unwrap();
+    let nested = DynamicSupervisor::from_any(children[0].actor().unwrap().clone())
+        .expect("the nested DynamicSupervisor");
+    assert_eq!(nested.count_children().await.unwrap().specs, 0);
+
+    // With an extra argument, `from_any` without a turbofish is the `()` supervisor's: `None`.
+    let pooled =
+        DynamicSupervisor::start(DynamicSupervisorOptions::new().extra_args("db".to_string()))
+            .await
+            .unwrap();
+    assert!(DynamicSupervisor::from_any(pooled.to_any()).is_none());
+    let found = DynamicSupervisor::<String>::from_any(pooled.to_any()).expect("named `E`");
+    assert_eq!(found.id(), pooled.id());
+    let spec = ChildSpec::<ActorRef<Pool>, _>::of_extra(5).typed::<PoolHandle>();
+    let pool = found.start_child(spec).await.unwrap();
+    assert_eq!(pool.show().await, Ok("db/5".to_string()));
+
+    top.stop(ExitReason::Shutdown).await.unwrap();
+    pooled.stop(ExitReason::Shutdown).await.unwrap();
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+}
+
 // DS-2.6: a failing start function (init error, panic in init, panic in the start function
 // itself) is returned as an error; nothing is stored and the supervisor survives.
 #[tokio::test]

@@ -291,13 +291,13 @@ async fn sup_8_dynamic_supervisor_escalates_to_its_parent() {
     )
     .await
     .unwrap();
-    let sessions = DynamicSupervisor::<()>::from_any(child_of(&top, "sessions").await).unwrap();
+    let sessions = DynamicSupervisor::from_any(child_of(&top, "sessions").await).unwrap();
     let w = sessions.start_child(worker("s1", &events)).await.unwrap();
     events.started().await;
     watch.watch(&sessions).await;
     w.crash().unwrap();
     assert_eq!(watch.down().await, (sessions.id(), ExitReason::Shutdown));
-    let again = DynamicSupervisor::<()>::from_any(child_of(&top, "sessions").await).unwrap();
+    let again = DynamicSupervisor::from_any(child_of(&top, "sessions").await).unwrap();
     assert_ne!(again.id(), sessions.id());
     assert_eq!(again.count_children().await.unwrap().specs, 0);
     assert_eq!(top.count_children().await.unwrap().restarts, 1);

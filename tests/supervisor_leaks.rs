@@ -43,7 +43,7 @@ async fn a_whole_tree_leaves_no_actor_behind() {
     .unwrap();
     events.take(3).await;
     let children = tree.which_children().await.unwrap();
-    let dynamic = DynamicSupervisor::<()>::from_any(children[2].actor().unwrap().clone()).unwrap();
+    let dynamic = DynamicSupervisor::from_any(children[2].actor().unwrap().clone()).unwrap();
     let mut sessions = Vec::new();
     for i in 0..20 {
         sessions.push(

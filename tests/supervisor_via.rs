@@ -160,7 +160,7 @@ async fn a_supervisor_can_be_registered_by_name() {
         .unwrap();
     let found = registry.whereis(&"sessions").expect("registered");
     assert_eq!(found.id(), sup.id());
-    let found = DynamicSupervisor::<()>::from_any(found).expect("a DynamicSupervisor");
+    let found = DynamicSupervisor::from_any(found).expect("a DynamicSupervisor");
     assert_eq!(found.count_children().await.unwrap().specs, 0);
 
     let taken =
@@ -215,10 +215,9 @@ async fn supervisors_refuse_via_names_in_duplicate_registries() {
             })
         )
     };
-    let dynamic =
-        DynamicSupervisor::<()>::start_via(&dup, "sup".into(), DynamicSupervisorOptions::new())
-            .await
-            .map(|_| ());
+    let dynamic = DynamicSupervisor::start_via(&dup, "sup".into(), DynamicSupervisorOptions::new())
+        .await
+        .map(|_| ());
     assert!(refused(&dynamic), "{dynamic:?}");
     let fixed = Supervisor::start_via(
         &dup,

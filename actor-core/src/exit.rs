@@ -26,7 +26,7 @@ pub enum ExitReason {
     Shutdown,
     /// An orderly stop with a detail, OTP's `{:shutdown, term}`.
     ShutdownWith(String),
-    /// The actor was killed: [`kill`](crate::ActorRef::kill), `Shutdown::BrutalKill`, or a shutdown
+    /// The actor was killed: [`kill`](crate::ActorHandle::kill), `Shutdown::BrutalKill`, or a shutdown
     /// that ran out of time. Its `terminate` did not run.
     Killed,
     /// A callback panicked; the payload's message.

@@ -83,10 +83,15 @@ use inner::Inner;
 /// [`RegistryValue`] (`Clone + Send + Sync + 'static`). Reads by key take any borrowed form of
 /// the key, as `HashMap::get` does: a `Registry<String>` is searched with a `&str`.
 ///
+/// `V` defaults to `()`. Name the key type and the default applies:
+/// `Registry::<String>::new(Keys::Unique)` (or `Registry::<String, u32>` with values). A bare
+/// `Registry::new(…)` leaves `V` to inference, which only a registration with a value settles:
+/// a registry used for via names alone needs the turbofish.
+///
 /// Reads return [`AnyActor`](crate::AnyActor)s: a registry may hold actors of several types. Get
 /// typed handles with [`lookup_as`](Self::lookup_as),
 /// [`AnyActor::downcast`](crate::AnyActor::downcast), or
-/// [`ActorRef::whereis`](crate::ActorRef::whereis) and the `whereis` of `#[actor]`-generated
+/// [`ActorRef::whereis`](crate::Whereis::whereis) and the `whereis` of `#[actor]`-generated
 /// handles; a typed read never returns an actor of another type.
 ///
 /// # Example

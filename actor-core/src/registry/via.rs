@@ -74,6 +74,8 @@ impl<A: Actor> ActorRef<A> {
 /// assert!(AnyActor::whereis(&names, "idle").is_none());
 /// # }
 /// ```
+///
+/// [`AnyActor`]: crate::AnyActor
 pub trait Whereis: FromAnyActor {
     /// The live actor registered under `key` in `registry`, if it is of this handle's type;
     /// `None` for an absent or dead holder (GS-2.2, REG-9.3), and on a registry with duplicate

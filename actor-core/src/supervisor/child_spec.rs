@@ -67,6 +67,12 @@ pub(crate) type StartFn<E> = Arc<dyn Fn(E) -> StartFuture + Send + Sync>;
 /// on every start and every restart. It is `()` for ordinary specs; build specs that take one with
 /// [`with_extra`](ChildSpec::with_extra) or [`of_extra`](ChildSpec::of_extra), or adapt an
 /// ordinary spec with [`ignore_extra`](ChildSpec::ignore_extra).
+///
+/// The constructors fix both parameters: [`new`](ChildSpec::new) is `ChildSpec<AnyActor, ()>`,
+/// `ChildSpec::<ActorRef<A>>::of(args)` and [`of_via`](ChildSpec::of_via) are
+/// `ChildSpec<ActorRef<A>, ()>`, [`with_extra`](ChildSpec::with_extra) takes `E` from its
+/// closure, and `ChildSpec::<ActorRef<A>, _>::of_extra(args)` from `A::Args` (the `_` matters: a
+/// turbofish that leaves `E` out means `E = ()`).
 pub struct ChildSpec<H = AnyActor, E = ()> {
     pub(crate) id: String,
     pub(crate) start: StartFn<E>,
@@ -122,6 +128,10 @@ impl<E: Send + 'static> ChildSpec<AnyActor, E> {
 impl<A: Actor, E: Send + 'static> ChildSpec<ActorRef<A>, E> {
     /// A spec that starts an `A` whose `Args` are `(extra, args)`: the supervisor's extra argument
     /// prepended to `args` (cloned for every restart), as OTP prepends `extra_arguments` (DS-2.5).
+    ///
+    /// Name the handle and leave `E` to inference: `ChildSpec::<ActorRef<A>, _>::of_extra(args)`
+    /// (`E` is then the first element of `A::Args`). `ChildSpec::<ActorRef<A>>::of_extra` means
+    /// `E = ()`, since a default applies to every parameter a turbofish leaves out.
     pub fn of_extra<T>(args: T) -> Self
     where
         A: Actor<Args = (E, T)>,

@@ -192,3 +192,12 @@ where
         error,
     })
 }
+
+/// A supervisor's start error as the [`StartError`] of the child spec that started it: the
+/// failing child's own error, or [`StartError::Init`] with the message.
+pub(crate) fn into_start_error(error: SupervisorError) -> StartError {
+    match error {
+        SupervisorError::Start { error, .. } => error,
+        other => StartError::Init(other.to_string()),
+    }
+}

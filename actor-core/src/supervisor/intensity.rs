@@ -66,7 +66,7 @@ impl Intensity {
 ///
 /// ```
 /// use std::time::Duration;
-/// use actor_core::Backoff;
+/// use beamish::Backoff;
 ///
 /// let backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5))
 ///     .reset_after(Duration::from_secs(30));

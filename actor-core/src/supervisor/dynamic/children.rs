@@ -1,0 +1,195 @@
+//! A dynamic supervisor's children, in first-start order, and what it does with them: start,
+//! stop, restart one for one (DS-2, DS-3, DS-4), intensity (DS-5) and shutdown (DS-6).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::message::DynMsg;
+use crate::actor::{ActorHandle, AnyActor, Context};
+use crate::supervisor::child_spec::{ChildSpec, Restart};
+use crate::supervisor::children::{
+    self, ChildCounts, ChildInfo, Slot, run_start, shutdown_child, shutdown_concurrently,
+};
+use crate::supervisor::intensity::{Backoff, BackoffState, Intensity};
+use crate::{ActorId, ExitReason, SupervisorError};
+
+pub(super) struct DynChild<E> {
+    pub(super) spec: ChildSpec<AnyActor, E>,
+    pub(super) slot: Slot,
+    /// The current actor id, or the last one while restarting (DS-4.3 finds it by that id).
+    pub(super) last_id: ActorId,
+    pub(super) backoff: BackoffState,
+}
+
+pub(crate) struct DynActor<E> {
+    pub(super) extra: E,
+    pub(super) max_children: Option<usize>,
+    pub(super) backoff: Option<Backoff>,
+    pub(super) intensity: Intensity,
+    /// Children by first-start sequence number: iteration order is start order.
+    pub(super) children: BTreeMap<u64, DynChild<E>>,
+    pub(super) by_id: HashMap<ActorId, u64>,
+    pub(super) next_seq: u64,
+}
+
+impl<E: Clone + Send + Sync + 'static> DynActor<E> {
+    pub(super) async fn start_child(
+        &mut self,
+        spec: ChildSpec<AnyActor, E>,
+        accepts: fn(&AnyActor) -> bool,
+        ctx: &mut Context<Self>,
+    ) -> Result<AnyActor, SupervisorError> {
+        if self
+            .max_children
+            .is_some_and(|max| self.children.len() >= max)
+        {
+            return Err(SupervisorError::MaxChildren);
+        }
+        let child = run_start(&spec, self.extra.clone())
+            .await
+            .map_err(|error| SupervisorError::Start {
+                id: spec.id.clone(),
+                error,
+            })?;
+        // The start function should have linked it; linking again is a no-op, and makes sure a
+        // start function that forgot still gets the child supervised.
+        ctx.link(&child);
+        if !accepts(&child) {
+            ctx.unlink(&child);
+            shutdown_child(&child, spec.shutdown_mode()).await;
+            return Err(SupervisorError::WrongHandle {
+                actual: child.type_name(),
+            });
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.by_id.insert(child.id(), seq);
+        self.children.insert(
+            seq,
+            DynChild {
+                spec,
+                last_id: child.id(),
+                slot: Slot::Running(child.clone()),
+                backoff: BackoffState::default(),
+            },
+        );
+        Ok(child)
+    }
+
+    pub(super) async fn terminate_child(
+        &mut self,
+        id: ActorId,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), SupervisorError> {
+        let seq = self.by_id.remove(&id).ok_or(SupervisorError::NotFound)?;
+        let Some(child) = self.children.remove(&seq) else {
+            return Err(SupervisorError::NotFound);
+        };
+        if let Slot::Running(actor) = &child.slot {
+            ctx.unlink(actor);
+            shutdown_child(actor, child.spec.shutdown_mode()).await;
+        }
+        Ok(())
+    }
+
+    pub(super) fn which_children(&self) -> Vec<ChildInfo> {
+        children::which(self.children.values().map(|c| (&c.spec, &c.slot)))
+    }
+
+    pub(super) fn count_children(&self) -> ChildCounts {
+        let children = self.children.values().map(|c| (&c.spec, &c.slot));
+        children::count(children, self.intensity.total())
+    }
+
+    pub(super) async fn child_exited(
+        &mut self,
+        id: ActorId,
+        reason: ExitReason,
+        ctx: &mut Context<Self>,
+    ) {
+        let Some(&seq) = self.by_id.get(&id) else {
+            return; // not a child (SUP-6.8), or one already removed
+        };
+        let Some(child) = self.children.get_mut(&seq) else {
+            return;
+        };
+        if !matches!(&child.slot, Slot::Running(a) if a.id() == id) {
+            return;
+        }
+        let restart = match child.spec.restart {
+            Restart::Permanent => true,
+            Restart::Transient => reason.is_crash(),
+            Restart::Temporary => false,
+        };
+        if reason.is_crash() {
+            tracing::error!(child = %id, %reason, "child crashed");
+        }
+        if !restart {
+            self.by_id.remove(&id);
+            self.children.remove(&seq);
+            return;
+        }
+        child.slot = Slot::Restarting;
+        match &self.backoff {
+            Some(backoff) => {
+                let delay = child.backoff.next_delay(backoff);
+                ctx.cast_after(delay, DynMsg::Retry(seq));
+            }
+            None => self.restart(seq, ctx).await,
+        }
+    }
+
+    /// One restart attempt of child `seq` (DS-3): counts toward intensity first.
+    pub(super) async fn restart(&mut self, seq: u64, ctx: &mut Context<Self>) {
+        if !self.intensity.add_restart() {
+            tracing::error!("reached max restart intensity; shutting down");
+            if let Some(child) = self.children.remove(&seq) {
+                self.by_id.remove(&child.last_id);
+            }
+            self.shutdown_all(ctx).await;
+            ctx.stop(ExitReason::Shutdown);
+            return;
+        }
+        let Some(child) = self.children.get_mut(&seq) else {
+            return;
+        };
+        match run_start(&child.spec, self.extra.clone()).await {
+            Ok(actor) => {
+                ctx.link(&actor);
+                self.by_id.remove(&child.last_id);
+                self.by_id.insert(actor.id(), seq);
+                child.last_id = actor.id();
+                child.slot = Slot::Running(actor);
+                child.backoff.started();
+            }
+            Err(error) => {
+                tracing::error!(child = %child.spec.id, %error, "restart failed; retrying");
+                child.slot = Slot::Restarting;
+                match &self.backoff {
+                    Some(backoff) => {
+                        let delay = child.backoff.next_delay(backoff);
+                        ctx.cast_after(delay, DynMsg::Retry(seq));
+                    }
+                    None => {
+                        let _ = ctx.actor_ref().cast(DynMsg::Retry(seq));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stops every child concurrently (DS-6) and forgets them all.
+    pub(super) async fn shutdown_all(&mut self, ctx: &mut Context<Self>) {
+        self.by_id.clear();
+        let running: Vec<_> = std::mem::take(&mut self.children)
+            .into_values()
+            .filter_map(|c| match c.slot {
+                Slot::Running(actor) => {
+                    ctx.unlink(&actor);
+                    Some((actor, c.spec.shutdown_mode()))
+                }
+                Slot::Restarting | Slot::Stopped => None,
+            })
+            .collect();
+        shutdown_concurrently(running).await;
+    }
+}

@@ -1,0 +1,24 @@
+//! What a [`DynamicSupervisor`](crate::DynamicSupervisor) handle asks its actor: one [`DynMsg`]
+//! per client call, and the retry the actor posts to itself.
+
+use crate::actor::{AnyActor, ReplyTo};
+use crate::supervisor::child_spec::ChildSpec;
+use crate::supervisor::children::{ChildCounts, ChildInfo};
+use crate::{ActorId, SupervisorError};
+
+type Reply<T> = ReplyTo<Result<T, SupervisorError>>;
+
+pub(crate) enum DynMsg<E> {
+    StartChild {
+        spec: ChildSpec<AnyActor, E>,
+        accepts: fn(&AnyActor) -> bool,
+        reply: Reply<AnyActor>,
+    },
+    TerminateChild {
+        id: ActorId,
+        reply: Reply<()>,
+    },
+    WhichChildren(ReplyTo<Vec<ChildInfo>>),
+    CountChildren(ReplyTo<ChildCounts>),
+    Retry(u64),
+}
