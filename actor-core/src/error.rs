@@ -130,8 +130,9 @@ impl InitError {
 pub enum SupervisorError {
     /// A child's start function failed: at `start_child`, `restart_child`, or while a static
     /// supervisor started its children (SUP-1.5: the ones already started were stopped again, in
-    /// reverse order). The spec is not kept, except by `restart_child`.
-    #[error("child `{id}` failed to start")]
+    /// reverse order). The spec is not kept, except by `restart_child`. The message includes the
+    /// child's start error, which is also the [`source`](std::error::Error::source).
+    #[error("child `{id}` failed to start: {error}")]
     Start {
         /// The id of the child spec.
         id: String,
