@@ -346,10 +346,12 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
     }
 }
 
-pub(crate) fn into_start_error(error: SupervisorError) -> StartError {
+/// A failed start of a dynamic supervisor as a child's start error: the supervisor's own start
+/// error, or (invalid options) the supervisor error as the source of [`StartError::Init`].
+fn into_start_error(error: SupervisorError) -> StartError {
     match error {
         SupervisorError::Start { error, .. } => error,
-        other => StartError::Init(other.to_string()),
+        other => StartError::Init(InitError::new(other)),
     }
 }
 

@@ -8,7 +8,6 @@ use super::child_spec::{ChildSpec, ChildType, Restart};
 use super::children::{
     self, ChildCounts, ChildInfo, NO_TIMEOUT, Slot, run_start, shutdown_child, via_start,
 };
-use super::dynamic::into_start_error;
 use super::handle::supervisor_handle;
 use super::intensity::{Backoff, BackoffState, Intensity};
 use crate::actor::{
@@ -280,7 +279,9 @@ impl Supervisor {
 
     /// A spec that starts this supervisor (linked) with `children` under another one: id
     /// `"Supervisor"` (rename with [`ChildSpec::with_id`]), [`ChildType::Supervisor`], so
-    /// [`Shutdown::Infinity`](crate::Shutdown::Infinity) by default (GS-11, SUP-2).
+    /// [`Shutdown::Infinity`](crate::Shutdown::Infinity) by default (GS-11, SUP-2). If it fails to
+    /// start, its start error is [`StartError::Init`] whose source is the [`SupervisorError`]: for
+    /// a child that failed, [`SupervisorError::Start`] with that child's id and start error.
     pub fn child_spec(
         children: impl IntoIterator<Item = ChildSpec>,
         options: SupervisorOptions,
@@ -292,13 +293,9 @@ impl Supervisor {
                 Supervisor::start_link(children, options)
                     .await
                     .map(|sup| sup.to_any())
-                    .map_err(|e| match e {
-                        // OTP's `{:shutdown, {:failed_to_start_child, id, reason}}`.
-                        SupervisorError::Start { id, error } => {
-                            StartError::Init(format!("child `{id}` failed to start: {error}"))
-                        }
-                        other => into_start_error(other),
-                    })
+                    // OTP's `{:shutdown, {:failed_to_start_child, id, reason}}`: the supervisor
+                    // error (the failed child's id and start error) is the source.
+                    .map_err(|e| StartError::Init(InitError::new(e)))
             }
         })
         .child_type(ChildType::Supervisor)
@@ -456,10 +453,10 @@ impl Actor for SupActor {
                 }),
                 Err(error) => {
                     sup.shutdown_all(ctx).await;
-                    let message = format!("child `{}` failed to start: {error}", spec.id);
+                    let failure = SupervisorError::Start { id: spec.id, error };
                     *args.failure.lock().unwrap_or_else(PoisonError::into_inner) =
-                        Some(SupervisorError::Start { id: spec.id, error });
-                    return Err(InitError::new(message));
+                        Some(failure.clone());
+                    return Err(InitError::new(failure));
                 }
             }
         }
