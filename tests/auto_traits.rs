@@ -60,6 +60,7 @@ impl Actor for NotSync {
 fn handle<T: Clone + Send + Sync + Debug + Eq + Hash + Unpin + 'static>() {}
 fn shareable<T: Send + Sync + 'static>() {}
 fn error<T: std::error::Error + Send + Sync + 'static>() {}
+fn boxed_error<T: std::ops::Deref<Target = dyn std::error::Error + Send + Sync> + Clone>() {}
 
 #[test]
 fn handles_are_clone_send_sync_static() {
@@ -78,7 +79,9 @@ fn errors_are_std_errors() {
     error::<CallError>();
     error::<SendError>();
     error::<StartError>();
-    error::<InitError>();
+    // Not an `Error` itself (so that every error converts into it); it holds one.
+    shareable::<InitError>();
+    boxed_error::<InitError>();
     error::<NotInActor>();
     error::<TrySendError<CounterMessage>>();
     // No `Debug` needed on the message for the error to be an error.

@@ -294,13 +294,20 @@ async fn via_names_need_unique_keys() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, StartError::Refused(m) if m.contains("Keys::Unique")),
+        matches!(
+            &err,
+            StartError::Refused(e) if matches!(e.downcast_ref(), Some(RegistryError::NotUnique))
+        ),
         "{err}"
     );
+    assert!(err.to_string().contains("Keys::Unique"), "{err}");
     let err = ActorRef::<Agent>::start_link_via(&reg, topic("name"), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, StartError::Refused(_)));
+    assert!(
+        matches!(&err, StartError::Refused(e) if e.is::<RegistryError>()),
+        "{err}"
+    );
     assert_eq!(reg.count(), 0);
     let a = agent().await;
     let r = reg.clone();

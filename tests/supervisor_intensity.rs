@@ -381,10 +381,10 @@ async fn backoff_with_rest_for_one_restarts_the_group_after_the_delay() {
     assert!(matches!(states[0], ChildState::Running(_)));
     assert_eq!(states[1..], [ChildState::Restarting, ChildState::Stopped]);
     assert_eq!(terminated_names(&events.take(2).await), ["b", "c"]);
-    assert_eq!(
+    assert!(matches!(
         sup.restart_child("b").await.map(|a| a.id()),
         Err(SupervisorError::Restarting)
-    );
+    ));
     tokio::time::advance(Duration::from_secs(1)).await;
     assert_eq!(started_names(&events.take(2).await), ["b", "c"]);
     assert_eq!(sup.count_children().await.unwrap().active, 3);

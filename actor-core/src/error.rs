@@ -1,6 +1,9 @@
 //! Error types of the runtime, one enum per failure domain.
 
+use std::error::Error;
 use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use crate::{ActorId, ExitReason};
 
@@ -74,13 +77,45 @@ impl<M> From<TrySendError<M>> for SendError {
 }
 
 /// Why an actor did not start.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// The error `init` failed with (or a start hook refused with) is kept whole: it is the
+/// [`source`](Error::source) of [`Init`](StartError::Init) and [`Refused`](StartError::Refused),
+/// so it can be downcast to its type. A panic is told apart from an error by its own variant,
+/// [`Panic`](StartError::Panic), which keeps the panic message.
+///
+/// ```
+/// use std::error::Error;
+/// use actor_core::{InitError, StartError};
+///
+/// #[derive(Debug)]
+/// struct Unreachable(u16);
+///
+/// impl std::fmt::Display for Unreachable {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         write!(f, "database unreachable on port {}", self.0)
+///     }
+/// }
+///
+/// impl Error for Unreachable {}
+///
+/// let err = StartError::Init(InitError::new(Unreachable(5432)));
+/// assert_eq!(err.to_string(), "init failed: database unreachable on port 5432");
+/// let port = err.source().and_then(|e| e.downcast_ref::<Unreachable>()).map(|e| e.0);
+/// assert_eq!(port, Some(5432));
+/// ```
+///
+/// Not `PartialEq`: the errors it carries are not comparable. Match on the variant and look at
+/// the error instead (`matches!(&err, StartError::Init(e) if e.is::<Unreachable>())`).
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartError {
-    /// `init` returned `Err`; its message. The actor exited and nothing of it remains.
+    /// `init` returned `Err`; the error, which is also this error's
+    /// [`source`](Error::source). The actor exited with [`ExitReason::Error`] carrying its
+    /// message, and nothing of it remains.
     #[error("init failed: {0}")]
-    Init(String),
-    /// `init` panicked; the panic message.
+    Init(#[source] InitError),
+    /// `init` (or a start hook, or a supervisor child's start function) panicked; the panic
+    /// message.
     #[error("init panicked: {0}")]
     Panic(String),
     /// The name was already held by a live actor (GS-1.5); the holder's id. Use the typed
@@ -90,9 +125,11 @@ pub enum StartError {
     /// The actor was killed (or hit by an exit signal) before `init` returned.
     #[error("exited during start: {0}")]
     Exited(ExitReason),
-    /// A start hook refused the start (for example a via-name registration that failed).
+    /// A start hook refused the start (a via-name registration that failed: the
+    /// [`RegistryError`](crate::RegistryError)), or a start function did; the error, which is
+    /// also this error's [`source`](Error::source). `init` did not run.
     #[error("start refused: {0}")]
-    Refused(String),
+    Refused(#[source] InitError),
 }
 
 /// Returned by operations that act on behalf of the calling actor (`link`, `monitor`,
@@ -101,37 +138,114 @@ pub enum StartError {
 #[error("not called from inside an actor")]
 pub struct NotInActor;
 
-/// The error an actor's `init` may fail with: a message, as GenServer's `{:stop, reason}`.
+/// The error an actor's `init` failed with, as GenServer's `{:stop, reason}`: the error itself,
+/// kept whole so that whoever started the actor can downcast it (it becomes the
+/// [`source`](Error::source) of [`StartError::Init`]). Start hooks refuse a start with one too
+/// ([`StartError::Refused`]).
 ///
-/// Build it from anything that is [`Display`](fmt::Display) with [`InitError::new`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+/// Whatever converts into `Box<dyn Error + Send + Sync>` converts into an `InitError`: every
+/// `std::error::Error + Send + Sync + 'static` type, `String`, `&str` and boxed errors. So `?`
+/// works inside `init`, and a plain message is `"…".into()` or [`InitError::msg`]:
+///
+/// ```
+/// use actor_core::{Actor, ActorRef, Context, InitError, ReplyTo, StartError};
+///
+/// struct Config {
+///     port: u16,
+/// }
+///
+/// impl Actor for Config {
+///     type Args = String;
+///     type Message = ReplyTo<u16>;
+///
+///     async fn init(text: String, _ctx: &mut Context<Self>) -> Result<Self, InitError> {
+///         if text.is_empty() {
+///             return Err("empty configuration".into());
+///         }
+///         let port = text.trim().parse()?; // a `ParseIntError`, kept as it is
+///         Ok(Config { port })
+///     }
+///
+///     async fn handle(&mut self, reply: ReplyTo<u16>, _ctx: &mut Context<Self>) {
+///         reply.send(self.port);
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let err = ActorRef::<Config>::start("eighty".into()).await.unwrap_err();
+/// assert!(matches!(&err, StartError::Init(e) if e.is::<std::num::ParseIntError>()));
+/// let err = ActorRef::<Config>::start(String::new()).await.unwrap_err();
+/// assert_eq!(err.to_string(), "init failed: empty configuration");
+/// let config = ActorRef::<Config>::start("8080".into()).await.unwrap();
+/// assert_eq!(config.call(|reply| reply).await, Ok(8080));
+/// # }
+/// ```
+///
+/// An `InitError` dereferences to the error it holds, a `dyn Error + Send + Sync`: `to_string`,
+/// `is`, `downcast_ref` and `source` work on it directly. Like `anyhow::Error`, it is not itself
+/// a [`std::error::Error`] — that is what lets it convert from every error type — and its
+/// `Display` and `Debug` are those of the error it holds. A panic in `init` is not an
+/// `InitError` but [`StartError::Panic`].
+#[derive(Clone)]
 pub struct InitError {
-    message: String,
+    error: Arc<dyn Error + Send + Sync + 'static>,
 }
 
 impl InitError {
-    /// An init error carrying `message`'s text.
-    pub fn new(message: impl fmt::Display) -> Self {
+    /// An init error holding `error`, which stays downcastable to `E`.
+    pub fn new<E: Error + Send + Sync + 'static>(error: E) -> Self {
         InitError {
-            message: message.to_string(),
+            error: Arc::new(error),
         }
     }
 
-    /// The message.
-    pub fn message(&self) -> &str {
-        &self.message
+    /// An init error carrying `message`'s text only, for when there is no error value to keep
+    /// (`"…".into()` does the same for a `String` or `&str`).
+    pub fn msg(message: impl fmt::Display) -> Self {
+        InitError::from(message.to_string())
+    }
+}
+
+impl<E: Into<Box<dyn Error + Send + Sync + 'static>>> From<E> for InitError {
+    fn from(error: E) -> Self {
+        InitError {
+            error: Arc::from(error.into()),
+        }
+    }
+}
+
+impl Deref for InitError {
+    type Target = dyn Error + Send + Sync + 'static;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.error
+    }
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl fmt::Debug for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("InitError").field(&self.error).finish()
     }
 }
 
 /// Why a supervisor operation failed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// Not `PartialEq`, as it may carry a [`StartError`]: match on the variant.
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SupervisorError {
     /// A child's start function failed: at `start_child`, `restart_child`, or while a static
     /// supervisor started its children (SUP-1.5: the ones already started were stopped again, in
-    /// reverse order). The spec is not kept, except by `restart_child`.
-    #[error("child `{id}` failed to start")]
+    /// reverse order). The spec is not kept, except by `restart_child`. The message includes the
+    /// child's start error, which is also the [`source`](Error::source), and so on down to the
+    /// error its `init` failed with.
+    #[error("child `{id}` failed to start: {error}")]
     Start {
         /// The id of the child spec.
         id: String,

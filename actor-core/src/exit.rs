@@ -31,7 +31,8 @@ pub enum ExitReason {
     Killed,
     /// A callback panicked; the payload's message.
     Panic(String),
-    /// The actor stopped itself with an error (or its `init` returned `Err`).
+    /// The actor stopped itself with an error (or its `init` returned `Err`: the error's message;
+    /// the error itself goes to the starter, in [`StartError::Init`](crate::StartError::Init)).
     Error(String),
     /// The actor did not exist: reported to monitors and links set up on a dead actor.
     NoProc,

@@ -1,14 +1,15 @@
 //! Small runtime pieces that `#[actor]`-generated code relies on, reached through `__private`.
 
-use std::fmt::Display;
-
 use crate::InitError;
 use crate::actor::Actor;
 
-/// What an `#[init]` handler may return: the actor itself, or `Result<A, E: Display>`.
+/// What an `#[init]` handler may return: the actor itself, or `Result<A, E>` with an error that
+/// converts into [`InitError`] (any `std::error::Error + Send + Sync + 'static`, `String`, `&str`,
+/// `Box<dyn Error + Send + Sync>`, or `InitError` itself).
 #[diagnostic::on_unimplemented(
-    message = "`#[init]` must return `Self` or `Result<Self, E>` with `E: Display`, not `{Self}`",
-    note = "an `Err` makes the start fail with `StartError::Init` carrying the error's message"
+    message = "`#[init]` must return `Self` or `Result<Self, E>` with `E: Into<InitError>`, not `{Self}`",
+    note = "`E` may be any `std::error::Error + Send + Sync + 'static`, `String`, `&str`, `Box<dyn Error + Send + Sync>` or `InitError`",
+    note = "an `Err` makes the start fail with `StartError::Init`, whose `source()` is the error"
 )]
 pub trait InitResult<A> {
     /// The actor, or the init error.
@@ -21,9 +22,9 @@ impl<A: Actor> InitResult<A> for A {
     }
 }
 
-impl<A: Actor, E: Display> InitResult<A> for Result<A, E> {
+impl<A: Actor, E: Into<InitError>> InitResult<A> for Result<A, E> {
     fn into_init(self) -> Result<A, InitError> {
-        self.map_err(InitError::new)
+        self.map_err(Into::into)
     }
 }
 

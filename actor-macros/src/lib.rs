@@ -187,8 +187,10 @@ use proc_macro::TokenStream;
 ///   the `impl` (`impl<T: Send + 'static> Stack<T>`), where-clauses included.
 /// - `#[init]` (exactly one, or one per `#[cfg]`) takes no `self` and at most one argument besides `ctx` — the value
 ///   passed to `start` (a tuple or struct when several are needed; none means `start(())`). It
-///   returns `Self`, or `Result<Self, E>` with `E: Display` (an `Err` fails the start with
-///   `StartError::Init`).
+///   returns `Self`, or `Result<Self, E>` where `E` converts into `InitError`: any
+///   `std::error::Error + Send + Sync + 'static`, `String`, `&str`, `Box<dyn Error + Send + Sync>`
+///   or `InitError`. An `Err` fails the start with `StartError::Init`, whose `source()` is the
+///   error (downcast it to its type); the actor exits with `ExitReason::Error` and its message.
 /// - `#[call]` and `#[cast]` take `&self` or `&mut self` and any number of owned, `Send`
 ///   arguments, each a plain name or `_` (`n: u32`; not a pattern, a borrowed reference —
 ///   `&'static` ones are fine — or `impl Trait`). A call returns any `Send`, nameable value

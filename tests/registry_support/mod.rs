@@ -33,7 +33,7 @@ impl Actor for Agent {
 
     async fn init(setup: Option<Setup>, ctx: &mut Context<Self>) -> Result<Self, InitError> {
         if let Some(setup) = setup {
-            setup(ctx).map_err(InitError::new)?;
+            setup(ctx)?;
         }
         Ok(Agent { on_info: None })
     }

@@ -338,6 +338,17 @@ pub(crate) enum InitPlan {
     Wait(oneshot::Receiver<()>),
 }
 
+/// A failed start as `("init" | "panic", message)`, to compare with `assert_eq!`: `StartError` is
+/// not `PartialEq`, as it holds the error `init` failed with.
+#[track_caller]
+pub(crate) fn init_failure(err: &StartError) -> (&'static str, String) {
+    match err {
+        StartError::Init(e) => ("init", e.to_string()),
+        StartError::Panic(m) => ("panic", m.clone()),
+        other => panic!("expected an init error or panic, got {other:?}"),
+    }
+}
+
 /// The agent's start argument.
 #[derive(Debug)]
 pub(crate) struct AgentArgs {
@@ -429,7 +440,7 @@ impl Actor for Agent {
         }
         match args.init {
             InitPlan::Ok => {}
-            InitPlan::Fail(msg) => return Err(InitError::new(msg)),
+            InitPlan::Fail(msg) => return Err(msg.into()),
             InitPlan::Panic(msg) => panic!("{msg}"),
             InitPlan::Wait(rx) => {
                 let _ = rx.await;

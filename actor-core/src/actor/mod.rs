@@ -95,7 +95,10 @@ pub trait Actor: Sized + Send + 'static {
     const MAILBOX_CAPACITY: Option<usize> = None;
 
     /// Builds the state inside the new actor before `start` returns (GenServer.init). `Err` makes
-    /// the start fail with `StartError::Init`, and the actor exits with `ExitReason::Error`.
+    /// the start fail with [`StartError::Init`](crate::StartError::Init), which keeps the error as
+    /// its `source()`, and the actor exits with `ExitReason::Error` carrying the error's message.
+    /// `?` converts any `std::error::Error + Send + Sync + 'static` (and `String`, `&str`) into an
+    /// [`InitError`]. A panic fails the start with [`StartError::Panic`](crate::StartError::Panic).
     fn init(
         args: Self::Args,
         ctx: &mut Context<Self>,

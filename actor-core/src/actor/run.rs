@@ -273,8 +273,9 @@ async fn run<A: Actor>(
     let mut state = match catch(A::init(args, &mut ctx)).await {
         Ok(Ok(state)) => state,
         Ok(Err(e)) => {
-            let msg = e.message().to_owned();
-            return Outcome::failed_start(ExitReason::Error(msg.clone()), StartError::Init(msg));
+            // The exit reason crosses links and monitors as text; the start error keeps the error.
+            let reason = ExitReason::Error(e.to_string());
+            return Outcome::failed_start(reason, StartError::Init(e));
         }
         Err(panic) => {
             return Outcome::failed_start(

@@ -1,6 +1,6 @@
 //! Why a registry operation failed, and how that reads as the error of a via-name start.
 
-use crate::{ActorId, StartError};
+use crate::{ActorId, InitError, StartError};
 
 /// Why a registry operation failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +31,6 @@ pub enum RegistryError {
 pub(crate) fn start_error(e: RegistryError) -> StartError {
     match e {
         RegistryError::AlreadyRegistered(holder) => StartError::AlreadyStarted(holder),
-        other => StartError::Refused(other.to_string()),
+        other => StartError::Refused(InitError::new(other)),
     }
 }

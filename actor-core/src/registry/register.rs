@@ -101,7 +101,8 @@ impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
     /// A start hook that registers the new actor under `key` with `value`: pass it to
     /// [`StartOptions::before_init`](crate::StartOptions::before_init) for a via name with a value
     /// (REG-9.5) or other start options. A held key fails the start with
-    /// [`StartError::AlreadyStarted`]; any other registry error with [`StartError::Refused`].
+    /// [`StartError::AlreadyStarted`]; any other registry error with [`StartError::Refused`], whose
+    /// source is the [`RegistryError`](super::RegistryError).
     pub fn register_on_start(
         &self,
         key: K,

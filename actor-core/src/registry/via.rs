@@ -17,7 +17,8 @@ impl<A: Actor> ActorRef<A> {
     /// value use [`Registry::register_on_start`] with [`start_with`](Self::start_with).
     ///
     /// A registry with duplicate keys cannot hold via names (REG-9.1): the start fails at once
-    /// with [`StartError::Refused`], and no actor is spawned.
+    /// with [`StartError::Refused`] (its source is [`RegistryError::NotUnique`]), and no actor is
+    /// spawned.
     pub async fn start_via<K, V>(
         registry: &Registry<K, V>,
         key: K,

@@ -198,6 +198,6 @@ where
 pub(crate) fn into_start_error(error: SupervisorError) -> StartError {
     match error {
         SupervisorError::Start { error, .. } => error,
-        other => StartError::Init(other.to_string()),
+        other => StartError::Init(crate::InitError::new(other)),
     }
 }

@@ -20,6 +20,8 @@ impl ::core::fmt::Display for MyError {
     }
 }
 
+impl ::std::error::Error for MyError {}
+
 struct Shadow {
     n: u8,
 }
@@ -42,5 +44,7 @@ async fn main() {
     let s = Shadow::start(false).await.unwrap();
     assert_eq!(s.get().await.unwrap().unwrap(), 1);
     let err = Shadow::start(true).await.unwrap_err();
-    assert_eq!(err, StartError::Init("my error".to_string()));
+    assert_eq!(err.to_string(), "init failed: my error");
+    let source = ::std::error::Error::source(&err).expect("the init error is the source");
+    assert!(source.is::<MyError>());
 }

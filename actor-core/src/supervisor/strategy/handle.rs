@@ -10,11 +10,9 @@ use super::server::SupArgs;
 use crate::actor::{ActorHandle, ActorRef, AnyActor, FromAnyActor, StartOptions};
 use crate::registry::{Registry, RegistryKey, RegistryValue};
 use crate::supervisor::child_spec::{ChildSpec, ChildType};
-use crate::supervisor::children::{
-    ChildCounts, ChildInfo, NO_TIMEOUT, into_start_error, via_start,
-};
+use crate::supervisor::children::{ChildCounts, ChildInfo, NO_TIMEOUT, via_start};
 use crate::supervisor::handle::supervisor_handle;
-use crate::{StartError, SupervisorError};
+use crate::{InitError, StartError, SupervisorError};
 
 /// A supervisor of a fixed list of children (OTP's `Supervisor`): started one at a time in list
 /// order, restarted by a [`Strategy`], stopped one at a time in reverse start order.
@@ -188,7 +186,9 @@ impl Supervisor {
 
     /// A spec that starts this supervisor (linked) with `children` under another one: id
     /// `"Supervisor"` (rename with [`ChildSpec::with_id`]), [`ChildType::Supervisor`], so
-    /// [`Shutdown::Infinity`](crate::Shutdown::Infinity) by default (GS-11, SUP-2).
+    /// [`Shutdown::Infinity`](crate::Shutdown::Infinity) by default (GS-11, SUP-2). If it fails to
+    /// start, its start error is [`StartError::Init`] whose source is the [`SupervisorError`]: for
+    /// a child that failed, [`SupervisorError::Start`] with that child's id and start error.
     pub fn child_spec(
         children: impl IntoIterator<Item = ChildSpec>,
         options: SupervisorOptions,
@@ -200,13 +200,9 @@ impl Supervisor {
                 Supervisor::start_link(children, options)
                     .await
                     .map(|sup| sup.to_any())
-                    .map_err(|e| match e {
-                        // OTP's `{:shutdown, {:failed_to_start_child, id, reason}}`.
-                        SupervisorError::Start { id, error } => {
-                            StartError::Init(format!("child `{id}` failed to start: {error}"))
-                        }
-                        other => into_start_error(other),
-                    })
+                    // OTP's `{:shutdown, {:failed_to_start_child, id, reason}}`: the supervisor
+                    // error (the failed child's id and start error) is the source.
+                    .map_err(|e| StartError::Init(InitError::new(e)))
             }
         })
         .child_type(ChildType::Supervisor)

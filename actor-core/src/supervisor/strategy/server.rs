@@ -40,10 +40,10 @@ impl Actor for SupActor {
                 }),
                 Err(error) => {
                     sup.shutdown_all(ctx).await;
-                    let message = format!("child `{}` failed to start: {error}", spec.id);
+                    let failure = SupervisorError::Start { id: spec.id, error };
                     *args.failure.lock().unwrap_or_else(PoisonError::into_inner) =
-                        Some(SupervisorError::Start { id: spec.id, error });
-                    return Err(InitError::new(message));
+                        Some(failure.clone());
+                    return Err(InitError::new(failure));
                 }
             }
         }
