@@ -65,6 +65,9 @@ pub(crate) struct Handler {
     pub(crate) kind: HandlerKind,
     /// The handler attribute itself (`#[call]`), for errors about the handler as a whole.
     pub(crate) attr: syn::Attribute,
+    /// `#[call(flatten)]`: the handle method returns the handler's `Result<T, E>` itself, a
+    /// failed call turned into `E` through `From<CallError>`.
+    pub(crate) flatten: bool,
     pub(crate) sig: syn::Signature,
     pub(crate) receiver: ReceiverForm,
     pub(crate) args: Vec<Arg>,

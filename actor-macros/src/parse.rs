@@ -57,17 +57,55 @@ pub(crate) fn strip_handler_attrs(item: &mut syn::ItemImpl) {
     }
 }
 
+/// `true` for `#[call(flatten)]`; reports any other argument of a handler attribute.
+fn handler_options(kind: HandlerKind, attr: &syn::Attribute, errors: &mut Errors) -> bool {
+    match (&attr.meta, kind) {
+        (syn::Meta::Path(_), _) => false,
+        (syn::Meta::List(list), HandlerKind::Call) => {
+            let mut flatten = false;
+            let parsed = list.parse_nested_meta(|meta| {
+                if meta.path.is_ident("flatten") && !flatten {
+                    flatten = true;
+                    Ok(())
+                } else if meta.path.is_ident("flatten") {
+                    Err(meta.error("duplicate `flatten`"))
+                } else {
+                    let path = &meta.path;
+                    let name = quote::quote!(#path).to_string().replace(' ', "");
+                    Err(meta.error(format!(
+                        "unknown option `{name}`; `#[call]` takes only `flatten`"
+                    )))
+                }
+            });
+            if let Err(e) = parsed {
+                errors.push(e);
+            }
+            flatten
+        }
+        (syn::Meta::NameValue(_), HandlerKind::Call) => {
+            errors.push_spanned(
+                attr,
+                "`#[call]` takes only `flatten`, as `#[call(flatten)]`",
+            );
+            false
+        }
+        _ => {
+            errors.push_spanned(attr, format!("`#[{}]` takes no arguments", kind.name()));
+            false
+        }
+    }
+}
+
 fn handler(method: &mut syn::ImplItemFn, errors: &mut Errors) -> Option<Handler> {
     let mut found: Option<(HandlerKind, syn::Attribute)> = None;
+    let mut flatten = false;
     let mut kept = Vec::with_capacity(method.attrs.len());
     for attr in method.attrs.drain(..) {
         let Some(kind) = handler_kind(&attr) else {
             kept.push(attr);
             continue;
         };
-        if !matches!(attr.meta, syn::Meta::Path(_)) {
-            errors.push_spanned(&attr, format!("`#[{}]` takes no arguments", kind.name()));
-        }
+        flatten |= handler_options(kind, &attr, errors);
         match &found {
             Some((first, _)) => errors.push_spanned(
                 &attr,
@@ -154,6 +192,7 @@ fn handler(method: &mut syn::ImplItemFn, errors: &mut Errors) -> Option<Handler>
     Some(Handler {
         kind,
         attr,
+        flatten,
         sig: method.sig.clone(),
         receiver,
         args,

@@ -2,7 +2,8 @@
 //! the named handle (`CounterNamed`: the same handler methods, resolving a registry key per use).
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use super::message::variant_ident;
 use super::{Gen, errors_doc};
@@ -195,6 +196,25 @@ fn method(g: &Gen<'_>, h: &Handler, target: Target) -> TokenStream {
     } else {
         ""
     };
+    if h.kind == HandlerKind::Call && h.flatten {
+        let reply = Gen::hidden("__reply");
+        let written = h.reply_type();
+        let ty = g.concrete(&written);
+        let errors = errors_doc(&format!(
+            "The handler's own error; a failed call (`CallError::Timeout`, `NoProc`, `Exited`) becomes that error through its `From<CallError>`.{via}"
+        ));
+        // Spanned at the handler's return type: a type that cannot flatten is reported there.
+        let flatten = quote_spanned! {written.span()=> <#ty as #rt::Flatten>::flatten };
+        return quote! {
+            #(#cfgs)*
+            #(#docs)*
+            #fallback_doc
+            #errors
+            #vis async fn #name(&self, #(#params),*) -> #ty {
+                #flatten(self.inner.call(|#reply| #message::#variant(#(#idents,)* #reply)).await)
+            }
+        };
+    }
     if h.kind == HandlerKind::Call {
         let reply = Gen::hidden("__reply");
         let ty = g.concrete(&h.reply_type());
