@@ -123,11 +123,11 @@ async fn named_handles_flatten_too() {
     let account = Account::start_via(&names, "acct".to_string(), 5)
         .await
         .unwrap();
-    let named = Account::via(&names, "acct".to_string());
-    assert_eq!(named.withdraw(2).await, Ok(3));
+    let by_name = Account::via(&names, "acct".to_string());
+    assert_eq!(by_name.withdraw(2).await, Ok(3));
     account.stop(ExitReason::Normal).await.unwrap();
     assert_eq!(
-        named.withdraw(1).await,
+        by_name.withdraw(1).await,
         Err(BankError::Unavailable(CallError::NoProc))
     );
 }

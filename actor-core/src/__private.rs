@@ -2,8 +2,8 @@
 //! runtime items only through `::beamish::__private::…`. Not public API.
 
 pub use crate::actor::{
-    Actor, ActorHandle, ActorId, ActorRef, AnyActor, Context, Flatten, FromAnyActor, Info,
-    MonitorRef, ReplyTo, StartOptions,
+    Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, Flatten, FromAnyActor,
+    Info, MonitorRef, ReplyTo, StartOptions,
 };
 pub use crate::macro_support::{InitResult, assert_send};
 pub use crate::registry::{Named, Registry, RegistryKey, RegistryValue};

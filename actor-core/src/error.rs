@@ -85,7 +85,7 @@ impl<M> From<TrySendError<M>> for SendError {
 ///
 /// ```
 /// use std::error::Error;
-/// use actor_core::{InitError, StartError};
+/// use beamish::{InitError, StartError};
 ///
 /// #[derive(Debug)]
 /// struct Unreachable(u16);
@@ -148,7 +148,7 @@ pub struct NotInActor;
 /// works inside `init`, and a plain message is `"…".into()` or [`InitError::msg`]:
 ///
 /// ```
-/// use actor_core::{Actor, ActorRef, Context, InitError, ReplyTo, StartError};
+/// use beamish::{Actor, ActorRef, Context, InitError, ReplyTo, StartError};
 ///
 /// struct Config {
 ///     port: u16,

@@ -14,10 +14,6 @@ use super::current::current;
 pub struct AnyActor(pub(crate) ProcRef);
 
 impl AnyActor {
-    pub(crate) fn proc(&self) -> &ProcRef {
-        &self.0
-    }
-
     /// The calling actor, or `None` outside any actor.
     pub fn current() -> Option<AnyActor> {
         current().map(AnyActor)

@@ -76,7 +76,7 @@ struct Timer {
 
 impl<A: Actor> Context<A> {
     pub(crate) fn new(me: ActorRef<A>) -> Self {
-        let proc = me.proc().clone();
+        let proc = me.proc();
         Context {
             me,
             proc,
@@ -142,18 +142,18 @@ impl<A: Actor> Context<A> {
     /// Links this actor with `other` (both ways, once). Linking to a dead actor sends this actor
     /// the exit signal [`ExitReason::NoProc`].
     pub fn link(&mut self, other: &impl ActorHandle) {
-        cell::link(&self.proc, other.as_any().proc());
+        cell::link(&self.proc, &other.view().to_proc());
     }
 
     /// Removes the link with `other`, if any.
     pub fn unlink(&mut self, other: &impl ActorHandle) {
-        cell::unlink(&self.proc, other.as_any().proc());
+        cell::unlink(&self.proc, &other.view().to_proc());
     }
 
     /// Monitors `other`: exactly one [`Info::Down`] arrives when it exits — at once, with
     /// [`ExitReason::NoProc`], if it is already dead.
     pub fn monitor(&mut self, other: &impl ActorHandle) -> MonitorRef {
-        cell::monitor(&self.proc, other.as_any().proc())
+        cell::monitor(&self.proc, &other.view().to_proc())
     }
 
     /// Removes a monitor. A `Down` for it that has already arrived is dropped unseen (OTP's

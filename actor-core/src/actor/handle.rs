@@ -13,7 +13,7 @@ use super::call::Reply;
 use super::cell::{Cell, ProcRef};
 use super::current::current_id;
 use super::deadline::Deadline;
-use super::lifecycle::{ActorHandle, FromAnyActor};
+use super::lifecycle::{ActorHandle, ActorView, FromAnyActor};
 use super::reply::ReplyTo;
 use crate::{CallError, SendError, TrySendError};
 
@@ -68,29 +68,20 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// # }
 /// ```
 pub struct ActorRef<A: Actor> {
-    /// The same cell, untyped: what [`ActorHandle`] works on.
-    any: AnyActor,
     cell: Arc<Cell<A::Message>>,
     timeout: Duration,
 }
 
 impl<A: Actor> ActorRef<A> {
     pub(crate) fn from_cell(cell: Arc<Cell<A::Message>>) -> Self {
-        let proc: ProcRef = cell.clone();
-        ActorRef::from_parts(AnyActor(proc), cell)
-    }
-
-    /// `any` must be `cell`, untyped.
-    pub(crate) fn from_parts(any: AnyActor, cell: Arc<Cell<A::Message>>) -> Self {
         ActorRef {
-            any,
             cell,
             timeout: DEFAULT_CALL_TIMEOUT,
         }
     }
 
-    pub(crate) fn proc(&self) -> &ProcRef {
-        &self.any.0
+    pub(crate) fn proc(&self) -> ProcRef {
+        self.cell.clone()
     }
 
     /// A copy of this handle whose calls time out after `timeout` instead of the default 5 s.
@@ -199,21 +190,16 @@ impl AnyActor {
 
     /// [`downcast`](Self::downcast) by value: no extra reference count (registry lookups).
     pub(crate) fn into_downcast<A: Actor>(self) -> Option<ActorRef<A>> {
-        let cell = self
-            .0
-            .clone()
-            .into_any()
-            .downcast::<Cell<A::Message>>()
-            .ok()?;
+        let cell = self.0.into_any().downcast::<Cell<A::Message>>().ok()?;
         // The cell is typed by the message type only; the actor type is its recorded name.
         let (recorded, name) = (cell.core.type_name, std::any::type_name::<A>());
-        (std::ptr::eq(recorded, name) || recorded == name).then(|| ActorRef::from_parts(self, cell))
+        (std::ptr::eq(recorded, name) || recorded == name).then(|| ActorRef::from_cell(cell))
     }
 }
 
 impl<A: Actor> ActorHandle for ActorRef<A> {
-    fn as_any(&self) -> &AnyActor {
-        &self.any
+    fn view(&self) -> ActorView<'_> {
+        ActorView::new(&self.cell)
     }
 }
 
@@ -226,7 +212,6 @@ impl<A: Actor> FromAnyActor for ActorRef<A> {
 impl<A: Actor> Clone for ActorRef<A> {
     fn clone(&self) -> Self {
         ActorRef {
-            any: self.any.clone(),
             cell: self.cell.clone(),
             timeout: self.timeout,
         }

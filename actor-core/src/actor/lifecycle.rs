@@ -1,21 +1,51 @@
 //! The lifecycle surface every handle shares, written once: [`ActorHandle`]. A handle type
-//! implements its one accessor, [`as_any`](ActorHandle::as_any), and gets the rest.
+//! implements its one accessor, [`view`](ActorHandle::view), and gets the rest.
 
+use std::fmt;
 use std::future::Future;
 
 use super::any::AnyActor;
 use super::call::stop_proc;
-use super::cell;
+use super::cell::{self, Core, Held, ProcRef};
 use super::current::{current, current_id};
 use super::id::MonitorRef;
 use crate::{ActorId, CallError, ExitReason, NotInActor};
+
+/// A borrowed, untyped view of one actor: what a handle hands [`ActorHandle`] through its one
+/// accessor. Cheap to copy; it borrows the handle, it does not count as one.
+#[derive(Clone, Copy)]
+pub struct ActorView<'a>(&'a dyn Held);
+
+impl<'a> ActorView<'a> {
+    pub(crate) fn new(held: &'a dyn Held) -> Self {
+        ActorView(held)
+    }
+
+    pub(crate) fn core(self) -> &'a Core {
+        self.0.core()
+    }
+
+    pub(crate) fn to_proc(self) -> ProcRef {
+        self.0.to_proc()
+    }
+}
+
+impl fmt::Debug for ActorView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let core = self.core();
+        f.debug_struct("ActorView")
+            .field("id", &core.id)
+            .field("actor", &core.type_name)
+            .finish()
+    }
+}
 
 /// What every handle to an actor can do, whatever its messages: its id, whether it is alive,
 /// stopping, killing and waiting for it, monitoring and linking.
 ///
 /// [`ActorRef`](crate::ActorRef), [`AnyActor`], the supervisor handles and the handles
 /// `#[actor]` generates implement it by pointing at the untyped handle underneath
-/// ([`as_any`](Self::as_any)); every other method has its one definition here. It is in
+/// ([`view`](Self::view)); every other method has its one definition here. It is in
 /// `beamish::prelude`, so these methods are there wherever a handle is.
 ///
 /// A handle of your own (a wrapper around a generated handle, say) gets the whole surface the
@@ -29,8 +59,8 @@ use crate::{ActorId, CallError, ExitReason, NotInActor};
 /// pub struct Worker(AnyActor);
 ///
 /// impl ActorHandle for Worker {
-///     fn as_any(&self) -> &AnyActor {
-///         &self.0
+///     fn view(&self) -> ActorView<'_> {
+///         self.0.view()
 ///     }
 /// }
 ///
@@ -53,27 +83,28 @@ use crate::{ActorId, CallError, ExitReason, NotInActor};
     note = "handles `#[actor]` generates, `ActorRef`, `AnyActor` and the supervisor handles implement `ActorHandle`"
 )]
 pub trait ActorHandle {
-    /// The untyped handle underneath: the one method a handle type implements.
-    fn as_any(&self) -> &AnyActor;
+    /// The actor this handle names: the one method a handle type implements (by forwarding to
+    /// the handle it wraps).
+    fn view(&self) -> ActorView<'_>;
 
     /// The actor's id.
     fn id(&self) -> ActorId {
-        self.as_any().proc().core().id
+        self.view().core().id
     }
 
     /// The Rust type name of the actor (`"my_app::Counter"`).
     fn type_name(&self) -> &'static str {
-        self.as_any().proc().core().type_name
+        self.view().core().type_name
     }
 
     /// `true` until the actor's exit reason is known.
     fn is_alive(&self) -> bool {
-        self.as_any().proc().core().is_alive()
+        self.view().core().is_alive()
     }
 
     /// The exit reason, once the actor has exited.
     fn exit_reason(&self) -> Option<ExitReason> {
-        self.as_any().proc().core().exit_reason()
+        self.view().core().exit_reason()
     }
 
     /// Stops the actor in order: messages sent before the stop are handled first, then
@@ -85,7 +116,7 @@ pub trait ActorHandle {
     /// another reason, [`CallError::CallingSelf`] from inside the actor itself (use
     /// `Context::stop` there).
     fn stop(&self, reason: ExitReason) -> impl Future<Output = Result<(), CallError>> + Send {
-        let proc = self.as_any().proc().clone();
+        let proc = self.view().to_proc();
         async move { stop_proc(&proc, reason).await }
     }
 
@@ -93,23 +124,22 @@ pub trait ActorHandle {
     /// it exits with [`ExitReason::Killed`]. Returns immediately; [`wait`](Self::wait) sees it
     /// gone. A supervisor's children are linked to it: they get the exit signal `Killed`.
     fn kill(&self) {
-        self.as_any().proc().core().kill(ExitReason::Killed);
+        self.view().core().kill(ExitReason::Killed);
     }
 
     /// Sends the actor the exit signal `reason` as if a linked actor had exited with it (EX-3,
     /// `Process.exit/2`): a trapping actor gets [`Info::Exit`](crate::Info::Exit), a non-trapping
     /// one dies unless `reason` is [`ExitReason::Normal`].
     fn exit(&self, reason: ExitReason) {
-        let any = self.as_any();
-        let from = current_id().unwrap_or_else(|| any.proc().core().id);
-        cell::signal_exit(any.proc(), from, &reason);
+        let target = self.view().to_proc();
+        let from = current_id().unwrap_or(target.core().id);
+        cell::signal_exit(&target, from, &reason);
     }
 
     /// Waits for the actor to exit and returns its exit reason; at once for a dead actor. Any
     /// number of tasks may wait.
     fn wait(&self) -> impl Future<Output = ExitReason> + Send {
-        let proc = self.as_any().proc().clone();
-        async move { proc.core().wait().await }
+        self.view().core().wait()
     }
 
     /// The calling actor monitors this one: its `handle_info` gets exactly one
@@ -120,7 +150,7 @@ pub trait ActorHandle {
     /// [`NotInActor`] when not called from inside an actor.
     fn monitor(&self) -> Result<MonitorRef, NotInActor> {
         let me = current().ok_or(NotInActor)?;
-        Ok(cell::monitor(&me, self.as_any().proc()))
+        Ok(cell::monitor(&me, &self.view().to_proc()))
     }
 
     /// Links the calling actor and this one (EX-3); linking to a dead actor sends the caller the
@@ -130,7 +160,7 @@ pub trait ActorHandle {
     /// [`NotInActor`] when not called from inside an actor.
     fn link(&self) -> Result<(), NotInActor> {
         let me = current().ok_or(NotInActor)?;
-        cell::link(&me, self.as_any().proc());
+        cell::link(&me, &self.view().to_proc());
         Ok(())
     }
 
@@ -140,19 +170,19 @@ pub trait ActorHandle {
     /// [`NotInActor`] when not called from inside an actor.
     fn unlink(&self) -> Result<(), NotInActor> {
         let me = current().ok_or(NotInActor)?;
-        cell::unlink(&me, self.as_any().proc());
+        cell::unlink(&me, &self.view().to_proc());
         Ok(())
     }
 
     /// This handle without its type.
     fn to_any(&self) -> AnyActor {
-        self.as_any().clone()
+        AnyActor(self.view().to_proc())
     }
 }
 
 impl ActorHandle for AnyActor {
-    fn as_any(&self) -> &AnyActor {
-        self
+    fn view(&self) -> ActorView<'_> {
+        ActorView::new(&self.0)
     }
 }
 

@@ -31,7 +31,7 @@ pub use current::current_id;
 pub use handle::{ActorRef, DEFAULT_CALL_TIMEOUT};
 pub use id::{ActorId, MonitorRef, TimerRef};
 pub use info::{Info, TimerPayload};
-pub use lifecycle::{ActorHandle, FromAnyActor};
+pub use lifecycle::{ActorHandle, ActorView, FromAnyActor};
 pub(crate) use panic::{catch, message as panic_message};
 pub use reply::ReplyTo;
 pub use run::StartOptions;

@@ -145,7 +145,7 @@ async fn start<A: Actor>(args: A::Args, options: StartOptions) -> Result<ActorRe
         mailbox: tx,
     });
     let me = ActorRef::<A>::from_cell(cell);
-    let proc = me.proc().clone();
+    let proc = me.proc();
     let caller = current();
     // The parent is the linking caller only (OTP's `gen:start` with `nolink` records none): a
     // trapping actor is stopped in order by its parent's exit signal (GS-9.4, GS-10), and gets an
@@ -200,7 +200,7 @@ async fn actor_task<A: Actor>(
     before_init: Option<BeforeInit>,
     started: oneshot::Sender<Result<(), StartError>>,
 ) {
-    let proc = me.proc().clone();
+    let proc = me.proc();
     let mut started = Some(started);
     let outcome = {
         // In an `Option` so that a kill can drop the actor's state (inside `run`) in place, where

@@ -6,8 +6,8 @@
 macro_rules! supervisor_handle {
     (impl[$($generics:tt)*] $handle:ty, $name:literal) => {
         impl<$($generics)*> $crate::actor::ActorHandle for $handle {
-            fn as_any(&self) -> &$crate::actor::AnyActor {
-                self.actor.as_any()
+            fn view(&self) -> $crate::actor::ActorView<'_> {
+                self.actor.view()
             }
         }
 

@@ -58,8 +58,8 @@ fn handle(g: &Gen<'_>) -> TokenStream {
         const _: () = {
             #[automatically_derived]
             impl #impl_generics #rt::ActorHandle for #ident #ty_generics #where_clause {
-                fn as_any(&self) -> &#rt::AnyActor {
-                    #rt::ActorHandle::as_any(&self.inner)
+                fn view(&self) -> #rt::ActorView<'_> {
+                    #rt::ActorHandle::view(&self.inner)
                 }
             }
 
