@@ -9,13 +9,6 @@ use super::message::variant_ident;
 use super::{Gen, errors_doc};
 use crate::model::{Arg, Handler, HandlerKind};
 
-pub(crate) fn expand(g: &Gen<'_>) -> TokenStream {
-    let actor_impl = actor_impl(g);
-    let checks = send_checks(g);
-    let start = start_fns(g);
-    quote!(#actor_impl #checks #start)
-}
-
 /// The arguments of a call to handler `h`: value fields by the given names, `ctx`, the reply.
 fn call_args(h: &Handler, values: &[syn::Ident]) -> Vec<TokenStream> {
     let ctx = Gen::hidden("__ctx");
@@ -34,7 +27,9 @@ fn call_args(h: &Handler, values: &[syn::Ident]) -> Vec<TokenStream> {
         .collect()
 }
 
-fn actor_impl(g: &Gen<'_>) -> TokenStream {
+/// `impl Actor for Counter`, for the `const _` block that holds the message enum (see
+/// `message`).
+pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
     let (rt, self_ty) = (&g.rt, g.self_ty);
     let generics = g.generics();
     let where_clause = &generics.where_clause;
@@ -132,32 +127,30 @@ fn actor_impl(g: &Gen<'_>) -> TokenStream {
         quote!(const MAILBOX_CAPACITY: ::core::option::Option<usize> = ::core::option::Option::Some(#n);)
     });
     quote! {
-        const _: () = {
-            #[automatically_derived]
-            impl #impl_generics #rt::Actor for #self_ty #where_clause {
-                type Message = #message_ty;
-                #capacity
+        #[automatically_derived]
+        impl #impl_generics #rt::Actor for #self_ty #where_clause {
+            type Message = #message_ty;
+            #capacity
 
-                #(#init)*
+            #(#init)*
 
-                async fn handle(&mut self, #msg: Self::Message, #ctx: &mut #rt::Context<Self>) {
-                    let _ = &#ctx;
-                    match #msg {
-                        #(#arms)*
-                        #phantom
-                    }
+            async fn handle(&mut self, #msg: Self::Message, #ctx: &mut #rt::Context<Self>) {
+                let _ = &#ctx;
+                match #msg {
+                    #(#arms)*
+                    #phantom
                 }
-
-                #(#info)*
-                #(#terminate)*
             }
-        };
+
+            #(#info)*
+            #(#terminate)*
+        }
     }
 }
 
 /// Hidden checks, spanned at the user's types, so a non-`Send` argument or reply is reported
 /// where it is written.
-fn send_checks(g: &Gen<'_>) -> TokenStream {
+pub(crate) fn send_checks(g: &Gen<'_>) -> TokenStream {
     let rt = &g.rt;
     let generics = g.generics();
     let where_clause = &generics.where_clause;
@@ -203,7 +196,8 @@ fn send_checks(g: &Gen<'_>) -> TokenStream {
     }
 }
 
-fn start_fns(g: &Gen<'_>) -> TokenStream {
+/// The start functions and `via`, on the actor type.
+pub(crate) fn start_fns(g: &Gen<'_>) -> TokenStream {
     let (rt, vis, self_ty) = (&g.rt, &g.vis, g.self_ty);
     let generics = g.generics();
     let where_clause = &generics.where_clause;
