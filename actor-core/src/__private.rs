@@ -5,7 +5,7 @@ pub use crate::actor::{
     Actor, ActorId, ActorRef, AnyActor, Context, FromAnyActor, Info, MonitorRef, ReplyTo,
     StartOptions, ToAnyActor,
 };
-pub use crate::macro_support::{InitResult, RegistryKey, RegistryValue, assert_send};
+pub use crate::macro_support::{AssertSend, InitResult, RegistryKey, RegistryValue};
 pub use crate::registry::{Named, Registry};
 pub use crate::supervisor::{ChildSpec, ChildType, Restart, Shutdown};
 pub use crate::{

@@ -2,6 +2,7 @@
 
 use std::fmt::{Debug, Display};
 use std::hash::Hash;
+use std::marker::PhantomData;
 
 use crate::InitError;
 use crate::actor::Actor;
@@ -28,8 +29,12 @@ impl<A: Actor, E: Display> InitResult<A> for Result<A, E> {
     }
 }
 
-/// Spanned at a handler's argument or reply type: messages cross tasks, so they must be `Send`.
-pub fn assert_send<T: Send + ?Sized>() {}
+/// Named in hidden function signatures, spanned at the actor type and at each handler's argument
+/// and reply type: the actor and its messages cross tasks, so they must be `Send`. rustc checks
+/// item signatures in order before any body, and `#[actor]` emits these first, so a missing
+/// `Send` is reported here, at the user's type, before the generated code trips over it.
+#[derive(Debug)]
+pub struct AssertSend<T: Send + ?Sized>(PhantomData<T>);
 
 /// What a registry key must be for via names and typed lookups.
 #[diagnostic::on_unimplemented(

@@ -202,7 +202,10 @@ use proc_macro::TokenStream;
 /// visible as the actor type (E0446, by declared visibility: a `pub struct` in a private module
 /// counts as public), hence the enum declared `pub` where nothing can reach it.
 ///
-/// When `vis` is not written, a hidden method of `Counter` carries the `vis = pub` error above.
+/// Two kinds of hidden items exist only for their errors: one function per `Send` requirement
+/// (the actor type, each argument and reply type), first in the output so that rustc reports a
+/// non-`Send` type at that type before anything else, and, when `vis` is not written, the method
+/// behind the `vis = pub` error above.
 ///
 /// The handlers stay ordinary methods of `Counter`. With `mailbox = N`, `reset` becomes
 /// `async fn reset(&self) -> Result<(), SendError>` (waits for room) and
@@ -249,8 +252,8 @@ use proc_macro::TokenStream;
 ///   whether those exclude each other is left to rustc, which reports two enabled at once as
 ///   duplicate `Actor` items at the attribute. With several `#[init]`s, `start` takes
 ///   `<Self as Actor>::Args`.
-/// - A non-`Send` argument or reply type is reported at that type, followed by the same problem
-///   seen from the generated code.
+/// - A non-`Send` actor, argument or reply type is reported first at that type (the actor's at
+///   the type in `impl Counter`), followed by the same problem seen from the generated code.
 #[proc_macro_attribute]
 pub fn actor(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::actor(args.into(), item.into()).into()

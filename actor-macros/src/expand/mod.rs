@@ -101,21 +101,22 @@ impl<'a> Gen<'a> {
 
     fn expand(&self) -> TokenStream {
         let item = &self.def.item;
+        // First after the user's impl, so that rustc reports a non-`Send` type there first.
+        let send_checks = hints::send_checks(self);
         let message::MessageItems { outer, scoped } = message::expand(self);
         let actor_impl = start::actor_impl(self);
-        let send_checks = start::send_checks(self);
         let handle = handle::expand(self);
         let start = start::start_fns(self);
         let child_spec = child_spec::expand(self);
         let vis_hint = hints::vis_hint(self);
         quote! {
             #item
+            #send_checks
             #outer
             const _: () = {
                 #scoped
                 #actor_impl
             };
-            #send_checks
             #handle
             #start
             #child_spec
@@ -471,5 +472,16 @@ mod tests {
         for vis in [quote!(vis = pub), quote!(vis = pub(crate))] {
             assert!(hint(&expand_with(vis, item.clone())).is_none());
         }
+    }
+
+    #[test]
+    fn send_checks_come_right_after_the_users_impl() {
+        let file = counter();
+        let syn::Item::Const(checks) = &file.items[1] else {
+            panic!("the checks' block is second");
+        };
+        let text = checks.to_token_stream().to_string();
+        // The actor type, `init`'s argument, `add`'s argument and reply (`reset` has none).
+        assert_eq!(text.matches("AssertSend").count(), 4, "{text}");
     }
 }

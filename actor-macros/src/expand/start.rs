@@ -2,7 +2,7 @@
 //! actor type: `start`, `start_link`, `start_via`, `start_link_via`, `via`.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::message::variant_ident;
@@ -144,54 +144,6 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
 
             #(#info)*
             #(#terminate)*
-        }
-    }
-}
-
-/// Hidden checks, spanned at the user's types, so a non-`Send` argument or reply is reported
-/// where it is written.
-pub(crate) fn send_checks(g: &Gen<'_>) -> TokenStream {
-    let rt = &g.rt;
-    let generics = g.generics();
-    let where_clause = &generics.where_clause;
-    let (impl_generics, _, _) = generics.split_for_impl();
-    let mut asserts = Vec::new();
-    for h in &g.def.handlers {
-        let cfgs = &h.cfgs;
-        let is_message = matches!(
-            h.kind,
-            HandlerKind::Call | HandlerKind::Cast | HandlerKind::Init
-        );
-        if is_message {
-            for (_, ty) in h.values() {
-                let concrete = g.concrete(ty);
-                asserts.push(quote_spanned! {ty.span()=>
-                    #(#cfgs)* #rt::assert_send::<#concrete>();
-                });
-            }
-        }
-        if h.kind == HandlerKind::Call {
-            let reply = h.reply_type();
-            let concrete = g.concrete(&reply);
-            let span = match (&h.sig.output, h.deferred_reply()) {
-                (_, Some(ty)) => ty.span(),
-                (syn::ReturnType::Type(_, ty), None) => ty.span(),
-                (syn::ReturnType::Default, None) => h.ident().span(),
-            };
-            asserts.push(quote_spanned! {span=>
-                #(#cfgs)* #rt::assert_send::<#concrete>();
-            });
-        }
-    }
-    if asserts.is_empty() {
-        return TokenStream::new();
-    }
-    let check = format_ident!("__beamish_assert_send_{}", g.def.ident);
-    quote! {
-        #[doc(hidden)]
-        #[allow(dead_code, non_snake_case)]
-        fn #check #impl_generics () #where_clause {
-            #(#asserts)*
         }
     }
 }
