@@ -19,7 +19,7 @@ type Rooms = Registry<String, String>;
 
 /// One chat user: joins and leaves rooms, says things, keeps what it heard.
 #[derive(Debug)]
-pub struct Member {
+struct Member {
     nick: String,
     rooms: Rooms,
     heard: Vec<String>,
@@ -85,7 +85,7 @@ impl Member {
 
 /// Watches members and reports their deaths with what the registry says at that moment.
 #[derive(Debug)]
-pub struct Watcher {
+struct Watcher {
     rooms: Rooms,
     report: tokio::sync::mpsc::UnboundedSender<String>,
 }

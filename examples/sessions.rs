@@ -22,7 +22,7 @@ type Store = Arc<Mutex<HashMap<String, Vec<String>>>>;
 
 /// A user's session.
 #[derive(Debug)]
-pub struct Session {
+struct Session {
     user: String,
     cart: Vec<String>,
     store: Store,

@@ -376,7 +376,7 @@ static QUITTER_TERMINATED: std::sync::atomic::AtomicUsize = std::sync::atomic::A
 
 /// Stops itself from `init` when asked to.
 #[derive(Debug)]
-pub struct Quitter;
+pub(crate) struct Quitter;
 
 #[actor]
 impl Quitter {

@@ -27,7 +27,7 @@ impl From<CallError> for BankError {
 
 /// A bank account.
 #[derive(Debug)]
-pub struct Account {
+pub(crate) struct Account {
     balance: u64,
     parked: Option<ReplyTo<Result<u64, BankError>>>,
 }

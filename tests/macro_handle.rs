@@ -12,7 +12,7 @@ pub struct Counter {
     count: i64,
 }
 
-#[actor(restart = transient, shutdown = "5s")]
+#[actor(restart = transient, shutdown = "5s", vis = pub)]
 impl Counter {
     #[init]
     async fn init(start: i64) -> Self {
@@ -58,7 +58,7 @@ async fn calls_and_casts_through_the_handle() {
 
 /// The defaults: permanent, 5 s, unbounded.
 #[derive(Debug)]
-pub struct Plain;
+pub(crate) struct Plain;
 
 #[actor]
 impl Plain {
@@ -70,7 +70,7 @@ impl Plain {
 
 /// Brutal.
 #[derive(Debug)]
-pub struct Brutal;
+pub(crate) struct Brutal;
 
 #[actor(restart = temporary, shutdown = brutal_kill)]
 impl Brutal {
@@ -82,7 +82,7 @@ impl Brutal {
 
 /// Patient.
 #[derive(Debug)]
-pub struct Patient;
+pub(crate) struct Patient;
 
 #[actor(shutdown = infinity, restart = permanent)]
 impl Patient {
@@ -142,7 +142,7 @@ async fn handles_convert_and_compare_by_id() {
 
 /// A bounded actor that can be held busy.
 #[derive(Debug)]
-pub struct Bounded {
+pub(crate) struct Bounded {
     seen: u32,
 }
 

@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 
 /// A service with a little state, so a restart is visible (the count starts over).
 #[derive(Debug)]
-pub struct Svc {
+pub(crate) struct Svc {
     calls: u32,
 }
 

@@ -23,7 +23,7 @@ async fn dyn_sup() -> DynamicSupervisor {
 
 /// An actor whose start argument is `(extra, n)`: for `ChildSpec::of_extra`.
 #[derive(Debug)]
-pub struct Pool {
+pub(crate) struct Pool {
     extra: String,
     n: u32,
 }
@@ -607,7 +607,7 @@ async fn ds_1_4_stops_with_its_parent_even_on_normal() {
 
 /// Starts a supervisor linked to itself.
 #[derive(Debug)]
-pub struct Parent;
+pub(crate) struct Parent;
 
 #[actor]
 impl Parent {

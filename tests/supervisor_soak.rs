@@ -18,7 +18,7 @@ static CRASHES: AtomicU64 = AtomicU64::new(0);
 
 /// A worker; `fragile` ones panic on inputs divisible by 7.
 #[derive(Debug)]
-pub struct Cell {
+pub(crate) struct Cell {
     key: u64,
     fragile: bool,
 }

@@ -13,7 +13,7 @@ use support::Watch;
 
 /// A per-user session that panics on bad input.
 #[derive(Debug)]
-pub struct Session {
+pub(crate) struct Session {
     user: String,
     hits: u64,
 }

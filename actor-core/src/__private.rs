@@ -5,7 +5,7 @@ pub use crate::actor::{
     Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, Flatten, FromAnyActor,
     Info, MonitorRef, ReplyTo, StartOptions,
 };
-pub use crate::macro_support::{InitResult, assert_send};
+pub use crate::macro_support::{AssertSend, InitResult};
 pub use crate::registry::{Named, Registry, RegistryKey, RegistryValue};
 pub use crate::start::Start;
 pub use crate::supervisor::{ChildSpec, ChildType, Restart, Shutdown};

@@ -1,5 +1,7 @@
 //! Small runtime pieces that `#[actor]`-generated code relies on, reached through `__private`.
 
+use std::marker::PhantomData;
+
 use crate::InitError;
 use crate::actor::Actor;
 
@@ -28,5 +30,9 @@ impl<A: Actor, E: Into<InitError>> InitResult<A> for Result<A, E> {
     }
 }
 
-/// Spanned at a handler's argument or reply type: messages cross tasks, so they must be `Send`.
-pub fn assert_send<T: Send + ?Sized>() {}
+/// Named in hidden function signatures, spanned at the actor type and at each handler's argument
+/// and reply type: the actor and its messages cross tasks, so they must be `Send`. rustc checks
+/// item signatures in order before any body, and `#[actor]` emits these first, so a missing
+/// `Send` is reported here, at the user's type, before the generated code trips over it.
+#[derive(Debug)]
+pub struct AssertSend<T: Send + ?Sized>(PhantomData<T>);

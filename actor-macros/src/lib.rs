@@ -3,9 +3,8 @@
 //!
 //! The macro is a staged pipeline: `args` parses the options, `parse` turns the `impl`
 //! block into a model, `check` validates every rule (all errors at once, each at its tokens),
-//! `expand` generates code from the model only (with the struct's visibility, which
-//! `struct_vis` reads from the source file); `fallback` re-emits the user's code with the
-//! errors when anything is wrong.
+//! `expand` generates code from the model only; `fallback` re-emits the user's code with the
+//! errors when anything is wrong. The macro reads nothing but its tokens.
 
 mod args;
 mod check;
@@ -15,7 +14,6 @@ mod fallback;
 mod model;
 mod parse;
 mod paths;
-mod struct_vis;
 
 use proc_macro::TokenStream;
 
@@ -27,7 +25,7 @@ use proc_macro::TokenStream;
 /// ```
 /// use beamish::prelude::*;
 ///
-/// pub struct Counter {
+/// struct Counter {
 ///     count: i64,
 /// }
 ///
@@ -93,60 +91,81 @@ use proc_macro::TokenStream;
 /// | `shutdown` | `"500ms"`, `"5s"`, `"1m"`, `brutal_kill`, `infinity` | 5 s | the child specs' shutdown mode |
 /// | `mailbox` | a positive integer | unbounded | bounds the mailbox: casts become `async` and wait for room, and gain `try_` variants |
 /// | `crate` | a path | `::beamish` | where generated code finds the runtime, for a renamed dependency |
-/// | `vis` | a visibility | the struct's | the visibility of every generated item (see below) |
+/// | `vis` | a visibility | `pub(crate)` | the visibility of every generated item (see below) |
 ///
 /// An unknown or repeated option, or a bad value, is a compile error at that option.
 ///
-/// Generated items take the actor struct's visibility: `pub(crate) struct Counter` gets a
-/// `pub(crate) CounterHandle`, a private struct a private handle. An attribute on an `impl`
-/// block is not shown the struct, so the macro reads it from the source file the `impl` is
-/// written in: the struct, enum or union of that name in the same module (in the `impl`'s block
-/// or the blocks around it, up to the module). When it cannot be found there — it is in another
-/// file or module (`impl super::Counter`), the `impl` comes out of another macro, or in a doctest
-/// — the items are `pub`, and `vis = …` says what they should be. `vis` must not be narrower
-/// than the struct: the message enum is named by the struct's `Actor` impl, and rustc refuses
-/// a restricted type there (E0446).
+/// Every generated item — the message enum, the handle, the named handle, the start functions,
+/// `via` and the child specs — is `pub(crate)` unless `vis = …` says otherwise, whatever the
+/// struct's own visibility: an attribute on an `impl` block is not shown the struct, and a wider
+/// default would put handles into a library's API unasked. A `pub struct` in a private module,
+/// or a private one, needs nothing more.
+///
+/// An actor type that other crates can reach (a `pub struct` at the crate root or re-exported,
+/// also in a binary or a doctest) needs a decision: `vis = pub` exports the generated items with
+/// it, `vis = pub(crate)` keeps them in the crate. Without either, the build fails at the
+/// attribute with rustc's `private_interfaces` lint, which the macro raises to `deny` on a hidden
+/// method of the actor type so that it fires exactly when the type is reachable from outside
+/// (writing `vis` is the way to settle it; `allow(private_interfaces)` is not):
+///
+/// ```text
+/// error: type `CounterHandle` is more private than the item `Counter::__beamish_write_actor_vis_pub`
+///   |
+/// 9 | #[actor]
+///   | ^^^^^^^^ associated function `Counter::__beamish_write_actor_vis_pub` is reachable at visibility `pub`
+///   |
+///   = note: `Counter` is reachable from outside this crate, but the items `#[actor]` generates for
+///           it (its handle, messages, `start`, …) are `pub(crate)`: write `#[actor(vis = pub)]` to
+///           export them with it, or `#[actor(vis = pub(crate))]` to keep them in this crate
+/// ```
+///
+/// (The note is one line in rustc's output.)
 ///
 /// # What is generated
 ///
-/// For `Counter` above (abridged: docs, `#[automatically_derived]` and `const _` wrappers left
-/// out; `rt` stands for `::beamish::__private`):
+/// For `Counter` above (abridged: docs, `#[automatically_derived]`, hidden items and the other
+/// `const _` wrappers left out; `rt` stands for `::beamish::__private`; every `pub(crate)` is
+/// `vis`):
 ///
 /// ```text
-/// pub enum CounterMessage {
-///     Add(i64, rt::ReplyTo<i64>),       // #[call]: the reply channel travels with the message
-///     Get(rt::ReplyTo<i64>),
-///     Reset(),                           // #[cast]
-/// }
-/// impl Debug for CounterMessage { … }   // prints the variant name only
+/// pub(crate) type CounterMessage = <Counter as rt::Actor>::Message;  // names the enum below
+/// const _: () = {
+///     pub enum CounterMessage {          // `pub` for rustc's E0446, but no path reaches it
+///         Add(i64, rt::ReplyTo<i64>),   // #[call]: the reply channel travels with the message
+///         Get(rt::ReplyTo<i64>),
+///         Reset(),                       // #[cast]
+///     }
+///     impl Debug for CounterMessage { … }   // prints the variant name only
+///     impl rt::Actor for Counter { type Message = CounterMessage; … }   // below
+/// };
 ///
-/// pub struct CounterHandle { inner: rt::ActorRef<Counter> }
+/// pub(crate) struct CounterHandle { inner: rt::ActorRef<Counter> }
 /// impl CounterHandle {
-///     pub async fn add(&self, n: i64) -> Result<i64, CallError>;   // one per #[call]
-///     pub async fn get(&self) -> Result<i64, CallError>;
-///     pub fn reset(&self) -> Result<(), SendError>;                // one per #[cast]
-///     pub fn id(&self) -> ActorId;
-///     pub fn is_alive(&self) -> bool;
-///     pub fn exit_reason(&self) -> Option<ExitReason>;
-///     pub fn with_timeout(&self, timeout: Duration) -> Self;       // per-call timeout, default 5 s
-///     pub async fn stop(&self, reason: ExitReason) -> Result<(), CallError>;  // waits for terminate
-///     pub fn kill(&self);
-///     pub async fn wait(&self) -> ExitReason;
-///     pub fn monitor(&self) -> Result<MonitorRef, NotInActor>;
-///     pub fn link(&self) -> Result<(), NotInActor>;
-///     pub fn actor_ref(&self) -> &ActorRef<Counter>;
-///     pub fn to_any(&self) -> AnyActor;
-///     pub fn whereis<K, V>(registry: &Registry<K, V>, key: &K) -> Option<Self>;
+///     pub(crate) async fn add(&self, n: i64) -> Result<i64, CallError>;   // one per #[call]
+///     pub(crate) async fn get(&self) -> Result<i64, CallError>;
+///     pub(crate) fn reset(&self) -> Result<(), SendError>;                // one per #[cast]
+///     pub(crate) fn id(&self) -> ActorId;
+///     pub(crate) fn is_alive(&self) -> bool;
+///     pub(crate) fn exit_reason(&self) -> Option<ExitReason>;
+///     pub(crate) fn with_timeout(&self, timeout: Duration) -> Self;       // per-call timeout, default 5 s
+///     pub(crate) async fn stop(&self, reason: ExitReason) -> Result<(), CallError>;  // waits for terminate
+///     pub(crate) fn kill(&self);
+///     pub(crate) async fn wait(&self) -> ExitReason;
+///     pub(crate) fn monitor(&self) -> Result<MonitorRef, NotInActor>;
+///     pub(crate) fn link(&self) -> Result<(), NotInActor>;
+///     pub(crate) fn actor_ref(&self) -> &ActorRef<Counter>;
+///     pub(crate) fn to_any(&self) -> AnyActor;
+///     pub(crate) fn whereis<K, V>(registry: &Registry<K, V>, key: &K) -> Option<Self>;
 /// }
 /// // Clone, Debug, PartialEq, Eq, Hash (by actor id), From<ActorRef<Counter>>, ToAnyActor, FromAnyActor
 ///
-/// pub struct CounterNamed { inner: rt::Named<Counter> }   // a handle by registry key
+/// pub(crate) struct CounterNamed { inner: rt::Named<Counter> }   // a handle by registry key
 /// impl CounterNamed {
-///     pub async fn add(&self, n: i64) -> Result<i64, CallError>;   // resolves the key, then calls
-///     pub async fn get(&self) -> Result<i64, CallError>;
-///     pub fn reset(&self) -> Result<(), SendError>;
-///     pub fn resolve(&self) -> Option<CounterHandle>;
-///     pub fn with_timeout(&self, timeout: Duration) -> Self;
+///     pub(crate) async fn add(&self, n: i64) -> Result<i64, CallError>;   // resolves the key, then calls
+///     pub(crate) async fn get(&self) -> Result<i64, CallError>;
+///     pub(crate) fn reset(&self) -> Result<(), SendError>;
+///     pub(crate) fn resolve(&self) -> Option<CounterHandle>;
+///     pub(crate) fn with_timeout(&self, timeout: Duration) -> Self;
 /// }
 ///
 /// impl rt::Actor for Counter {
@@ -167,15 +186,26 @@ use proc_macro::TokenStream;
 /// }
 ///
 /// impl Counter {
-///     pub async fn start(args: i64) -> Result<CounterHandle, StartError>;
-///     pub async fn start_link(args: i64) -> Result<CounterHandle, StartError>;   // linked to the calling actor
-///     pub async fn start_via<K, V>(registry: &Registry<K, V>, key: K, args: i64) -> Result<CounterHandle, StartError>;
-///     pub async fn start_link_via<K, V>(registry: &Registry<K, V>, key: K, args: i64) -> Result<CounterHandle, StartError>;
-///     pub fn via<K, V>(registry: &Registry<K, V>, key: K) -> CounterNamed;
-///     pub fn child_spec(args: i64) -> ChildSpec<CounterHandle>;       // restart = transient, shutdown = 5 s
-///     pub fn child_spec_via<K, V>(registry: &Registry<K, V>, key: K, args: i64) -> ChildSpec<CounterHandle>;
+///     pub(crate) async fn start(args: i64) -> Result<CounterHandle, StartError>;
+///     pub(crate) async fn start_link(args: i64) -> Result<CounterHandle, StartError>;   // linked to the calling actor
+///     pub(crate) async fn start_via<K, V>(registry: &Registry<K, V>, key: K, args: i64) -> Result<CounterHandle, StartError>;
+///     pub(crate) async fn start_link_via<K, V>(registry: &Registry<K, V>, key: K, args: i64) -> Result<CounterHandle, StartError>;
+///     pub(crate) fn via<K, V>(registry: &Registry<K, V>, key: K) -> CounterNamed;
+///     pub(crate) fn child_spec(args: i64) -> ChildSpec<CounterHandle>;       // restart = transient, shutdown = 5 s
+///     pub(crate) fn child_spec_via<K, V>(registry: &Registry<K, V>, key: K, args: i64) -> ChildSpec<CounterHandle>;
 /// }
 /// ```
+///
+/// With `vis = pub`, `CounterMessage` is a plain `pub enum` next to the handle; with any other
+/// visibility it is the alias above, through which variants are built and matched as usual.
+/// Rustc requires the type an `Actor` impl names as its `Message` to be declared at least as
+/// visible as the actor type (E0446, by declared visibility: a `pub struct` in a private module
+/// counts as public), hence the enum declared `pub` where nothing can reach it.
+///
+/// Two kinds of hidden items exist only for their errors: one function per `Send` requirement
+/// (the actor type, each argument and reply type), first in the output so that rustc reports a
+/// non-`Send` type at that type before anything else, and, when `vis` is not written, the method
+/// behind the `vis = pub` error above.
 ///
 /// The handlers stay ordinary methods of `Counter`. With `mailbox = N`, `reset` becomes
 /// `async fn reset(&self) -> Result<(), SendError>` (waits for room) and
@@ -210,9 +240,11 @@ use proc_macro::TokenStream;
 ///
 /// # Limitations
 ///
-/// - The struct's visibility is found by reading the `impl`'s source file (see Options); a struct
-///   declared elsewhere, or under `#[cfg]`s with different visibilities, gives `pub` items unless
-///   `vis = …` is written.
+/// - The generated items do not follow the struct's visibility, which the macro cannot see: they
+///   are `pub(crate)` or `vis`, and an exported struct without `vis` is an error (see Options).
+/// - Unless `vis = pub`, `CounterMessage` is a type alias (see What is generated): its variants
+///   are built and matched through it, but cannot be imported with `use CounterMessage::*`, and it
+///   takes no inherent `impl` (trait impls are fine).
 /// - `&self` handlers are compiled as `&mut self`, so that an actor only needs to be `Send`, not
 ///   `Sync` (its state lives in one task). Calling such a method from outside through a shared
 ///   reference is therefore not possible.
@@ -222,16 +254,9 @@ use proc_macro::TokenStream;
 ///   whether those exclude each other is left to rustc, which reports two enabled at once as
 ///   duplicate `Actor` items at the attribute. With several `#[init]`s, `start` takes
 ///   `<Self as Actor>::Args`.
-/// - A non-`Send` argument or reply type is reported at that type, followed by the same problem
-///   seen from the generated code.
+/// - A non-`Send` actor, argument or reply type is reported first at that type (the actor's at
+///   the type in `impl Counter`), followed by the same problem seen from the generated code.
 #[proc_macro_attribute]
 pub fn actor(args: TokenStream, item: TokenStream) -> TokenStream {
-    // The file the `impl` is written in, to read the struct's visibility from (`None` in a
-    // doctest or wherever the compiler has no file on disk for it).
-    let source = item
-        .clone()
-        .into_iter()
-        .next()
-        .and_then(|token| token.span().local_file());
-    expand::actor(args.into(), item.into(), source.as_deref()).into()
+    expand::actor(args.into(), item.into()).into()
 }

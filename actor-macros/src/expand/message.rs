@@ -1,4 +1,12 @@
 //! The message enum: one variant per `#[call]` / `#[cast]` handler, the reply channel inside.
+//!
+//! The `Actor` impl names the enum (`type Message = CounterMessage`), and rustc checks that as a
+//! public interface by nominal visibility (E0446): a `pub struct` needs a `pub` enum there, even in
+//! a private module. So the enum is always declared `pub`. With `vis = pub` it is an ordinary item
+//! next to the others; with any narrower visibility it is declared inside the `const _` block
+//! that holds the `Actor` impl, where no path reaches it, and a type alias with the generated
+//! items' visibility names it outside: `pub(crate) type CounterMessage = <Counter as
+//! Actor>::Message;`. Variants, patterns and `Debug` work through the alias as through the enum.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -6,9 +14,18 @@ use quote::{format_ident, quote};
 use super::Gen;
 use crate::model::{Handler, HandlerKind};
 
+/// The enum's items, by where they go.
+pub(crate) struct MessageItems {
+    /// Next to the user's `impl`: the enum itself with `vis = pub`, else the type alias.
+    pub(crate) outer: TokenStream,
+    /// In the `const _` block of the `Actor` impl: its `Debug` impl, and the enum unless it is
+    /// outside.
+    pub(crate) scoped: TokenStream,
+}
+
 /// `CounterMessage`, with a `Debug` that names the variant (fields need not be `Debug`).
-pub(crate) fn expand(g: &Gen<'_>) -> TokenStream {
-    let (vis, message) = (&g.vis, &g.message);
+pub(crate) fn expand(g: &Gen<'_>) -> MessageItems {
+    let message = &g.message;
     let generics = g.generics();
     let where_clause = &generics.where_clause;
     let (impl_generics, ty_generics, _) = generics.split_for_impl();
@@ -31,25 +48,73 @@ pub(crate) fn expand(g: &Gen<'_>) -> TokenStream {
     });
     let phantom_debug =
         (!params.is_empty()).then(|| quote!(Self::__Phantom(_, ref never) => match *never {},));
-    quote! {
+    let debug = quote! {
+        #[automatically_derived]
+        impl #impl_generics ::core::fmt::Debug for #message #ty_generics #where_clause {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let _ = &f;
+                match *self {
+                    #(#debug_arms)*
+                    #phantom_debug
+                }
+            }
+        }
+    };
+    let public = matches!(g.vis, syn::Visibility::Public(_));
+    // Out of every path's reach inside the block, yet `pub`; and reachable from other crates
+    // through the `Actor` impl of an exported actor type, so fields of the crate's own types
+    // would be reported as leaking, though `vis` says the messages stay in the crate.
+    let allow = (!public).then(|| quote!(#[allow(unreachable_pub, private_interfaces)]));
+    let definition = quote! {
         #[doc = #doc]
-        #vis enum #message #generics #where_clause {
+        #allow
+        pub enum #message #generics #where_clause {
             #(#variants)*
             #phantom
         }
+    };
+    if public {
+        MessageItems {
+            outer: definition,
+            scoped: debug,
+        }
+    } else {
+        MessageItems {
+            outer: alias(g, &doc),
+            scoped: quote!(#definition #debug),
+        }
+    }
+}
 
-        const _: () = {
-            #[automatically_derived]
-            impl #impl_generics ::core::fmt::Debug for #message #ty_generics #where_clause {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    let _ = &f;
-                    match *self {
-                        #(#debug_arms)*
-                        #phantom_debug
-                    }
-                }
+/// `pub(crate) type CounterMessage<T> = <Counter<T> as Actor>::Message;`: the generic parameters
+/// without their bounds (an alias does not check them; the projection needs them met where it is
+/// used).
+fn alias(g: &Gen<'_>, doc: &str) -> TokenStream {
+    let (rt, vis, message, self_ty) = (&g.rt, &g.vis, &g.message, g.self_ty);
+    let params: Vec<_> = g
+        .generics()
+        .params
+        .iter()
+        .map(|p| match p {
+            syn::GenericParam::Type(t) => {
+                let ident = &t.ident;
+                quote!(#ident)
             }
-        };
+            syn::GenericParam::Const(c) => {
+                let (ident, ty) = (&c.ident, &c.ty);
+                quote!(const #ident: #ty)
+            }
+            syn::GenericParam::Lifetime(l) => {
+                let lifetime = &l.lifetime;
+                quote!(#lifetime)
+            }
+        })
+        .collect();
+    let params = (!params.is_empty()).then(|| quote!(<#(#params),*>));
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code)]
+        #vis type #message #params = <#self_ty as #rt::Actor>::Message;
     }
 }
 

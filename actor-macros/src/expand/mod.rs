@@ -1,11 +1,11 @@
 //! Code generation, from the checked model only: the message enum (`message.rs`), the handle and
-//! the named handle (`handle.rs`), the `Actor` and `Start` impls (`start.rs`).
+//! the named handle (`handle.rs`), the `Actor` and `Start` impls (`start.rs`), and items that
+//! exist for their errors (`hints.rs`).
 
 mod handle;
+mod hints;
 mod message;
 mod start;
-
-use std::path::Path;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -14,13 +14,10 @@ use syn::visit_mut::VisitMut;
 use crate::args::ActorArgs;
 use crate::errors::Errors;
 use crate::model::{ActorDef, Handler};
-use crate::{check, fallback, parse, paths, struct_vis};
+use crate::{check, fallback, parse, paths};
 
 /// `#[actor(args)] item`: parse → check → expand, or the fallback with every error.
-///
-/// `source` is the file the `impl` block is written in, if there is one on disk: the actor
-/// struct's visibility is read from it when `vis` is not given.
-pub(crate) fn actor(args: TokenStream, item: TokenStream, source: Option<&Path>) -> TokenStream {
+pub(crate) fn actor(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::new();
     let args = ActorArgs::parse(args, &mut errors);
     let def = match syn::parse2::<syn::ItemImpl>(item.clone()) {
@@ -34,7 +31,7 @@ pub(crate) fn actor(args: TokenStream, item: TokenStream, source: Option<&Path>)
         check::all(def, args.mailbox.is_some(), &mut errors);
     }
     match (errors.finish(), def) {
-        (Ok(()), Some(def)) => Gen::new(&args, &def, source).expand(),
+        (Ok(()), Some(def)) => Gen::new(&args, &def).expand(),
         (Err(e), _) => fallback::expand(item, &e),
         (Ok(()), None) => fallback::expand(
             item,
@@ -72,6 +69,7 @@ pub(crate) struct Gen<'a> {
     pub(crate) args: &'a ActorArgs,
     /// `::beamish::__private`.
     pub(crate) rt: TokenStream,
+    /// The visibility of every generated item: `vis = …`, or `pub(crate)`.
     pub(crate) vis: syn::Visibility,
     pub(crate) self_ty: &'a syn::Type,
     pub(crate) message: syn::Ident,
@@ -80,13 +78,14 @@ pub(crate) struct Gen<'a> {
 }
 
 impl<'a> Gen<'a> {
-    fn new(args: &'a ActorArgs, def: &'a ActorDef, source: Option<&Path>) -> Self {
+    fn new(args: &'a ActorArgs, def: &'a ActorDef) -> Self {
         let ident = &def.ident;
+        // Never wider than the crate unless asked: the macro cannot see the struct, and a `pub`
+        // default would put a handle into the API of every crate with an actor at its root.
         let vis = args
             .vis
             .clone()
-            .or_else(|| source.and_then(|file| struct_vis::of_struct(file, ident, &def.item)))
-            .unwrap_or_else(|| syn::parse_quote!(pub));
+            .unwrap_or_else(|| syn::parse_quote!(pub(crate)));
         Gen {
             def,
             args,
@@ -101,14 +100,24 @@ impl<'a> Gen<'a> {
 
     fn expand(&self) -> TokenStream {
         let item = &self.def.item;
-        let message = message::expand(self);
+        // First after the user's impl, so that rustc reports a non-`Send` type there first.
+        let send_checks = hints::send_checks(self);
+        let message::MessageItems { outer, scoped } = message::expand(self);
+        let actor_impl = start::actor_impl(self);
         let handle = handle::expand(self);
-        let start = start::expand(self);
+        let start = start::start_impl(self);
+        let vis_hint = hints::vis_hint(self);
         quote! {
             #item
-            #message
+            #send_checks
+            #outer
+            const _: () = {
+                #scoped
+                #actor_impl
+            };
             #handle
             #start
+            #vis_hint
         }
     }
 
@@ -206,11 +215,66 @@ pub(crate) fn errors_doc(text: &str) -> TokenStream {
 
 #[cfg(test)]
 mod tests {
-    use quote::quote;
+    use quote::{ToTokens, quote};
 
     /// Expands `Counter` and parses the output back: the tests assert on items, not strings.
     fn expand(item: proc_macro2::TokenStream) -> syn::File {
-        syn::parse2(super::actor(quote!(restart = transient), item, None)).expect("valid Rust")
+        expand_with(quote!(restart = transient), item)
+    }
+
+    fn expand_with(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> syn::File {
+        syn::parse2(super::actor(args, item)).expect("valid Rust")
+    }
+
+    /// The top-level items and those inside `const _: () = { … };` blocks, in order.
+    fn items(file: &syn::File) -> Vec<&syn::Item> {
+        let mut all = Vec::new();
+        for item in &file.items {
+            all.push(item);
+            if let syn::Item::Const(c) = item
+                && let syn::Expr::Block(block) = &*c.expr
+            {
+                all.extend(block.block.stmts.iter().filter_map(|s| match s {
+                    syn::Stmt::Item(i) => Some(i),
+                    _ => None,
+                }));
+            }
+        }
+        all
+    }
+
+    /// The message enum and whether it is a top-level item.
+    fn message_enum(file: &syn::File) -> (&syn::ItemEnum, bool) {
+        let top = file
+            .items
+            .iter()
+            .any(|i| matches!(i, syn::Item::Enum(e) if e.ident == "CounterMessage"));
+        let message = items(file)
+            .into_iter()
+            .find_map(|i| match i {
+                syn::Item::Enum(e) if e.ident == "CounterMessage" => Some(e),
+                _ => None,
+            })
+            .expect("CounterMessage");
+        (message, top)
+    }
+
+    /// The visibility of the function `name` in an inherent impl of the actor type, as text.
+    fn actor_fn_vis(file: &syn::File, name: &str) -> String {
+        file.items
+            .iter()
+            .filter_map(|i| match i {
+                syn::Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
+                _ => None,
+            })
+            .flat_map(|imp| imp.items.iter())
+            .find_map(|i| match i {
+                syn::ImplItem::Fn(f) if f.sig.ident == name => {
+                    Some(f.vis.to_token_stream().to_string())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{name}"))
     }
 
     fn counter() -> syn::File {
@@ -239,14 +303,7 @@ mod tests {
     #[test]
     fn the_message_enum_has_one_variant_per_handler_with_docs_and_cfgs() {
         let file = counter();
-        let message = file
-            .items
-            .iter()
-            .find_map(|i| match i {
-                syn::Item::Enum(e) if e.ident == "CounterMessage" => Some(e),
-                _ => None,
-            })
-            .expect("CounterMessage");
+        let (message, _) = message_enum(&file);
         let names: Vec<String> = message
             .variants
             .iter()
@@ -329,11 +386,92 @@ mod tests {
         let out = super::actor(
             quote!(restrat = x),
             quote!(impl C { #[call] async fn get(&self) -> u8 { 0 } }),
-            None,
         );
         let text = out.to_string();
         assert!(text.contains("compile_error"));
         let file: syn::File = syn::parse2(out).expect("valid Rust");
         assert!(file.items.iter().any(|i| matches!(i, syn::Item::Impl(_))));
+    }
+
+    #[test]
+    fn items_are_pub_crate_by_default_and_vis_otherwise() {
+        let file = counter();
+        assert_eq!(actor_fn_vis(&file, "start"), "pub (crate)");
+        assert_eq!(actor_fn_vis(&file, "child_spec"), "pub (crate)");
+        let handle = file
+            .items
+            .iter()
+            .find_map(|i| match i {
+                syn::Item::Struct(s) if s.ident == "CounterHandle" => Some(s),
+                _ => None,
+            })
+            .expect("CounterHandle");
+        assert_eq!(handle.vis.to_token_stream().to_string(), "pub (crate)");
+        // Declared `pub` inside a block, named outside by a `pub(crate)` alias.
+        let (message, top) = message_enum(&file);
+        assert!(!top);
+        assert!(matches!(message.vis, syn::Visibility::Public(_)));
+        let alias = file
+            .items
+            .iter()
+            .find_map(|i| match i {
+                syn::Item::Type(t) if t.ident == "CounterMessage" => Some(t),
+                _ => None,
+            })
+            .expect("the alias");
+        assert_eq!(alias.vis.to_token_stream().to_string(), "pub (crate)");
+
+        let item = quote!(impl Counter { #[init] async fn init() -> Self { Counter } });
+        let file = expand_with(quote!(vis = pub(super)), item.clone());
+        assert_eq!(actor_fn_vis(&file, "start"), "pub (super)");
+        let file = expand_with(quote!(vis = pub), item);
+        assert_eq!(actor_fn_vis(&file, "start"), "pub");
+        let (_, top) = message_enum(&file);
+        assert!(top, "with `vis = pub` the enum is an ordinary item");
+    }
+
+    #[test]
+    fn the_vis_hint_comes_only_without_vis() {
+        let item = quote!(impl Counter { #[init] async fn init() -> Self { Counter } });
+        let hint = |file: &syn::File| {
+            file.items
+                .iter()
+                .filter_map(|i| match i {
+                    syn::Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
+                    _ => None,
+                })
+                .flat_map(|imp| imp.items.iter())
+                .find_map(|i| match i {
+                    syn::ImplItem::Fn(f) if f.sig.ident == "__beamish_write_actor_vis_pub" => {
+                        Some(f.clone())
+                    }
+                    _ => None,
+                })
+        };
+        let method = hint(&expand_with(quote!(), item.clone())).expect("the hint");
+        let deny = method
+            .attrs
+            .iter()
+            .find(|a| a.path().is_ident("deny"))
+            .expect("a `deny`");
+        let text = deny.to_token_stream().to_string();
+        assert!(
+            text.contains("private_interfaces") && text.contains("vis = pub"),
+            "{text}"
+        );
+        for vis in [quote!(vis = pub), quote!(vis = pub(crate))] {
+            assert!(hint(&expand_with(vis, item.clone())).is_none());
+        }
+    }
+
+    #[test]
+    fn send_checks_come_right_after_the_users_impl() {
+        let file = counter();
+        let syn::Item::Const(checks) = &file.items[1] else {
+            panic!("the checks' block is second");
+        };
+        let text = checks.to_token_stream().to_string();
+        // The actor type, `init`'s argument, `add`'s argument and reply (`reset` has none).
+        assert_eq!(text.matches("AssertSend").count(), 4, "{text}");
     }
 }

@@ -2,20 +2,13 @@
 //! types, restart and shutdown: the start functions themselves are the runtime trait's).
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::Gen;
 use super::message::variant_ident;
 use crate::args::{Restart, Shutdown};
 use crate::model::{Arg, Handler, HandlerKind};
-
-pub(crate) fn expand(g: &Gen<'_>) -> TokenStream {
-    let actor_impl = actor_impl(g);
-    let checks = send_checks(g);
-    let start = start_impl(g);
-    quote!(#actor_impl #checks #start)
-}
 
 /// The arguments of a call to handler `h`: value fields by the given names, `ctx`, the reply.
 fn call_args(h: &Handler, values: &[syn::Ident]) -> Vec<TokenStream> {
@@ -35,7 +28,9 @@ fn call_args(h: &Handler, values: &[syn::Ident]) -> Vec<TokenStream> {
         .collect()
 }
 
-fn actor_impl(g: &Gen<'_>) -> TokenStream {
+/// `impl Actor for Counter`, for the `const _` block that holds the message enum (see
+/// `message`).
+pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
     let (rt, self_ty) = (&g.rt, g.self_ty);
     let generics = g.generics();
     let where_clause = &generics.where_clause;
@@ -133,80 +128,30 @@ fn actor_impl(g: &Gen<'_>) -> TokenStream {
         quote!(const MAILBOX_CAPACITY: ::core::option::Option<usize> = ::core::option::Option::Some(#n);)
     });
     quote! {
-        const _: () = {
-            #[automatically_derived]
-            impl #impl_generics #rt::Actor for #self_ty #where_clause {
-                type Message = #message_ty;
-                #capacity
+        #[automatically_derived]
+        impl #impl_generics #rt::Actor for #self_ty #where_clause {
+            type Message = #message_ty;
+            #capacity
 
-                #(#init)*
+            #(#init)*
 
-                async fn handle(&mut self, #msg: Self::Message, #ctx: &mut #rt::Context<Self>) {
-                    let _ = &#ctx;
-                    match #msg {
-                        #(#arms)*
-                        #phantom
-                    }
+            async fn handle(&mut self, #msg: Self::Message, #ctx: &mut #rt::Context<Self>) {
+                let _ = &#ctx;
+                match #msg {
+                    #(#arms)*
+                    #phantom
                 }
-
-                #(#info)*
-                #(#terminate)*
             }
-        };
-    }
-}
 
-/// Hidden checks, spanned at the user's types, so a non-`Send` argument or reply is reported
-/// where it is written.
-fn send_checks(g: &Gen<'_>) -> TokenStream {
-    let rt = &g.rt;
-    let generics = g.generics();
-    let where_clause = &generics.where_clause;
-    let (impl_generics, _, _) = generics.split_for_impl();
-    let mut asserts = Vec::new();
-    for h in &g.def.handlers {
-        let cfgs = &h.cfgs;
-        let is_message = matches!(
-            h.kind,
-            HandlerKind::Call | HandlerKind::Cast | HandlerKind::Init
-        );
-        if is_message {
-            for (_, ty) in h.values() {
-                let concrete = g.concrete(ty);
-                asserts.push(quote_spanned! {ty.span()=>
-                    #(#cfgs)* #rt::assert_send::<#concrete>();
-                });
-            }
-        }
-        if h.kind == HandlerKind::Call {
-            let reply = h.reply_type();
-            let concrete = g.concrete(&reply);
-            let span = match (&h.sig.output, h.deferred_reply()) {
-                (_, Some(ty)) => ty.span(),
-                (syn::ReturnType::Type(_, ty), None) => ty.span(),
-                (syn::ReturnType::Default, None) => h.ident().span(),
-            };
-            asserts.push(quote_spanned! {span=>
-                #(#cfgs)* #rt::assert_send::<#concrete>();
-            });
-        }
-    }
-    if asserts.is_empty() {
-        return TokenStream::new();
-    }
-    let check = format_ident!("__beamish_assert_send_{}", g.def.ident);
-    quote! {
-        #[doc(hidden)]
-        #[allow(dead_code, non_snake_case)]
-        fn #check #impl_generics () #where_clause {
-            #(#asserts)*
+            #(#info)*
+            #(#terminate)*
         }
     }
 }
 
 /// `impl Start`: the start functions, `via` and the child specs come from the runtime trait's
 /// default methods; the actor contributes its handle types and its declared restart and shutdown.
-fn start_impl(g: &Gen<'_>) -> TokenStream {
+pub(crate) fn start_impl(g: &Gen<'_>) -> TokenStream {
     let (rt, self_ty) = (&g.rt, g.self_ty);
     let generics = g.generics();
     let where_clause = &generics.where_clause;

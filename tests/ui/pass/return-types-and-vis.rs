@@ -1,6 +1,6 @@
-//! Call handlers returning `()`, a plain value, a `Result` and `Self`-typed values; `vis = …` for
-//! an `impl` the macro cannot match to its struct (`impl super::Cell`, written in a child module of
-//! the struct's), where the default would be `pub`.
+//! Call handlers returning `()`, a plain value, a `Result` and `Self`-typed values; `vis = …`
+//! narrower than the default `pub(crate)`, for an `impl super::Cell` written in a child module of
+//! the struct's.
 #![deny(warnings)]
 
 use decoys::*;

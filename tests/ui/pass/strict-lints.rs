@@ -1,4 +1,6 @@
-//! The generated code for `Counter` is warning-free under strict lints in the user's crate.
+//! The generated code is warning-free under strict lints in the user's crate: exported with
+//! `vis = pub` (`Counter`, whose items then need docs), and with the default `pub(crate)`
+//! (`Bounded`, which also gets the hidden method behind the `vis = pub` hint).
 #![deny(warnings, clippy::pedantic, unused_qualifications, missing_docs, missing_debug_implementations, unreachable_pub)]
 
 //! A user crate.
@@ -11,7 +13,7 @@ pub struct Counter {
     count: i64,
 }
 
-#[actor(restart = transient, shutdown = "5s")]
+#[actor(restart = transient, shutdown = "5s", vis = pub)]
 impl Counter {
     #[init]
     async fn init(start: i64) -> Self {
@@ -52,7 +54,7 @@ impl Counter {
 
 /// A bounded one.
 #[derive(Debug)]
-pub struct Bounded;
+pub(crate) struct Bounded;
 
 #[actor(mailbox = 4)]
 impl Bounded {
