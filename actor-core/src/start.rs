@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use crate::StartError;
-use crate::actor::{Actor, ActorHandle, ActorRef, FromAnyActor, StartOptions};
+use crate::actor::{Actor, ActorRef, FromAnyActor, StartOptions};
 use crate::registry::{Named, Registry, RegistryKey, RegistryValue, via_options};
 use crate::supervisor::{ChildSpec, Restart, Shutdown};
 
@@ -55,7 +55,7 @@ use crate::supervisor::{ChildSpec, Restart, Shutdown};
 )]
 pub trait Start<H = ActorRef<Self>, N = Named<Self>>: Actor
 where
-    H: From<ActorRef<Self>> + FromAnyActor + ActorHandle + Clone + Send + Sync + 'static,
+    H: From<ActorRef<Self>> + FromAnyActor,
     N: From<Named<Self>>,
 {
     /// The restart policy of this type's [`child_spec`](Self::child_spec)s.
@@ -161,7 +161,7 @@ where
 fn policy<A, H, N>(spec: ChildSpec<ActorRef<A>>) -> ChildSpec<H>
 where
     A: Start<H, N>,
-    H: From<ActorRef<A>> + FromAnyActor + ActorHandle + Clone + Send + Sync + 'static,
+    H: From<ActorRef<A>> + FromAnyActor,
     N: From<Named<A>>,
 {
     let spec = spec.restart(<A as Start<H, N>>::RESTART);

@@ -40,6 +40,16 @@ pub(crate) fn send_checks(g: &Gen<'_>) -> TokenStream {
             types.push((&h.cfgs, at, g.concrete(&h.reply_type())));
         }
     }
+    // One check per distinct type (and cfg): rustc reports a type once per item anyway, and the
+    // first place it is written is where the user looks.
+    let mut seen = std::collections::HashSet::new();
+    types.retain(|(cfgs, _, ty)| {
+        let cfgs: Vec<_> = cfgs
+            .iter()
+            .map(|c| c.to_token_stream().to_string())
+            .collect();
+        seen.insert((cfgs, ty.to_token_stream().to_string()))
+    });
     let checks = types.into_iter().enumerate().map(|(i, (cfgs, at, ty))| {
         let check = format_ident!("__beamish_send_{}", i);
         // rustc reports a bad type in a signature at the whole type, from its first token to its
@@ -50,11 +60,11 @@ pub(crate) fn send_checks(g: &Gen<'_>) -> TokenStream {
         let assertion = quote!(#open #ty #close);
         quote! {
             #(#cfgs)*
-            #[allow(dead_code)]
             fn #check #impl_generics (_: #assertion) #where_clause {}
         }
     });
     quote! {
+        #[allow(dead_code)]
         const _: () = {
             #(#checks)*
         };

@@ -204,13 +204,8 @@ impl VisitMut for ReplaceSelf<'_> {
 
 /// `# Errors` doc lines for a generated method.
 pub(crate) fn errors_doc(text: &str) -> TokenStream {
-    let text = format!(" {text}");
-    quote! {
-        #[doc = ""]
-        #[doc = " # Errors"]
-        #[doc = ""]
-        #[doc = #text]
-    }
+    let text = format!("\n # Errors\n\n {text}");
+    quote!(#[doc = #text])
 }
 
 #[cfg(test)]
@@ -257,24 +252,6 @@ mod tests {
             })
             .expect("CounterMessage");
         (message, top)
-    }
-
-    /// The visibility of the function `name` in an inherent impl of the actor type, as text.
-    fn actor_fn_vis(file: &syn::File, name: &str) -> String {
-        file.items
-            .iter()
-            .filter_map(|i| match i {
-                syn::Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
-                _ => None,
-            })
-            .flat_map(|imp| imp.items.iter())
-            .find_map(|i| match i {
-                syn::ImplItem::Fn(f) if f.sig.ident == name => {
-                    Some(f.vis.to_token_stream().to_string())
-                }
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("{name}"))
     }
 
     fn counter() -> syn::File {
@@ -396,17 +373,8 @@ mod tests {
     #[test]
     fn items_are_pub_crate_by_default_and_vis_otherwise() {
         let file = counter();
-        assert_eq!(actor_fn_vis(&file, "start"), "pub (crate)");
-        assert_eq!(actor_fn_vis(&file, "child_spec"), "pub (crate)");
-        let handle = file
-            .items
-            .iter()
-            .find_map(|i| match i {
-                syn::Item::Struct(s) if s.ident == "CounterHandle" => Some(s),
-                _ => None,
-            })
-            .expect("CounterHandle");
-        assert_eq!(handle.vis.to_token_stream().to_string(), "pub (crate)");
+        assert_eq!(struct_vis(&file, "CounterHandle"), "pub (crate)");
+        assert_eq!(struct_vis(&file, "CounterNamed"), "pub (crate)");
         // Declared `pub` inside a block, named outside by a `pub(crate)` alias.
         let (message, top) = message_enum(&file);
         assert!(!top);
@@ -420,14 +388,31 @@ mod tests {
             })
             .expect("the alias");
         assert_eq!(alias.vis.to_token_stream().to_string(), "pub (crate)");
+        // The start functions are the runtime trait's, for the handle types as parameters (an
+        // associated type would leak a `pub(crate)` handle through a `pub` actor's impl).
+        let text = file.to_token_stream().to_string();
+        assert!(text.contains("Start < CounterHandle , CounterNamed > for Counter"));
 
         let item = quote!(impl Counter { #[init] async fn init() -> Self { Counter } });
         let file = expand_with(quote!(vis = pub(super)), item.clone());
-        assert_eq!(actor_fn_vis(&file, "start"), "pub (super)");
+        assert_eq!(struct_vis(&file, "CounterHandle"), "pub (super)");
         let file = expand_with(quote!(vis = pub), item);
-        assert_eq!(actor_fn_vis(&file, "start"), "pub");
+        assert_eq!(struct_vis(&file, "CounterHandle"), "pub");
         let (_, top) = message_enum(&file);
         assert!(top, "with `vis = pub` the enum is an ordinary item");
+    }
+
+    /// The visibility of the generated struct `name`, as text.
+    fn struct_vis(file: &syn::File, name: &str) -> String {
+        file.items
+            .iter()
+            .find_map(|i| match i {
+                syn::Item::Struct(s) if s.ident == name => {
+                    Some(s.vis.to_token_stream().to_string())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{name}"))
     }
 
     #[test]
@@ -471,7 +456,9 @@ mod tests {
             panic!("the checks' block is second");
         };
         let text = checks.to_token_stream().to_string();
-        // The actor type, `init`'s argument, `add`'s argument and reply (`reset` has none).
-        assert_eq!(text.matches("AssertSend").count(), 4, "{text}");
+        // The actor type, then `i64` once: `init`'s argument, `add`'s argument and its reply are
+        // all `i64`, and one check per distinct type is enough (`reset` has none).
+        assert_eq!(text.matches("AssertSend").count(), 2, "{text}");
+        assert!(text.contains("AssertSend < Counter >") && text.contains("AssertSend < i64 >"));
     }
 }
