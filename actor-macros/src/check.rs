@@ -7,7 +7,8 @@ use quote::ToTokens;
 use crate::errors::Errors;
 use crate::model::{ActorDef, Arg, Handler, HandlerKind, ReceiverForm};
 
-/// Methods the generated handle has; a handler with one of these names would collide.
+/// Methods every generated handle has (its own, and `ActorHandle`'s and `Whereis`'s, which a
+/// handler method of that name would shadow); a handler with one of these names would collide.
 const HANDLE_METHODS: &[&str] = &[
     "id",
     "is_alive",
@@ -21,18 +22,23 @@ const HANDLE_METHODS: &[&str] = &[
     "actor_ref",
     "to_any",
     "whereis",
+    "exit",
+    "unlink",
+    "view",
+    "type_name",
     "resolve",
     "clone",
     "from",
     "from_any",
 ];
 
-/// Associated functions generated on the actor type.
+/// `Start`'s functions on the actor type, which a handler (an inherent method) would shadow.
 const ACTOR_FNS: &[&str] = &[
     "start",
     "start_link",
     "start_via",
     "start_link_via",
+    "start_with",
     "via",
     "child_spec",
     "child_spec_via",

@@ -144,20 +144,14 @@ use proc_macro::TokenStream;
 ///     pub(crate) async fn add(&self, n: i64) -> Result<i64, CallError>;   // one per #[call]
 ///     pub(crate) async fn get(&self) -> Result<i64, CallError>;
 ///     pub(crate) fn reset(&self) -> Result<(), SendError>;                // one per #[cast]
-///     pub(crate) fn id(&self) -> ActorId;
-///     pub(crate) fn is_alive(&self) -> bool;
-///     pub(crate) fn exit_reason(&self) -> Option<ExitReason>;
 ///     pub(crate) fn with_timeout(&self, timeout: Duration) -> Self;       // per-call timeout, default 5 s
-///     pub(crate) async fn stop(&self, reason: ExitReason) -> Result<(), CallError>;  // waits for terminate
-///     pub(crate) fn kill(&self);
-///     pub(crate) async fn wait(&self) -> ExitReason;
-///     pub(crate) fn monitor(&self) -> Result<MonitorRef, NotInActor>;
-///     pub(crate) fn link(&self) -> Result<(), NotInActor>;
 ///     pub(crate) fn actor_ref(&self) -> &ActorRef<Counter>;
-///     pub(crate) fn to_any(&self) -> AnyActor;
-///     pub(crate) fn whereis<K, V>(registry: &Registry<K, V>, key: &K) -> Option<Self>;
 /// }
-/// // Clone, Debug, PartialEq, Eq, Hash (by actor id), From<ActorRef<Counter>>, ToAnyActor, FromAnyActor
+/// // The lifecycle — id, is_alive, exit_reason, stop (waits for terminate), kill, exit, wait,
+/// // monitor, link, unlink, to_any — is `ActorHandle`'s, through its one accessor:
+/// impl rt::ActorHandle for CounterHandle { fn view(&self) -> ActorView<'_> { self.inner.view() } }
+/// // and FromAnyActor (so `CounterHandle::whereis(&registry, "key")`, from `Whereis`),
+/// // From<ActorRef<Counter>>, Clone, Debug, PartialEq, Eq, Hash (by actor id)
 ///
 /// pub(crate) struct CounterNamed { inner: rt::Named<Counter> }   // a handle by registry key
 /// impl CounterNamed {
@@ -185,16 +179,23 @@ use proc_macro::TokenStream;
 ///     async fn terminate(&mut self, reason: &ExitReason, ctx: &mut Context<Self>) { Counter::terminate(self, reason).await }
 /// }
 ///
-/// impl Counter {
-///     pub(crate) async fn start(args: i64) -> Result<CounterHandle, StartError>;
-///     pub(crate) async fn start_link(args: i64) -> Result<CounterHandle, StartError>;   // linked to the calling actor
-///     pub(crate) async fn start_via<K, V>(registry: &Registry<K, V>, key: K, args: i64) -> Result<CounterHandle, StartError>;
-///     pub(crate) async fn start_link_via<K, V>(registry: &Registry<K, V>, key: K, args: i64) -> Result<CounterHandle, StartError>;
-///     pub(crate) fn via<K, V>(registry: &Registry<K, V>, key: K) -> CounterNamed;
-///     pub(crate) fn child_spec(args: i64) -> ChildSpec<CounterHandle>;       // restart = transient, shutdown = 5 s
-///     pub(crate) fn child_spec_via<K, V>(registry: &Registry<K, V>, key: K, args: i64) -> ChildSpec<CounterHandle>;
+/// // The start functions are `Start`'s default methods, for these handle types:
+/// impl rt::Start<CounterHandle, CounterNamed> for Counter {
+///     const RESTART: Restart = Restart::Transient;          // from `restart`
+///     const SHUTDOWN: Option<Shutdown> = Some(Shutdown::Timeout(5 s));   // from `shutdown`
 /// }
+/// // so, with the prelude in scope:
+/// //   Counter::start(args: i64) -> Result<CounterHandle, StartError>
+/// //   Counter::start_link(args), Counter::start_with(args, options)
+/// //   Counter::start_via(&registry, key, args), Counter::start_link_via(&registry, key, args)
+/// //   Counter::via(&registry, key) -> CounterNamed
+/// //   Counter::child_spec(args) -> ChildSpec<CounterHandle>, Counter::child_spec_via(&registry, key, args)
 /// ```
+///
+/// The handles are `Start`'s parameters, not associated types, so that `impl Start` never makes a
+/// `pub(crate)` handle part of a public actor type's interface. `Start` is implemented for the
+/// actor type itself, so code that can name the type can start it; `vis` governs the handle,
+/// the messages and the named handle.
 ///
 /// With `vis = pub`, `CounterMessage` is a plain `pub enum` next to the handle; with any other
 /// visibility it is the alias above, through which variants are built and matched as usual.
@@ -228,13 +229,60 @@ use proc_macro::TokenStream;
 ///   `unsafe fn`.
 /// - A `#[call]` may defer its reply: take a `ReplyTo<T>` argument, return nothing, and answer
 ///   later with `reply.send(value)` or `ctx.reply(reply, value)` (GenServer's `reply/2`).
+/// - A `#[call]` whose answer is `Result<T, E>` gives a handle method returning
+///   `Result<Result<T, E>, CallError>`. Mark it `#[call(flatten)]` and, if `E: From<CallError>`,
+///   the method returns `Result<T, E>`: a failed call (timeout, dead actor) becomes an `E`, and
+///   `?` works on both at once. Chosen over a second `try_x` method so the handler opts in where
+///   it is declared and the bound is checked at its return type:
+///
+/// ```
+/// use beamish::prelude::*;
+///
+/// #[derive(Debug, PartialEq)]
+/// enum BankError {
+///     Insufficient,
+///     Unavailable(CallError),
+/// }
+///
+/// impl From<CallError> for BankError {
+///     fn from(e: CallError) -> Self {
+///         BankError::Unavailable(e)
+///     }
+/// }
+///
+/// struct Account {
+///     balance: u64,
+/// }
+///
+/// #[actor]
+/// impl Account {
+///     #[init]
+///     async fn init(balance: u64) -> Self {
+///         Account { balance }
+///     }
+///
+///     #[call(flatten)]
+///     async fn withdraw(&mut self, amount: u64) -> Result<u64, BankError> {
+///         self.balance = self.balance.checked_sub(amount).ok_or(BankError::Insufficient)?;
+///         Ok(self.balance)
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let account = Account::start(10).await.unwrap();
+/// assert_eq!(account.withdraw(4).await, Ok(6));                 // not Ok(Ok(6))
+/// assert_eq!(account.withdraw(9).await, Err(BankError::Insufficient));
+/// account.stop(ExitReason::Normal).await.unwrap();
+/// assert_eq!(account.withdraw(1).await, Err(BankError::Unavailable(CallError::NoProc)));
+/// # }
+/// ```
 /// - `#[info]` (at most one, or one per `#[cfg]`) takes the [`Info`](https://docs.rs/beamish/latest/beamish/enum.Info.html);
 ///   `#[terminate]` (likewise) takes `&ExitReason`.
 /// - Any handler may take `ctx: &mut Context<Self>`, anywhere in its argument list.
 /// - `///` docs and `#[cfg]`s on a handler are carried to its message variant and handle
 ///   methods; `#[init]`, `#[info]` and `#[terminate]` may come once per `#[cfg]` (one per
 ///   platform or feature).
-/// - A handler cannot be named like a generated method (`stop`, `id`, `start`, …, and `try_x`
+/// - A handler cannot be named like a generated method (`with_timeout`, `actor_ref`, …, and `try_x`
 ///   next to a cast `x` when the mailbox is bounded), and two handlers cannot make the same
 ///   variant (`get` and `get_` both make `Get`).
 ///
