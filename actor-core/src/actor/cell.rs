@@ -42,34 +42,6 @@ pub(crate) trait Proc: Send + Sync + 'static {
 
 pub(crate) type ProcRef = Arc<dyn Proc>;
 
-/// What a handle holds, typed (`Arc<Cell<M>>`) or not (`ProcRef`): borrowed as an
-/// [`ActorView`](super::ActorView) so that every handle shares one lifecycle without a second
-/// reference count.
-pub(crate) trait Held: Send + Sync {
-    fn core(&self) -> &Core;
-    fn to_proc(&self) -> ProcRef;
-}
-
-impl<M: Send + 'static> Held for Arc<Cell<M>> {
-    fn core(&self) -> &Core {
-        &self.core
-    }
-
-    fn to_proc(&self) -> ProcRef {
-        self.clone()
-    }
-}
-
-impl Held for ProcRef {
-    fn core(&self) -> &Core {
-        Proc::core(&**self)
-    }
-
-    fn to_proc(&self) -> ProcRef {
-        self.clone()
-    }
-}
-
 /// A typed actor cell: the core plus the sending half of its mailbox.
 pub(crate) struct Cell<M> {
     pub(crate) core: Core,

@@ -3,13 +3,42 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 
 use super::any::AnyActor;
 use super::call::stop_proc;
-use super::cell::{self, Core, Held, ProcRef};
+use super::cell::{self, Cell, Core, ProcRef};
 use super::current::{current, current_id};
 use super::id::MonitorRef;
 use crate::{ActorId, CallError, ExitReason, NotInActor};
+
+/// What a handle holds, typed (`Arc<Cell<M>>`) or not (`ProcRef`): borrowed as an
+/// [`ActorView`] so that every handle shares one lifecycle without a second
+/// reference count.
+pub(crate) trait Held: Send + Sync {
+    fn core(&self) -> &Core;
+    fn to_proc(&self) -> ProcRef;
+}
+
+impl<M: Send + 'static> Held for Arc<Cell<M>> {
+    fn core(&self) -> &Core {
+        &self.core
+    }
+
+    fn to_proc(&self) -> ProcRef {
+        self.clone()
+    }
+}
+
+impl Held for ProcRef {
+    fn core(&self) -> &Core {
+        (**self).core()
+    }
+
+    fn to_proc(&self) -> ProcRef {
+        self.clone()
+    }
+}
 
 /// A borrowed, untyped view of one actor: what a handle hands [`ActorHandle`] through its one
 /// accessor. Cheap to copy; it borrows the handle, it does not count as one.
