@@ -14,6 +14,10 @@ pub use actor_core::{
     TimerRef, current_id, live_actors,
 };
 
+// Agents: actors that are only their state, driven by closures (Elixir's `Agent`).
+#[doc(inline)]
+pub use actor_core::Agent;
+
 // Errors, one enum per failure domain.
 #[doc(inline)]
 pub use actor_core::{
@@ -47,7 +51,7 @@ pub use actor_macros::actor;
 pub mod prelude {
     #[doc(no_inline)]
     pub use actor_core::{
-        Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Backoff, CallError,
+        Actor, ActorHandle, ActorId, ActorRef, ActorView, Agent, AnyActor, Backoff, CallError,
         ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType, Context, DynamicSupervisor,
         DynamicSupervisorOptions, ExitReason, FromAnyActor, Info, InitError, Keys, MonitorRef,
         Named, Registry, RegistryError, ReplyTo, Restart, SendError, Shutdown, Start, StartError,

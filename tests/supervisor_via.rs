@@ -233,3 +233,157 @@ async fn supervisors_refuse_via_names_in_duplicate_registries() {
     assert!(refused(&fixed), "{fixed:?}");
     assert_eq!(dup.count(), 0);
 }
+
+// DS-1.4 under a parent: a DynamicSupervisor started by `child_spec_via` is registered under its
+// key on every (re)start, so the tree's parts are found by name; after its parent restarts it,
+// the name resolves to the new incarnation, which starts empty.
+#[tokio::test]
+async fn a_dynamic_supervisor_child_spec_via_is_found_by_name_across_restarts() {
+    let registry = Registry::<String>::new(Keys::Unique);
+    let mut watch = Watch::new().await;
+    let spec = DynamicSupervisor::child_spec_via(
+        &registry,
+        "sessions".to_string(),
+        DynamicSupervisorOptions::new(),
+    );
+    assert_eq!(spec.id(), "\"sessions\"");
+    assert_eq!(spec.kind(), ChildType::Supervisor);
+    assert_eq!(spec.shutdown_mode(), Shutdown::Infinity);
+    let root = Supervisor::start(
+        [spec.untyped()],
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap();
+    let sessions = DynamicSupervisor::whereis(&registry, "sessions").expect("registered");
+    assert_eq!(
+        root.which_children().await.unwrap()[0]
+            .actor()
+            .map(|a| a.id()),
+        Some(sessions.id())
+    );
+    let alice = sessions
+        .start_child(Session::child_spec("alice".to_string()))
+        .await
+        .unwrap();
+    assert_eq!(alice.hit().await, Ok("alice:1".to_string()));
+
+    watch.watch(&sessions).await;
+    sessions.kill();
+    assert_eq!(watch.down().await, (sessions.id(), ExitReason::Killed));
+    // The parent has the exit now; once it answered, the restart is done.
+    assert_eq!(root.count_children().await.unwrap().restarts, 1);
+    let again = DynamicSupervisor::whereis(&registry, "sessions").expect("registered again");
+    assert_ne!(again.id(), sessions.id());
+    assert_eq!(
+        root.which_children().await.unwrap()[0]
+            .actor()
+            .map(|a| a.id()),
+        Some(again.id())
+    );
+    assert_eq!(again.count_children().await.unwrap().specs, 0);
+    assert_eq!(alice.wait().await, ExitReason::Killed);
+    let bob = again
+        .start_child(Session::child_spec("bob".to_string()))
+        .await
+        .unwrap();
+    assert_eq!(bob.hit().await, Ok("bob:1".to_string()));
+
+    root.stop(ExitReason::Shutdown).await.unwrap();
+    assert!(DynamicSupervisor::whereis(&registry, "sessions").is_none());
+    assert!(!bob.is_alive());
+}
+
+// SUP-4 with names: a static Supervisor started by `child_spec_via` is found by name, and again
+// after its parent restarted it, with its children started afresh.
+#[tokio::test]
+async fn a_supervisor_child_spec_via_is_found_by_name_across_restarts() {
+    let registry = Registry::<&'static str>::new(Keys::Unique);
+    let mut watch = Watch::new().await;
+    let inner = Supervisor::child_spec_via(
+        &registry,
+        "inner",
+        [Session::child_spec("carol".to_string()).untyped()],
+        SupervisorOptions::new(Strategy::OneForOne),
+    );
+    assert_eq!(inner.id(), "\"inner\"");
+    assert_eq!(inner.kind(), ChildType::Supervisor);
+    let root = Supervisor::start(
+        [inner.untyped()],
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap();
+    let first = Supervisor::whereis(&registry, "inner").expect("registered");
+    let carol = first.which_children().await.unwrap()[0]
+        .actor()
+        .cloned()
+        .and_then(SessionHandle::from_any)
+        .expect("carol runs");
+    assert_eq!(carol.hit().await, Ok("carol:1".to_string()));
+
+    watch.watch(&first).await;
+    first.kill();
+    assert_eq!(watch.down().await, (first.id(), ExitReason::Killed));
+    assert_eq!(root.count_children().await.unwrap().restarts, 1);
+    let second = Supervisor::whereis(&registry, "inner").expect("registered again");
+    assert_ne!(second.id(), first.id());
+    let carol_again = second.which_children().await.unwrap()[0]
+        .actor()
+        .cloned()
+        .and_then(SessionHandle::from_any)
+        .expect("carol runs again");
+    assert_ne!(carol_again.id(), carol.id());
+    assert_eq!(carol_again.hit().await, Ok("carol:1".to_string()));
+
+    root.stop(ExitReason::Shutdown).await.unwrap();
+    assert!(Supervisor::whereis(&registry, "inner").is_none());
+}
+
+// GS-1.5 for supervisor child specs: a held name fails the child's start with AlreadyStarted
+// carrying the holder (the supervisor's own start error, not a child's), for both kinds.
+#[tokio::test]
+async fn supervisor_child_specs_via_a_taken_name_fail_with_already_started() {
+    let registry = Registry::<&'static str>::new(Keys::Unique);
+    let holder = Session::start_via(&registry, "taken", "dave".to_string())
+        .await
+        .unwrap();
+    let parent = DynamicSupervisor::start(DynamicSupervisorOptions::new())
+        .await
+        .unwrap();
+    let already_started = |result: &Result<AnyActor, SupervisorError>| {
+        matches!(
+            result,
+            Err(SupervisorError::Start {
+                id,
+                error: StartError::AlreadyStarted(held),
+            }) if id == "\"taken\"" && *held == holder.id()
+        )
+    };
+    let dynamic = parent
+        .start_child(
+            DynamicSupervisor::child_spec_via(&registry, "taken", DynamicSupervisorOptions::new())
+                .untyped(),
+        )
+        .await;
+    assert!(already_started(&dynamic), "{dynamic:?}");
+    let fixed = parent
+        .start_child(
+            Supervisor::child_spec_via(
+                &registry,
+                "taken",
+                Vec::new(),
+                SupervisorOptions::new(Strategy::OneForOne),
+            )
+            .untyped(),
+        )
+        .await;
+    assert!(already_started(&fixed), "{fixed:?}");
+    assert_eq!(parent.count_children().await.unwrap().specs, 0);
+    assert_eq!(
+        registry.whereis(&"taken").map(|a| a.id()),
+        Some(holder.id())
+    );
+    parent.stop(ExitReason::Shutdown).await.unwrap();
+    holder.stop(ExitReason::Normal).await.unwrap();
+}

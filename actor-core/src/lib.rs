@@ -3,6 +3,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod actor;
+mod agent;
 mod error;
 mod exit;
 mod macro_support;
@@ -18,6 +19,7 @@ pub use actor::{
     FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions, TimerPayload, TimerRef, current_id,
     live_actors,
 };
+pub use agent::Agent;
 pub use error::{
     CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TrySendError,
 };

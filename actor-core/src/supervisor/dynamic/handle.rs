@@ -1,11 +1,14 @@
 //! The public handle of a dynamic supervisor, [`DynamicSupervisor`]: its start functions, its
 //! child spec and the client calls that go to the supervisor actor as [`DynMsg`]s.
 
+use std::borrow::Borrow;
+use std::hash::Hash;
+
 use super::children::DynActor;
 use super::message::DynMsg;
 use super::options::DynamicSupervisorOptions;
 use crate::actor::{ActorHandle, ActorRef, AnyActor, FromAnyActor, StartOptions};
-use crate::registry::{Registry, RegistryKey, RegistryValue};
+use crate::registry::{Registry, RegistryKey, RegistryValue, Whereis};
 use crate::supervisor::child_spec::{ChildSpec, ChildType};
 use crate::supervisor::children::{
     ChildCounts, ChildInfo, NO_TIMEOUT, into_start_error, via_start,
@@ -37,7 +40,9 @@ use crate::{ActorId, SupervisorError};
 /// ([`DynamicSupervisorOptions::extra_args`]); the intensity window is an exact duration;
 /// [`Backoff`] is available; [`ChildCounts::restarts`] counts restart attempts; and
 /// [`which_children`](Self::which_children) lists children in start order with their spec ids.
-/// Register one by name with [`start_via`](Self::start_via).
+/// Register one by name with [`start_via`](Self::start_via), or under another supervisor with
+/// [`child_spec_via`](Self::child_spec_via), and find it with
+/// [`whereis`](Self::whereis).
 ///
 /// ```
 /// use beamish::prelude::*;
@@ -85,10 +90,11 @@ use crate::{ActorId, SupervisorError};
 /// `E` defaults to `()`, and without an extra argument nothing needs to name it:
 /// `DynamicSupervisor::start(DynamicSupervisorOptions::new())`, `DynamicSupervisor::child_spec(…)`
 /// and the other start functions take `E` from their options, and
-/// [`DynamicSupervisor::from_any`](Self::from_any) is the `()` supervisor's. With an extra
-/// argument, the options still carry `E` to the start functions; where nothing else says it, name
-/// it: `DynamicSupervisor::<E>::from_any(actor)` ([`FromAnyActor`], in the prelude) and the type
-/// `DynamicSupervisor<E>`.
+/// [`DynamicSupervisor::from_any`](Self::from_any) and [`DynamicSupervisor::whereis`](Self::whereis)
+/// are the `()` supervisor's. With an extra argument, the options still carry `E` to the start
+/// functions; where nothing else says it, name it: `DynamicSupervisor::<E>::from_any(actor)`
+/// ([`FromAnyActor`], in the prelude), `DynamicSupervisor::<E>::whereis(&registry, &key)`
+/// ([`Whereis`]) and the type `DynamicSupervisor<E>`.
 ///
 /// ```
 /// use beamish::prelude::*;
@@ -185,13 +191,51 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
     /// (rename with [`ChildSpec::with_id`]), [`ChildType::Supervisor`], so
     /// [`Shutdown::Infinity`](crate::Shutdown::Infinity) by default (DS-1.5, GS-11).
     pub fn child_spec(options: DynamicSupervisorOptions<E>) -> ChildSpec<Self> {
-        ChildSpec::new("DynamicSupervisor", move || {
-            let options = options.clone();
+        Self::spec("DynamicSupervisor".to_owned(), options, || {
+            Ok(StartOptions::new().link())
+        })
+    }
+
+    /// Like [`child_spec`](Self::child_spec), registering the supervisor under `key` in
+    /// `registry` on every (re)start (as [`start_link_via`](Self::start_link_via) does), so a tree
+    /// can be built and its parts found by name: [`whereis`](Self::whereis) is the current
+    /// incarnation. The id is `key`'s `Debug` form. If the key is held, the start fails with
+    /// [`StartError::AlreadyStarted`] carrying the holder's id; with a registry of duplicate
+    /// keys, with [`StartError::Refused`].
+    ///
+    /// [`StartError::AlreadyStarted`]: crate::StartError::AlreadyStarted
+    /// [`StartError::Refused`]: crate::StartError::Refused
+    pub fn child_spec_via<K, V>(
+        registry: &Registry<K, V>,
+        key: K,
+        options: DynamicSupervisorOptions<E>,
+    ) -> ChildSpec<Self>
+    where
+        K: RegistryKey,
+        V: RegistryValue + Default,
+    {
+        let id = format!("{key:?}");
+        let registry = registry.clone();
+        Self::spec(id, options, move || {
+            let start = StartOptions::new().link();
+            via_start(&registry, key.clone(), start, "DynamicSupervisor")
+        })
+    }
+
+    /// A supervisor child spec whose every (re)start takes fresh start options from `start`.
+    fn spec(
+        id: String,
+        options: DynamicSupervisorOptions<E>,
+        start: impl Fn() -> Result<StartOptions, SupervisorError> + Send + Sync + 'static,
+    ) -> ChildSpec<Self> {
+        ChildSpec::new(id, move || {
+            let (options, start) = (options.clone(), start());
             async move {
-                Self::start_link(options)
-                    .await
-                    .map(|sup| sup.to_any())
-                    .map_err(into_start_error)
+                let started = match start {
+                    Ok(start) => Self::start_with(options, start).await,
+                    Err(error) => Err(error),
+                };
+                started.map(|sup| sup.to_any()).map_err(into_start_error)
             }
         })
         .child_type(ChildType::Supervisor)
@@ -261,6 +305,19 @@ impl DynamicSupervisor<()> {
     /// without naming `E`. For another `E`, write `DynamicSupervisor::<E>::from_any(actor)`.
     pub fn from_any(actor: AnyActor) -> Option<Self> {
         <Self as FromAnyActor>::from_any(actor)
+    }
+
+    /// The live supervisor registered under `key` in `registry`, if it is a `DynamicSupervisor`
+    /// without an extra argument: [`Whereis::whereis`], callable as
+    /// `DynamicSupervisor::whereis(&registry, &key)` without naming `E`. For another `E`, write
+    /// `DynamicSupervisor::<E>::whereis(&registry, &key)`.
+    pub fn whereis<K, V, Q>(registry: &Registry<K, V>, key: &Q) -> Option<Self>
+    where
+        K: RegistryKey + Borrow<Q>,
+        V: RegistryValue,
+        Q: Hash + Eq + ?Sized,
+    {
+        <Self as Whereis>::whereis(registry, key)
     }
 }
 

@@ -8,7 +8,7 @@ use super::message::SupMsg;
 use super::options::{SupervisorOptions, check_spec};
 use super::server::SupArgs;
 use crate::actor::{ActorHandle, ActorRef, AnyActor, FromAnyActor, StartOptions};
-use crate::registry::{Registry, RegistryKey, RegistryValue};
+use crate::registry::{Registry, RegistryKey, RegistryValue, via_options};
 use crate::supervisor::child_spec::{ChildSpec, ChildType};
 use crate::supervisor::children::{ChildCounts, ChildInfo, NO_TIMEOUT, via_start};
 use crate::supervisor::handle::supervisor_handle;
@@ -40,7 +40,8 @@ use crate::{InitError, StartError, SupervisorError};
 /// [`ChildCounts::restarts`] counts restart attempts. Children marked
 /// [`significant`](ChildSpec::significant) can shut the supervisor down ([`AutoShutdown`],
 /// SUP-7). A start function cannot return OTP's `:ignore`: it starts a child or fails. Register
-/// one by name with [`start_via`](Self::start_via).
+/// one by name with [`start_via`](Self::start_via), or under another supervisor with
+/// [`child_spec_via`](Self::child_spec_via).
 ///
 /// ```
 /// use beamish::prelude::*;
@@ -151,17 +152,98 @@ impl Supervisor {
         options: SupervisorOptions,
         start: StartOptions,
     ) -> Result<Self, SupervisorError> {
-        if options.max_seconds.is_zero() {
-            return Err(SupervisorError::InvalidOptions(
-                "max_seconds must not be zero",
-            ));
+        match Self::launch(children.into_iter().collect(), options, start).await {
+            Ok(sup) => Ok(sup),
+            Err(Failed::Children(error)) => Err(error),
+            Err(Failed::Own(error)) => Err(SupervisorError::Start {
+                id: "Supervisor".to_owned(),
+                error,
+            }),
         }
+    }
+
+    /// A spec that starts this supervisor (linked) with `children` under another one: id
+    /// `"Supervisor"` (rename with [`ChildSpec::with_id`]), [`ChildType::Supervisor`], so
+    /// [`Shutdown::Infinity`](crate::Shutdown::Infinity) by default (GS-11, SUP-2). If a child
+    /// fails to start (or a spec or the options are refused), the start error is
+    /// [`StartError::Init`] whose source is the [`SupervisorError`]: for a child that failed,
+    /// [`SupervisorError::Start`] with that child's id and start error. If the supervisor actor's
+    /// own start fails (killed while starting), the error is that start error, as for any actor.
+    pub fn child_spec(
+        children: impl IntoIterator<Item = ChildSpec>,
+        options: SupervisorOptions,
+    ) -> ChildSpec<Supervisor> {
+        Self::spec("Supervisor".to_owned(), children, options, || {
+            Ok(StartOptions::new().link())
+        })
+    }
+
+    /// Like [`child_spec`](Self::child_spec), registering the supervisor under `key` in
+    /// `registry` on every (re)start (as [`start_link_via`](Self::start_link_via) does), so a tree
+    /// can be built and its parts found by name: `Supervisor::whereis(&registry, &key)`
+    /// ([`Whereis`](crate::Whereis)) is the current incarnation. The id is `key`'s `Debug` form.
+    /// If the key is held, the start fails with [`StartError::AlreadyStarted`] carrying the
+    /// holder's id; with a registry of duplicate keys, with [`StartError::Refused`].
+    pub fn child_spec_via<K, V>(
+        registry: &Registry<K, V>,
+        key: K,
+        children: impl IntoIterator<Item = ChildSpec>,
+        options: SupervisorOptions,
+    ) -> ChildSpec<Supervisor>
+    where
+        K: RegistryKey,
+        V: RegistryValue + Default,
+    {
+        let id = format!("{key:?}");
+        let registry = registry.clone();
+        Self::spec(id, children, options, move || {
+            via_options(&registry, key.clone(), StartOptions::new().link())
+        })
+    }
+
+    /// A supervisor child spec whose every (re)start takes fresh start options from `start`.
+    fn spec(
+        id: String,
+        children: impl IntoIterator<Item = ChildSpec>,
+        options: SupervisorOptions,
+        start: impl Fn() -> Result<StartOptions, StartError> + Send + Sync + 'static,
+    ) -> ChildSpec<Supervisor> {
         let children: Vec<ChildSpec> = children.into_iter().collect();
+        ChildSpec::new(id, move || {
+            let (children, options, start) = (children.clone(), options.clone(), start());
+            async move {
+                match Supervisor::launch(children, options, start?).await {
+                    Ok(sup) => Ok(sup.to_any()),
+                    // Its own start failed (a via name held, say): that error, as for any actor.
+                    Err(Failed::Own(error)) => Err(error),
+                    // OTP's `{:shutdown, {:failed_to_start_child, id, reason}}`: the supervisor
+                    // error (the failed child's id and start error) is the source.
+                    Err(Failed::Children(error)) => Err(StartError::Init(InitError::new(error))),
+                }
+            }
+        })
+        .child_type(ChildType::Supervisor)
+        .typed()
+    }
+
+    /// Checks the specs and options, then starts the supervisor actor, which starts the children.
+    async fn launch(
+        children: Vec<ChildSpec>,
+        options: SupervisorOptions,
+        start: StartOptions,
+    ) -> Result<Self, Failed> {
+        if options.max_seconds.is_zero() {
+            return Err(Failed::Children(SupervisorError::InvalidOptions(
+                "max_seconds must not be zero",
+            )));
+        }
         for (i, spec) in children.iter().enumerate() {
             if children[..i].iter().any(|s| s.id == spec.id) {
-                return Err(SupervisorError::DuplicateId(spec.id.clone()));
+                return Err(Failed::Children(SupervisorError::DuplicateId(
+                    spec.id.clone(),
+                )));
             }
-            check_spec(spec, options.auto_shutdown)?;
+            check_spec(spec, options.auto_shutdown).map_err(Failed::Children)?;
         }
         let failure = Arc::new(Mutex::new(None));
         let args = SupArgs {
@@ -176,37 +258,9 @@ impl Supervisor {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .take();
-                Err(failure.unwrap_or(SupervisorError::Start {
-                    id: "Supervisor".to_owned(),
-                    error,
-                }))
+                Err(failure.map_or(Failed::Own(error), Failed::Children))
             }
         }
-    }
-
-    /// A spec that starts this supervisor (linked) with `children` under another one: id
-    /// `"Supervisor"` (rename with [`ChildSpec::with_id`]), [`ChildType::Supervisor`], so
-    /// [`Shutdown::Infinity`](crate::Shutdown::Infinity) by default (GS-11, SUP-2). If it fails to
-    /// start, its start error is [`StartError::Init`] whose source is the [`SupervisorError`]: for
-    /// a child that failed, [`SupervisorError::Start`] with that child's id and start error.
-    pub fn child_spec(
-        children: impl IntoIterator<Item = ChildSpec>,
-        options: SupervisorOptions,
-    ) -> ChildSpec<Supervisor> {
-        let children: Vec<ChildSpec> = children.into_iter().collect();
-        ChildSpec::new("Supervisor", move || {
-            let (children, options) = (children.clone(), options.clone());
-            async move {
-                Supervisor::start_link(children, options)
-                    .await
-                    .map(|sup| sup.to_any())
-                    // OTP's `{:shutdown, {:failed_to_start_child, id, reason}}`: the supervisor
-                    // error (the failed child's id and start error) is the source.
-                    .map_err(|e| StartError::Init(InitError::new(e)))
-            }
-        })
-        .child_type(ChildType::Supervisor)
-        .typed()
     }
 
     fn from_ref(actor: ActorRef<SupActor>) -> Self {
@@ -276,6 +330,13 @@ impl Supervisor {
     pub async fn count_children(&self) -> Result<ChildCounts, SupervisorError> {
         Ok(self.actor.call(SupMsg::CountChildren).await?)
     }
+}
+
+/// Why [`Supervisor::launch`] failed: the children (their specs, the options, or a child's
+/// start), or the supervisor actor's own start (a via name held, killed while starting).
+enum Failed {
+    Children(SupervisorError),
+    Own(StartError),
 }
 
 supervisor_handle!(impl[] Supervisor, "Supervisor");
