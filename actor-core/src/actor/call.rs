@@ -58,13 +58,17 @@ impl<R> Future for Reply<'_, R> {
     }
 }
 
-/// Stops `proc` in order and waits for its exit (GS-8): `Ok` if it exited with `reason`.
+/// Stops `proc` in order and waits for its exit (GS-8): `Ok` if it exited with `reason`. Returns
+/// only after its exit path has told its links and monitors, whatever the answer.
 pub(crate) async fn stop_proc(proc: &ProcRef, reason: ExitReason) -> Result<(), CallError> {
     let core = proc.core();
     if current_id() == Some(core.id) {
         return Err(CallError::CallingSelf);
     }
     if !core.is_alive() || !proc.send_sys(Sys::Stop(reason.clone())) {
+        // Already dead, or in its exit path: still return only once its links and monitors were
+        // told, as every other return of `stop` does.
+        core.wait().await;
         return Err(CallError::NoProc);
     }
     let exited = core.wait().await;

@@ -1,6 +1,26 @@
 //! The untyped core of every actor: its exit state, links, monitors and exit hooks, and the exit
-//! path that tells them all — in the order DESIGN.md fixes: registrations first, then the exit
-//! reason (waiters, callers), then links, then monitors.
+//! path that tells them all.
+//!
+//! # Ordering
+//!
+//! The exit path ([`exit`]) runs in the order DESIGN.md fixes, so that whoever learns of a death
+//! can rely on everything the death produces being in place:
+//!
+//! 1. the actor's exit hooks run: every registry entry (and via name) it held is gone;
+//! 2. its exit reason is recorded (`is_alive` turns `false`, `exit_reason` answers) and it stops
+//!    counting in [`live_actors`];
+//! 3. every linked actor gets its exit signal — an `Info::Exit` or a `Sys::Stop` queued in a
+//!    trapping actor's mailbox, a kill for a non-trapping one — and then every monitor's
+//!    `Info::Down` is queued in its watcher's mailbox;
+//! 4. only then are its waiters woken: `wait()`, `stop()`, and calls that fail with its exit
+//!    reason.
+//!
+//! Hence the guarantee the lifecycle methods document: **by the time `wait()` or `stop()`
+//! returns, or a call fails with the callee's exit reason, every `Down` and `Exit` that the death
+//! produces is already in its recipients' mailboxes and every registry entry of the actor is
+//! gone.** System messages share one FIFO queue with user messages (see `mailbox`), and per pair
+//! of actors messages keep their send order: "stop X, then call M" means M handles X's `Down`
+//! before the call.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -96,7 +116,11 @@ pub(crate) struct Core {
     /// Set (under the state lock) when `killed` is: the task's fast check.
     kill_flag: AtomicBool,
     state: Mutex<State>,
+    /// The exit reason, recorded before links and monitors are told (so a `Down`'s recipient sees
+    /// the actor dead).
     exit: OnceLock<ExitReason>,
+    /// Set once links and monitors were told: only then do waiters return.
+    told: AtomicBool,
     exited: Notify,
 }
 
@@ -190,6 +214,7 @@ impl Core {
             kill_flag: AtomicBool::new(false),
             state: Mutex::new(State::default()),
             exit: OnceLock::new(),
+            told: AtomicBool::new(false),
             exited: Notify::new(),
         }
     }
@@ -206,11 +231,14 @@ impl Core {
         self.exit.get().is_none()
     }
 
-    /// Waits for the exit reason; returns at once for a dead actor.
+    /// Waits for the exit reason; returns at once for a dead actor. Returns only once the exit
+    /// path has told every link and monitor (see the module docs).
     pub(crate) async fn wait(&self) -> ExitReason {
         loop {
             let notified = self.exited.notified();
-            if let Some(reason) = self.exit.get() {
+            if self.told.load(Ordering::Acquire)
+                && let Some(reason) = self.exit.get()
+            {
                 return reason.clone();
             }
             notified.await;
@@ -250,6 +278,12 @@ impl Core {
     /// wakes that waker.
     pub(crate) fn set_task(&self, waker: &Waker) {
         self.lock().task = Some(waker.clone());
+    }
+
+    /// `true` once the actor was killed (one atomic load): the run loop checks it between
+    /// messages, so that a killed actor handles nothing more even if its task is busy.
+    pub(crate) fn kill_requested(&self) -> bool {
+        self.kill_flag.load(Ordering::Acquire)
     }
 
     /// The kill's reason, if the actor was killed (checked by its task on every poll: one atomic
@@ -405,6 +439,9 @@ pub(crate) fn take_monitoring(watcher: &ProcRef, mref: MonitorRef) -> bool {
 
 /// The exit path. Runs once, after the actor's callbacks are done (or were dropped by a kill).
 /// The linked actor `spare` (the starter of a failed start) is unlinked without an exit signal.
+///
+/// The order is the module docs' "Ordering": hooks, the recorded reason, links, monitors, and
+/// waiters last.
 pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     let core = proc.core();
     let (links, monitored_by, monitoring, hooks) = {
@@ -422,19 +459,18 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     for hook in &hooks {
         hook.actor_exited(core.id);
     }
-    // 2. The reason: waiters and callers blocked on this actor see it. The actor stops counting
-    //    as live first, so that whoever waited for it sees `live_actors` without it.
+    // 2. The reason is recorded, so that whoever gets a `Down` or an `Exit` sees the actor dead.
+    //    It stops counting as live first, so that whoever waited for it sees `live_actors`
+    //    without it.
     LIVE.fetch_sub(1, Ordering::AcqRel);
     let _ = core.exit.set(reason.clone());
-    core.exited.notify_waiters();
-    // 3. Links.
+    // 3. Links, then monitors of this actor (and the monitors it held on others are dropped).
     for other in &links {
         other.core().lock().links.remove(core.id);
         if spare != Some(other.core().id) {
             signal_exit(other, core.id, &reason);
         }
     }
-    // 4. Monitors of this actor, and monitors it held on others.
     for (mref, watcher) in monitored_by {
         watcher.send_sys(Sys::Info(Info::Down {
             id: core.id,
@@ -449,4 +485,8 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
             .monitored_by
             .retain(|(r, _)| *r != mref);
     }
+    // 4. Waiters last: whoever returns from `wait`, `stop` or a failed call finds every `Down`
+    //    and `Exit` of this death already queued.
+    core.told.store(true, Ordering::Release);
+    core.exited.notify_waiters();
 }

@@ -257,6 +257,8 @@ async fn run<A: Actor>(
     before_init: Option<BeforeInit>,
     started: &mut Option<oneshot::Sender<Result<(), StartError>>>,
 ) -> Outcome {
+    let proc = me.proc();
+    let core = proc.core();
     let mut ctx = Context::new(me);
     if let Some(hook) = before_init {
         match catch(async { hook() }).await {
@@ -297,20 +299,33 @@ async fn run<A: Actor>(
         if let Some(reason) = &ctx.stop {
             break reason.clone();
         }
-        let handled = match rx.recv().await {
-            Envelope::Msg(msg) => catch(state.handle(msg, &mut ctx)).await,
-            Envelope::Sys(Sys::Info(info)) => {
-                if let Info::Down { monitor, .. } = &info
-                    && !ctx.take_down(*monitor)
-                {
-                    continue;
-                }
-                catch(state.handle_info(info, &mut ctx)).await
+        let step = interruptible(core, async {
+            let envelope = rx.recv().await;
+            if core.kill_requested() {
+                // Killed before this message was taken: it is dropped unhandled (a kill and then a
+                // stop from one task end the actor with the kill).
+                return Step::Next;
             }
-            Envelope::Sys(Sys::Stop(reason)) => break reason,
-        };
-        if let Err(panic) = handled {
-            break ExitReason::Panic(panic);
+            let handled = match envelope {
+                Envelope::Msg(msg) => catch(state.handle(msg, &mut ctx)).await,
+                Envelope::Sys(Sys::Info(info)) => {
+                    if let Info::Down { monitor, .. } = &info
+                        && !ctx.take_down(*monitor)
+                    {
+                        return Step::Next;
+                    }
+                    catch(state.handle_info(info, &mut ctx)).await
+                }
+                Envelope::Sys(Sys::Stop(reason)) => return Step::Stop(reason),
+            };
+            match handled {
+                Ok(()) => Step::Next,
+                Err(panic) => Step::Stop(ExitReason::Panic(panic)),
+            }
+        })
+        .await;
+        if let Step::Stop(reason) = step {
+            break reason;
         }
     };
     ctx.stop.get_or_insert_with(|| reason.clone());
@@ -326,6 +341,31 @@ async fn run<A: Actor>(
         reason,
         start_error: None,
     }
+}
+
+/// What one turn of the message loop leads to.
+enum Step {
+    /// On to the next message.
+    Next,
+    /// Stop with this reason: `terminate` runs.
+    Stop(ExitReason),
+}
+
+/// Runs one turn of the message loop (receiving a message and handling it) unless the actor was
+/// killed: the kill is checked before every poll (and the turn checks it again once it has taken
+/// a message), so that a killed actor handles nothing more even when its task never waits. The
+/// task then takes the kill and drops everything in place (`actor_task`).
+async fn interruptible<F: Future<Output = Step>>(core: &Core, turn: F) -> Step {
+    let mut turn = pin!(turn);
+    poll_fn(|cx| {
+        if core.kill_requested() {
+            // The actor task checks the kill before it polls again.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        turn.as_mut().poll(cx)
+    })
+    .await
 }
 
 /// Runs `f`, which drops user values, logging a panic instead of letting it skip the exit path
