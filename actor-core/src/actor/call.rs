@@ -6,7 +6,7 @@ use std::task::Poll;
 
 use tokio::sync::oneshot;
 
-use super::cell::{Core, ProcRef};
+use super::cell::{self, Core, ProcRef};
 use super::current::current_id;
 use super::deadline::Deadline;
 use super::mailbox::Sys;
@@ -77,6 +77,14 @@ pub(crate) async fn stop_proc(proc: &ProcRef, reason: ExitReason) -> Result<(), 
     } else {
         Err(CallError::Exited(exited))
     }
+}
+
+/// A supervisor's orderly shutdown of `proc` with `reason` ([`cell::shutdown`]: a trapping actor
+/// stops after the messages queued before, a non-trapping one at once, its running handler
+/// dropped; `terminate` runs either way) and the wait for its exit reason.
+pub(crate) async fn shutdown_proc(proc: &ProcRef, reason: ExitReason) -> ExitReason {
+    cell::shutdown(proc, reason);
+    proc.core().wait().await
 }
 
 /// The answer type of a `#[call(flatten)]` handler: `Result<T, E>` whose `E` can hold a

@@ -24,7 +24,7 @@
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
 
@@ -36,6 +36,11 @@ use super::mailbox::{MailboxTx, Sys};
 use crate::{ActorId, ExitReason};
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// In [`Core::signals`]: the actor was killed.
+const KILL: u8 = 1;
+/// In [`Core::signals`]: the actor was asked to stop at once ([`Core::halt`]).
+const HALT: u8 = 2;
 
 /// The number of actors that have been spawned and whose exit reason is not yet known.
 ///
@@ -113,8 +118,9 @@ impl<M: Send + 'static> Proc for Cell<M> {
 pub(crate) struct Core {
     pub(crate) id: ActorId,
     pub(crate) type_name: &'static str,
-    /// Set (under the state lock) when `killed` is: the task's fast check.
-    kill_flag: AtomicBool,
+    /// [`KILL`] and [`HALT`], set (under the state lock) when `killed` or `halted` is: the
+    /// task's fast check, one atomic load per poll.
+    signals: AtomicU8,
     state: Mutex<State>,
     /// The exit reason, recorded before links and monitors are told (so a `Down`'s recipient sees
     /// the actor dead).
@@ -197,6 +203,8 @@ struct State {
     /// The reason of the first kill, until the actor's task takes it (boxed: kills are rare, and
     /// this is in every actor).
     killed: Option<Box<ExitReason>>,
+    /// The reason of a requested immediate stop ([`Core::halt`]), until the run loop takes it.
+    halted: Option<Box<ExitReason>>,
     /// The actor's task, to wake on a kill wherever it waits.
     task: Option<Waker>,
     links: Links,
@@ -211,7 +219,7 @@ impl Core {
         Core {
             id: ActorId::next(),
             type_name,
-            kill_flag: AtomicBool::new(false),
+            signals: AtomicU8::new(0),
             state: Mutex::new(State::default()),
             exit: OnceLock::new(),
             told: AtomicBool::new(false),
@@ -266,7 +274,7 @@ impl Core {
                 return;
             }
             st.killed = Some(Box::new(reason));
-            self.kill_flag.store(true, Ordering::Release);
+            self.signals.fetch_or(KILL, Ordering::Release);
             st.task.take()
         };
         if let Some(task) = task {
@@ -280,16 +288,51 @@ impl Core {
         self.lock().task = Some(waker.clone());
     }
 
-    /// `true` once the actor was killed (one atomic load): the run loop checks it between
-    /// messages, so that a killed actor handles nothing more even if its task is busy.
+    /// Stops the actor at once, in order: its running callback (handler, `handle_info`,
+    /// continuation) is dropped at its next await, messages still queued are not handled, and
+    /// `terminate(reason)` runs with the state as the dropped callback left it. A supervisor's
+    /// orderly shutdown of a non-trapping child. Does nothing once the actor was killed, was
+    /// already halted, or began its exit path; it cannot cut a `terminate` that already runs.
+    pub(crate) fn halt(&self, reason: ExitReason) {
+        let task = {
+            let mut st = self.lock();
+            if st.exiting || st.killed.is_some() || st.halted.is_some() {
+                return;
+            }
+            st.halted = Some(Box::new(reason));
+            self.signals.fetch_or(HALT, Ordering::Release);
+            // Cloned, not taken: the task keeps its registration for a later kill.
+            st.task.clone()
+        };
+        if let Some(task) = task {
+            task.wake();
+        }
+    }
+
+    /// `true` once the actor was killed or halted (one atomic load): the run loop checks it
+    /// between messages, so that such an actor handles nothing more even if its task is busy.
+    pub(crate) fn interrupted(&self) -> bool {
+        self.signals.load(Ordering::Acquire) != 0
+    }
+
+    /// `true` once the actor was killed.
     pub(crate) fn kill_requested(&self) -> bool {
-        self.kill_flag.load(Ordering::Acquire)
+        self.signals.load(Ordering::Acquire) & KILL != 0
+    }
+
+    /// The halt's reason, if the actor was halted and the run loop has not taken it yet.
+    pub(crate) fn take_halt(&self) -> Option<ExitReason> {
+        if self.signals.load(Ordering::Acquire) & HALT != 0 {
+            self.lock().halted.take().map(|reason| *reason)
+        } else {
+            None
+        }
     }
 
     /// The kill's reason, if the actor was killed (checked by its task on every poll: one atomic
     /// load until a kill comes).
     pub(crate) fn take_kill(&self) -> Option<ExitReason> {
-        if self.kill_flag.load(Ordering::Acquire) {
+        if self.kill_requested() {
             self.lock().killed.take().map(|reason| *reason)
         } else {
             None
@@ -336,6 +379,20 @@ pub(crate) fn signal_exit(target: &ProcRef, from: ActorId, reason: &ExitReason) 
         }
     } else if !reason.is_normal() {
         core.kill(reason.clone());
+    }
+}
+
+/// A supervisor's orderly shutdown of `target` with `reason` (DS-6, as DESIGN.md decides it): a
+/// trapping actor gets an ordinary stop, queued behind its messages, so `terminate` runs after
+/// its current handler and the messages sent before; a non-trapping one is halted
+/// ([`Core::halt`]): its running handler is dropped and `terminate` runs at once.
+pub(crate) fn shutdown(target: &ProcRef, reason: ExitReason) {
+    let core = target.core();
+    let trap = core.lock().trap_exit;
+    if trap {
+        target.send_sys(Sys::Stop(reason));
+    } else {
+        core.halt(reason);
     }
 }
 

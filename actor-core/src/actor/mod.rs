@@ -23,6 +23,7 @@ use std::future::Future;
 
 pub use any::AnyActor;
 pub use call::Flatten;
+pub(crate) use call::shutdown_proc;
 pub(crate) use cell::ExitHook;
 pub use cell::live_actors;
 pub use context::Context;
@@ -122,8 +123,11 @@ pub trait Actor: Sized + Send + 'static {
     }
 
     /// Runs when the actor stops with `reason` (GenServer.terminate): after `stop`, a handler that
-    /// called `ctx.stop` or panicked, or an orderly shutdown by its supervisor. It does not run on
-    /// `kill`, or when an exit signal through a link kills a non-trapping actor.
+    /// called `ctx.stop` or panicked, or an orderly shutdown by its supervisor — which runs it even
+    /// when the actor is busy: a non-trapping actor's running handler is cancelled (its future
+    /// dropped at its next await) and `terminate` gets the state as that handler left it (see
+    /// [`Shutdown`](crate::Shutdown)). It does not run on `kill`, or when an exit signal through a
+    /// link kills a non-trapping actor.
     fn terminate(
         &mut self,
         reason: &ExitReason,

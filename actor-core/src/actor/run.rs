@@ -301,9 +301,10 @@ async fn run<A: Actor>(
         }
         let step = interruptible(core, async {
             let envelope = rx.recv().await;
-            if core.kill_requested() {
-                // Killed before this message was taken: it is dropped unhandled (a kill and then a
-                // stop from one task end the actor with the kill).
+            if core.interrupted() {
+                // Killed or halted before this message was taken: it is dropped unhandled (a kill
+                // and then a stop from one task end the actor with the kill), and the next turn
+                // takes the signal.
                 return Step::Next;
             }
             let handled = match envelope {
@@ -352,16 +353,26 @@ enum Step {
 }
 
 /// Runs one turn of the message loop (receiving a message and handling it) unless the actor was
-/// killed: the kill is checked before every poll (and the turn checks it again once it has taken
-/// a message), so that a killed actor handles nothing more even when its task never waits. The
-/// task then takes the kill and drops everything in place (`actor_task`).
+/// killed or halted: both are checked before every poll (one atomic load; the turn checks again
+/// once it has taken a message), so that such an actor handles nothing more even when its task
+/// never waits.
+///
+/// - A kill is left to the task, which takes it and drops everything in place (`actor_task`).
+/// - A halt ([`Core::halt`], a supervisor's shutdown of a non-trapping child) drops the turn —
+///   the running handler's future, at the await it is parked on — and stops the actor with the
+///   halt's reason: the state stays, and `terminate` runs.
 async fn interruptible<F: Future<Output = Step>>(core: &Core, turn: F) -> Step {
     let mut turn = pin!(turn);
     poll_fn(|cx| {
-        if core.kill_requested() {
-            // The actor task checks the kill before it polls again.
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
+        if core.interrupted() {
+            if core.kill_requested() {
+                // The actor task checks the kill before it polls again.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            if let Some(reason) = core.take_halt() {
+                return Poll::Ready(Step::Stop(reason));
+            }
         }
         turn.as_mut().poll(cx)
     })
