@@ -300,6 +300,13 @@ async fn run<A: Actor>(
             break reason.clone();
         }
         let step = interruptible(core, async {
+            // Continuations first: each runs right after the callback that asked for it (GS-7).
+            if let Some(cont) = ctx.next_continuation() {
+                return match catch(state.handle_continue(cont, &mut ctx)).await {
+                    Ok(()) => Step::Next,
+                    Err(panic) => Step::Stop(ExitReason::Panic(panic)),
+                };
+            }
             let envelope = rx.recv().await;
             if core.interrupted() {
                 // Killed or halted before this message was taken: it is dropped unhandled (a kill
@@ -346,16 +353,16 @@ async fn run<A: Actor>(
 
 /// What one turn of the message loop leads to.
 enum Step {
-    /// On to the next message.
+    /// On to the next continuation or message.
     Next,
     /// Stop with this reason: `terminate` runs.
     Stop(ExitReason),
 }
 
-/// Runs one turn of the message loop (receiving a message and handling it) unless the actor was
-/// killed or halted: both are checked before every poll (one atomic load; the turn checks again
-/// once it has taken a message), so that such an actor handles nothing more even when its task
-/// never waits.
+/// Runs one turn of the message loop (a continuation, or receiving a message and handling it)
+/// unless the actor was killed or halted: both are checked before every poll (one atomic load;
+/// the turn checks again once it has taken a message), so that such an actor handles nothing more
+/// even when its task never waits.
 ///
 /// - A kill is left to the task, which takes it and drops everything in place (`actor_task`).
 /// - A halt ([`Core::halt`], a supervisor's shutdown of a non-trapping child) drops the turn —
