@@ -9,9 +9,9 @@ extern crate self as beamish;
 // Actors: the trait, handles and what every handle can do, the context, exit reasons.
 #[doc(inline)]
 pub use actor_core::{
-    Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, DEFAULT_CALL_TIMEOUT,
-    ExitReason, FromAnyActor, Info, MonitorRef, ReplyTo, Start, StartOptions, TimerPayload,
-    TimerRef, current_id, live_actors,
+    Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, Continuation,
+    DEFAULT_CALL_TIMEOUT, ExitReason, FromAnyActor, Info, MonitorRef, ReplyTo, Start, StartOptions,
+    TimerPayload, TimerRef, current_id, live_actors,
 };
 
 // Agents: actors that are only their state, driven by closures (Elixir's `Agent`).
@@ -52,11 +52,11 @@ pub mod prelude {
     #[doc(no_inline)]
     pub use actor_core::{
         Actor, ActorHandle, ActorId, ActorRef, ActorView, Agent, AnyActor, Backoff, CallError,
-        ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType, Context, DynamicSupervisor,
-        DynamicSupervisorOptions, ExitReason, FromAnyActor, Info, InitError, Keys, MonitorRef,
-        Named, Registry, RegistryError, ReplyTo, Restart, SendError, Shutdown, Start, StartError,
-        StartOptions, Strategy, Supervisor, SupervisorError, SupervisorOptions, TrySendError,
-        Whereis,
+        ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType, Context, Continuation,
+        DynamicSupervisor, DynamicSupervisorOptions, ExitReason, FromAnyActor, Info, InitError,
+        Keys, MonitorRef, Named, Registry, RegistryError, ReplyTo, Restart, SendError, Shutdown,
+        Start, StartError, StartOptions, Strategy, Supervisor, SupervisorError, SupervisorOptions,
+        TrySendError, Whereis,
     };
     #[cfg(feature = "macros")]
     #[doc(no_inline)]

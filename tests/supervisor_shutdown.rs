@@ -314,3 +314,252 @@ async fn terminate_child_never_restarts_whatever_the_policy() {
     assert_eq!(w.name().await, Ok("p".to_string()));
     sup.stop(ExitReason::Shutdown).await.unwrap();
 }
+
+/// What a [`Busy`] child reports.
+#[derive(Debug, PartialEq, Eq)]
+enum Busy {
+    /// `hold` began.
+    Entered,
+    /// `terminate` ran with `reason`, at (virtual) time `at`, and `hold` had got as far as
+    /// `progress` (1: inside, 2: done).
+    Terminated {
+        reason: ExitReason,
+        progress: u32,
+        at: Instant,
+    },
+}
+
+#[derive(Clone)]
+struct BusyArgs {
+    trap: bool,
+    hang_in_terminate: bool,
+    report: tokio::sync::mpsc::UnboundedSender<Busy>,
+}
+
+/// A child that can be held busy in a handler, for as long as the test likes or for ever.
+struct BusyChild {
+    args: BusyArgs,
+    progress: u32,
+}
+
+#[actor]
+impl BusyChild {
+    #[init]
+    async fn init(args: BusyArgs, ctx: &mut Context<Self>) -> Self {
+        ctx.trap_exit(args.trap);
+        BusyChild { args, progress: 0 }
+    }
+
+    /// Stays in this handler for `release` (for ever if `None`).
+    #[cast]
+    async fn hold(&mut self, release: Option<Duration>) {
+        self.progress = 1;
+        let _ = self.args.report.send(Busy::Entered);
+        match release {
+            Some(delay) => tokio::time::sleep(delay).await,
+            None => std::future::pending().await,
+        }
+        self.progress = 2;
+    }
+
+    /// How far `hold` got.
+    #[call]
+    async fn progress(&self) -> u32 {
+        self.progress
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, reason: &ExitReason) {
+        let _ = self.args.report.send(Busy::Terminated {
+            reason: reason.clone(),
+            progress: self.progress,
+            at: Instant::now(),
+        });
+        if self.args.hang_in_terminate {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// A busy child's spec and the channel it reports to.
+fn busy(
+    trap: bool,
+    hang_in_terminate: bool,
+    shutdown: Shutdown,
+) -> (
+    beamish::ChildSpec<BusyChildHandle>,
+    tokio::sync::mpsc::UnboundedReceiver<Busy>,
+) {
+    let (report, reports) = tokio::sync::mpsc::unbounded_channel();
+    let args = BusyArgs {
+        trap,
+        hang_in_terminate,
+        report,
+    };
+    (
+        BusyChild::child_spec(args)
+            .with_id("busy")
+            .shutdown(shutdown),
+        reports,
+    )
+}
+
+async fn report(reports: &mut tokio::sync::mpsc::UnboundedReceiver<Busy>) -> Busy {
+    tokio::time::timeout(Duration::from_secs(3600), reports.recv())
+        .await
+        .expect("a report within the hour")
+        .expect("the child keeps its sender")
+}
+
+// DS-6 as DESIGN.md decides it: a non-trapping child blocked for ever in a handler does not delay
+// `Supervisor::stop` by any time at all — its handler is cancelled — and its `terminate` runs
+// with `Shutdown` on the state the handler left. A call queued behind the handler is not handled:
+// it fails with the exit reason.
+#[tokio::test(start_paused = true)]
+async fn a_busy_non_trapping_child_is_cancelled_and_still_terminates() {
+    for mode in [
+        Shutdown::Timeout(Duration::from_secs(5)),
+        Shutdown::Infinity,
+    ] {
+        let (spec, mut reports) = busy(false, false, mode);
+        let sup = Supervisor::start(
+            [spec.untyped()],
+            SupervisorOptions::new(Strategy::OneForOne),
+        )
+        .await
+        .unwrap();
+        let child = BusyChildHandle::from_any(
+            sup.which_children().await.unwrap()[0]
+                .actor()
+                .unwrap()
+                .clone(),
+        )
+        .unwrap();
+        child.hold(None).unwrap();
+        assert_eq!(report(&mut reports).await, Busy::Entered);
+        // Polled once, the call is in the mailbox behind the blocked handler.
+        let mut queued = std::pin::pin!(child.progress());
+        tokio::select! {
+            biased;
+            answer = &mut queued => panic!("answered while blocked: {answer:?}"),
+            () = std::future::ready(()) => {}
+        }
+        let t0 = Instant::now();
+        // Bounded, so that a stop that waits on the busy child fails the test instead of hanging.
+        let stopped =
+            tokio::time::timeout(Duration::from_secs(3600), sup.stop(ExitReason::Shutdown));
+        assert_eq!(stopped.await, Ok(Ok(())), "{mode:?}");
+        assert_eq!(
+            t0.elapsed(),
+            Duration::ZERO,
+            "{mode:?}: no virtual time passed"
+        );
+        assert_eq!(
+            report(&mut reports).await,
+            Busy::Terminated {
+                reason: ExitReason::Shutdown,
+                progress: 1,
+                at: t0
+            },
+            "{mode:?}"
+        );
+        assert_eq!(
+            child.wait().await,
+            ExitReason::Shutdown,
+            "{mode:?}: not killed"
+        );
+        assert_eq!(
+            queued.await,
+            Err(CallError::Exited(ExitReason::Shutdown)),
+            "{mode:?}"
+        );
+    }
+}
+
+// The same for a DynamicSupervisor's concurrent shutdown and its `terminate_child`: busy
+// non-trapping children are stopped at once, and each one's terminate runs.
+#[tokio::test(start_paused = true)]
+async fn a_dynamic_supervisor_never_waits_on_busy_non_trapping_children() {
+    let sup = DynamicSupervisor::start(DynamicSupervisorOptions::new())
+        .await
+        .unwrap();
+    let mut children = Vec::new();
+    for _ in 0..3 {
+        let (spec, mut reports) = busy(false, false, Shutdown::Timeout(Duration::from_secs(5)));
+        let child = sup.start_child(spec).await.unwrap();
+        child.hold(None).unwrap();
+        assert_eq!(report(&mut reports).await, Busy::Entered);
+        children.push((child, reports));
+    }
+    let t0 = Instant::now();
+    sup.terminate_child(children[0].0.id()).await.unwrap();
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(t0.elapsed(), Duration::ZERO);
+    for (child, mut reports) in children {
+        assert_eq!(
+            report(&mut reports).await,
+            Busy::Terminated {
+                reason: ExitReason::Shutdown,
+                progress: 1,
+                at: t0
+            }
+        );
+        assert_eq!(child.wait().await, ExitReason::Shutdown);
+    }
+}
+
+// DS-6, GS-9: a trapping child finishes its current handler first, then runs terminate; one that
+// is still in terminate when its shutdown timeout runs out is killed, exactly then.
+#[tokio::test(start_paused = true)]
+async fn a_busy_trapping_child_terminates_after_its_handler_and_is_killed_at_its_timeout() {
+    let (spec, mut reports) = busy(true, true, Shutdown::Timeout(Duration::from_secs(3)));
+    let sup = Supervisor::start(
+        [spec.untyped()],
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap();
+    let child = sup.which_children().await.unwrap()[0]
+        .actor()
+        .unwrap()
+        .clone();
+    let typed = BusyChildHandle::from_any(child.clone()).unwrap();
+    typed.hold(Some(Duration::from_secs(1))).unwrap();
+    assert_eq!(report(&mut reports).await, Busy::Entered);
+    let t0 = Instant::now();
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(
+        t0.elapsed(),
+        Duration::from_secs(3),
+        "killed at the timeout"
+    );
+    assert_eq!(
+        report(&mut reports).await,
+        Busy::Terminated {
+            reason: ExitReason::Shutdown,
+            progress: 2,
+            at: t0 + Duration::from_secs(1)
+        },
+        "terminate ran after the handler was done"
+    );
+    assert_eq!(child.wait().await, ExitReason::Killed);
+}
+
+// A trapping child blocked for ever in a handler never reaches terminate: it is killed when its
+// shutdown timeout runs out, exactly then.
+#[tokio::test(start_paused = true)]
+async fn a_trapping_child_blocked_for_ever_is_killed_at_its_timeout() {
+    let (spec, mut reports) = busy(true, false, Shutdown::Timeout(Duration::from_secs(3)));
+    let sup = DynamicSupervisor::start(DynamicSupervisorOptions::new())
+        .await
+        .unwrap();
+    let child = sup.start_child(spec).await.unwrap();
+    child.hold(None).unwrap();
+    assert_eq!(report(&mut reports).await, Busy::Entered);
+    let t0 = Instant::now();
+    sup.terminate_child(child.id()).await.unwrap();
+    assert_eq!(t0.elapsed(), Duration::from_secs(3));
+    assert_eq!(child.wait().await, ExitReason::Killed);
+    assert!(reports.try_recv().is_err(), "terminate never ran");
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+}

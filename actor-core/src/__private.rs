@@ -2,8 +2,8 @@
 //! runtime items only through `::beamish::__private::…`. Not public API.
 
 pub use crate::actor::{
-    Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, Flatten, FromAnyActor,
-    Info, MonitorRef, ReplyTo, StartOptions,
+    Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, Continuation, Flatten,
+    FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions,
 };
 pub use crate::macro_support::{AssertSend, InitResult};
 pub use crate::registry::{Named, Registry, RegistryKey, RegistryValue};

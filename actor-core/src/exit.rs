@@ -27,7 +27,10 @@ pub enum ExitReason {
     /// An orderly stop with a detail, OTP's `{:shutdown, term}`.
     ShutdownWith(String),
     /// The actor was killed: [`kill`](crate::ActorHandle::kill), `Shutdown::BrutalKill`, or a shutdown
-    /// that ran out of time. Its `terminate` did not run.
+    /// that ran out of time. Its running callback was dropped where it stood, and its `terminate`
+    /// did not run — or was cut short, when the shutdown's time ran out inside it. (A busy child
+    /// is not killed for being busy: an orderly shutdown cancels a non-trapping child's handler
+    /// and runs its `terminate`, see [`Shutdown`](crate::Shutdown).)
     Killed,
     /// A callback panicked; the payload's message.
     Panic(String),

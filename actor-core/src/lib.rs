@@ -15,9 +15,9 @@ mod supervisor;
 pub mod __private;
 
 pub use actor::{
-    Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, DEFAULT_CALL_TIMEOUT,
-    FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions, TimerPayload, TimerRef, current_id,
-    live_actors,
+    Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, Continuation,
+    DEFAULT_CALL_TIMEOUT, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions, TimerPayload,
+    TimerRef, current_id, live_actors,
 };
 pub use agent::Agent;
 pub use error::{

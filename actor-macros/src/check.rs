@@ -72,7 +72,7 @@ fn check_impl_generics(def: &ActorDef, errors: &mut Errors) {
     }
 }
 
-/// One `#[init]`, at most one `#[info]` and one `#[terminate]` (per `#[cfg]`).
+/// One `#[init]`, at most one `#[info]`, `#[continuation]` and `#[terminate]` (per `#[cfg]`).
 fn check_singletons(def: &ActorDef, errors: &mut Errors) {
     if def.one(HandlerKind::Init).is_none() {
         errors.push_spanned(
@@ -82,7 +82,12 @@ fn check_singletons(def: &ActorDef, errors: &mut Errors) {
     }
     // Several are fine when each is under a `#[cfg]` (one per target or feature); if two of them
     // are enabled at once, rustc reports the duplicate `Actor` items.
-    for kind in [HandlerKind::Init, HandlerKind::Info, HandlerKind::Terminate] {
+    for kind in [
+        HandlerKind::Init,
+        HandlerKind::Info,
+        HandlerKind::Continue,
+        HandlerKind::Terminate,
+    ] {
         if def.of(kind).all(|h| !h.cfgs.is_empty()) {
             continue;
         }
@@ -187,6 +192,10 @@ fn check_args(h: &Handler, errors: &mut Errors) {
                     HandlerKind::Info => {
                         Some((1, "`#[info]` takes one argument, the `Info`, besides `ctx`"))
                     }
+                    HandlerKind::Continue => Some((
+                        1,
+                        "`#[continuation]` takes one argument, the `Continuation`, besides `ctx`",
+                    )),
                     HandlerKind::Terminate => Some((
                         1,
                         "`#[terminate]` takes one argument, the `&ExitReason`, besides `ctx`",
@@ -203,6 +212,9 @@ fn check_args(h: &Handler, errors: &mut Errors) {
     }
     let missing = match h.kind {
         HandlerKind::Info if values == 0 => Some("`#[info]` takes the `Info`: `info: Info`"),
+        HandlerKind::Continue if values == 0 => {
+            Some("`#[continuation]` takes the `Continuation`: `cont: Continuation`")
+        }
         HandlerKind::Terminate if values == 0 => {
             Some("`#[terminate]` takes the exit reason: `reason: &ExitReason`")
         }
@@ -221,13 +233,21 @@ fn typed_inputs(h: &Handler) -> impl Iterator<Item = &syn::PatType> {
 }
 
 /// Message fields are owned (or `'static`), `Send` values: no borrowed references, no
-/// `impl Trait`. `#[info]` takes the `Info` by value, `#[terminate]` borrows the reason.
+/// `impl Trait`. `#[info]` takes the `Info` by value, `#[continuation]` the `Continuation`,
+/// `#[terminate]` borrows the reason.
 fn check_value_type(h: &Handler, ty: &syn::Type, errors: &mut Errors) {
     match (h.kind, ty) {
         (HandlerKind::Info, syn::Type::Reference(r)) => {
             errors.push_spanned(r, "`#[info]` takes the `Info` by value: `info: Info`");
         }
-        (HandlerKind::Terminate, syn::Type::Reference(_)) | (HandlerKind::Info, _) => {}
+        (HandlerKind::Continue, syn::Type::Reference(r)) => {
+            errors.push_spanned(
+                r,
+                "`#[continuation]` takes the `Continuation` by value: `cont: Continuation`",
+            );
+        }
+        (HandlerKind::Terminate, syn::Type::Reference(_))
+        | (HandlerKind::Info | HandlerKind::Continue, _) => {}
         (HandlerKind::Terminate, other) => errors.push_spanned(
             other,
             "`#[terminate]` borrows the exit reason: `reason: &ExitReason`",
@@ -305,7 +325,9 @@ fn check_output(h: &Handler, errors: &mut Errors) {
     };
     let unit = matches!(&**ty, syn::Type::Tuple(t) if t.elems.is_empty());
     match h.kind {
-        HandlerKind::Cast | HandlerKind::Info | HandlerKind::Terminate if !unit => {
+        HandlerKind::Cast | HandlerKind::Info | HandlerKind::Continue | HandlerKind::Terminate
+            if !unit =>
+        {
             let hint = if h.kind == HandlerKind::Cast {
                 "; use `#[call]` to answer the sender"
             } else {
@@ -369,6 +391,7 @@ mod tests {
                 #[call] async fn later(&mut self, r: ReplyTo<u8>) {}
                 #[cast] async fn set(&mut self, v: u8) {}
                 #[info] async fn info(&mut self, i: Info) {}
+                #[continuation] async fn resume(&mut self, c: Continuation) {}
                 #[terminate] async fn end(&mut self, r: &ExitReason) {}
             }
         });
@@ -386,6 +409,7 @@ mod tests {
                 #[cast] async fn borrowed(&mut self, s: &str) {}
                 #[call] async fn generic<T>(&self, t: T) {}
                 #[call] async fn stop(&self) {}
+                #[continuation] async fn resume(&mut self) {}
             }
         });
         let expected = [
@@ -397,6 +421,7 @@ mod tests {
             "must be owned values",
             "cannot be generic",
             "clash",
+            "`#[continuation]` takes the `Continuation`",
         ];
         for e in expected {
             assert!(found.iter().any(|m| m.contains(e)), "{e} not in {found:?}");

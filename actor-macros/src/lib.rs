@@ -176,6 +176,8 @@ use proc_macro::TokenStream;
 ///         }
 ///     }
 ///     async fn handle_info(&mut self, info: Info, ctx: &mut Context<Self>) { Counter::on_info(self, info, ctx).await }
+///     // and, for a `#[continuation]` handler (Counter has none):
+///     // async fn handle_continue(&mut self, cont: Continuation, ctx: &mut Context<Self>) { … }
 ///     async fn terminate(&mut self, reason: &ExitReason, ctx: &mut Context<Self>) { Counter::terminate(self, reason).await }
 /// }
 ///
@@ -278,10 +280,51 @@ use proc_macro::TokenStream;
 /// ```
 /// - `#[info]` (at most one, or one per `#[cfg]`) takes the [`Info`](https://docs.rs/beamish/latest/beamish/enum.Info.html);
 ///   `#[terminate]` (likewise) takes `&ExitReason`.
+/// - `#[continuation]` (likewise) takes the
+///   [`Continuation`](https://docs.rs/beamish/latest/beamish/struct.Continuation.html) by value
+///   and becomes `Actor::handle_continue`: it runs what `ctx.continue_with(value)` asked for,
+///   right after the callback that asked (`#[init]` included), before the next message. (The
+///   attribute cannot be `#[continue]`, a keyword.)
+///
+/// ```
+/// use beamish::prelude::*;
+///
+/// struct Warm(u32);
+///
+/// struct Cache {
+///     entries: u32,
+/// }
+///
+/// #[actor]
+/// impl Cache {
+///     #[init]
+///     async fn init(size: u32, ctx: &mut Context<Self>) -> Self {
+///         ctx.continue_with(Warm(size)); // `start` returns now; warming follows
+///         Cache { entries: 0 }
+///     }
+///
+///     #[continuation]
+///     async fn warm(&mut self, cont: Continuation) {
+///         if let Ok(Warm(n)) = cont.downcast::<Warm>() {
+///             self.entries = n;
+///         }
+///     }
+///
+///     #[call]
+///     async fn entries(&self) -> u32 {
+///         self.entries
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let cache = Cache::start(3).await.unwrap();
+/// assert_eq!(cache.entries().await, Ok(3)); // handled after the continuation
+/// # }
+/// ```
 /// - Any handler may take `ctx: &mut Context<Self>`, anywhere in its argument list.
 /// - `///` docs and `#[cfg]`s on a handler are carried to its message variant and handle
-///   methods; `#[init]`, `#[info]` and `#[terminate]` may come once per `#[cfg]` (one per
-///   platform or feature).
+///   methods; `#[init]`, `#[info]`, `#[continuation]` and `#[terminate]` may come once per
+///   `#[cfg]` (one per platform or feature).
 /// - A handler cannot be named like a generated method (`with_timeout`, `actor_ref`, …, and `try_x`
 ///   next to a cast `x` when the mailbox is bounded), and two handlers cannot make the same
 ///   variant (`get` and `get_` both make `Get`).
@@ -298,7 +341,7 @@ use proc_macro::TokenStream;
 ///   reference is therefore not possible.
 /// - Lifetime parameters on the actor are refused: actors own their state.
 /// - The macro runs before `#[cfg]`s are evaluated, so every handler is checked, enabled or not.
-///   Several `#[init]`s (or `#[info]`s, `#[terminate]`s) are accepted when each has a `#[cfg]`;
+///   Several `#[init]`s (or `#[info]`s, `#[continuation]`s, `#[terminate]`s) are accepted when each has a `#[cfg]`;
 ///   whether those exclude each other is left to rustc, which reports two enabled at once as
 ///   duplicate `Actor` items at the attribute. With several `#[init]`s, `start` takes
 ///   `<Self as Actor>::Args`.

@@ -8,6 +8,8 @@ pub(crate) enum HandlerKind {
     Call,
     Cast,
     Info,
+    /// `#[continuation]`: `Actor::handle_continue` (`#[continue]` cannot be written: a keyword).
+    Continue,
     Terminate,
 }
 
@@ -19,16 +21,18 @@ impl HandlerKind {
             HandlerKind::Call => "call",
             HandlerKind::Cast => "cast",
             HandlerKind::Info => "info",
+            HandlerKind::Continue => "continuation",
             HandlerKind::Terminate => "terminate",
         }
     }
 
     /// Every handler attribute, for parsing.
-    pub(crate) const ALL: [HandlerKind; 5] = [
+    pub(crate) const ALL: [HandlerKind; 6] = [
         HandlerKind::Init,
         HandlerKind::Call,
         HandlerKind::Cast,
         HandlerKind::Info,
+        HandlerKind::Continue,
         HandlerKind::Terminate,
     ];
 }

@@ -6,7 +6,7 @@ use std::task::Poll;
 
 use tokio::sync::oneshot;
 
-use super::cell::{Core, ProcRef};
+use super::cell::{self, Core, ProcRef};
 use super::current::current_id;
 use super::deadline::Deadline;
 use super::mailbox::Sys;
@@ -58,13 +58,17 @@ impl<R> Future for Reply<'_, R> {
     }
 }
 
-/// Stops `proc` in order and waits for its exit (GS-8): `Ok` if it exited with `reason`.
+/// Stops `proc` in order and waits for its exit (GS-8): `Ok` if it exited with `reason`. Returns
+/// only after its exit path has told its links and monitors, whatever the answer.
 pub(crate) async fn stop_proc(proc: &ProcRef, reason: ExitReason) -> Result<(), CallError> {
     let core = proc.core();
     if current_id() == Some(core.id) {
         return Err(CallError::CallingSelf);
     }
     if !core.is_alive() || !proc.send_sys(Sys::Stop(reason.clone())) {
+        // Already dead, or in its exit path: still return only once its links and monitors were
+        // told, as every other return of `stop` does.
+        core.wait().await;
         return Err(CallError::NoProc);
     }
     let exited = core.wait().await;
@@ -73,6 +77,14 @@ pub(crate) async fn stop_proc(proc: &ProcRef, reason: ExitReason) -> Result<(), 
     } else {
         Err(CallError::Exited(exited))
     }
+}
+
+/// A supervisor's orderly shutdown of `proc` with `reason` ([`cell::shutdown`]: a trapping actor
+/// stops after the messages queued before, a non-trapping one at once, its running handler
+/// dropped; `terminate` runs either way) and the wait for its exit reason.
+pub(crate) async fn shutdown_proc(proc: &ProcRef, reason: ExitReason) -> ExitReason {
+    cell::shutdown(proc, reason);
+    proc.core().wait().await
 }
 
 /// The answer type of a `#[call(flatten)]` handler: `Result<T, E>` whose `E` can hold a

@@ -1,10 +1,30 @@
 //! The untyped core of every actor: its exit state, links, monitors and exit hooks, and the exit
-//! path that tells them all — in the order DESIGN.md fixes: registrations first, then the exit
-//! reason (waiters, callers), then links, then monitors.
+//! path that tells them all.
+//!
+//! # Ordering
+//!
+//! The exit path ([`exit`]) runs in the order DESIGN.md fixes, so that whoever learns of a death
+//! can rely on everything the death produces being in place:
+//!
+//! 1. the actor's exit hooks run: every registry entry (and via name) it held is gone;
+//! 2. its exit reason is recorded (`is_alive` turns `false`, `exit_reason` answers) and it stops
+//!    counting in [`live_actors`];
+//! 3. every linked actor gets its exit signal — an `Info::Exit` or a `Sys::Stop` queued in a
+//!    trapping actor's mailbox, a kill for a non-trapping one — and then every monitor's
+//!    `Info::Down` is queued in its watcher's mailbox;
+//! 4. only then are its waiters woken: `wait()`, `stop()`, and calls that fail with its exit
+//!    reason.
+//!
+//! Hence the guarantee the lifecycle methods document: **by the time `wait()` or `stop()`
+//! returns, or a call fails with the callee's exit reason, every `Down` and `Exit` that the death
+//! produces is already in its recipients' mailboxes and every registry entry of the actor is
+//! gone.** System messages share one FIFO queue with user messages (see `mailbox`), and per pair
+//! of actors messages keep their send order: "stop X, then call M" means M handles X's `Down`
+//! before the call.
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
 
@@ -16,6 +36,11 @@ use super::mailbox::{MailboxTx, Sys};
 use crate::{ActorId, ExitReason};
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// In [`Core::signals`]: the actor was killed.
+const KILL: u8 = 1;
+/// In [`Core::signals`]: the actor was asked to stop at once ([`Core::halt`]).
+const HALT: u8 = 2;
 
 /// The number of actors that have been spawned and whose exit reason is not yet known.
 ///
@@ -65,10 +90,15 @@ impl<M: Send + 'static> Proc for Cell<M> {
 pub(crate) struct Core {
     pub(crate) id: ActorId,
     pub(crate) type_name: &'static str,
-    /// Set (under the state lock) when `killed` is: the task's fast check.
-    kill_flag: AtomicBool,
+    /// [`KILL`] and [`HALT`], set (under the state lock) when `killed` or `halted` is: the
+    /// task's fast check, one atomic load per poll.
+    signals: AtomicU8,
     state: Mutex<State>,
+    /// The exit reason, recorded before links and monitors are told (so a `Down`'s recipient sees
+    /// the actor dead).
     exit: OnceLock<ExitReason>,
+    /// Set once links and monitors were told: only then do waiters return.
+    told: AtomicBool,
     exited: Notify,
 }
 
@@ -145,6 +175,8 @@ struct State {
     /// The reason of the first kill, until the actor's task takes it (boxed: kills are rare, and
     /// this is in every actor).
     killed: Option<Box<ExitReason>>,
+    /// The reason of a requested immediate stop ([`Core::halt`]), until the run loop takes it.
+    halted: Option<Box<ExitReason>>,
     /// The actor's task, to wake on a kill wherever it waits.
     task: Option<Waker>,
     links: Links,
@@ -159,9 +191,10 @@ impl Core {
         Core {
             id: ActorId::next(),
             type_name,
-            kill_flag: AtomicBool::new(false),
+            signals: AtomicU8::new(0),
             state: Mutex::new(State::default()),
             exit: OnceLock::new(),
+            told: AtomicBool::new(false),
             exited: Notify::new(),
         }
     }
@@ -178,11 +211,14 @@ impl Core {
         self.exit.get().is_none()
     }
 
-    /// Waits for the exit reason; returns at once for a dead actor.
+    /// Waits for the exit reason; returns at once for a dead actor. Returns only once the exit
+    /// path has told every link and monitor (see the module docs).
     pub(crate) async fn wait(&self) -> ExitReason {
         loop {
             let notified = self.exited.notified();
-            if let Some(reason) = self.exit.get() {
+            if self.told.load(Ordering::Acquire)
+                && let Some(reason) = self.exit.get()
+            {
                 return reason.clone();
             }
             notified.await;
@@ -210,7 +246,7 @@ impl Core {
                 return;
             }
             st.killed = Some(Box::new(reason));
-            self.kill_flag.store(true, Ordering::Release);
+            self.signals.fetch_or(KILL, Ordering::Release);
             st.task.take()
         };
         if let Some(task) = task {
@@ -224,10 +260,51 @@ impl Core {
         self.lock().task = Some(waker.clone());
     }
 
+    /// Stops the actor at once, in order: its running callback (handler, `handle_info`,
+    /// continuation) is dropped at its next await, messages still queued are not handled, and
+    /// `terminate(reason)` runs with the state as the dropped callback left it. A supervisor's
+    /// orderly shutdown of a non-trapping child. Does nothing once the actor was killed, was
+    /// already halted, or began its exit path; it cannot cut a `terminate` that already runs.
+    pub(crate) fn halt(&self, reason: ExitReason) {
+        let task = {
+            let mut st = self.lock();
+            if st.exiting || st.killed.is_some() || st.halted.is_some() {
+                return;
+            }
+            st.halted = Some(Box::new(reason));
+            self.signals.fetch_or(HALT, Ordering::Release);
+            // Cloned, not taken: the task keeps its registration for a later kill.
+            st.task.clone()
+        };
+        if let Some(task) = task {
+            task.wake();
+        }
+    }
+
+    /// `true` once the actor was killed or halted (one atomic load): the run loop checks it
+    /// between messages, so that such an actor handles nothing more even if its task is busy.
+    pub(crate) fn interrupted(&self) -> bool {
+        self.signals.load(Ordering::Acquire) != 0
+    }
+
+    /// `true` once the actor was killed.
+    pub(crate) fn kill_requested(&self) -> bool {
+        self.signals.load(Ordering::Acquire) & KILL != 0
+    }
+
+    /// The halt's reason, if the actor was halted and the run loop has not taken it yet.
+    pub(crate) fn take_halt(&self) -> Option<ExitReason> {
+        if self.signals.load(Ordering::Acquire) & HALT != 0 {
+            self.lock().halted.take().map(|reason| *reason)
+        } else {
+            None
+        }
+    }
+
     /// The kill's reason, if the actor was killed (checked by its task on every poll: one atomic
     /// load until a kill comes).
     pub(crate) fn take_kill(&self) -> Option<ExitReason> {
-        if self.kill_flag.load(Ordering::Acquire) {
+        if self.kill_requested() {
             self.lock().killed.take().map(|reason| *reason)
         } else {
             None
@@ -274,6 +351,20 @@ pub(crate) fn signal_exit(target: &ProcRef, from: ActorId, reason: &ExitReason) 
         }
     } else if !reason.is_normal() {
         core.kill(reason.clone());
+    }
+}
+
+/// A supervisor's orderly shutdown of `target` with `reason` (DS-6, as DESIGN.md decides it): a
+/// trapping actor gets an ordinary stop, queued behind its messages, so `terminate` runs after
+/// its current handler and the messages sent before; a non-trapping one is halted
+/// ([`Core::halt`]): its running handler is dropped and `terminate` runs at once.
+pub(crate) fn shutdown(target: &ProcRef, reason: ExitReason) {
+    let core = target.core();
+    let trap = core.lock().trap_exit;
+    if trap {
+        target.send_sys(Sys::Stop(reason));
+    } else {
+        core.halt(reason);
     }
 }
 
@@ -377,6 +468,9 @@ pub(crate) fn take_monitoring(watcher: &ProcRef, mref: MonitorRef) -> bool {
 
 /// The exit path. Runs once, after the actor's callbacks are done (or were dropped by a kill).
 /// The linked actor `spare` (the starter of a failed start) is unlinked without an exit signal.
+///
+/// The order is the module docs' "Ordering": hooks, the recorded reason, links, monitors, and
+/// waiters last.
 pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     let core = proc.core();
     let (links, monitored_by, monitoring, hooks) = {
@@ -394,19 +488,18 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     for hook in &hooks {
         hook.actor_exited(core.id);
     }
-    // 2. The reason: waiters and callers blocked on this actor see it. The actor stops counting
-    //    as live first, so that whoever waited for it sees `live_actors` without it.
+    // 2. The reason is recorded, so that whoever gets a `Down` or an `Exit` sees the actor dead.
+    //    It stops counting as live first, so that whoever waited for it sees `live_actors`
+    //    without it.
     LIVE.fetch_sub(1, Ordering::AcqRel);
     let _ = core.exit.set(reason.clone());
-    core.exited.notify_waiters();
-    // 3. Links.
+    // 3. Links, then monitors of this actor (and the monitors it held on others are dropped).
     for other in &links {
         other.core().lock().links.remove(core.id);
         if spare != Some(other.core().id) {
             signal_exit(other, core.id, &reason);
         }
     }
-    // 4. Monitors of this actor, and monitors it held on others.
     for (mref, watcher) in monitored_by {
         watcher.send_sys(Sys::Info(Info::Down {
             id: core.id,
@@ -421,4 +514,8 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
             .monitored_by
             .retain(|(r, _)| *r != mref);
     }
+    // 4. Waiters last: whoever returns from `wait`, `stop` or a failed call finds every `Down`
+    //    and `Exit` of this death already queued.
+    core.told.store(true, Ordering::Release);
+    core.exited.notify_waiters();
 }

@@ -12,7 +12,7 @@ use super::Actor;
 use super::cell::{self, ProcRef};
 use super::handle::ActorRef;
 use super::id::{MonitorRef, TimerRef};
-use super::info::{Info, TimerPayload};
+use super::info::{Continuation, Info, TimerPayload};
 use super::lifecycle::ActorHandle;
 use super::mailbox::Sys;
 use super::reply::ReplyTo;
@@ -64,6 +64,11 @@ pub struct Context<A: Actor> {
     pub(crate) stop: Option<ExitReason>,
     deferred: Vec<Box<dyn FnOnce() + Send>>,
     timers: Vec<Timer>,
+    /// Continuations the current callback asked for, in the order asked.
+    asked: Vec<Continuation>,
+    /// Continuations still to run, the next one last: those of the latest callback go on top, so
+    /// that each runs right after the callback that asked for it.
+    pending: Vec<Continuation>,
 }
 
 /// A pending timer: its task, and a flag that the firing task and `cancel_timer` race to claim,
@@ -83,6 +88,8 @@ impl<A: Actor> Context<A> {
             stop: None,
             deferred: Vec::new(),
             timers: Vec::new(),
+            asked: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -132,6 +139,59 @@ impl<A: Actor> Context<A> {
         for reply in self.deferred.drain(..) {
             reply();
         }
+    }
+
+    /// Asks for a continuation: once the current callback returns, the actor runs
+    /// [`Actor::handle_continue`] with `value` (as a [`Continuation`]) before it handles its next
+    /// message, even one that is already queued (GenServer's `{:continue, value}`, GS-7).
+    ///
+    /// Called in `init`, the continuation runs after `start` has returned: the place for slow
+    /// setup that must still come before any message. Several calls in one callback run in the
+    /// order made; one made inside `handle_continue` runs right after it, before the rest. If the
+    /// actor stops first (`stop`, `ctx.stop`, a panic), pending continuations are dropped.
+    ///
+    /// ```
+    /// use beamish::prelude::*;
+    ///
+    /// /// Loads its data after `start` returned, before it answers anyone.
+    /// struct Cache(Vec<u32>);
+    ///
+    /// /// What `init` leaves for later.
+    /// struct Load(u32);
+    ///
+    /// impl Actor for Cache {
+    ///     type Args = u32;
+    ///     type Message = ReplyTo<usize>;
+    ///
+    ///     async fn init(n: u32, ctx: &mut Context<Self>) -> Result<Self, InitError> {
+    ///         ctx.continue_with(Load(n));
+    ///         Ok(Cache(Vec::new()))
+    ///     }
+    ///
+    ///     async fn handle_continue(&mut self, cont: Continuation, _ctx: &mut Context<Self>) {
+    ///         if let Ok(Load(n)) = cont.downcast::<Load>() {
+    ///             self.0 = (0..n).collect();
+    ///         }
+    ///     }
+    ///
+    ///     async fn handle(&mut self, reply: ReplyTo<usize>, _ctx: &mut Context<Self>) {
+    ///         reply.send(self.0.len());
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let cache = ActorRef::<Cache>::start(3).await.unwrap();
+    /// assert_eq!(cache.call(|r| r).await, Ok(3));
+    /// # }
+    /// ```
+    pub fn continue_with<T: Any + Send>(&mut self, value: T) {
+        self.asked.push(Continuation::new(value));
+    }
+
+    /// The next continuation to run, if any: what the last callback asked for comes first.
+    pub(crate) fn next_continuation(&mut self) -> Option<Continuation> {
+        self.pending.extend(self.asked.drain(..).rev());
+        self.pending.pop()
     }
 
     /// Turns exit signals from linked actors into [`Info::Exit`] messages instead of death (EX-3).

@@ -132,7 +132,8 @@ impl<A: Actor> ActorRef<A> {
     ///
     /// # Errors
     /// At once [`CallError::NoProc`] if the actor is dead; [`CallError::Exited`] as soon as it
-    /// exits before replying; [`CallError::Timeout`] after this handle's timeout;
+    /// exits before replying (and its links and monitors were told, see
+    /// [Ordering](ActorHandle#ordering)); [`CallError::Timeout`] after this handle's timeout;
     /// [`CallError::CallingSelf`] when an actor calls itself.
     pub async fn call<R>(
         &self,

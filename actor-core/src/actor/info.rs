@@ -1,4 +1,5 @@
-//! System messages delivered to `Actor::handle_info` (GenServer's `handle_info`).
+//! System messages delivered to `Actor::handle_info` (GenServer's `handle_info`), and the values
+//! that travel with timers and continuations.
 
 use std::any::Any;
 use std::fmt;
@@ -97,5 +98,48 @@ impl TimerPayload {
 impl fmt::Debug for TimerPayload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("TimerPayload(..)")
+    }
+}
+
+/// The value a callback asked to continue with ([`Context::continue_with`](crate::Context::continue_with)),
+/// handed to [`Actor::handle_continue`](crate::Actor::handle_continue): any `Send + 'static` value,
+/// taken out by type.
+///
+/// ```
+/// # use beamish::Continuation;
+/// # #[allow(dead_code)] fn f(cont: Continuation) {
+/// struct Warm(u32);
+/// match cont.downcast::<Warm>() {
+///     Ok(Warm(n)) => assert!(n > 0),
+///     Err(other) => drop(other),
+/// }
+/// # }
+/// ```
+pub struct Continuation(Box<dyn Any + Send>);
+
+impl Continuation {
+    pub(crate) fn new<T: Any + Send>(value: T) -> Self {
+        Continuation(Box::new(value))
+    }
+
+    /// `true` if the value is a `T`.
+    pub fn is<T: Any>(&self) -> bool {
+        self.0.is::<T>()
+    }
+
+    /// A reference to the value if it is a `T`.
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+
+    /// The value if it is a `T`, else the continuation back.
+    pub fn downcast<T: Any>(self) -> Result<T, Self> {
+        self.0.downcast().map(|b| *b).map_err(Continuation)
+    }
+}
+
+impl fmt::Debug for Continuation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Continuation(..)")
     }
 }

@@ -77,6 +77,17 @@ impl fmt::Debug for ActorView<'_> {
 /// ([`view`](Self::view)); every other method has its one definition here. It is in
 /// `beamish::prelude`, so these methods are there wherever a handle is.
 ///
+/// # Ordering
+///
+/// By the time [`wait`](Self::wait) or [`stop`](Self::stop) returns, or a call fails with the
+/// callee's exit reason ([`CallError::Exited`]), every [`Down`](crate::Info::Down) and
+/// [`Exit`](crate::Info::Exit) that the death produces is already in its recipients' mailboxes
+/// and every registry entry of the actor is gone. Per pair of actors, messages keep their send
+/// order, and system messages (`Down`, `Exit`, timers) share one queue with user messages: so
+/// after "stop X, then call M", M has handled X's `Down` before it handles the call (what Elixir
+/// code relies on). A `Down`'s or `Exit`'s recipient already sees the actor dead
+/// ([`is_alive`](Self::is_alive) is `false`).
+///
 /// A handle of your own (a wrapper around a generated handle, say) gets the whole surface the
 /// same way:
 ///
@@ -140,6 +151,10 @@ pub trait ActorHandle {
     /// `terminate(reason)` runs, then it exits with `reason`; returns once it has (GS-8). A
     /// supervisor stops its children first, as its own docs say.
     ///
+    /// When it returns, with any answer, every `Down` and `Exit` the actor's death produces is
+    /// already in its recipients' mailboxes and its registry entries are gone (see
+    /// [Ordering](Self#ordering)).
+    ///
     /// # Errors
     /// [`CallError::NoProc`] if it was already dead, [`CallError::Exited`] if it exited with
     /// another reason, [`CallError::CallingSelf`] from inside the actor itself (use
@@ -167,6 +182,11 @@ pub trait ActorHandle {
 
     /// Waits for the actor to exit and returns its exit reason; at once for a dead actor. Any
     /// number of tasks may wait.
+    ///
+    /// When it returns, every `Down` and `Exit` the actor's death produces is already in its
+    /// recipients' mailboxes and its registry entries are gone (see [Ordering](Self#ordering)):
+    /// after `x.kill(); x.wait().await`, a call to an actor monitoring `x` is handled after
+    /// `x`'s `Down`.
     fn wait(&self) -> impl Future<Output = ExitReason> + Send {
         self.view().core().wait()
     }
@@ -174,6 +194,10 @@ pub trait ActorHandle {
     /// The calling actor monitors this one: its `handle_info` gets exactly one
     /// [`Info::Down`](crate::Info::Down) when this one exits (at once, with
     /// [`ExitReason::NoProc`], if it is already dead).
+    ///
+    /// The `Down` is queued before anyone's [`wait`](Self::wait) or [`stop`](Self::stop) on this
+    /// actor returns, in the same queue as the monitoring actor's messages (see
+    /// [Ordering](Self#ordering)).
     ///
     /// # Errors
     /// [`NotInActor`] when not called from inside an actor.
@@ -184,6 +208,11 @@ pub trait ActorHandle {
 
     /// Links the calling actor and this one (EX-3); linking to a dead actor sends the caller the
     /// exit signal [`ExitReason::NoProc`].
+    ///
+    /// When this actor exits, the exit signal reaches the caller before anyone's
+    /// [`wait`](Self::wait) or [`stop`](Self::stop) on this actor returns: a trapping caller has
+    /// the [`Info::Exit`](crate::Info::Exit) queued behind the messages sent to it earlier, a
+    /// non-trapping one is already being killed (see [Ordering](Self#ordering)).
     ///
     /// # Errors
     /// [`NotInActor`] when not called from inside an actor.

@@ -23,6 +23,7 @@ use std::future::Future;
 
 pub use any::AnyActor;
 pub use call::Flatten;
+pub(crate) use call::shutdown_proc;
 pub(crate) use cell::ExitHook;
 pub use cell::live_actors;
 pub use context::Context;
@@ -30,7 +31,7 @@ pub(crate) use current::current;
 pub use current::current_id;
 pub use handle::{ActorRef, DEFAULT_CALL_TIMEOUT};
 pub use id::{ActorId, MonitorRef, TimerRef};
-pub use info::{Info, TimerPayload};
+pub use info::{Continuation, Info, TimerPayload};
 pub use lifecycle::{ActorHandle, ActorView, FromAnyActor};
 pub(crate) use panic::{catch, message as panic_message};
 pub use reply::ReplyTo;
@@ -121,9 +122,31 @@ pub trait Actor: Sized + Send + 'static {
         async {}
     }
 
+    /// Runs a continuation that a callback asked for with
+    /// [`Context::continue_with`] (GenServer's `handle_continue`, GS-7): right after that
+    /// callback, before the actor handles its next message — even one that was already queued.
+    /// Ignores it by default.
+    ///
+    /// A continuation asked for in `init` runs once `start` has returned, so `init` can stay short
+    /// and the slow part of setting up can follow, with the actor already started and nothing
+    /// handled before it. A continuation may ask for another, which runs right after it. Like a
+    /// handler, it can call `ctx.stop`, a panic in it ends the actor with `Panic`, and a
+    /// supervisor's shutdown cancels it (see [`Shutdown`](crate::Shutdown)).
+    fn handle_continue(
+        &mut self,
+        cont: Continuation,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (cont, ctx);
+        async {}
+    }
+
     /// Runs when the actor stops with `reason` (GenServer.terminate): after `stop`, a handler that
-    /// called `ctx.stop` or panicked, or an orderly shutdown by its supervisor. It does not run on
-    /// `kill`, or when an exit signal through a link kills a non-trapping actor.
+    /// called `ctx.stop` or panicked, or an orderly shutdown by its supervisor — which runs it even
+    /// when the actor is busy: a non-trapping actor's running handler is cancelled (its future
+    /// dropped at its next await) and `terminate` gets the state as that handler left it (see
+    /// [`Shutdown`](crate::Shutdown)). It does not run on `kill`, or when an exit signal through a
+    /// link kills a non-trapping actor.
     fn terminate(
         &mut self,
         reason: &ExitReason,

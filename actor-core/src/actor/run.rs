@@ -257,6 +257,8 @@ async fn run<A: Actor>(
     before_init: Option<BeforeInit>,
     started: &mut Option<oneshot::Sender<Result<(), StartError>>>,
 ) -> Outcome {
+    let proc = me.proc();
+    let core = proc.core();
     let mut ctx = Context::new(me);
     if let Some(hook) = before_init {
         match catch(async { hook() }).await {
@@ -297,20 +299,41 @@ async fn run<A: Actor>(
         if let Some(reason) = &ctx.stop {
             break reason.clone();
         }
-        let handled = match rx.recv().await {
-            Envelope::Msg(msg) => catch(state.handle(msg, &mut ctx)).await,
-            Envelope::Sys(Sys::Info(info)) => {
-                if let Info::Down { monitor, .. } = &info
-                    && !ctx.take_down(*monitor)
-                {
-                    continue;
-                }
-                catch(state.handle_info(info, &mut ctx)).await
+        let step = interruptible(core, async {
+            // Continuations first: each runs right after the callback that asked for it (GS-7).
+            if let Some(cont) = ctx.next_continuation() {
+                return match catch(state.handle_continue(cont, &mut ctx)).await {
+                    Ok(()) => Step::Next,
+                    Err(panic) => Step::Stop(ExitReason::Panic(panic)),
+                };
             }
-            Envelope::Sys(Sys::Stop(reason)) => break reason,
-        };
-        if let Err(panic) = handled {
-            break ExitReason::Panic(panic);
+            let envelope = rx.recv().await;
+            if core.interrupted() {
+                // Killed or halted before this message was taken: it is dropped unhandled (a kill
+                // and then a stop from one task end the actor with the kill), and the next turn
+                // takes the signal.
+                return Step::Next;
+            }
+            let handled = match envelope {
+                Envelope::Msg(msg) => catch(state.handle(msg, &mut ctx)).await,
+                Envelope::Sys(Sys::Info(info)) => {
+                    if let Info::Down { monitor, .. } = &info
+                        && !ctx.take_down(*monitor)
+                    {
+                        return Step::Next;
+                    }
+                    catch(state.handle_info(info, &mut ctx)).await
+                }
+                Envelope::Sys(Sys::Stop(reason)) => return Step::Stop(reason),
+            };
+            match handled {
+                Ok(()) => Step::Next,
+                Err(panic) => Step::Stop(ExitReason::Panic(panic)),
+            }
+        })
+        .await;
+        if let Step::Stop(reason) = step {
+            break reason;
         }
     };
     ctx.stop.get_or_insert_with(|| reason.clone());
@@ -326,6 +349,41 @@ async fn run<A: Actor>(
         reason,
         start_error: None,
     }
+}
+
+/// What one turn of the message loop leads to.
+enum Step {
+    /// On to the next continuation or message.
+    Next,
+    /// Stop with this reason: `terminate` runs.
+    Stop(ExitReason),
+}
+
+/// Runs one turn of the message loop (a continuation, or receiving a message and handling it)
+/// unless the actor was killed or halted: both are checked before every poll (one atomic load;
+/// the turn checks again once it has taken a message), so that such an actor handles nothing more
+/// even when its task never waits.
+///
+/// - A kill is left to the task, which takes it and drops everything in place (`actor_task`).
+/// - A halt ([`Core::halt`], a supervisor's shutdown of a non-trapping child) drops the turn —
+///   the running handler's future, at the await it is parked on — and stops the actor with the
+///   halt's reason: the state stays, and `terminate` runs.
+async fn interruptible<F: Future<Output = Step>>(core: &Core, turn: F) -> Step {
+    let mut turn = pin!(turn);
+    poll_fn(|cx| {
+        if core.interrupted() {
+            if core.kill_requested() {
+                // The actor task checks the kill before it polls again.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            if let Some(reason) = core.take_halt() {
+                return Poll::Ready(Step::Stop(reason));
+            }
+        }
+        turn.as_mut().poll(cx)
+    })
+    .await
 }
 
 /// Runs `f`, which drops user values, logging a panic instead of letting it skip the exit path

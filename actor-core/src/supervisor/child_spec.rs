@@ -25,13 +25,31 @@ pub enum Restart {
 }
 
 /// How a child is stopped by its supervisor (DS-6, SUP-5).
+///
+/// `Timeout` and `Infinity` are orderly stops, and an orderly stop always runs the child's
+/// `terminate` with [`ExitReason::Shutdown`](crate::ExitReason::Shutdown), whether or not the
+/// child traps exits — beamish keeps the promise that an orderly shutdown runs cleanup, where OTP
+/// would let a non-trapping child die without it. How the child gets there depends on trapping:
+///
+/// - **A non-trapping child** stops at once: its running handler (or `handle_info`, or
+///   continuation) is cancelled — its future is dropped at its next await point — messages still
+///   in its mailbox are not handled, and `terminate` runs on the state as the cancelled handler
+///   left it. A busy child never holds its supervisor's shutdown up.
+/// - **A trapping child** stops in mailbox order, as OTP's exit signal from its parent does (GS-9):
+///   its current handler and the messages queued before the stop are handled first, then
+///   `terminate` runs.
+///
+/// Either way, a child still alive when its `Timeout` runs out is killed — in its handler or in
+/// its `terminate` — and exits with [`ExitReason::Killed`](crate::ExitReason::Killed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Shutdown {
     /// Killed at once; `terminate` does not run.
     BrutalKill,
-    /// Stopped in order (`terminate` runs with `Shutdown`), killed if still alive after the duration.
+    /// Stopped in order (`terminate` runs with `Shutdown`; a non-trapping child's running
+    /// handler is cancelled first), killed if still alive after the duration.
     Timeout(Duration),
-    /// Stopped in order, waited for without limit (the default for supervisor children).
+    /// Stopped in order as with `Timeout`, waited for without limit (the default for supervisor
+    /// children).
     Infinity,
 }
 

@@ -8,7 +8,7 @@ use super::child_spec::{ChildSpec, ChildType, Shutdown};
 
 use crate::SupervisorError;
 use crate::actor::ActorHandle;
-use crate::actor::{StartOptions, catch, panic_message};
+use crate::actor::{StartOptions, catch, panic_message, shutdown_proc};
 use crate::registry::{Registry, RegistryKey, RegistryValue, via_options};
 use crate::{AnyActor, ExitReason, StartError};
 
@@ -117,25 +117,28 @@ pub(crate) fn count<'a, E: 'a>(
 /// Stops `child` following `mode` and returns the reason it exited with. The caller has already
 /// unlinked it, so no exit signal comes back.
 ///
-/// `Timeout` and `Infinity` use the orderly stop path: `terminate` runs with
-/// [`ExitReason::Shutdown`] whether or not the child traps exits; after a `Timeout` it is killed.
-/// `BrutalKill` kills it, and `terminate` never runs.
+/// `Timeout` and `Infinity` are orderly: `terminate` runs with [`ExitReason::Shutdown`] whether or
+/// not the child traps exits. A non-trapping child is stopped at once — its running handler is
+/// dropped at its next await — so a busy child never holds the shutdown up; a trapping one stops
+/// after its current handler and the messages queued before (DS-6). After a `Timeout` a child
+/// still alive is killed. `BrutalKill` kills it, and `terminate` never runs.
 pub(crate) async fn shutdown_child(child: &AnyActor, mode: Shutdown) -> ExitReason {
-    match mode {
-        Shutdown::BrutalKill => child.kill(),
-        Shutdown::Timeout(limit) => {
-            if tokio::time::timeout(limit, child.stop(ExitReason::Shutdown))
-                .await
-                .is_err()
-            {
+    let proc = child.view().to_proc();
+    let orderly = || shutdown_proc(&proc, ExitReason::Shutdown);
+    let reason = match mode {
+        Shutdown::BrutalKill => {
+            child.kill();
+            child.wait().await
+        }
+        Shutdown::Timeout(limit) => match tokio::time::timeout(limit, orderly()).await {
+            Ok(reason) => reason,
+            Err(_) => {
                 child.kill();
+                child.wait().await
             }
-        }
-        Shutdown::Infinity => {
-            let _ = child.stop(ExitReason::Shutdown).await;
-        }
-    }
-    let reason = child.wait().await;
+        },
+        Shutdown::Infinity => orderly().await,
+    };
     let expected = match mode {
         Shutdown::BrutalKill => reason == ExitReason::Killed,
         _ => reason.is_clean(),

@@ -112,6 +112,18 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
             }
         }
     });
+    let cont = g.def.of(HandlerKind::Continue).map(|h| {
+        let (cfgs, name) = (&h.cfgs, h.ident());
+        let cont = Gen::hidden("__cont");
+        let call = call_args(h, std::slice::from_ref(&cont));
+        quote_spanned! {h.attr.span()=>
+            #(#cfgs)*
+            async fn handle_continue(&mut self, #cont: #rt::Continuation, #ctx: &mut #rt::Context<Self>) {
+                let _ = &#ctx;
+                Self::#name(self, #(#call),*).await;
+            }
+        }
+    });
     let terminate = g.def.of(HandlerKind::Terminate).map(|h| {
         let (cfgs, name) = (&h.cfgs, h.ident());
         let reason = Gen::hidden("__reason");
@@ -144,6 +156,7 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
             }
 
             #(#info)*
+            #(#cont)*
             #(#terminate)*
         }
     }

@@ -45,6 +45,12 @@ impl Counter {
         let _ = (info, ctx);
     }
 
+    /// Continuations.
+    #[continuation]
+    async fn resume(&mut self, cont: Continuation, ctx: &mut Context<Self>) {
+        let _ = (cont, ctx);
+    }
+
     /// Cleanup.
     #[terminate]
     async fn terminate(&mut self, reason: &ExitReason) {
