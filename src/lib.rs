@@ -27,12 +27,12 @@ pub use actor_core::{
     RegistryValue, Whereis,
 };
 
-// Supervisors and child specs.
+// Supervisors and child specs (restartable, or started once).
 #[doc(inline)]
 pub use actor_core::{
     AutoShutdown, Backoff, ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType,
-    DynamicSupervisor, DynamicSupervisorOptions, Restart, Shutdown, Strategy, Supervisor,
-    SupervisorOptions,
+    DynamicSupervisor, DynamicSupervisorOptions, IntoChildSpec, OnceSpec, Restart, Shutdown,
+    Strategy, Supervisor, SupervisorOptions,
 };
 
 // The contract between `#[actor]`'s generated code and the runtime. Not public API.
@@ -50,9 +50,9 @@ pub mod prelude {
         Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Backoff, CallError,
         ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType, Context, DynamicSupervisor,
         DynamicSupervisorOptions, ExitReason, FromAnyActor, Info, InitError, Keys, MonitorRef,
-        Named, Registry, RegistryError, ReplyTo, Restart, SendError, Shutdown, Start, StartError,
-        StartOptions, Strategy, Supervisor, SupervisorError, SupervisorOptions, TrySendError,
-        Whereis,
+        Named, OnceSpec, Registry, RegistryError, ReplyTo, Restart, SendError, Shutdown, Start,
+        StartError, StartOptions, Strategy, Supervisor, SupervisorError, SupervisorOptions,
+        TrySendError, Whereis,
     };
     #[cfg(feature = "macros")]
     #[doc(no_inline)]

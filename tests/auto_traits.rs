@@ -72,6 +72,7 @@ fn handles_are_clone_send_sync_static() {
     handle::<ActorId>();
     shareable::<CounterMessage>();
     shareable::<BoundedMessage>();
+    shareable::<OnceSpec<CounterHandle>>();
 }
 
 #[test]

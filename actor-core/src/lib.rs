@@ -29,6 +29,6 @@ pub use registry::{
 pub use start::Start;
 pub use supervisor::{
     AutoShutdown, Backoff, ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType,
-    DynamicSupervisor, DynamicSupervisorOptions, Restart, Shutdown, Strategy, Supervisor,
-    SupervisorOptions,
+    DynamicSupervisor, DynamicSupervisorOptions, IntoChildSpec, OnceSpec, Restart, Shutdown,
+    Strategy, Supervisor, SupervisorOptions,
 };
