@@ -14,10 +14,16 @@ pub use actor_core::{
     TimerRef, current_id, live_actors,
 };
 
+// Tasks: one-shot futures run by actors of their own, linked (`Context::spawn_task`) or under a
+// TaskSupervisor, and the handle that awaits their output.
+#[doc(inline)]
+pub use actor_core::{TaskHandle, TaskSupervisor, TaskSupervisorOptions};
+
 // Errors, one enum per failure domain.
 #[doc(inline)]
 pub use actor_core::{
-    CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TrySendError,
+    CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TaskError,
+    TrySendError,
 };
 
 // The Registry: names, pub/sub, via names and named handles.
@@ -52,7 +58,7 @@ pub mod prelude {
         DynamicSupervisorOptions, ExitReason, FromAnyActor, Info, InitError, Keys, MonitorRef,
         Named, OnceSpec, Registry, RegistryError, ReplyTo, Restart, SendError, Shutdown, Start,
         StartError, StartOptions, Strategy, Supervisor, SupervisorError, SupervisorOptions,
-        TrySendError, Whereis,
+        TaskError, TaskHandle, TaskSupervisor, TaskSupervisorOptions, TrySendError, Whereis,
     };
     #[cfg(feature = "macros")]
     #[doc(no_inline)]

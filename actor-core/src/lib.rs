@@ -15,11 +15,12 @@ pub mod __private;
 
 pub use actor::{
     Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, DEFAULT_CALL_TIMEOUT,
-    FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions, TimerPayload, TimerRef, current_id,
-    live_actors,
+    FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions, TaskHandle, TimerPayload, TimerRef,
+    current_id, live_actors,
 };
 pub use error::{
-    CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TrySendError,
+    CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TaskError,
+    TrySendError,
 };
 pub use exit::ExitReason;
 pub use registry::{
@@ -30,5 +31,5 @@ pub use start::Start;
 pub use supervisor::{
     AutoShutdown, Backoff, ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType,
     DynamicSupervisor, DynamicSupervisorOptions, IntoChildSpec, OnceSpec, Restart, Shutdown,
-    Strategy, Supervisor, SupervisorOptions,
+    Strategy, Supervisor, SupervisorOptions, TaskSupervisor, TaskSupervisorOptions,
 };
