@@ -18,10 +18,16 @@ pub use actor_core::{
 #[doc(inline)]
 pub use actor_core::Agent;
 
+// Tasks: one-shot futures run by actors of their own, linked (`Context::spawn_task`) or under a
+// TaskSupervisor, and the handle that awaits their output.
+#[doc(inline)]
+pub use actor_core::{TaskHandle, TaskSupervisor, TaskSupervisorOptions};
+
 // Errors, one enum per failure domain.
 #[doc(inline)]
 pub use actor_core::{
-    CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TrySendError,
+    CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TaskError,
+    TrySendError,
 };
 
 // The Registry: names, pub/sub, via names and named handles.
@@ -31,12 +37,12 @@ pub use actor_core::{
     RegistryValue, Whereis,
 };
 
-// Supervisors and child specs.
+// Supervisors and child specs (restartable, or started once).
 #[doc(inline)]
 pub use actor_core::{
     AutoShutdown, Backoff, ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType,
-    DynamicSupervisor, DynamicSupervisorOptions, Restart, Shutdown, Strategy, Supervisor,
-    SupervisorOptions,
+    DynamicSupervisor, DynamicSupervisorOptions, IntoChildSpec, OnceSpec, Restart, Shutdown,
+    Strategy, Supervisor, SupervisorOptions,
 };
 
 // The contract between `#[actor]`'s generated code and the runtime. Not public API.
@@ -54,8 +60,9 @@ pub mod prelude {
         Actor, ActorHandle, ActorId, ActorRef, ActorView, Agent, AnyActor, Backoff, CallError,
         ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType, Context, Continuation,
         DynamicSupervisor, DynamicSupervisorOptions, ExitReason, FromAnyActor, Info, InitError,
-        Keys, MonitorRef, Named, Registry, RegistryError, ReplyTo, Restart, SendError, Shutdown,
-        Start, StartError, StartOptions, Strategy, Supervisor, SupervisorError, SupervisorOptions,
+        Keys, MonitorRef, Named, OnceSpec, Registry, RegistryError, ReplyTo, Restart, SendError,
+        Shutdown, Start, StartError, StartOptions, Strategy, Supervisor, SupervisorError,
+        SupervisorOptions, TaskError, TaskHandle, TaskSupervisor, TaskSupervisorOptions,
         TrySendError, Whereis,
     };
     #[cfg(feature = "macros")]

@@ -72,6 +72,10 @@ fn handles_are_clone_send_sync_static() {
     handle::<ActorId>();
     shareable::<CounterMessage>();
     shareable::<BoundedMessage>();
+    shareable::<TaskSupervisor>();
+    shareable::<OnceSpec<CounterHandle>>();
+    // An output that is `Send` but not `Sync` still gives a `Sync` handle.
+    shareable::<TaskHandle<std::cell::Cell<u8>>>();
 }
 
 #[test]
@@ -83,6 +87,7 @@ fn errors_are_std_errors() {
     shareable::<InitError>();
     boxed_error::<InitError>();
     error::<NotInActor>();
+    error::<TaskError>();
     error::<TrySendError<CounterMessage>>();
     // No `Debug` needed on the message for the error to be an error.
     struct Opaque;

@@ -1,5 +1,6 @@
-//! Compile tests of `#[actor]`: every misuse in `ui/fail` is rejected with the error recorded in
-//! its `.stderr` (spanned at the offending tokens); every form in `ui/pass` compiles and runs.
+//! Compile tests of `#[actor]` and of the typed runtime API (a `OnceSpec` cannot be made
+//! restartable): every misuse in `ui/fail` is rejected with the error recorded in its `.stderr`
+//! (spanned at the offending tokens); every form in `ui/pass` compiles and runs.
 //! Regenerate with `TRYBUILD=overwrite cargo test --test ui` and review the diff.
 
 #[test]

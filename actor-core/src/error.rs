@@ -26,6 +26,32 @@ pub enum CallError {
     CallingSelf,
 }
 
+/// Why a task gave no output: [`TaskHandle`](crate::TaskHandle)'s `.await` and `join`.
+///
+/// A panic in the task's future is not a crash of whoever awaits it: it comes back here, as
+/// `Exited(ExitReason::Panic(message))`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TaskError {
+    /// [`join`](crate::TaskHandle::join)'s timeout ran out first. The task was not told and keeps
+    /// running; the handle can be joined again.
+    #[error("task timed out")]
+    Timeout,
+    /// The task exited without an output; this is its exit reason: [`ExitReason::Panic`] if its
+    /// future panicked, [`ExitReason::Killed`] or [`ExitReason::Shutdown`] if it was stopped
+    /// (by its supervisor's shutdown, say), and [`ExitReason::Normal`] if its output was already
+    /// taken.
+    #[error("task exited without an output: {0}")]
+    Exited(ExitReason),
+}
+
+impl TaskError {
+    /// `true` if the task's future panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self, TaskError::Exited(ExitReason::Panic(_)))
+    }
+}
+
 /// Why a cast was not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -16,12 +16,13 @@ pub mod __private;
 
 pub use actor::{
     Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, Continuation,
-    DEFAULT_CALL_TIMEOUT, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions, TimerPayload,
-    TimerRef, current_id, live_actors,
+    DEFAULT_CALL_TIMEOUT, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions, TaskHandle,
+    TimerPayload, TimerRef, current_id, live_actors,
 };
 pub use agent::Agent;
 pub use error::{
-    CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TrySendError,
+    CallError, InitError, NotInActor, SendError, StartError, SupervisorError, TaskError,
+    TrySendError,
 };
 pub use exit::ExitReason;
 pub use registry::{
@@ -31,6 +32,6 @@ pub use registry::{
 pub use start::Start;
 pub use supervisor::{
     AutoShutdown, Backoff, ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType,
-    DynamicSupervisor, DynamicSupervisorOptions, Restart, Shutdown, Strategy, Supervisor,
-    SupervisorOptions,
+    DynamicSupervisor, DynamicSupervisorOptions, IntoChildSpec, OnceSpec, Restart, Shutdown,
+    Strategy, Supervisor, SupervisorOptions, TaskSupervisor, TaskSupervisorOptions,
 };

@@ -6,7 +6,7 @@ use std::future::Future;
 use crate::StartError;
 use crate::actor::{Actor, ActorRef, FromAnyActor, StartOptions};
 use crate::registry::{Named, Registry, RegistryKey, RegistryValue, via_options};
-use crate::supervisor::{ChildSpec, Restart, Shutdown};
+use crate::supervisor::{ChildSpec, OnceSpec, Restart, Shutdown};
 
 /// Starting an actor type: `start`, `start_link`, via names, named handles and child specs, each
 /// handing back the type's own handle `H` (and named handle `N`).
@@ -154,6 +154,19 @@ where
         Self::Args: Clone + Sync,
     {
         policy::<Self, H, N>(ChildSpec::<ActorRef<Self>>::of_via(registry, key, args))
+    }
+
+    /// A [`OnceSpec`]: a child spec that starts this actor once, with `args` moved in (they need
+    /// not be `Clone`), linked to its supervisor. The child is always
+    /// [`Temporary`](Restart::Temporary), whatever [`RESTART`](Self::RESTART) says; its shutdown
+    /// is this type's [`SHUTDOWN`](Self::SHUTDOWN).
+    #[must_use]
+    fn child_spec_once(args: Self::Args) -> OnceSpec<H> {
+        let spec = ChildSpec::<ActorRef<Self>>::once(args);
+        match <Self as Start<H, N>>::SHUTDOWN {
+            Some(shutdown) => spec.shutdown(shutdown).typed(),
+            None => spec.typed(),
+        }
     }
 }
 

@@ -42,6 +42,7 @@ const ACTOR_FNS: &[&str] = &[
     "via",
     "child_spec",
     "child_spec_via",
+    "child_spec_once",
 ];
 
 /// Runs every check.

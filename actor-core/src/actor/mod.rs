@@ -18,6 +18,7 @@ mod mailbox;
 mod panic;
 mod reply;
 mod run;
+mod task;
 
 use std::future::Future;
 
@@ -36,6 +37,8 @@ pub use lifecycle::{ActorHandle, ActorView, FromAnyActor};
 pub(crate) use panic::{catch, message as panic_message};
 pub use reply::ReplyTo;
 pub use run::StartOptions;
+pub use task::TaskHandle;
+pub(crate) use task::{TaskActor, TaskFuture, task};
 
 use crate::{ExitReason, InitError};
 

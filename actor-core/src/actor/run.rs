@@ -139,6 +139,32 @@ impl<A: Actor> ActorRef<A> {
 
 /// Starts an actor of type `A` and waits until its `init` has returned.
 async fn start<A: Actor>(args: A::Args, options: StartOptions) -> Result<ActorRef<A>, StartError> {
+    let caller = current().filter(|_| options.link);
+    let (me, started_rx) = spawn::<A>(args, options);
+    // If this future is dropped before `init` returned (a timeout or `select!` around the start),
+    // nobody will ever get the handle: the half-started actor is killed, as OTP kills it when a
+    // start times out (GS-1.3), after unlinking the caller so that it is not hit.
+    let mut abandoned = Abandoned {
+        proc: Some(me.proc()),
+        caller,
+    };
+    let started = started_rx.await;
+    abandoned.proc = None;
+    match started {
+        Ok(Ok(())) => Ok(me),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(StartError::Exited(
+            me.exit_reason().unwrap_or(ExitReason::Killed),
+        )),
+    }
+}
+
+/// Spawns an actor of type `A` without waiting for its `init`: its handle, and the answer of its
+/// start. (Tasks are spawned this way: their `init` cannot fail.)
+pub(crate) fn spawn<A: Actor>(
+    args: A::Args,
+    options: StartOptions,
+) -> (ActorRef<A>, oneshot::Receiver<Result<(), StartError>>) {
     let (tx, rx) = mailbox::channel(options.mailbox.or(A::MAILBOX_CAPACITY));
     let cell = Arc::new(Cell {
         core: Core::new(std::any::type_name::<A>()),
@@ -157,23 +183,8 @@ async fn start<A: Actor>(args: A::Args, options: StartOptions) -> Result<ActorRe
     let (started_tx, started_rx) = oneshot::channel();
     let span = tracing::debug_span!("actor", id = %me.id(), actor = proc.core().type_name);
     let task = actor_task(me.clone(), rx, args, options.before_init, started_tx);
-    // If this future is dropped before `init` returned (a timeout or `select!` around the start),
-    // nobody will ever get the handle: the half-started actor is killed, as OTP kills it when a
-    // start times out (GS-1.3), after unlinking the caller so that it is not hit.
-    let mut abandoned = Abandoned {
-        proc: Some(proc.clone()),
-        caller: caller.filter(|_| options.link),
-    };
     tokio::spawn(CURRENT.scope(proc, task).instrument(span));
-    let started = started_rx.await;
-    abandoned.proc = None;
-    match started {
-        Ok(Ok(())) => Ok(me),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(StartError::Exited(
-            me.exit_reason().unwrap_or(ExitReason::Killed),
-        )),
-    }
+    (me, started_rx)
 }
 
 /// Kills an actor whose start was abandoned; disarmed once the start has an answer.

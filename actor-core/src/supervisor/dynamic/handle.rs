@@ -14,6 +14,7 @@ use crate::supervisor::children::{
     ChildCounts, ChildInfo, NO_TIMEOUT, into_start_error, via_start,
 };
 use crate::supervisor::handle::supervisor_handle;
+use crate::supervisor::once_spec::{IntoChildSpec, sealed::Token};
 use crate::{ActorId, SupervisorError};
 
 /// A supervisor of children started on demand, all alike in how they are treated: each one is
@@ -253,10 +254,14 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
     /// full, [`SupervisorError::Start`] when the start function fails (nothing is kept), and with
     /// [`SupervisorError::InvalidSpec`] for a significant spec, checked before the supervisor is
     /// asked (DS-2.2). The spec's id is not checked for uniqueness (DS-2.3).
+    ///
+    /// `spec` is a [`ChildSpec`], or a [`OnceSpec`](crate::OnceSpec) for a `Temporary` child
+    /// whose arguments are moved into its one start ([`ChildSpec::once`]).
     pub async fn start_child<H: FromAnyActor>(
         &self,
-        spec: ChildSpec<H, E>,
+        spec: impl IntoChildSpec<H, E>,
     ) -> Result<H, SupervisorError> {
+        let spec = spec.into_child_spec(Token(()));
         // DS-2.2: the spec is checked here, before the supervisor is asked.
         if spec.significant {
             return Err(SupervisorError::InvalidSpec {
