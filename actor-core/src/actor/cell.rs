@@ -23,7 +23,6 @@
 //! before the call.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
@@ -32,6 +31,7 @@ use tokio::sync::Notify;
 
 use super::id::MonitorRef;
 use super::info::Info;
+use super::links::{Linked, Links};
 use super::mailbox::{MailboxTx, Sys};
 use crate::{ActorId, ExitReason};
 
@@ -66,6 +66,12 @@ pub(crate) trait Proc: Send + Sync + 'static {
 }
 
 pub(crate) type ProcRef = Arc<dyn Proc>;
+
+impl Linked for ProcRef {
+    fn actor_id(&self) -> ActorId {
+        self.core().id
+    }
+}
 
 /// A typed actor cell: the core plus the sending half of its mailbox.
 pub(crate) struct Cell<M> {
@@ -102,71 +108,6 @@ pub(crate) struct Core {
     exited: Notify,
 }
 
-/// The actors linked to one actor: a short list while it is short (most actors have a link or
-/// two: no hashing, 8 bytes a link), a map by id once it grows (a supervisor with thousands of
-/// children), so that linking, unlinking and a linked actor's exit stay O(1) instead of a scan
-/// of every link — which made starting or stopping n children of one supervisor O(n²).
-enum Links {
-    Few(Vec<ProcRef>),
-    /// Boxed: keeps `Links` as small as a `Vec` in every actor's state.
-    #[allow(
-        clippy::box_collection,
-        reason = "24 bytes in every actor instead of 48"
-    )]
-    Many(Box<HashMap<ActorId, ProcRef>>),
-}
-
-impl Links {
-    /// Above this many links, the map.
-    const FEW: usize = 16;
-
-    fn contains(&self, id: ActorId) -> bool {
-        match self {
-            Links::Few(list) => list.iter().any(|p| p.core().id == id),
-            Links::Many(map) => map.contains_key(&id),
-        }
-    }
-
-    /// Adds `proc`, which must not be linked yet.
-    fn insert(&mut self, proc: ProcRef) {
-        match self {
-            Links::Few(list) if list.len() < Self::FEW => list.push(proc),
-            Links::Few(list) => {
-                let mut map: HashMap<ActorId, ProcRef> =
-                    list.drain(..).map(|p| (p.core().id, p)).collect();
-                map.insert(proc.core().id, proc);
-                *self = Links::Many(Box::new(map));
-            }
-            Links::Many(map) => {
-                map.insert(proc.core().id, proc);
-            }
-        }
-    }
-
-    fn remove(&mut self, id: ActorId) {
-        match self {
-            Links::Few(list) => list.retain(|p| p.core().id != id),
-            Links::Many(map) => {
-                map.remove(&id);
-            }
-        }
-    }
-
-    /// Every link, leaving none.
-    fn take(&mut self) -> Vec<ProcRef> {
-        match std::mem::take(self) {
-            Links::Few(list) => list,
-            Links::Many(map) => map.into_values().collect(),
-        }
-    }
-}
-
-impl Default for Links {
-    fn default() -> Self {
-        Links::Few(Vec::new())
-    }
-}
-
 #[derive(Default)]
 struct State {
     exiting: bool,
@@ -179,7 +120,7 @@ struct State {
     halted: Option<Box<ExitReason>>,
     /// The actor's task, to wake on a kill wherever it waits.
     task: Option<Waker>,
-    links: Links,
+    links: Links<ProcRef>,
     monitored_by: Vec<(MonitorRef, ProcRef)>,
     monitoring: Vec<(MonitorRef, ProcRef)>,
     hooks: Vec<Arc<dyn ExitHook>>,

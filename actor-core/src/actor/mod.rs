@@ -14,6 +14,7 @@ mod handle;
 mod id;
 mod info;
 mod lifecycle;
+mod links;
 mod mailbox;
 mod panic;
 mod reply;
