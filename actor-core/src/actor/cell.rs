@@ -8,22 +8,19 @@
 //!
 //! 1. the actor's exit hooks run: every registry entry (and via name) it held is gone;
 //! 2. its exit reason is recorded (`is_alive` turns `false`, `exit_reason` answers) and it stops
-//!    counting in [`live_actors`];
+//!    counting in [`live_actors`](crate::live_actors);
 //! 3. every linked actor gets its exit signal — an `Info::Exit` or a `Sys::Stop` queued in a
 //!    trapping actor's mailbox, a kill for a non-trapping one — and then every monitor's
 //!    `Info::Down` is queued in its watcher's mailbox;
 //! 4. only then are its waiters woken: `wait()`, `stop()`, and calls that fail with its exit
 //!    reason.
 //!
-//! Hence the guarantee the lifecycle methods document: **by the time `wait()` or `stop()`
-//! returns, or a call fails with the callee's exit reason, every `Down` and `Exit` that the death
-//! produces is already in its recipients' mailboxes and every registry entry of the actor is
-//! gone.** System messages share one FIFO queue with user messages (see `mailbox`), and per pair
-//! of actors messages keep their send order: "stop X, then call M" means M handles X's `Down`
-//! before the call.
+//! Hence the guarantee documented on [`ActorHandle`](crate::ActorHandle) (section "Ordering").
+//! System messages share one FIFO with user messages, so "stop X, then call M" means M handles
+//! X's `Down` before the call.
 
 use std::any::Any;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
 
@@ -32,24 +29,14 @@ use tokio::sync::Notify;
 use super::id::MonitorRef;
 use super::info::Info;
 use super::links::{Linked, Links};
+use super::live;
 use super::mailbox::{MailboxTx, Sys};
 use crate::{ActorId, ExitReason};
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
 
 /// In [`Core::signals`]: the actor was killed.
 const KILL: u8 = 1;
 /// In [`Core::signals`]: the actor was asked to stop at once ([`Core::halt`]).
 const HALT: u8 = 2;
-
-/// The number of actors that have been spawned and whose exit reason is not yet known.
-///
-/// Useful in tests to prove that nothing leaks: after every actor was stopped and waited for, it
-/// is back to the value it had before (an actor stops counting just before its exit reason is
-/// published, so a `wait` that returned always sees it gone).
-pub fn live_actors() -> usize {
-    LIVE.load(Ordering::Acquire)
-}
 
 /// Something to run when an actor exits, before anyone can observe the exit (registries).
 pub(crate) trait ExitHook: Send + Sync + 'static {
@@ -128,7 +115,7 @@ struct State {
 
 impl Core {
     pub(crate) fn new(type_name: &'static str) -> Self {
-        LIVE.fetch_add(1, Ordering::AcqRel);
+        live::born();
         Core {
             id: ActorId::next(),
             type_name,
@@ -432,7 +419,7 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     // 2. The reason is recorded, so that whoever gets a `Down` or an `Exit` sees the actor dead.
     //    It stops counting as live first, so that whoever waited for it sees `live_actors`
     //    without it.
-    LIVE.fetch_sub(1, Ordering::AcqRel);
+    live::died();
     let _ = core.exit.set(reason.clone());
     // 3. Links, then monitors of this actor (and the monitors it held on others are dropped).
     for other in &links {

@@ -2,7 +2,6 @@
 
 use std::any::Any;
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -17,7 +16,6 @@ use super::info::{Continuation, Info, TimerPayload};
 use super::lifecycle::ActorHandle;
 use super::mailbox::Sys;
 use super::reply::ReplyTo;
-use super::task::{self, TaskHandle};
 use crate::{ActorId, ExitReason};
 
 /// Passed to every callback: the actor's own handle and id, and the operations an actor performs
@@ -222,87 +220,6 @@ impl<A: Actor> Context<A> {
     /// `demonitor` with `flush`). Returns `true` if the monitor was still active.
     pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
         cell::demonitor(&self.proc, monitor)
-    }
-
-    /// Runs `future` as a task linked to this actor (Elixir's `Task.async`), and returns its
-    /// handle at once: `.await` it — from anywhere, the handle can be sent — for the output, or
-    /// drop it to ignore the task's completion.
-    ///
-    /// The task is an actor of its own, which runs `future` once and exits with
-    /// [`ExitReason::Normal`]; code in `future` runs as the task (its [`current_id`] is the
-    /// task's). The link works both ways, as any link (EX-3): if the task crashes (its future
-    /// panics, it is killed), this actor dies with the same reason — or, if it traps exits, gets
-    /// [`Info::Exit`] with the task's id and reason; if this actor crashes, the task dies with
-    /// it. A normal exit on either side leaves the other alone (a trapping actor still gets an
-    /// `Info::Exit` with [`ExitReason::Normal`] for each task that finished, as in OTP). Killing
-    /// the task is a crash too: to cancel one without being hit, unlink it first
-    /// (`task.unlink()`, then `task.kill()`). For a task whose crash must not touch the caller,
-    /// use [`TaskSupervisor::async_nolink`](crate::TaskSupervisor::async_nolink).
-    ///
-    /// ```
-    /// use beamish::prelude::*;
-    ///
-    /// /// Fetches in the background; a fetch that panics arrives as an `Exit`, which it keeps.
-    /// struct Fetcher { failures: Vec<ExitReason> }
-    ///
-    /// enum FetcherMsg {
-    ///     Fetch(u32, ReplyTo<TaskHandle<u32>>),
-    ///     Failures(ReplyTo<Vec<ExitReason>>),
-    /// }
-    ///
-    /// impl Actor for Fetcher {
-    ///     type Args = ();
-    ///     type Message = FetcherMsg;
-    ///
-    ///     async fn init((): (), ctx: &mut Context<Self>) -> Result<Self, InitError> {
-    ///         ctx.trap_exit(true);
-    ///         Ok(Fetcher { failures: Vec::new() })
-    ///     }
-    ///
-    ///     async fn handle(&mut self, msg: FetcherMsg, ctx: &mut Context<Self>) {
-    ///         match msg {
-    ///             FetcherMsg::Fetch(n, reply) => {
-    ///                 reply.send(ctx.spawn_task(async move {
-    ///                     assert!(n != 0, "nothing to fetch");
-    ///                     n * 10
-    ///                 }));
-    ///             }
-    ///             FetcherMsg::Failures(reply) => {
-    ///                 reply.send(self.failures.clone());
-    ///             }
-    ///         }
-    ///     }
-    ///
-    ///     async fn handle_info(&mut self, info: Info, _ctx: &mut Context<Self>) {
-    ///         // Trapping, it hears every task's exit: `Normal` ones too.
-    ///         if let Info::Exit { reason, .. } = info
-    ///             && reason.is_crash()
-    ///         {
-    ///             self.failures.push(reason);
-    ///         }
-    ///     }
-    /// }
-    ///
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let fetcher = ActorRef::<Fetcher>::start(()).await.unwrap();
-    /// let task = fetcher.call(|r| FetcherMsg::Fetch(4, r)).await.unwrap();
-    /// assert_eq!(task.await, Ok(40));
-    ///
-    /// let task = fetcher.call(|r| FetcherMsg::Fetch(0, r)).await.unwrap();
-    /// let crash = ExitReason::Panic("nothing to fetch".into());
-    /// assert_eq!(task.await, Err(TaskError::Exited(crash.clone())));
-    /// // The fetcher traps exits: the crash arrived as a message, and it lives on.
-    /// assert_eq!(fetcher.call(FetcherMsg::Failures).await, Ok(vec![crash]));
-    /// # }
-    /// ```
-    ///
-    /// [`current_id`]: crate::current_id
-    pub fn spawn_task<F>(&mut self, future: F) -> TaskHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        task::spawn_linked(future)
     }
 
     /// Delivers `payload` to this actor as [`Info::Timer`] after `delay`. The timer dies with the
