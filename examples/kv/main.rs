@@ -120,6 +120,8 @@ async fn demo() -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>>
     // A bucket crashes: its name is gone before anyone can see it die, so the very next GET
     // answers NOT FOUND (buckets are temporary, as in the guide).
     let shopping = server::bucket(&kv, "shopping").ok_or("no shopping bucket")?;
+    // The crash is on purpose: one line for it instead of the default report.
+    std::panic::set_hook(Box::new(|info| eprintln!("  (a bucket panicked: {info})")));
     let _ = shopping.cast(|_| panic!("a bucket crashes"));
     let reason = shopping.wait().await;
     println!("  (the shopping bucket exited: {reason})");
