@@ -186,12 +186,12 @@ impl<A: Actor> Context<A> {
     /// drop it to ignore the task's completion.
     ///
     /// The task is an actor of its own, which runs `future` once and exits with
-    /// [`ExitReason::Normal`]; code in `future` runs as the task (its [`current_id`] is the
+    /// [`ExitReason::Normal`](crate::ExitReason::Normal); code in `future` runs as the task (its [`current_id`] is the
     /// task's). The link works both ways, as any link (EX-3): if the task crashes (its future
     /// panics, it is killed), this actor dies with the same reason — or, if it traps exits, gets
-    /// [`Info::Exit`] with the task's id and reason; if this actor crashes, the task dies with
+    /// [`Info::Exit`](crate::Info::Exit) with the task's id and reason; if this actor crashes, the task dies with
     /// it. A normal exit on either side leaves the other alone (a trapping actor still gets an
-    /// `Info::Exit` with [`ExitReason::Normal`] for each task that finished, as in OTP). Killing
+    /// `Info::Exit` with [`ExitReason::Normal`](crate::ExitReason::Normal) for each task that finished, as in OTP). Killing
     /// the task is a crash too: to cancel one without being hit, unlink it first
     /// (`task.unlink()`, then `task.kill()`). For a task whose crash must not touch the caller,
     /// use [`TaskSupervisor::async_nolink`](crate::TaskSupervisor::async_nolink).
