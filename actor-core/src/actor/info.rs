@@ -61,85 +61,72 @@ impl fmt::Debug for Info {
     }
 }
 
-/// The value a timer carries: any `Send + 'static` value, taken out by type.
-///
-/// ```
-/// # use beamish::TimerPayload;
-/// # #[allow(dead_code)] fn f(payload: TimerPayload) {
-/// match payload.downcast::<&'static str>() {
-///     Ok(tick) => assert_eq!(tick, "tick"),
-///     Err(other) => drop(other),
-/// }
-/// # }
-/// ```
-pub struct TimerPayload(Box<dyn Any + Send>);
+/// A boxed `Send + 'static` value of any type, taken out by type: the shape both
+/// [`TimerPayload`] and [`Continuation`] have.
+macro_rules! any_value {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name(Box<dyn Any + Send>);
 
-impl TimerPayload {
-    pub(crate) fn new<T: Any + Send>(value: T) -> Self {
-        TimerPayload(Box::new(value))
-    }
+        impl $name {
+            pub(crate) fn new<T: Any + Send>(value: T) -> Self {
+                $name(Box::new(value))
+            }
 
-    /// `true` if the payload is a `T`.
-    pub fn is<T: Any>(&self) -> bool {
-        self.0.is::<T>()
-    }
+            /// `true` if the value is a `T`.
+            pub fn is<T: Any>(&self) -> bool {
+                self.0.is::<T>()
+            }
 
-    /// A reference to the payload if it is a `T`.
-    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
-        self.0.downcast_ref()
-    }
+            /// A reference to the value if it is a `T`.
+            pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+                self.0.downcast_ref()
+            }
 
-    /// The payload if it is a `T`, else the payload back.
-    pub fn downcast<T: Any>(self) -> Result<T, Self> {
-        self.0.downcast().map(|b| *b).map_err(TimerPayload)
-    }
+            /// The value if it is a `T`, else this back.
+            pub fn downcast<T: Any>(self) -> Result<T, Self> {
+                self.0.downcast().map(|b| *b).map_err($name)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "(..)"))
+            }
+        }
+    };
 }
 
-impl fmt::Debug for TimerPayload {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TimerPayload(..)")
-    }
+any_value! {
+    /// The value a timer carries: any `Send + 'static` value, taken out by type.
+    ///
+    /// ```
+    /// # use beamish::TimerPayload;
+    /// # #[allow(dead_code)] fn f(payload: TimerPayload) {
+    /// match payload.downcast::<&'static str>() {
+    ///     Ok(tick) => assert_eq!(tick, "tick"),
+    ///     Err(other) => drop(other),
+    /// }
+    /// # }
+    /// ```
+    TimerPayload
 }
 
-/// The value a callback asked to continue with ([`Context::continue_with`](crate::Context::continue_with)),
-/// handed to [`Actor::handle_continue`](crate::Actor::handle_continue): any `Send + 'static` value,
-/// taken out by type.
-///
-/// ```
-/// # use beamish::Continuation;
-/// # #[allow(dead_code)] fn f(cont: Continuation) {
-/// struct Warm(u32);
-/// match cont.downcast::<Warm>() {
-///     Ok(Warm(n)) => assert!(n > 0),
-///     Err(other) => drop(other),
-/// }
-/// # }
-/// ```
-pub struct Continuation(Box<dyn Any + Send>);
-
-impl Continuation {
-    pub(crate) fn new<T: Any + Send>(value: T) -> Self {
-        Continuation(Box::new(value))
-    }
-
-    /// `true` if the value is a `T`.
-    pub fn is<T: Any>(&self) -> bool {
-        self.0.is::<T>()
-    }
-
-    /// A reference to the value if it is a `T`.
-    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
-        self.0.downcast_ref()
-    }
-
-    /// The value if it is a `T`, else the continuation back.
-    pub fn downcast<T: Any>(self) -> Result<T, Self> {
-        self.0.downcast().map(|b| *b).map_err(Continuation)
-    }
-}
-
-impl fmt::Debug for Continuation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Continuation(..)")
-    }
+any_value! {
+    /// The value a callback asked to continue with
+    /// ([`Context::continue_with`](crate::Context::continue_with)), handed to
+    /// [`Actor::handle_continue`](crate::Actor::handle_continue): any `Send + 'static` value,
+    /// taken out by type.
+    ///
+    /// ```
+    /// # use beamish::Continuation;
+    /// # #[allow(dead_code)] fn f(cont: Continuation) {
+    /// struct Warm(u32);
+    /// match cont.downcast::<Warm>() {
+    ///     Ok(Warm(n)) => assert!(n > 0),
+    ///     Err(other) => drop(other),
+    /// }
+    /// # }
+    /// ```
+    Continuation
 }
