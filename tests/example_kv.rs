@@ -115,3 +115,27 @@ async fn an_over_long_line_is_refused_and_the_connection_closed() {
     assert_eq!(ask(&mut other, "CREATE b", 1).await, "OK\r\n");
     kv.root.stop(ExitReason::Shutdown).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_limit_are_closed_and_the_server_goes_on() {
+    let kv = server::start_with_limit("127.0.0.1:0", 2).await.unwrap();
+    let mut a = client(&kv).await;
+    let mut b = client(&kv).await;
+    assert_eq!(ask(&mut a, "CREATE x", 1).await, "OK\r\n");
+    assert_eq!(ask(&mut b, "CREATE y", 1).await, "OK\r\n");
+    // A third client is over the limit: its connection is closed without an answer.
+    let mut over = client(&kv).await;
+    let _ = over.get_mut().write_all(b"CREATE z\r\n").await;
+    let mut rest = Vec::new();
+    assert_eq!(over.read_to_end(&mut rest).await.unwrap_or(0), 0);
+    // The two clients hang up; once their tasks are gone, new clients are served again.
+    let running = kv.tasks.children().await.unwrap();
+    assert_eq!(running.len(), 3, "the acceptor and two connections");
+    drop((a, b));
+    for task in &running[1..] {
+        task.wait().await;
+    }
+    let mut c = client(&kv).await;
+    assert_eq!(ask(&mut c, "GET x k", 2).await, "\r\nOK\r\n");
+    kv.root.stop(ExitReason::Shutdown).await.unwrap();
+}

@@ -143,6 +143,12 @@ async fn demo() -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>>
 
     let counts = kv.bucket_sup.count_children().await?;
     println!("buckets running: {}", counts.active);
+    // The acceptor plus one task per connection still open.
+    let tasks = kv.tasks.count_children().await?;
+    println!(
+        "connection tasks running: {} (acceptor included)",
+        tasks.active
+    );
     kv.root.stop(ExitReason::Shutdown).await?;
     Ok(failures)
 }

@@ -24,6 +24,10 @@ pub(crate) type Bucket = HashMap<String, String>;
 /// is closed (a client cannot make the server buffer without bound).
 pub(crate) const MAX_LINE: usize = 4096;
 
+/// How many clients are served at once by default; a connection beyond the limit is closed at
+/// once, and the server goes on accepting.
+pub(crate) const MAX_CLIENTS: usize = 1024;
+
 /// A running server: its address, the bucket registry and the root supervisor.
 #[derive(Clone, Debug)]
 pub(crate) struct Kv {
@@ -35,6 +39,8 @@ pub(crate) struct Kv {
     pub(crate) root: Supervisor,
     /// The bucket supervisor.
     pub(crate) bucket_sup: DynamicSupervisor,
+    /// The connection tasks (and the acceptor, its first child).
+    pub(crate) tasks: TaskSupervisor,
 }
 
 /// A parsed command.
@@ -75,6 +81,17 @@ impl Command {
 /// # Errors
 /// The listener could not bind, or a supervisor did not start.
 pub(crate) async fn start(addr: &str) -> Result<Kv, Box<dyn std::error::Error + Send + Sync>> {
+    start_with_limit(addr, MAX_CLIENTS).await
+}
+
+/// [`start`], serving at most `max_clients` connections at once.
+///
+/// # Errors
+/// As for [`start`].
+pub(crate) async fn start_with_limit(
+    addr: &str,
+    max_clients: usize,
+) -> Result<Kv, Box<dyn std::error::Error + Send + Sync>> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let buckets = Registry::<String>::new(Keys::Unique);
@@ -87,7 +104,7 @@ pub(crate) async fn start(addr: &str) -> Result<Kv, Box<dyn std::error::Error + 
                 DynamicSupervisorOptions::new(),
             )
             .untyped(),
-            TaskSupervisor::child_spec(TaskSupervisorOptions::new())
+            TaskSupervisor::child_spec(TaskSupervisorOptions::new().max_children(max_clients + 1))
                 .with_id("connections")
                 .untyped(),
         ],
@@ -107,24 +124,27 @@ pub(crate) async fn start(addr: &str) -> Result<Kv, Box<dyn std::error::Error + 
         buckets,
         root,
         bucket_sup,
+        tasks: tasks.clone(),
     };
     let acceptor = kv.clone();
+    let connections = tasks.clone();
     tasks
-        .clone()
-        .start_child(async move { accept(listener, acceptor, tasks).await })
+        .start_child(async move { accept(listener, acceptor, connections).await })
         .await?;
     Ok(kv)
 }
 
 /// Accepts connections for ever, one task each. An accept error (out of file descriptors) is
-/// logged and retried, not the end of the server.
+/// logged and retried, not the end of the server; a connection beyond the client limit is closed
+/// at once (its task was never started, and the stream went with it).
 async fn accept(listener: TcpListener, kv: Kv, tasks: TaskSupervisor) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
                 let kv = kv.clone();
-                if tasks.start_child(serve(stream, kv)).await.is_err() {
-                    return; // the task supervisor is gone: the tree is shutting down
+                match tasks.start_child(serve(stream, kv)).await {
+                    Ok(_) | Err(SupervisorError::MaxChildren) => {}
+                    Err(_) => return, // the task supervisor is gone: the tree is shutting down
                 }
             }
             Err(e) => {
