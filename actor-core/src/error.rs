@@ -289,9 +289,12 @@ pub enum SupervisorError {
     /// The child is running (`restart_child`, `delete_child`).
     #[error("the child is running")]
     Running,
-    /// The child is waiting for a restart (`restart_child`, `delete_child`).
+    /// The child is waiting for a restart (`restart_child`, `delete_child`, `follow_child`).
     #[error("the child is being restarted")]
     Restarting,
+    /// The child is stopped: its spec is kept, but no process runs (`follow_child`).
+    #[error("the child is not running")]
+    NotRunning,
     /// `start_child` with the id of a spec the supervisor keeps but that is not running.
     #[error("a child spec with this id is already present")]
     AlreadyPresent,

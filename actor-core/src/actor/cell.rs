@@ -19,7 +19,6 @@
 //! System messages share one FIFO with user messages, so "stop X, then call M" means M handles
 //! X's `Down` before the call.
 
-use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
@@ -28,9 +27,10 @@ use tokio::sync::Notify;
 
 use super::id::MonitorRef;
 use super::info::Info;
-use super::links::{Linked, Links};
+use super::links::Links;
 use super::live;
-use super::mailbox::{MailboxTx, Sys};
+use super::mailbox::Sys;
+pub(crate) use super::proc::{Cell, ProcRef};
 use crate::{ActorId, ExitReason};
 
 /// In [`Core::signals`]: the actor was killed.
@@ -43,41 +43,6 @@ pub(crate) trait ExitHook: Send + Sync + 'static {
     fn actor_exited(&self, id: ActorId);
     /// Identity, so one hook is installed once per actor however many entries it holds.
     fn hook_id(&self) -> usize;
-}
-
-/// Type-erased access to an actor: its core and a way to put system messages in its mailbox.
-pub(crate) trait Proc: Send + Sync + 'static {
-    fn core(&self) -> &Core;
-    fn send_sys(&self, sys: Sys) -> bool;
-    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
-}
-
-pub(crate) type ProcRef = Arc<dyn Proc>;
-
-impl Linked for ProcRef {
-    fn actor_id(&self) -> ActorId {
-        self.core().id
-    }
-}
-
-/// A typed actor cell: the core plus the sending half of its mailbox.
-pub(crate) struct Cell<M> {
-    pub(crate) core: Core,
-    pub(crate) mailbox: MailboxTx<M>,
-}
-
-impl<M: Send + 'static> Proc for Cell<M> {
-    fn core(&self) -> &Core {
-        &self.core
-    }
-
-    fn send_sys(&self, sys: Sys) -> bool {
-        self.mailbox.send_sys(sys)
-    }
-
-    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
-        self
-    }
 }
 
 pub(crate) struct Core {

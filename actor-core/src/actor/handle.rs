@@ -13,6 +13,7 @@ use super::call::Reply;
 use super::cell::{Cell, ProcRef};
 use super::current::current_id;
 use super::deadline::Deadline;
+use super::follow::{Follow, Follows};
 use super::lifecycle::{ActorHandle, ActorView, FromAnyActor};
 use super::reply::ReplyTo;
 use crate::{CallError, SendError, TrySendError};
@@ -67,21 +68,64 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// assert_eq!(echo.call(|r| EchoMsg::Echo("hi".into(), r)).await, Err(CallError::NoProc));
 /// # }
 /// ```
+///
+/// # Following a supervised child across restarts
+///
+/// A handle from [`DynamicSupervisor::start_child_followed`](crate::DynamicSupervisor::start_child_followed)
+/// or [`Supervisor::follow_child`](crate::Supervisor::follow_child) — and the generated handle
+/// wrapping it — *follows* the child: it names whichever incarnation is current, so it never goes
+/// stale when the child is restarted.
+///
+/// - Each call and cast goes to the current incarnation.
+/// - A call made while the child is restarting waits for the new incarnation, within the call's
+///   own timeout. A cast made then fails with `NoProc` ([`send`](Self::send) waits instead).
+/// - A call whose message an incarnation accepted is never sent again: if that incarnation dies
+///   first, the call fails with its exit reason, at most once.
+/// - Once the child is gone for good (temporary, not restarted after its exit, removed,
+///   terminated by its static supervisor, or its supervisor exited), calls fail at once with
+///   [`CallError::NoProc`].
+/// - Lifecycle methods ([`ActorHandle`]) apply to the incarnation current when they are called;
+///   handles that follow the same child are equal to each other, not to a plain handle.
 pub struct ActorRef<A: Actor> {
-    cell: Arc<Cell<A::Message>>,
+    target: Target<A::Message>,
     timeout: Duration,
+}
+
+/// What a handle sends to: one incarnation, or whichever a supervisor says is current.
+enum Target<M> {
+    Cell(Arc<Cell<M>>),
+    Follow(Arc<Follow<M>>),
+}
+
+impl<M> Clone for Target<M> {
+    fn clone(&self) -> Self {
+        match self {
+            Target::Cell(cell) => Target::Cell(cell.clone()),
+            Target::Follow(follow) => Target::Follow(follow.clone()),
+        }
+    }
 }
 
 impl<A: Actor> ActorRef<A> {
     pub(crate) fn from_cell(cell: Arc<Cell<A::Message>>) -> Self {
         ActorRef {
-            cell,
+            target: Target::Cell(cell),
             timeout: DEFAULT_CALL_TIMEOUT,
         }
     }
 
+    /// The actor (the current incarnation, for a followed child).
     pub(crate) fn proc(&self) -> ProcRef {
-        self.cell.clone()
+        match &self.target {
+            Target::Cell(cell) => cell.clone(),
+            Target::Follow(follow) => follow.cell(),
+        }
+    }
+
+    /// Whether this handle follows a supervised child across restarts (see
+    /// [Following](Self#following-a-supervised-child-across-restarts)).
+    pub fn follows_restarts(&self) -> bool {
+        matches!(self.target, Target::Follow(_))
     }
 
     /// A copy of this handle whose calls time out after `timeout` instead of the default 5 s.
@@ -104,19 +148,21 @@ impl<A: Actor> ActorRef<A> {
     /// [`SendError::NoProc`] if the actor is dead, [`SendError::Full`] if its mailbox is bounded
     /// and full (use [`send`](Self::send) to wait for room).
     pub fn cast(&self, msg: A::Message) -> Result<(), SendError> {
-        self.cell.mailbox.try_send(msg).map_err(SendError::from)
+        self.try_send(msg).map_err(SendError::from)
     }
 
     /// Sends a message, waiting for room if the mailbox is bounded and full.
     ///
+    /// A handle that follows a restarting child waits for the new incarnation within its
+    /// [`timeout`](Self::timeout).
+    ///
     /// # Errors
     /// [`SendError::NoProc`] if the actor is dead, or dies while this waits for room.
     pub async fn send(&self, msg: A::Message) -> Result<(), SendError> {
-        self.cell
-            .mailbox
-            .send(msg)
-            .await
-            .map_err(|_| SendError::NoProc)
+        match &self.target {
+            Target::Cell(cell) => cell.mailbox.send(msg).await.map_err(|_| SendError::NoProc),
+            Target::Follow(follow) => follow.send(msg, Deadline::after(self.timeout)).await,
+        }
     }
 
     /// Sends a message if there is room now.
@@ -124,7 +170,10 @@ impl<A: Actor> ActorRef<A> {
     /// # Errors
     /// Hands the message back in [`TrySendError::Full`] or [`TrySendError::NoProc`].
     pub fn try_send(&self, msg: A::Message) -> Result<(), TrySendError<A::Message>> {
-        self.cell.mailbox.try_send(msg)
+        match &self.target {
+            Target::Cell(cell) => cell.mailbox.try_send(msg),
+            Target::Follow(follow) => follow.try_send(msg),
+        }
     }
 
     /// Sends the message `make` builds around a reply channel and waits for the reply
@@ -134,51 +183,67 @@ impl<A: Actor> ActorRef<A> {
     /// At once [`CallError::NoProc`] if the actor is dead; [`CallError::Exited`] as soon as it
     /// exits before replying (and its links and monitors were told, see
     /// [Ordering](ActorHandle#ordering)); [`CallError::Timeout`] after this handle's timeout;
-    /// [`CallError::CallingSelf`] when an actor calls itself.
+    /// [`CallError::CallingSelf`] when an actor calls itself. A handle that follows a child
+    /// across restarts waits for a restart in progress (see
+    /// [Following](Self#following-a-supervised-child-across-restarts)).
     pub async fn call<R>(
         &self,
         make: impl FnOnce(ReplyTo<R>) -> A::Message,
     ) -> Result<R, CallError> {
-        if current_id() == Some(self.cell.core.id) {
+        let cell = match &self.target {
+            Target::Cell(cell) => cell,
+            Target::Follow(follow) => {
+                let (tx, rx) = oneshot::channel();
+                let msg = make(ReplyTo::new(tx));
+                return follow.call(msg, rx, Deadline::after(self.timeout)).await;
+            }
+        };
+        if current_id() == Some(cell.core.id) {
             return Err(CallError::CallingSelf);
         }
         let (tx, rx) = oneshot::channel();
         let msg = make(ReplyTo::new(tx));
-        let mailbox = &self.cell.mailbox;
+        let mailbox = &cell.mailbox;
         if mailbox.is_bounded() {
-            return self.call_bounded(msg, rx).await;
+            return call_bounded(cell, msg, rx, self.timeout).await;
         }
         mailbox.try_send(msg).map_err(|_| CallError::NoProc)?;
-        Reply::new(rx, &self.cell.core, Deadline::after(self.timeout)).await
+        Reply::new(rx, &cell.core, Deadline::after(self.timeout)).await
     }
+}
 
-    /// [`call`](Self::call) to a bounded mailbox: one deadline for the whole call, since waiting
-    /// for room counts against the timeout too.
-    async fn call_bounded<R>(
-        &self,
-        msg: A::Message,
-        rx: oneshot::Receiver<R>,
-    ) -> Result<R, CallError> {
-        let mailbox = &self.cell.mailbox;
-        let core = &self.cell.core;
-        let mut deadline = Deadline::after(self.timeout);
-        if let Err(e) = mailbox.try_send(msg) {
-            let TrySendError::Full(msg) = e else {
-                return Err(CallError::NoProc);
-            };
-            // It was alive when the call began: if it dies while the caller waits for room, the
-            // call fails with its exit reason, as a call it had accepted would.
-            match deadline.run(mailbox.send(msg)).await {
-                None => return Err(CallError::Timeout),
-                Some(Err(_)) => {
-                    let exited = deadline.run(core.wait()).await;
-                    return Err(exited.map_or(CallError::Timeout, CallError::Exited));
-                }
-                Some(Ok(())) => {}
-            }
+/// [`ActorRef::call`] to a bounded mailbox: one deadline for the whole call.
+async fn call_bounded<M: Send + 'static, R>(
+    cell: &Cell<M>,
+    msg: M,
+    rx: oneshot::Receiver<R>,
+    timeout: Duration,
+) -> Result<R, CallError> {
+    let deadline = Deadline::after(timeout);
+    match cell.mailbox.try_send(msg) {
+        Ok(()) => Reply::new(rx, &cell.core, deadline).await,
+        Err(TrySendError::NoProc(_)) => Err(CallError::NoProc),
+        Err(TrySendError::Full(msg)) => call_when_room(cell, msg, rx, deadline).await,
+    }
+}
+
+/// A call whose message found `cell`'s bounded mailbox full: waits for room, then for the reply,
+/// both before the one `deadline` (waiting for room counts against the timeout too).
+pub(super) async fn call_when_room<M: Send + 'static, R>(
+    cell: &Cell<M>,
+    msg: M,
+    rx: oneshot::Receiver<R>,
+    mut deadline: Deadline,
+) -> Result<R, CallError> {
+    // It was alive when the call began: if it dies while the caller waits for room, the call
+    // fails with its exit reason, as a call it had accepted would.
+    match deadline.run(cell.mailbox.send(msg)).await {
+        None => Err(CallError::Timeout),
+        Some(Ok(())) => Reply::new(rx, &cell.core, deadline).await,
+        Some(Err(_)) => {
+            let exited = deadline.run(cell.core.wait()).await;
+            Err(exited.map_or(CallError::Timeout, CallError::Exited))
         }
-        // The same deadline: waiting for room counts against the timeout too.
-        Reply::new(rx, core, deadline).await
     }
 }
 
@@ -191,16 +256,26 @@ impl AnyActor {
 
     /// [`downcast`](Self::downcast) by value: no extra reference count (registry lookups).
     pub(crate) fn into_downcast<A: Actor>(self) -> Option<ActorRef<A>> {
-        let cell = self.0.into_any().downcast::<Cell<A::Message>>().ok()?;
+        let target = match self.into_parts() {
+            Ok(proc) => Target::Cell(proc.into_any().downcast::<Cell<A::Message>>().ok()?),
+            Err(follow) => Target::Follow(follow.into_any().downcast().ok()?),
+        };
+        let handle = ActorRef {
+            target,
+            timeout: DEFAULT_CALL_TIMEOUT,
+        };
         // The cell is typed by the message type only; the actor type is its recorded name.
-        let (recorded, name) = (cell.core.type_name, std::any::type_name::<A>());
-        (std::ptr::eq(recorded, name) || recorded == name).then(|| ActorRef::from_cell(cell))
+        let (recorded, name) = (handle.view().core().type_name, std::any::type_name::<A>());
+        (std::ptr::eq(recorded, name) || recorded == name).then_some(handle)
     }
 }
 
 impl<A: Actor> ActorHandle for ActorRef<A> {
     fn view(&self) -> ActorView<'_> {
-        ActorView::new(&self.cell)
+        match &self.target {
+            Target::Cell(cell) => ActorView::new(cell),
+            Target::Follow(follow) => ActorView::followed(follow.clone()),
+        }
     }
 }
 
@@ -213,7 +288,7 @@ impl<A: Actor> FromAnyActor for ActorRef<A> {
 impl<A: Actor> Clone for ActorRef<A> {
     fn clone(&self) -> Self {
         ActorRef {
-            cell: self.cell.clone(),
+            target: self.target.clone(),
             timeout: self.timeout,
         }
     }
@@ -221,16 +296,24 @@ impl<A: Actor> Clone for ActorRef<A> {
 
 impl<A: Actor> fmt::Debug for ActorRef<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let view = self.view();
         f.debug_struct("ActorRef")
-            .field("id", &self.cell.core.id)
-            .field("actor", &self.cell.core.type_name)
+            .field("id", &view.core().id)
+            .field("actor", &view.core().type_name)
+            .field("follows_restarts", &self.follows_restarts())
             .finish()
     }
 }
 
+/// Two handles are equal when they name the same actor: the same id, or, for handles that follow
+/// a child across restarts, the same followed child.
 impl<A: Actor> PartialEq for ActorRef<A> {
     fn eq(&self, other: &Self) -> bool {
-        self.cell.core.id == other.cell.core.id
+        match (&self.target, &other.target) {
+            (Target::Cell(a), Target::Cell(b)) => a.core.id == b.core.id,
+            (Target::Follow(a), Target::Follow(b)) => a.key() == b.key(),
+            _ => false,
+        }
     }
 }
 
@@ -238,6 +321,9 @@ impl<A: Actor> Eq for ActorRef<A> {}
 
 impl<A: Actor> Hash for ActorRef<A> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.cell.core.id.hash(state);
+        match &self.target {
+            Target::Cell(cell) => cell.core.id.hash(state),
+            Target::Follow(follow) => follow.key().hash(state),
+        }
     }
 }

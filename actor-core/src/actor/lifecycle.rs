@@ -9,6 +9,7 @@ use super::any::AnyActor;
 use super::call::stop_proc;
 use super::cell::{self, Cell, Core, ProcRef};
 use super::current::{current, current_id};
+use super::follow::Follows;
 use super::id::MonitorRef;
 use crate::{ActorId, CallError, ExitReason, NotInActor};
 
@@ -40,22 +41,48 @@ impl Held for ProcRef {
     }
 }
 
-/// A borrowed, untyped view of one actor: what a handle hands [`ActorHandle`] through its one
-/// accessor. Cheap to copy; it borrows the handle, it does not count as one.
-#[derive(Clone, Copy)]
-pub struct ActorView<'a>(&'a dyn Held);
+/// An untyped view of one actor: what a handle hands [`ActorHandle`] through its one accessor.
+/// Cheap: it borrows the handle, it does not count as one — except for a handle that follows a
+/// supervised child across restarts, whose view holds the incarnation current when it was taken.
+#[derive(Clone)]
+pub struct ActorView<'a>(Viewed<'a>);
+
+#[derive(Clone)]
+enum Viewed<'a> {
+    Borrowed(&'a dyn Held),
+    /// A followed child: its current incarnation, and what follows it.
+    Followed(ProcRef, Arc<dyn Follows>),
+}
 
 impl<'a> ActorView<'a> {
     pub(crate) fn new(held: &'a dyn Held) -> Self {
-        ActorView(held)
+        ActorView(Viewed::Borrowed(held))
     }
 
-    pub(crate) fn core(self) -> &'a Core {
-        self.0.core()
+    pub(crate) fn followed(follow: Arc<dyn Follows>) -> Self {
+        ActorView(Viewed::Followed(follow.current(), follow))
     }
 
-    pub(crate) fn to_proc(self) -> ProcRef {
-        self.0.to_proc()
+    pub(crate) fn core(&self) -> &Core {
+        match &self.0 {
+            Viewed::Borrowed(held) => held.core(),
+            Viewed::Followed(proc, _) => proc.core(),
+        }
+    }
+
+    pub(crate) fn to_proc(&self) -> ProcRef {
+        match &self.0 {
+            Viewed::Borrowed(held) => held.to_proc(),
+            Viewed::Followed(proc, _) => proc.clone(),
+        }
+    }
+
+    /// The untyped handle: one that follows the child, for a followed one.
+    pub(crate) fn to_any(&self) -> AnyActor {
+        match &self.0 {
+            Viewed::Borrowed(held) => AnyActor::from_proc(held.to_proc()),
+            Viewed::Followed(_, follow) => AnyActor::following(follow.clone()),
+        }
     }
 }
 
@@ -188,7 +215,8 @@ pub trait ActorHandle {
     /// after `x.kill(); x.wait().await`, a call to an actor monitoring `x` is handled after
     /// `x`'s `Down`.
     fn wait(&self) -> impl Future<Output = ExitReason> + Send {
-        self.view().core().wait()
+        let view = self.view();
+        async move { view.core().wait().await }
     }
 
     /// The calling actor monitors this one: its `handle_info` gets exactly one
@@ -232,15 +260,10 @@ pub trait ActorHandle {
         Ok(())
     }
 
-    /// This handle without its type.
+    /// This handle without its type (one that follows a supervised child across restarts
+    /// still does).
     fn to_any(&self) -> AnyActor {
-        AnyActor(self.view().to_proc())
-    }
-}
-
-impl ActorHandle for AnyActor {
-    fn view(&self) -> ActorView<'_> {
-        ActorView::new(&self.0)
+        self.view().to_any()
     }
 }
 

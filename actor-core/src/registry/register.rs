@@ -21,12 +21,10 @@ impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
     /// [`RegistryError::NotInActor`].
     pub fn register(&self, key: K, value: V) -> Result<(), RegistryError> {
         let me = current().ok_or(RegistryError::NotInActor)?;
-        let actor = AnyActor(me);
+        let actor = AnyActor::from_proc(me.clone());
         let inner = &*self.inner;
         let event = (!inner.listeners.is_empty()).then(|| (key.clone(), value.clone()));
-        actor
-            .0
-            .core()
+        me.core()
             .with_hook(&inner.hook, || inner.insert(key, actor.clone(), value))
             // `None`: the caller is already in its exit path; it can no longer own anything.
             .unwrap_or(Err(RegistryError::NotInActor))?;
@@ -48,7 +46,7 @@ impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let me = AnyActor(current().ok_or(RegistryError::NotInActor)?);
+        let me = AnyActor::from_proc(current().ok_or(RegistryError::NotInActor)?);
         let removed = self
             .inner
             .shard(key)
@@ -74,7 +72,7 @@ impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let me = AnyActor(current().ok_or(RegistryError::NotInActor)?);
+        let me = AnyActor::from_proc(current().ok_or(RegistryError::NotInActor)?);
         let id = me.id();
         let inner = &*self.inner;
         let shard = inner.shard(key);

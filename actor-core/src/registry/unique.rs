@@ -44,7 +44,7 @@ impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
         if self.inner.kind != Keys::Unique {
             return Err(RegistryError::NotUnique);
         }
-        let id = AnyActor(current().ok_or(RegistryError::NotInActor)?).id();
+        let id = AnyActor::from_proc(current().ok_or(RegistryError::NotInActor)?).id();
         let shard = self.inner.shard(key);
         let old = match shard.read().map.get(key) {
             Some(Slot::One((holder, v))) if holder.id() == id => v.clone(),

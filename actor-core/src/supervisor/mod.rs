@@ -8,6 +8,7 @@
 mod child_spec;
 mod children;
 mod dynamic;
+mod follow;
 mod handle;
 mod intensity;
 mod once_spec;

@@ -9,6 +9,7 @@ use crate::supervisor::child_spec::{ChildSpec, Restart};
 use crate::supervisor::children::{
     self, ChildCounts, ChildInfo, Slot, run_start, shutdown_child, shutdown_concurrently,
 };
+use crate::supervisor::follow::Followers;
 use crate::supervisor::intensity::{Backoff, BackoffState, Intensity};
 use crate::{ActorId, ExitReason, SupervisorError};
 
@@ -18,6 +19,7 @@ pub(super) struct DynChild<E> {
     /// The current actor id, or the last one while restarting (DS-4.3 finds it by that id).
     pub(super) last_id: ActorId,
     pub(super) backoff: BackoffState,
+    pub(super) followers: Followers,
 }
 
 pub(crate) struct DynActor<E> {
@@ -36,6 +38,7 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
         &mut self,
         spec: ChildSpec<AnyActor, E>,
         accepts: fn(&AnyActor) -> bool,
+        follow: bool,
         ctx: &mut Context<Self>,
     ) -> Result<AnyActor, SupervisorError> {
         if self
@@ -63,16 +66,23 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.by_id.insert(child.id(), seq);
+        let mut followers = Followers::default();
+        let handle = if follow {
+            followers.handle(&child)
+        } else {
+            child.clone()
+        };
         self.children.insert(
             seq,
             DynChild {
                 spec,
                 last_id: child.id(),
-                slot: Slot::Running(child.clone()),
+                slot: Slot::Running(child),
                 backoff: BackoffState::default(),
+                followers,
             },
         );
-        Ok(child)
+        Ok(handle)
     }
 
     pub(super) async fn terminate_child(
@@ -158,6 +168,7 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
                 self.by_id.remove(&child.last_id);
                 self.by_id.insert(actor.id(), seq);
                 child.last_id = actor.id();
+                child.followers.started(&actor);
                 child.slot = Slot::Running(actor);
                 child.backoff.started();
             }

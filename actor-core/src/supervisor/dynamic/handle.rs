@@ -261,7 +261,72 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
         &self,
         spec: impl IntoChildSpec<H, E>,
     ) -> Result<H, SupervisorError> {
-        let spec = spec.into_child_spec(Token(()));
+        self.launch_child(spec.into_child_spec(Token(())), false)
+            .await
+    }
+
+    /// [`start_child`](Self::start_child), returning a handle that **follows the child across
+    /// restarts**: every call goes to the current incarnation, a call made while the child
+    /// restarts waits for the new one within its own timeout, a call the dying incarnation had
+    /// accepted fails with its exit reason (never sent again), and once the child is gone for
+    /// good — not restarted after its exit, terminated, or this supervisor exited — calls fail
+    /// at once with [`CallError::NoProc`](crate::CallError::NoProc). See
+    /// [`ActorRef`'s docs](crate::ActorRef#following-a-supervised-child-across-restarts).
+    ///
+    /// ```
+    /// use beamish::prelude::*;
+    ///
+    /// struct Counter(i64);
+    ///
+    /// #[actor]
+    /// impl Counter {
+    ///     #[init]
+    ///     async fn init(start: i64) -> Self {
+    ///         Counter(start)
+    ///     }
+    ///
+    ///     #[call]
+    ///     async fn add(&mut self, n: i64) -> i64 {
+    ///         self.0 += n;
+    ///         self.0
+    ///     }
+    ///
+    ///     #[call]
+    ///     async fn crash(&mut self) {
+    ///         panic!("on purpose")
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let sup = DynamicSupervisor::start(DynamicSupervisorOptions::new()).await.unwrap();
+    /// let counter: CounterHandle = sup
+    ///     .start_child_followed(Counter::child_spec(10))
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(counter.add(1).await, Ok(11));
+    /// let first = counter.id();
+    ///
+    /// // The crash ends this incarnation; the call that caused it gets the exit reason.
+    /// assert!(counter.crash().await.is_err());
+    ///
+    /// // The same handle reaches the restarted child (fresh state, new id).
+    /// assert_eq!(counter.add(1).await, Ok(11));
+    /// assert_ne!(counter.id(), first);
+    /// # }
+    /// ```
+    pub async fn start_child_followed<H: FromAnyActor>(
+        &self,
+        spec: impl IntoChildSpec<H, E>,
+    ) -> Result<H, SupervisorError> {
+        self.launch_child(spec.into_child_spec(Token(())), true)
+            .await
+    }
+
+    async fn launch_child<H: FromAnyActor>(
+        &self,
+        spec: ChildSpec<H, E>,
+        follow: bool,
+    ) -> Result<H, SupervisorError> {
         // DS-2.2: the spec is checked here, before the supervisor is asked.
         if spec.significant {
             return Err(SupervisorError::InvalidSpec {
@@ -276,6 +341,7 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
             .call(|reply| DynMsg::StartChild {
                 spec,
                 accepts,
+                follow,
                 reply,
             })
             .await??;

@@ -12,6 +12,8 @@ pub(crate) enum DynMsg<E> {
     StartChild {
         spec: ChildSpec<AnyActor, E>,
         accepts: fn(&AnyActor) -> bool,
+        /// Answer with a handle that follows the child across restarts.
+        follow: bool,
         reply: Reply<AnyActor>,
     },
     TerminateChild {

@@ -33,9 +33,10 @@ impl<E: Clone + Send + Sync + 'static> Actor for DynActor<E> {
             DynMsg::StartChild {
                 spec,
                 accepts,
+                follow,
                 reply,
             } => {
-                reply.send(self.start_child(spec, accepts, ctx).await);
+                reply.send(self.start_child(spec, accepts, follow, ctx).await);
             }
             DynMsg::TerminateChild { id, reply } => {
                 reply.send(self.terminate_child(id, ctx).await);

@@ -6,6 +6,7 @@ use super::options::{AutoShutdown, Strategy, check_spec};
 use crate::actor::{ActorHandle, AnyActor, Context};
 use crate::supervisor::child_spec::{ChildSpec, Restart};
 use crate::supervisor::children::{self, ChildCounts, ChildInfo, Slot, run_start, shutdown_child};
+use crate::supervisor::follow::Followers;
 use crate::supervisor::intensity::{Backoff, BackoffState, Intensity};
 use crate::{ActorId, ExitReason, StartError, SupervisorError};
 
@@ -13,6 +14,7 @@ pub(super) struct Child {
     pub(super) spec: ChildSpec,
     pub(super) slot: Slot,
     pub(super) backoff: BackoffState,
+    pub(super) followers: Followers,
 }
 
 pub(crate) struct SupActor {
@@ -43,6 +45,7 @@ impl SupActor {
         &mut self,
         spec: ChildSpec,
         accepts: fn(&AnyActor) -> bool,
+        follow: bool,
         ctx: &mut Context<Self>,
     ) -> Result<AnyActor, SupervisorError> {
         check_spec(&spec, self.auto_shutdown)?;
@@ -65,12 +68,30 @@ impl SupActor {
                 actual: actor.type_name(),
             });
         }
+        let mut followers = Followers::default();
+        let handle = if follow {
+            followers.handle(&actor)
+        } else {
+            actor.clone()
+        };
         self.children.push(Child {
             spec,
-            slot: Slot::Running(actor.clone()),
+            slot: Slot::Running(actor),
             backoff: BackoffState::default(),
+            followers,
         });
-        Ok(actor)
+        Ok(handle)
+    }
+
+    /// A handle that follows child `id` across restarts; the child must be running.
+    pub(super) fn follow_child(&mut self, id: &str) -> Result<AnyActor, SupervisorError> {
+        let i = self.find(id).ok_or(SupervisorError::NotFound)?;
+        let child = &mut self.children[i];
+        match &child.slot {
+            Slot::Running(actor) => Ok(child.followers.handle(actor)),
+            Slot::Restarting => Err(SupervisorError::Restarting),
+            Slot::Stopped => Err(SupervisorError::NotRunning),
+        }
     }
 
     pub(super) async fn terminate_child(
@@ -82,6 +103,7 @@ impl SupActor {
         self.stop_child(i, ctx).await;
         // A child waiting for a restart is stopped too: its pending retry is then ignored.
         self.children[i].slot = Slot::Stopped;
+        self.children[i].followers.stopped();
         if self.children[i].spec.restart == Restart::Temporary {
             self.children.remove(i);
         }
@@ -106,6 +128,7 @@ impl SupActor {
                     id: id.to_owned(),
                     error,
                 })?;
+        self.children[i].followers.started(&actor);
         self.children[i].slot = Slot::Running(actor.clone());
         Ok(actor)
     }
@@ -253,6 +276,7 @@ impl SupActor {
             match start(&self.children[i].spec, ctx).await {
                 Ok(actor) => {
                     let child = &mut self.children[i];
+                    child.followers.started(&actor);
                     child.slot = Slot::Running(actor);
                     child.backoff.started();
                 }

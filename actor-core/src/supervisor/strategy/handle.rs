@@ -277,6 +277,45 @@ impl Supervisor {
         &self,
         spec: ChildSpec<H>,
     ) -> Result<H, SupervisorError> {
+        self.launch_child(spec, false).await
+    }
+
+    /// [`start_child`](Self::start_child), returning a handle that **follows the child across
+    /// restarts** (see [`follow_child`](Self::follow_child)).
+    pub async fn start_child_followed<H: FromAnyActor>(
+        &self,
+        spec: ChildSpec<H>,
+    ) -> Result<H, SupervisorError> {
+        self.launch_child(spec, true).await
+    }
+
+    /// A handle to the running child `id` that **follows it across restarts**, whichever
+    /// strategy restarts it: every call goes to the current incarnation, a call made while the
+    /// child restarts waits for the new one within its own timeout, a call the dying incarnation
+    /// had accepted fails with its exit reason (never sent again). Once the child is stopped by
+    /// [`terminate_child`](Self::terminate_child) or not restarted after its exit, removed, or
+    /// this supervisor exited, calls fail at once with [`CallError::NoProc`](crate::CallError::NoProc)
+    /// (after [`restart_child`](Self::restart_child) they reach it again). See
+    /// [`ActorRef`'s docs](crate::ActorRef#following-a-supervised-child-across-restarts).
+    ///
+    /// Errors: [`SupervisorError::NotFound`], [`SupervisorError::NotRunning`],
+    /// [`SupervisorError::Restarting`], and [`SupervisorError::WrongHandle`] when the child is
+    /// not of `H`'s actor type.
+    pub async fn follow_child<H: FromAnyActor>(&self, id: &str) -> Result<H, SupervisorError> {
+        let id = id.to_owned();
+        let child = self
+            .actor
+            .call(|reply| SupMsg::FollowChild { id, reply })
+            .await??;
+        let actual = child.type_name();
+        H::from_any(child).ok_or(SupervisorError::WrongHandle { actual })
+    }
+
+    async fn launch_child<H: FromAnyActor>(
+        &self,
+        spec: ChildSpec<H>,
+        follow: bool,
+    ) -> Result<H, SupervisorError> {
         let accepts: fn(&AnyActor) -> bool = |actor| H::from_any(actor.clone()).is_some();
         let spec = spec.untyped();
         let child = self
@@ -284,6 +323,7 @@ impl Supervisor {
             .call(|reply| SupMsg::StartChild {
                 spec,
                 accepts,
+                follow,
                 reply,
             })
             .await??;

@@ -12,6 +12,12 @@ pub(crate) enum SupMsg {
     StartChild {
         spec: ChildSpec,
         accepts: fn(&AnyActor) -> bool,
+        /// Answer with a handle that follows the child across restarts.
+        follow: bool,
+        reply: Reply<AnyActor>,
+    },
+    FollowChild {
+        id: String,
         reply: Reply<AnyActor>,
     },
     TerminateChild {

@@ -9,6 +9,7 @@ use super::options::SupervisorOptions;
 use crate::actor::{Actor, Context, Info};
 use crate::supervisor::child_spec::ChildSpec;
 use crate::supervisor::children::Slot;
+use crate::supervisor::follow::Followers;
 use crate::supervisor::intensity::{BackoffState, Intensity};
 use crate::{ExitReason, InitError, SupervisorError};
 
@@ -37,6 +38,7 @@ impl Actor for SupActor {
                     spec,
                     slot: Slot::Running(actor),
                     backoff: BackoffState::default(),
+                    followers: Followers::default(),
                 }),
                 Err(error) => {
                     sup.shutdown_all(ctx).await;
@@ -55,9 +57,13 @@ impl Actor for SupActor {
             SupMsg::StartChild {
                 spec,
                 accepts,
+                follow,
                 reply,
             } => {
-                reply.send(self.start_child(spec, accepts, ctx).await);
+                reply.send(self.start_child(spec, accepts, follow, ctx).await);
+            }
+            SupMsg::FollowChild { id, reply } => {
+                reply.send(self.follow_child(&id));
             }
             SupMsg::TerminateChild { id, reply } => {
                 reply.send(self.terminate_child(&id, ctx).await);

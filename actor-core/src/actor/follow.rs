@@ -1,0 +1,186 @@
+//! Handles that follow a supervised child across restarts.
+//!
+//! A supervisor keeps one [`Publish`]er per followed child, in the child's record, and tells it
+//! each new incarnation; followed handles hold the receiving end and send to whichever
+//! incarnation is current. The record going away (the child is gone for good, or its supervisor
+//! exited) closes the channel, and followed calls fail at once from then on.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use tokio::sync::{oneshot, watch};
+
+use super::any::AnyActor;
+use super::call::Reply;
+use super::cell::{Cell, ProcRef};
+use super::current::current_id;
+use super::deadline::Deadline;
+use super::handle::call_when_room;
+use crate::{ActorId, CallError, SendError, TrySendError};
+
+/// The incarnation a followed handle sends to.
+pub(crate) struct Incarnation<M> {
+    /// The current incarnation, or the last one while the child restarts or once it stopped.
+    cell: Arc<Cell<M>>,
+    /// Set when the child stopped and will not come back by itself (a static supervisor's
+    /// `terminate_child`): calls fail at once instead of waiting for a restart.
+    stopped: bool,
+}
+
+impl<M> Clone for Incarnation<M> {
+    fn clone(&self) -> Self {
+        Incarnation {
+            cell: self.cell.clone(),
+            stopped: self.stopped,
+        }
+    }
+}
+
+/// A supervisor's end of a followed child: told about every new incarnation.
+pub(crate) trait Publish: Send + Sync {
+    /// `next` is the child's new incarnation.
+    fn started(&self, next: &ProcRef);
+    /// The child stopped and will not be restarted by itself.
+    fn stopped(&self);
+    /// A new untyped handle that follows the child.
+    fn subscribe(&self) -> AnyActor;
+}
+
+struct Publisher<M> {
+    tx: watch::Sender<Incarnation<M>>,
+    /// The first incarnation's id: the identity of every handle following this child.
+    key: ActorId,
+}
+
+impl<M: Send + 'static> Publish for Publisher<M> {
+    fn started(&self, next: &ProcRef) {
+        // The same start function makes every incarnation, so the type always matches; a
+        // mismatch would leave the handle on the last incarnation, which fails as a dead one.
+        if let Ok(cell) = next.clone().into_any().downcast::<Cell<M>>() {
+            self.tx.send_replace(Incarnation {
+                cell,
+                stopped: false,
+            });
+        }
+    }
+
+    fn stopped(&self) {
+        self.tx.send_modify(|current| current.stopped = true);
+    }
+
+    fn subscribe(&self) -> AnyActor {
+        AnyActor::following(Arc::new(Follow {
+            rx: self.tx.subscribe(),
+            key: self.key,
+        }))
+    }
+}
+
+/// The publisher for a child whose first incarnation is `first`.
+pub(crate) fn publisher<M: Send + 'static>(first: Arc<Cell<M>>) -> Box<dyn Publish> {
+    let key = first.core.id;
+    let (tx, _) = watch::channel(Incarnation {
+        cell: first,
+        stopped: false,
+    });
+    Box::new(Publisher { tx, key })
+}
+
+/// The untyped side of a followed handle, what an [`AnyActor`] holds.
+pub(crate) trait Follows: Send + Sync + 'static {
+    /// The current incarnation (the last one while restarting).
+    fn current(&self) -> ProcRef;
+    /// The identity of the followed child (its first incarnation's id).
+    fn key(&self) -> ActorId;
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+/// The receiving end, what a followed [`ActorRef`](crate::ActorRef) holds.
+pub(crate) struct Follow<M> {
+    rx: watch::Receiver<Incarnation<M>>,
+    key: ActorId,
+}
+
+impl<M: Send + 'static> Follows for Follow<M> {
+    fn current(&self) -> ProcRef {
+        self.cell()
+    }
+
+    fn key(&self) -> ActorId {
+        self.key
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+impl<M: Send + 'static> Follow<M> {
+    /// The current incarnation (the last one while restarting).
+    pub(crate) fn cell(&self) -> Arc<Cell<M>> {
+        self.rx.borrow().cell.clone()
+    }
+
+    /// Sends `msg` to the current incarnation without waiting: fails with `NoProc` while the
+    /// child restarts.
+    pub(crate) fn try_send(&self, msg: M) -> Result<(), TrySendError<M>> {
+        let current = self.rx.borrow().cell.clone();
+        current.mailbox.try_send(msg)
+    }
+
+    /// Sends `msg` to the current incarnation, waiting for room as long as it takes, and for a
+    /// restart in progress until `deadline`.
+    pub(crate) async fn send(&self, msg: M, mut deadline: Deadline) -> Result<(), SendError> {
+        let mut incarnations = self.rx.clone();
+        let mut msg = msg;
+        loop {
+            let current = incarnations.borrow_and_update().clone();
+            if current.stopped {
+                return Err(SendError::NoProc);
+            }
+            match current.cell.mailbox.send(msg).await {
+                Ok(()) => return Ok(()),
+                Err(back) => msg = back,
+            }
+            match deadline.run(incarnations.changed()).await {
+                Some(Ok(())) => {}
+                None | Some(Err(_)) => return Err(SendError::NoProc),
+            }
+        }
+    }
+
+    /// A call to the current incarnation: waits for a restart in progress within `deadline`; a
+    /// message the incarnation accepted is never sent again.
+    pub(crate) async fn call<R>(
+        &self,
+        msg: M,
+        rx: oneshot::Receiver<R>,
+        mut deadline: Deadline,
+    ) -> Result<R, CallError> {
+        let mut incarnations = self.rx.clone();
+        let mut msg = msg;
+        loop {
+            let current = incarnations.borrow_and_update().clone();
+            if current.stopped {
+                return Err(CallError::NoProc);
+            }
+            let cell = &current.cell;
+            if current_id() == Some(cell.core.id) {
+                return Err(CallError::CallingSelf);
+            }
+            match cell.mailbox.try_send(msg) {
+                Ok(()) => return Reply::new(rx, &cell.core, deadline).await,
+                Err(TrySendError::NoProc(back)) => msg = back,
+                Err(TrySendError::Full(back)) => {
+                    return call_when_room(cell, back, rx, deadline).await;
+                }
+            }
+            // That incarnation is dead: wait for the next one, or for the child to be gone.
+            match deadline.run(incarnations.changed()).await {
+                None => return Err(CallError::Timeout),
+                Some(Ok(())) => {}
+                Some(Err(_)) => return Err(CallError::NoProc),
+            }
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! Handles that follow a supervised child across restarts: `DynamicSupervisor::start_child_followed`,
+//! `Supervisor::start_child_followed` and `Supervisor::follow_child`.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use beamish::prelude::*;
+use beamish::{
+    DynamicSupervisor, DynamicSupervisorOptions, Strategy, Supervisor, SupervisorError,
+    SupervisorOptions,
+};
+use tokio::sync::{Semaphore, oneshot};
+
+/// A child whose incarnations after the first wait in `init` for a permit from `gate`, so a test
+/// can hold a restart in progress.
+struct Gated {
+    count: i64,
+}
+
+#[derive(Clone)]
+struct Gate {
+    permits: Arc<Semaphore>,
+    first: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Gate {
+    fn new() -> Self {
+        Gate {
+            permits: Arc::new(Semaphore::new(0)),
+            first: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        }
+    }
+
+    fn open(&self) {
+        self.permits.add_permits(1);
+    }
+}
+
+#[actor]
+impl Gated {
+    #[init]
+    async fn init(gate: Gate) -> Self {
+        if !gate.first.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            gate.permits
+                .acquire()
+                .await
+                .expect("the gate is never closed")
+                .forget();
+        }
+        Gated { count: 0 }
+    }
+
+    #[call]
+    async fn add(&mut self, n: i64) -> i64 {
+        self.count += n;
+        self.count
+    }
+
+    #[call]
+    async fn crash(&mut self) {
+        panic!("crash on purpose")
+    }
+
+    /// Says it has started, then holds the actor until `release` fires.
+    #[call]
+    async fn hold(&mut self, entered: Signal, release: Wait) {
+        entered.fire();
+        release.wait().await;
+    }
+
+    #[cast]
+    async fn crash_later(&mut self) {
+        panic!("crash on purpose")
+    }
+}
+
+/// One side of a oneshot, movable into a handler.
+struct Signal(oneshot::Sender<()>);
+
+impl Signal {
+    fn fire(self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// The other side.
+struct Wait(oneshot::Receiver<()>);
+
+impl Wait {
+    async fn wait(self) {
+        let _ = self.0.await;
+    }
+}
+
+fn signal() -> (Signal, Wait) {
+    let (tx, rx) = oneshot::channel();
+    (Signal(tx), Wait(rx))
+}
+
+/// A plain handle to the incarnation `handle` follows now.
+async fn incarnation(sup: &DynamicSupervisor, handle: &GatedHandle) -> AnyActor {
+    sup.which_children()
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|child| child.actor())
+        .find(|actor| actor.id() == handle.id())
+        .cloned()
+        .expect("the followed child runs")
+}
+
+fn permissive() -> DynamicSupervisorOptions {
+    DynamicSupervisorOptions::new().max_restarts(100)
+}
+
+#[tokio::test]
+async fn a_followed_handle_reaches_each_new_incarnation() {
+    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
+    let gate = Gate::new();
+    let counter: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(gate.clone()))
+        .await
+        .unwrap();
+    assert_eq!(counter.add(2).await, Ok(2));
+    for round in 0..5 {
+        let before = counter.id();
+        assert!(counter.to_any().follows_restarts());
+        let plain = incarnation(&sup, &counter).await;
+        assert!(!plain.follows_restarts());
+        assert!(matches!(
+            counter.crash().await,
+            Err(CallError::Exited(ExitReason::Panic(_)))
+        ));
+        assert!(!plain.is_alive());
+        gate.open();
+        // A fresh state each time: the handle went to the new incarnation.
+        assert_eq!(counter.add(1).await, Ok(1), "round {round}");
+        assert_ne!(counter.id(), before);
+        assert!(counter.is_alive());
+    }
+    assert_eq!(sup.count_children().await.unwrap().active, 1);
+}
+
+#[tokio::test]
+async fn a_call_made_while_the_child_restarts_waits_for_the_new_incarnation() {
+    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
+    let gate = Gate::new();
+    let counter: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(gate.clone()))
+        .await
+        .unwrap();
+    let first = incarnation(&sup, &counter).await;
+    counter.crash_later().unwrap();
+    assert!(matches!(first.wait().await, ExitReason::Panic(_)));
+    // The first incarnation is dead and the next one is held in `init` by the gate: this call is
+    // made while the child restarts.
+    let mut waiting = Box::pin(counter.add(5));
+    let polled = std::future::poll_fn(|cx| Poll::Ready(waiting.as_mut().poll(cx))).await;
+    assert!(polled.is_pending(), "the call waits for the restart");
+    // The supervisor is restarting: a cast does not wait, it fails at once.
+    assert_eq!(counter.crash_later(), Err(SendError::NoProc));
+    gate.open();
+    assert_eq!(waiting.await, Ok(5));
+    assert_ne!(counter.id(), first.id());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_waiting_for_a_restart_times_out_at_its_own_timeout() {
+    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
+    let gate = Gate::new();
+    let counter: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(gate.clone()))
+        .await
+        .unwrap();
+    let first = incarnation(&sup, &counter).await;
+    counter.crash_later().unwrap();
+    first.wait().await;
+    let quick = counter.with_timeout(Duration::from_millis(300));
+    let start = tokio::time::Instant::now();
+    assert_eq!(quick.add(1).await, Err(CallError::Timeout));
+    assert_eq!(start.elapsed(), Duration::from_millis(300));
+    gate.open();
+    assert_eq!(counter.add(1).await, Ok(1));
+}
+
+#[tokio::test]
+async fn a_call_accepted_by_the_dying_incarnation_gets_its_exit_reason_and_is_not_resent() {
+    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
+    let gate = Gate::new();
+    gate.open();
+    let counter: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(gate.clone()))
+        .await
+        .unwrap();
+    // Hold the actor, queue a crash and then an add behind it: the add is accepted by the
+    // incarnation that dies.
+    let (entered, has_entered) = signal();
+    let (release, released) = signal();
+    let held = tokio::spawn({
+        let counter = counter.clone();
+        async move { counter.hold(entered, released).await }
+    });
+    has_entered.wait().await;
+    counter.crash_later().unwrap();
+    let mut in_flight = Box::pin(counter.add(100));
+    // One poll queues the message in the current incarnation's mailbox.
+    let polled = std::future::poll_fn(|cx| Poll::Ready(in_flight.as_mut().poll(cx))).await;
+    assert!(polled.is_pending());
+    release.fire();
+    assert_eq!(held.await.unwrap(), Ok(()));
+    assert!(matches!(
+        in_flight.await,
+        Err(CallError::Exited(ExitReason::Panic(_)))
+    ));
+    // Never sent again: the new incarnation starts from zero and never saw the 100.
+    assert_eq!(counter.add(1).await, Ok(1));
+}
+
+#[tokio::test]
+async fn calls_fail_at_once_when_the_child_is_gone_for_good() {
+    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
+    let gate = Gate::new();
+
+    // Temporary: not restarted after its exit.
+    let temporary: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(gate.clone()).restart(Restart::Temporary))
+        .await
+        .unwrap();
+    assert!(temporary.crash().await.is_err());
+    assert_eq!(temporary.add(1).await, Err(CallError::NoProc));
+
+    // Transient, stopped cleanly.
+    let transient: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(Gate::new()).restart(Restart::Transient))
+        .await
+        .unwrap();
+    transient.stop(ExitReason::Normal).await.unwrap();
+    assert_eq!(transient.add(1).await, Err(CallError::NoProc));
+
+    // Terminated through the supervisor.
+    let terminated: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(Gate::new()))
+        .await
+        .unwrap();
+    sup.terminate_child(terminated.id()).await.unwrap();
+    assert_eq!(terminated.add(1).await, Err(CallError::NoProc));
+
+    // The supervisor itself exits.
+    let orphan: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(Gate::new()))
+        .await
+        .unwrap();
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(orphan.add(1).await, Err(CallError::NoProc));
+}
+
+#[tokio::test]
+async fn calls_fail_at_once_when_the_supervisor_gives_up() {
+    let sup = DynamicSupervisor::start(DynamicSupervisorOptions::new().max_restarts(0))
+        .await
+        .unwrap();
+    let gate = Gate::new();
+    gate.open();
+    let counter: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(gate))
+        .await
+        .unwrap();
+    assert!(counter.crash().await.is_err());
+    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    assert_eq!(counter.add(1).await, Err(CallError::NoProc));
+}
+
+#[tokio::test]
+async fn followed_handles_of_one_child_are_equal_and_plain_ones_are_not() {
+    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
+    let gate = Gate::new();
+    gate.open();
+    let followed: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(gate.clone()))
+        .await
+        .unwrap();
+    let same = followed.clone();
+    let plain: GatedHandle = GatedHandle::from_any(incarnation(&sup, &followed).await).unwrap();
+    assert_eq!(followed, same);
+    assert_ne!(followed, plain);
+    assert!(followed.crash().await.is_err());
+    assert_eq!(followed.add(1).await, Ok(1));
+    assert_eq!(followed, same, "equality survives restarts");
+    assert_eq!(
+        plain.add(1).await,
+        Err(CallError::NoProc),
+        "a plain handle goes stale"
+    );
+
+    // A followed AnyActor downcasts to a followed typed handle.
+    let any = followed.to_any();
+    let back = GatedHandle::from_any(any).unwrap();
+    assert_eq!(back, followed);
+}
+
+#[tokio::test]
+async fn a_static_supervisor_child_is_followed_across_group_restarts() {
+    let gate_a = Gate::new();
+    let gate_b = Gate::new();
+    gate_a.open();
+    gate_b.open();
+    let sup = Supervisor::start(
+        vec![
+            Gated::child_spec(gate_a.clone()).with_id("a").untyped(),
+            Gated::child_spec(gate_b.clone()).with_id("b").untyped(),
+        ],
+        SupervisorOptions::new(Strategy::OneForAll).max_restarts(10),
+    )
+    .await
+    .unwrap();
+    let a: GatedHandle = sup.follow_child("a").await.unwrap();
+    let b: GatedHandle = sup.follow_child("b").await.unwrap();
+    assert_eq!(a.add(3).await, Ok(3));
+    // b crashes; one_for_all restarts a too, and the handle to a follows.
+    assert!(b.crash().await.is_err());
+    gate_a.open();
+    gate_b.open();
+    assert_eq!(a.add(1).await, Ok(1));
+    assert_eq!(b.add(1).await, Ok(1));
+
+    // terminate_child: calls fail at once; restart_child: they reach it again.
+    sup.terminate_child("a").await.unwrap();
+    assert_eq!(a.add(1).await, Err(CallError::NoProc));
+    assert!(matches!(
+        sup.follow_child::<GatedHandle>("a").await,
+        Err(SupervisorError::NotRunning)
+    ));
+    gate_a.open();
+    sup.restart_child("a").await.unwrap();
+    assert_eq!(a.add(1).await, Ok(1));
+
+    // delete_child: gone for good.
+    sup.terminate_child("a").await.unwrap();
+    sup.delete_child("a").await.unwrap();
+    assert_eq!(a.add(1).await, Err(CallError::NoProc));
+    assert!(matches!(
+        sup.follow_child::<GatedHandle>("a").await,
+        Err(SupervisorError::NotFound)
+    ));
+
+    // start_child_followed on a static supervisor.
+    let c: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(Gate::new()).with_id("c"))
+        .await
+        .unwrap();
+    assert_eq!(c.add(7).await, Ok(7));
+    assert!(matches!(
+        sup.follow_child::<GatedHandle>("c").await,
+        Ok(handle) if handle == c
+    ));
+}
