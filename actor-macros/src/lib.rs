@@ -12,6 +12,8 @@ mod errors;
 mod expand;
 mod fallback;
 mod model;
+#[cfg(test)]
+mod never_panics;
 mod parse;
 mod paths;
 
