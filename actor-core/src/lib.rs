@@ -10,6 +10,7 @@ mod macro_support;
 mod registry;
 mod start;
 mod supervisor;
+mod sync;
 
 #[doc(hidden)]
 pub mod __private;

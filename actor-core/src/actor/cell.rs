@@ -19,11 +19,9 @@
 //! System messages share one FIFO with user messages, so "stop X, then call M" means M handles
 //! X's `Down` before the call.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock, PoisonError};
 use std::task::Waker;
-
-use tokio::sync::Notify;
 
 use super::id::MonitorRef;
 use super::info::Info;
@@ -31,6 +29,7 @@ use super::links::Links;
 use super::live;
 use super::mailbox::Sys;
 pub(crate) use super::proc::{Cell, ProcRef};
+use crate::sync::{AtomicBool, AtomicU8, Mutex, MutexGuard, Notify};
 use crate::{ActorId, ExitReason};
 
 /// In [`Core::signals`]: the actor was killed.
@@ -116,6 +115,12 @@ impl Core {
             }
             notified.await;
         }
+    }
+
+    /// Whether this actor is linked to `id` (the model checks' probe).
+    #[cfg(all(test, beamish_loom))]
+    pub(crate) fn is_linked(&self, id: ActorId) -> bool {
+        self.lock().links.contains(id)
     }
 
     pub(crate) fn set_trap_exit(&self, trap: bool) {

@@ -16,12 +16,13 @@
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError};
 use std::task::{Poll, Waker};
 
 use tokio::sync::{Semaphore, TryAcquireError};
 
 use super::info::Info;
+use crate::sync::{Mutex, MutexGuard};
 use crate::{ExitReason, TrySendError};
 
 /// What travels in a mailbox.
@@ -159,6 +160,18 @@ impl<M> MailboxRx<M> {
             room.add_permits(1);
         }
         envelope
+    }
+
+    /// The next envelope if one is queued, without waiting (the model checks' probe).
+    #[cfg(all(test, beamish_loom))]
+    pub(crate) fn try_recv(&mut self) -> Option<Envelope<M>> {
+        if let Some(envelope) = self.taken.pop_front() {
+            return Some(envelope);
+        }
+        match self.poll_take(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+            Poll::Ready(envelope) => Some(envelope),
+            Poll::Pending => None,
+        }
     }
 
     /// Takes everything queued (one lock), or registers the task to be woken by the next send.

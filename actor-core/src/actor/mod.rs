@@ -18,6 +18,8 @@ mod lifecycle;
 mod links;
 mod live;
 mod mailbox;
+#[cfg(all(test, beamish_loom))]
+mod models;
 mod panic;
 mod proc;
 mod reply;
@@ -29,7 +31,7 @@ use std::future::Future;
 pub use any::AnyActor;
 pub use call::Flatten;
 pub(crate) use call::shutdown_proc;
-pub(crate) use cell::ExitHook;
+pub(crate) use cell::{ExitHook, ProcRef};
 pub use context::Context;
 pub(crate) use current::current;
 pub use current::current_id;

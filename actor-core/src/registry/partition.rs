@@ -5,12 +5,13 @@ use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError};
 
 use super::hash::Seeds;
 use crate::ActorId;
 use crate::actor::ActorHandle;
 use crate::actor::AnyActor;
+use crate::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// The entries under one key. A unique registry always has `One`; a duplicate registry keeps its
 /// entries in registration order behind an `Arc`, so `dispatch` and queries take a snapshot by

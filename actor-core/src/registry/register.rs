@@ -9,7 +9,7 @@ use super::listener::RegistryEvent;
 use super::{Registry, RegistryError};
 use crate::StartError;
 use crate::actor::ActorHandle;
-use crate::actor::{AnyActor, current};
+use crate::actor::{AnyActor, ProcRef, current};
 
 impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
     /// Registers the **calling actor** under `key` with `value` (REG-2).
@@ -20,7 +20,11 @@ impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
     /// [`RegistryEvent::Registered`] before this returns (REG-2.6). Outside an actor:
     /// [`RegistryError::NotInActor`].
     pub fn register(&self, key: K, value: V) -> Result<(), RegistryError> {
-        let me = current().ok_or(RegistryError::NotInActor)?;
+        self.register_as(current().ok_or(RegistryError::NotInActor)?, key, value)
+    }
+
+    /// [`register`](Self::register) for the actor `me` (the caller, or a model check's actor).
+    pub(crate) fn register_as(&self, me: ProcRef, key: K, value: V) -> Result<(), RegistryError> {
         let actor = AnyActor::from_proc(me.clone());
         let inner = &*self.inner;
         let event = (!inner.listeners.is_empty()).then(|| (key.clone(), value.clone()));

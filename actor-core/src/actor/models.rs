@@ -1,0 +1,271 @@
+//! Model checks of the concurrent core with loom: every interleaving (up to loom's bounds) of
+//! the mailbox and of the exit path against the set-up of monitors and links, run on the code
+//! that ships (`crate::sync` swaps in loom's locks and atomics).
+//!
+//! ```sh
+//! RUSTFLAGS="--cfg beamish_loom" CARGO_TARGET_DIR=target/loom \
+//!     cargo test -p actor-core --lib --release models
+//! ```
+//!
+//! loom rather than shuttle: these are small protocols over locks and atomics, where loom's
+//! exhaustive search (with its memory-model checks) proves more than random schedules would;
+//! the futures involved (`recv`, `wait`) are polled by `loom::future::block_on`.
+
+use std::sync::Arc;
+
+use loom::future::block_on;
+use loom::thread;
+
+use super::cell::{self, Cell, Core, ProcRef};
+use super::info::Info;
+use super::mailbox::{self, Envelope, MailboxRx, Sys};
+use crate::actor::ActorHandle;
+use crate::{ActorId, ExitReason};
+
+/// A bare actor cell, no task: the exit path and the mailbox are driven by hand.
+fn actor<M: Send + 'static>(name: &'static str) -> (ProcRef, MailboxRx<M>) {
+    let (tx, rx) = mailbox::channel::<M>(None);
+    let cell: ProcRef = Arc::new(Cell {
+        core: Core::new(name),
+        mailbox: tx,
+    });
+    (cell, rx)
+}
+
+/// How many `Down`s and trapped `Exit`s are queued in `inbox` now.
+fn signals(inbox: &mut MailboxRx<()>) -> (usize, usize) {
+    let (mut downs, mut exits) = (0, 0);
+    while let Some(envelope) = inbox.try_recv() {
+        match envelope {
+            Envelope::Sys(Sys::Info(Info::Down { .. })) => downs += 1,
+            Envelope::Sys(Sys::Info(Info::Exit { .. })) => exits += 1,
+            _ => {}
+        }
+    }
+    (downs, exits)
+}
+
+/// Exit path against monitors: a monitor set up before the death has its `Down` queued by the
+/// time `wait()` returns; one set up while the actor dies gets exactly one `Down` (from the
+/// death, or `NoProc` for a dead target), never none and never two.
+#[test]
+fn monitors_get_exactly_one_down_and_wait_returns_after_it() {
+    loom::model(|| {
+        let (target, _mailbox) = actor::<()>("target");
+        let (before, mut before_inbox) = actor::<()>("before");
+        let (during, mut during_inbox) = actor::<()>("during");
+        cell::monitor(&before, &target);
+
+        let dying = {
+            let target = target.clone();
+            thread::spawn(move || cell::exit(&target, ExitReason::Normal, None))
+        };
+        let racing = {
+            let (target, during) = (target.clone(), during.clone());
+            thread::spawn(move || {
+                cell::monitor(&during, &target);
+            })
+        };
+        assert_eq!(block_on(target.core().wait()), ExitReason::Normal);
+        assert_eq!(
+            signals(&mut before_inbox),
+            (1, 0),
+            "Down queued before wait returned"
+        );
+        dying.join().expect("the exit path");
+        racing.join().expect("the monitor");
+        assert_eq!(signals(&mut during_inbox), (1, 0));
+    });
+}
+
+/// Exit path against links: a trapping actor linking to one that dies meanwhile gets exactly one
+/// `Exit` (the death's, or `NoProc` for a dead target); one linked before has it queued by the
+/// time `wait()` returns.
+#[test]
+fn trapping_links_get_exactly_one_exit_and_wait_returns_after_it() {
+    loom::model(|| {
+        let (target, _mailbox) = actor::<()>("target");
+        let (before, mut before_inbox) = actor::<()>("before");
+        let (during, mut during_inbox) = actor::<()>("during");
+        before.core().set_trap_exit(true);
+        during.core().set_trap_exit(true);
+        cell::link(&before, &target);
+
+        let dying = {
+            let target = target.clone();
+            thread::spawn(move || cell::exit(&target, ExitReason::Shutdown, None))
+        };
+        let racing = {
+            let (target, during) = (target.clone(), during.clone());
+            thread::spawn(move || cell::link(&during, &target))
+        };
+        assert_eq!(block_on(target.core().wait()), ExitReason::Shutdown);
+        assert_eq!(
+            signals(&mut before_inbox),
+            (0, 1),
+            "Exit queued before wait returned"
+        );
+        dying.join().expect("the exit path");
+        racing.join().expect("the link");
+        assert_eq!(signals(&mut during_inbox), (0, 1));
+    });
+}
+
+/// The mailbox: two senders and a receiver that waits. Every message arrives (no lost wake-up:
+/// a receiver parked forever is a loom deadlock), once, in each sender's order.
+#[test]
+fn the_mailbox_delivers_everything_in_per_sender_order() {
+    loom::model(|| {
+        let (tx, mut rx) = mailbox::channel::<u32>(None);
+        let tx = Arc::new(tx);
+        let first = {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                assert!(tx.try_send(1).is_ok());
+                assert!(tx.try_send(2).is_ok());
+            })
+        };
+        let second = {
+            let tx = tx.clone();
+            thread::spawn(move || assert!(tx.try_send(10).is_ok()))
+        };
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            if let Envelope::Msg(m) = block_on(rx.recv()) {
+                got.push(m);
+            }
+        }
+        first.join().expect("first sender");
+        second.join().expect("second sender");
+        let at = |m| got.iter().position(|&g| g == m);
+        assert!(at(1) < at(2), "one sender's order kept: {got:?}");
+        got.sort_unstable();
+        assert_eq!(got, vec![1, 2, 10]);
+        assert!(rx.try_recv().is_none(), "nothing twice");
+    });
+}
+
+/// The mailbox closing while a sender sends: once a send fails, every later one does; and no
+/// accepted message outlives the close (its reply channel would leave a caller waiting).
+#[test]
+fn a_closed_mailbox_refuses_and_drops_everything() {
+    loom::model(|| {
+        let payload = Arc::new(());
+        let (tx, rx) = mailbox::channel::<Arc<()>>(None);
+        let tx = Arc::new(tx);
+        let sender = {
+            let (tx, payload) = (tx.clone(), payload.clone());
+            thread::spawn(move || {
+                let first = tx.try_send(payload.clone()).is_ok();
+                let second = tx.try_send(payload).is_ok();
+                assert!(first || !second, "a send after a refused one succeeded");
+            })
+        };
+        drop(rx);
+        sender.join().expect("the sender");
+        assert!(
+            tx.try_send(payload.clone()).is_err(),
+            "accepted after close"
+        );
+        assert_eq!(
+            Arc::strong_count(&payload),
+            1,
+            "a message outlived the close"
+        );
+    });
+}
+
+/// The registry against its owner's death: registering races with the exit path. Either the
+/// registration is refused (the owner is already exiting) or its entry is removed by the exit
+/// hooks; once the exit is observable (`wait` returned) no lookup finds the name, and a lookup
+/// racing with the death finds the owner or nothing.
+#[test]
+fn a_dead_owners_name_is_never_served_once_its_exit_is_observable() {
+    use crate::{Keys, Registry};
+
+    loom::model(|| {
+        let names = Registry::<u8>::builder(Keys::Unique)
+            .partitions(1)
+            .build()
+            .expect("a registry");
+        let (owner, _mailbox) = actor::<()>("owner");
+        let registering = {
+            let (names, owner) = (names.clone(), owner.clone());
+            thread::spawn(move || names.register_as(owner, 1, ()).is_ok())
+        };
+        let dying = {
+            let owner = owner.clone();
+            thread::spawn(move || cell::exit(&owner, ExitReason::Normal, None))
+        };
+        if let Some(found) = names.whereis(&1) {
+            assert_eq!(found.id(), owner.core().id, "only the owner holds the name");
+        }
+        block_on(owner.core().wait());
+        assert!(
+            names.whereis(&1).is_none(),
+            "a dead owner's name was served"
+        );
+        registering.join().expect("the registration");
+        dying.join().expect("the exit path");
+        assert!(names.whereis(&1).is_none());
+        assert_eq!(names.count(), 0, "an entry outlived its owner");
+    });
+}
+
+/// Who the `Exit`s queued in `inbox` now come from.
+fn exits_from(inbox: &mut MailboxRx<()>) -> Vec<ActorId> {
+    let mut from = Vec::new();
+    while let Some(envelope) = inbox.try_recv() {
+        if let Envelope::Sys(Sys::Info(Info::Exit { id, .. })) = envelope {
+            from.push(id);
+        }
+    }
+    from
+}
+
+/// A supervisor stopping children (unlink, then the shutdown signal, then wait) while they
+/// crash on their own. A child unlinked before its crash sends the supervisor no `Exit`; one
+/// crashing while it is being stopped sends at most one (a late one finds no running child and
+/// restarts nothing); every wait returns the crash, and no link is left behind on either side.
+#[test]
+fn children_crashing_while_their_supervisor_stops_them_leave_nothing_behind() {
+    loom::model(|| {
+        let (supervisor, mut inbox) = actor::<()>("supervisor");
+        let (unlinked, _unlinked_mailbox) = actor::<()>("unlinked");
+        let (racing, _racing_mailbox) = actor::<()>("racing");
+        supervisor.core().set_trap_exit(true);
+        cell::link(&supervisor, &unlinked);
+        cell::link(&supervisor, &racing);
+        cell::unlink(&supervisor, &unlinked);
+        let crash = |child: &ProcRef| {
+            let child = child.clone();
+            thread::spawn(move || cell::exit(&child, ExitReason::Panic("boom".into()), None))
+        };
+        let (first, second) = (crash(&unlinked), crash(&racing));
+        cell::unlink(&supervisor, &racing);
+        cell::shutdown(&racing, ExitReason::Shutdown);
+        for child in [&unlinked, &racing] {
+            assert_eq!(
+                block_on(child.core().wait()),
+                ExitReason::Panic("boom".into())
+            );
+        }
+        first.join().expect("a crash");
+        second.join().expect("a crash");
+        let exits = exits_from(&mut inbox);
+        let count = |child: &ProcRef| exits.iter().filter(|&&id| id == child.core().id).count();
+        assert_eq!(count(&unlinked), 0, "an Exit after the unlink");
+        assert!(count(&racing) <= 1, "two Exits for one death");
+        for child in [&unlinked, &racing] {
+            let id = child.core().id;
+            assert!(
+                !supervisor.core().is_linked(id),
+                "a link outlived the child"
+            );
+            assert!(
+                !child.core().is_linked(supervisor.core().id),
+                "a link outlived the child"
+            );
+        }
+    });
+}
