@@ -353,6 +353,24 @@ async fn run_task(
     Ok((figures, subtrees))
 }
 
+/// The process's resident memory in KiB (Linux; 0 elsewhere), for the report only: an
+/// allocator keeps freed pages, so leaks are judged by `live_actors`, not by this.
+fn rss_kib() -> u64 {
+    rss_kib_field("VmRSS:")
+}
+
+fn rss_kib_field(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(field))
+                .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ops: u64 = match std::env::args().skip_while(|a| a != "--ops").nth(1) {
@@ -362,6 +380,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Thousands of panics on purpose: keep their messages off the terminal.
     std::panic::set_hook(Box::new(|_| {}));
     let baseline = live_actors();
+    let rss_before = rss_kib();
     let started = Instant::now();
     let names = Names::new(Keys::Unique);
     let subtree_options = || {
@@ -426,6 +445,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let entries_mismatch = names.count() != model_entries;
     root.stop(ExitReason::Shutdown).await?;
     let leaked = live_actors().saturating_sub(baseline);
+    let rss_peak = rss_kib_field("VmHWM:");
+    let rss_after = rss_kib();
     let _ = std::panic::take_hook();
 
     let elapsed = started.elapsed();
@@ -435,6 +456,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         figures.ops as f64 / elapsed.as_secs_f64(),
         figures.faults,
         figures.timeouts
+    );
+    println!(
+        "memory: RSS {} KiB before the tree, {} KiB peak, {} KiB after its shutdown",
+        rss_before, rss_peak, rss_after
     );
     println!(
         "max call overrun {:.2?} (slack {SLACK:?}), {} past the slack; {} stale names; \
