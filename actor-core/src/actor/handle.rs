@@ -147,8 +147,12 @@ impl<A: Actor> ActorRef<A> {
     /// # Errors
     /// [`SendError::NoProc`] if the actor is dead, [`SendError::Full`] if its mailbox is bounded
     /// and full (use [`send`](Self::send) to wait for room).
+    #[inline]
     pub fn cast(&self, msg: A::Message) -> Result<(), SendError> {
-        self.try_send(msg).map_err(SendError::from)
+        match &self.target {
+            Target::Cell(cell) => cell.mailbox.try_send(msg).map_err(SendError::from),
+            Target::Follow(follow) => follow.try_send(msg).map_err(SendError::from),
+        }
     }
 
     /// Sends a message, waiting for room if the mailbox is bounded and full.
@@ -169,6 +173,7 @@ impl<A: Actor> ActorRef<A> {
     ///
     /// # Errors
     /// Hands the message back in [`TrySendError::Full`] or [`TrySendError::NoProc`].
+    #[inline]
     pub fn try_send(&self, msg: A::Message) -> Result<(), TrySendError<A::Message>> {
         match &self.target {
             Target::Cell(cell) => cell.mailbox.try_send(msg),
