@@ -13,6 +13,7 @@ use beamish::{
 };
 
 use crate::fw::{beamish as bm, raw};
+use crate::restart;
 use crate::{check, names, on_runtime};
 
 /// The beamish-only workloads, in the second table's row order.
@@ -34,11 +35,20 @@ pub enum Extra {
     TreeBuild(usize, usize),
     /// Stopping that tree from the top (cascading) vs stopping as many raw actors.
     TreeShutdown(usize, usize),
+    /// A `#[cast]` panics in a `DynamicSupervisor` child (permanent, from `child_spec`); the new
+    /// incarnation's `init` sends its handle to the driver, which calls it. Against a tokio task
+    /// that catches its own panic and whose supervising task respawns it on the same mailbox.
+    RestartAnnounced,
+    /// The same through one handle from `start_child_followed`, same floor.
+    RestartFollowed,
+    /// Calls through an `#[actor]` handle from a spawned task, default 5 s timeout, against the
+    /// floor's calls from the same place.
+    AskSpawned,
 }
 
 impl Extra {
     /// All rows.
-    pub const ALL: [Extra; 11] = [
+    pub const ALL: [Extra; 14] = [
         Extra::ViaCall,
         Extra::StartVia,
         Extra::StartChild,
@@ -50,6 +60,9 @@ impl Extra {
         Extra::TreeShutdown(5, 5),
         Extra::TreeBuild(10, 2),
         Extra::TreeShutdown(10, 2),
+        Extra::RestartAnnounced,
+        Extra::RestartFollowed,
+        Extra::AskSpawned,
     ];
 
     /// The row title and what the baseline is.
@@ -83,13 +96,28 @@ impl Extra {
                 format!("supervision tree {a}×{b}: cascading shutdown (per actor)"),
                 "as many raw stops",
             ),
+            Extra::RestartAnnounced => (
+                format!(
+                    "restart, handle sent by `init`: panic → new incarnation answering, {n} restarts"
+                ),
+                "tokio task catching its panic, respawned on its mailbox",
+            ),
+            Extra::RestartFollowed => (
+                format!("restart through a `start_child_followed` handle, {n} restarts"),
+                "tokio task catching its panic, respawned on its mailbox",
+            ),
+            Extra::AskSpawned => (
+                format!("ask from a spawned task, `#[actor]` handle, 5 s timeout, {n} calls"),
+                "raw tokio actor, same caller",
+            ),
         }
     }
 
     /// The operation count `n` of this row for a base size.
     pub fn count(self, base: usize) -> usize {
         match self {
-            Extra::ViaCall | Extra::RegisterUnregister => base,
+            Extra::ViaCall | Extra::RegisterUnregister | Extra::AskSpawned => base,
+            Extra::RestartAnnounced | Extra::RestartFollowed => (base / 50).max(1),
             Extra::StartVia | Extra::StartChild => base / 10,
             Extra::Dispatch => base.max(1000),
             Extra::TreeBuild(a, b) | Extra::TreeShutdown(a, b) => {
@@ -111,6 +139,9 @@ pub fn run(extra: Extra, base: usize) -> (Duration, Duration) {
             Extra::RegisterUnregister => register_unregister(n).await,
             Extra::TreeBuild(a, b) => trees(a, b, base).await.0,
             Extra::TreeShutdown(a, b) => trees(a, b, base).await.1,
+            Extra::RestartAnnounced => restart::announced(n).await,
+            Extra::RestartFollowed => restart::followed(n).await,
+            Extra::AskSpawned => restart::ask_spawned(n).await,
         }
     })
 }

@@ -11,6 +11,7 @@
 
 pub mod extra;
 pub mod fw;
+mod restart;
 pub mod rss;
 
 use std::time::Duration;

@@ -181,6 +181,7 @@ impl Core {
 
     /// `true` once the actor was killed or halted (one atomic load): the run loop checks it
     /// between messages, so that such an actor handles nothing more even if its task is busy.
+    #[inline]
     pub(crate) fn interrupted(&self) -> bool {
         self.signals.load(Ordering::Acquire) != 0
     }

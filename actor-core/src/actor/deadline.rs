@@ -17,6 +17,10 @@
 //! A pooled timer also remembers the waker it was last polled with, so a task that borrows it
 //! again does not poll it again until it fires.
 //!
+//! Nor is the clock read for a call that never waits: the deadline is computed at the first poll
+//! that finds the answer not there yet (right after the message was sent), so the timeout counts
+//! from when the call first waits.
+//!
 //! The guarantee is unchanged: the call ends with `None` at its deadline, never before, woken by
 //! the runtime it runs on. A pooled `Sleep` may later wake the task that used it last, once, when
 //! it comes due; a spurious wake-up is harmless.
@@ -171,24 +175,44 @@ impl Drop for Timer {
 }
 
 /// A call's deadline, with a timer borrowed from the pool only once the call has to wait.
+///
+/// The clock is read only then too, at the first poll that finds the answer not there yet: a
+/// call answered at its first poll reads no clock and touches no timer. That first wait begins
+/// right after the message is sent, so the timeout counts from when the call first waits.
 pub(crate) struct Deadline {
-    /// `None`: a timeout beyond the clock's range, which never passes.
-    at: Option<Instant>,
+    when: When,
     timer: Timer,
 }
 
+/// A deadline not computed yet, or computed.
+#[derive(Clone, Copy)]
+enum When {
+    /// The timeout, counted from the first wait.
+    After(Duration),
+    /// `None`: a timeout beyond the clock's range, which never passes.
+    At(Option<Instant>),
+}
+
 impl Deadline {
-    /// `timeout` from now.
+    /// `timeout` from the call's first wait.
     pub(crate) fn after(timeout: Duration) -> Deadline {
         Deadline {
-            at: Instant::now().checked_add(timeout),
+            when: When::After(timeout),
             timer: Timer { armed: None },
         }
     }
 
     /// `Ready` once the deadline has passed; until then the task is woken when it does.
     pub(crate) fn poll_elapsed(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
-        let Some(at) = self.at else {
+        let at = match self.when {
+            When::At(at) => at,
+            When::After(timeout) => {
+                let at = Instant::now().checked_add(timeout);
+                self.when = When::At(at);
+                at
+            }
+        };
+        let Some(at) = at else {
             return Poll::Pending;
         };
         if self.timer.armed.is_none() {
@@ -226,7 +250,7 @@ async fn timeout<F: Future>(timeout: Duration, fut: F) -> Option<F::Output> {
 mod tests {
     use std::time::Duration;
 
-    use super::timeout;
+    use super::{Deadline, timeout};
 
     #[tokio::test(start_paused = true)]
     async fn a_reused_timer_fires_at_the_new_deadline() {
@@ -331,6 +355,20 @@ mod tests {
             None
         );
         assert_eq!(start.elapsed(), Duration::from_secs(4));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_timeout_counts_from_the_first_wait() {
+        let mut deadline = Deadline::after(Duration::from_secs(2));
+        // Answered at once: no wait, no deadline yet.
+        assert_eq!(deadline.run(async { 1 }).await, Some(1));
+        tokio::time::advance(Duration::from_secs(5)).await;
+        let start = tokio::time::Instant::now();
+        assert_eq!(deadline.run(std::future::pending::<()>()).await, None);
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        // Later waits of the same call keep that deadline.
+        assert_eq!(deadline.run(std::future::pending::<()>()).await, None);
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
     }
 
     #[tokio::test(start_paused = true)]

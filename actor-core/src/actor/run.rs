@@ -306,46 +306,24 @@ async fn run<A: Actor>(
     if let Some(started) = started.take() {
         let _ = started.send(Ok(()));
     }
-    let reason = loop {
-        if let Some(reason) = &ctx.stop {
-            break reason.clone();
-        }
-        let step = interruptible(core, async {
-            // Continuations first: each runs right after the callback that asked for it (GS-7).
-            if let Some(cont) = ctx.next_continuation() {
-                return match catch(state.handle_continue(cont, &mut ctx)).await {
-                    Ok(()) => Step::Next,
-                    Err(panic) => Step::Stop(ExitReason::Panic(panic)),
-                };
-            }
-            let envelope = rx.recv().await;
+    let reason = {
+        // One future for the whole message loop, built once: a halt drops it (and with it the
+        // running callback, at the await it is parked on) and keeps the state for `terminate`.
+        let mut messages = pin!(messages(&mut state, &mut ctx, &mut rx, core));
+        poll_fn(|cx| {
             if core.interrupted() {
-                // Killed or halted before this message was taken: it is dropped unhandled (a kill
-                // and then a stop from one task end the actor with the kill), and the next turn
-                // takes the signal.
-                return Step::Next;
-            }
-            let handled = match envelope {
-                Envelope::Msg(msg) => catch(state.handle(msg, &mut ctx)).await,
-                Envelope::Sys(Sys::Info(info)) => {
-                    if let Info::Down { monitor, .. } = &info
-                        && !ctx.take_down(*monitor)
-                    {
-                        return Step::Next;
-                    }
-                    catch(state.handle_info(info, &mut ctx)).await
+                if core.kill_requested() {
+                    // The actor task checks the kill before it polls again.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
                 }
-                Envelope::Sys(Sys::Stop(reason)) => return Step::Stop(reason),
-            };
-            match handled {
-                Ok(()) => Step::Next,
-                Err(panic) => Step::Stop(ExitReason::Panic(panic)),
+                if let Some(reason) = core.take_halt() {
+                    return Poll::Ready(reason);
+                }
             }
+            messages.as_mut().poll(cx)
         })
-        .await;
-        if let Step::Stop(reason) = step {
-            break reason;
-        }
+        .await
     };
     ctx.stop.get_or_insert_with(|| reason.clone());
     if let Err(panic) = catch(state.terminate(&reason, &mut ctx)).await {
@@ -362,39 +340,69 @@ async fn run<A: Actor>(
     }
 }
 
-/// What one turn of the message loop leads to.
-enum Step {
-    /// On to the next continuation or message.
-    Next,
-    /// Stop with this reason: `terminate` runs.
-    Stop(ExitReason),
+/// The message loop: continuations and messages, each handled in turn, until the actor stops
+/// (its stop reason, or the panic of a callback).
+///
+/// A kill or a halt is checked before every poll, by the caller (one atomic load), and here
+/// before each turn and once a message was taken, so that such an actor handles nothing more
+/// even when its task never waits. A message taken after either is dropped unhandled (a kill and
+/// then a stop from one task end the actor with the kill), and the loop waits for the caller to
+/// take the signal:
+///
+/// - a kill is left to the task, which takes it and drops everything in place (`actor_task`);
+/// - a halt ([`Core::halt`], a supervisor's shutdown of a non-trapping child) drops this future
+///   — the running handler's future, at the await it is parked on — and stops the actor with the
+///   halt's reason: the state stays, and `terminate` runs.
+async fn messages<A: Actor>(
+    state: &mut A,
+    ctx: &mut Context<A>,
+    rx: &mut MailboxRx<A::Message>,
+    core: &Core,
+) -> ExitReason {
+    loop {
+        if let Some(reason) = &ctx.stop {
+            return reason.clone();
+        }
+        if core.interrupted() {
+            interrupted().await;
+        }
+        // Continuations first: each runs right after the callback that asked for it (GS-7).
+        if let Some(cont) = ctx.next_continuation() {
+            if let Err(panic) = catch(state.handle_continue(cont, ctx)).await {
+                return ExitReason::Panic(panic);
+            }
+            continue;
+        }
+        let envelope = rx.recv().await;
+        if core.interrupted() {
+            interrupted().await;
+        }
+        let handled = match envelope {
+            Envelope::Msg(msg) => catch(state.handle(msg, ctx)).await,
+            Envelope::Sys(Sys::Info(info)) => {
+                if let Info::Down { monitor, .. } = &info
+                    && !ctx.take_down(*monitor)
+                {
+                    continue;
+                }
+                catch(state.handle_info(info, ctx)).await
+            }
+            Envelope::Sys(Sys::Stop(reason)) => return reason,
+        };
+        if let Err(panic) = handled {
+            return ExitReason::Panic(panic);
+        }
+    }
 }
 
-/// Runs one turn of the message loop (a continuation, or receiving a message and handling it)
-/// unless the actor was killed or halted: both are checked before every poll (one atomic load;
-/// the turn checks again once it has taken a message), so that such an actor handles nothing more
-/// even when its task never waits.
-///
-/// - A kill is left to the task, which takes it and drops everything in place (`actor_task`).
-/// - A halt ([`Core::halt`], a supervisor's shutdown of a non-trapping child) drops the turn —
-///   the running handler's future, at the await it is parked on — and stops the actor with the
-///   halt's reason: the state stays, and `terminate` runs.
-async fn interruptible<F: Future<Output = Step>>(core: &Core, turn: F) -> Step {
-    let mut turn = pin!(turn);
+/// Yields to the caller of [`messages`] for good: it takes the kill or halt that was seen, and
+/// never polls again.
+async fn interrupted() {
     poll_fn(|cx| {
-        if core.interrupted() {
-            if core.kill_requested() {
-                // The actor task checks the kill before it polls again.
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            if let Some(reason) = core.take_halt() {
-                return Poll::Ready(Step::Stop(reason));
-            }
-        }
-        turn.as_mut().poll(cx)
+        cx.waker().wake_by_ref();
+        Poll::<()>::Pending
     })
-    .await
+    .await;
 }
 
 /// Runs `f`, which drops user values, logging a panic instead of letting it skip the exit path
