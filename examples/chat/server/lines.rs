@@ -19,7 +19,7 @@ pub(crate) enum Line {
 #[derive(Debug)]
 pub(crate) struct LineReader<R> {
     inner: BufReader<R>,
-    /// The line so far; never more than `max` bytes.
+    /// The line so far; never more than `max` bytes and a `\r`.
     line: Vec<u8>,
     max: usize,
     /// Inside an over-long line that was already reported: drop bytes up to its `\n`.
@@ -61,7 +61,8 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
                 continue;
             }
             let content_len = content.len();
-            let over = self.line.len() + content_len > self.max;
+            // One byte of slack for a `\r` before the `\n`, not counted in the limit.
+            let over = self.line.len() + content_len > self.max + 1;
             if !over {
                 self.line.extend_from_slice(content);
             }
@@ -75,6 +76,9 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
                 let mut bytes = std::mem::take(&mut self.line);
                 if bytes.last() == Some(&b'\r') {
                     bytes.pop();
+                }
+                if bytes.len() > self.max {
+                    return Ok(Some(Line::TooLong));
                 }
                 return Ok(Some(match String::from_utf8(bytes) {
                     Ok(text) => Line::Text(text),
@@ -116,11 +120,12 @@ mod tests {
 
     #[tokio::test]
     async fn lines_up_to_the_limit_pass_longer_ones_are_reported_once() {
-        let input = b"abcd\r\nabcde\nabcdefghij\nok\n\xff\xfe\nhalf";
+        let input = b"abcd\r\nabcd\r\r\nabcde\nabcdefghij\nok\n\xff\xfe\nhalf";
         assert_eq!(
             lines(input, 4).await,
             [
                 text("abcd"),
+                Line::TooLong,
                 Line::TooLong,
                 Line::TooLong,
                 text("ok"),

@@ -316,4 +316,62 @@ mod tests {
         assert_eq!(batch, b"again\n");
         assert_eq!(outbox.take(&mut batch), Take::Closed);
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_writer_stuck_on_a_full_socket_notices_the_overflow_and_says_goodbye() {
+        use tokio::io::AsyncReadExt;
+        let (socket, mut client) = tokio::io::duplex(16);
+        let outbox = Arc::new(Outbox::new(4, 1000));
+        let mut writer = Writer::new(socket, outbox.clone());
+        outbox.push(line("0123456789abcdefghij"));
+        // The pipe takes 16 bytes of the line, then the writer waits on it for good.
+        let stuck = tokio::time::timeout(
+            Duration::from_secs(1),
+            writer.run(std::future::pending::<()>()),
+        );
+        assert!(stuck.await.is_err());
+        // Pushes do not wait for it; the fifth finds the queue full.
+        let pushes: Vec<Push> = (0..6).map(|_| outbox.push(line("more"))).collect();
+        use Push::*;
+        assert_eq!(
+            pushes,
+            [Queued, Queued, Queued, Queued, Overflowed, Refused]
+        );
+        assert_eq!(
+            writer.run(std::future::pending::<()>()).await,
+            Ending::Overflowed
+        );
+        tokio::spawn(writer.farewell(Duration::from_secs(60)));
+        let mut got = String::new();
+        client.read_to_string(&mut got).await.unwrap();
+        assert_eq!(
+            got,
+            "0123456789abcdef\n! you fell behind: over 4 lines or 1000 bytes were waiting for you; disconnecting\n"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_that_ends_has_its_queue_flushed_within_the_linger() {
+        use tokio::io::AsyncReadExt;
+        let (socket, mut client) = tokio::io::duplex(1024);
+        let outbox = Arc::new(Outbox::new(16, 1000));
+        let mut writer = Writer::new(socket, outbox.clone());
+        for l in ["a", "b", "c"] {
+            outbox.push(line(l));
+        }
+        assert_eq!(writer.run(std::future::ready(())).await, Ending::Done);
+        writer.flush(Duration::from_secs(1)).await;
+        assert_eq!(outbox.push(line("late")), Push::Refused);
+        let mut got = String::new();
+        client.read_to_string(&mut got).await.unwrap();
+        assert_eq!(got, "a\nb\nc\n");
+
+        // A client that reads nothing holds the socket for the linger, no longer.
+        let (socket, _client) = tokio::io::duplex(4);
+        let outbox = Arc::new(Outbox::new(16, 1000));
+        let mut writer = Writer::new(socket, outbox.clone());
+        outbox.push(line("more than four bytes"));
+        assert_eq!(writer.run(std::future::ready(())).await, Ending::Done);
+        writer.flush(Duration::from_secs(1)).await;
+    }
 }
