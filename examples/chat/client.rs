@@ -104,6 +104,21 @@ impl Client {
         Ok(last)
     }
 
+    /// Reads until `n` lines starting with `prefix` arrived, or the stream ended; returns how
+    /// many did. As fast as it can: no line is decoded or copied out of a reused buffer.
+    pub(crate) async fn count(&mut self, prefix: &[u8], n: usize) -> usize {
+        let mut line = Vec::new();
+        let mut got = 0;
+        while got < n {
+            line.clear();
+            match self.reader.read_until(b'\n', &mut line).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => got += usize::from(line.starts_with(prefix)),
+            }
+        }
+        got
+    }
+
     /// The two halves: what is still buffered from the server is lost.
     pub(crate) fn split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         (self.reader.into_inner(), self.writer)

@@ -75,14 +75,7 @@ pub(crate) async fn run(args: &[String], limits: Limits) -> Result<bool, Error> 
     for mut reader in readers {
         let prefix = prefix.clone();
         counting.push(tokio::spawn(async move {
-            let mut got = 0;
-            while got < lines {
-                match reader.next_or_end().await {
-                    Ok(Some(line)) if line.starts_with(&prefix) => got += 1,
-                    Ok(Some(_)) => {}
-                    Ok(None) | Err(_) => break,
-                }
-            }
+            let got = reader.count(prefix.as_bytes(), lines).await;
             (got, reader)
         }));
     }
@@ -92,30 +85,36 @@ pub(crate) async fn run(args: &[String], limits: Limits) -> Result<bool, Error> 
         tokio::spawn(async move { tokio::io::copy(&mut heard, &mut tokio::io::sink()).await });
     let text = "z".repeat(size.saturating_sub(12));
     let mut chunk = Vec::new();
+    let mut sent = 0;
     for n in 0..lines {
         chunk.extend_from_slice(format!("load {n:06} {text}\n").as_bytes());
         if chunk.len() >= 64 * 1024 || n + 1 == lines {
-            writer.write_all(&chunk).await?;
+            if writer.write_all(&chunk).await.is_err() {
+                break;
+            }
+            sent = n + 1;
             chunk.clear();
         }
     }
-    let mut ok = true;
-    let mut reader0 = None;
-    for (i, task) in counting.into_iter().enumerate() {
-        let (got, reader) = task.await?;
-        println!("reader{i} got {got} of {lines} lines");
-        ok &= got == lines;
-        reader0.get_or_insert(reader);
+    let mut ok = sent == lines;
+    if ok {
+        for (i, task) in counting.into_iter().enumerate() {
+            let (got, _reader) = task.await?;
+            println!("reader{i} got {got} of {lines} lines");
+            ok &= got == lines;
+        }
+    } else {
+        // The readers would wait for lines that were never sent.
+        println!("the sender was disconnected after {sent} lines");
+        counting.iter().for_each(tokio::task::JoinHandle::abort);
     }
     println!("elapsed: {:.2?}", started.elapsed());
-    let still = match reader0.as_mut() {
-        Some(reader) => {
-            reader.send("/who").await?;
-            let who = reader.expect(&format!("* in {ROOM}:")).await?;
-            who.matches("slow").count()
-        }
-        None => slow_clients,
-    };
+    // A fresh client asks who is left.
+    let mut asker = Client::connect(addr).await?;
+    asker.enter("asker", ROOM).await?;
+    asker.send("/who").await?;
+    let who = asker.expect(&format!("* in {ROOM}:")).await?;
+    let still = who.matches("slow").count();
     println!(
         "slow clients disconnected: {} of {slow_clients}",
         slow_clients - still
