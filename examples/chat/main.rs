@@ -18,8 +18,8 @@
 //! What one client can cost the server is bounded, and a client that breaks the rules is told so:
 //!
 //! - **A client that falls behind is disconnected.** Everything for a client goes through its
-//!   own outbound queue, bounded in lines and bytes (`--queue-lines 1024`, `--queue-bytes
-//!   1048576` by default). Rooms add to it without ever waiting; only the connection's writer
+//!   own outbound queue, bounded in lines and bytes (`--queue-lines 4096`, `--queue-bytes
+//!   4194304` by default). Rooms add to it without ever waiting; only the connection's writer
 //!   task waits on its socket. When a line would pass either bound, the queue overflows: its lines
 //!   are dropped, the client leaves its room at once, and it gets one notice line
 //!   (`! you fell behind: …`, best effort: its socket may be full too) before it is disconnected,

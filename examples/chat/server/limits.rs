@@ -19,8 +19,8 @@ pub(crate) struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            queue_lines: 1024,
-            queue_bytes: 1 << 20,
+            queue_lines: 4096,
+            queue_bytes: 4 << 20,
             max_line: 4096,
             linger: Duration::from_secs(1),
         }
