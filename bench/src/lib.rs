@@ -65,6 +65,8 @@ pub enum Workload {
     Tell,
     /// `n` sequential calls, each reply checked.
     Ask,
+    /// The same calls, each timed alone: the 99th percentile of their latencies.
+    AskP99,
     /// Start `n` actors one after another (each start returns once the actor is running), then
     /// stop each and wait for its exit.
     SpawnStop,
@@ -81,9 +83,10 @@ pub enum Workload {
 
 impl Workload {
     /// All workloads, in the table's row order.
-    pub const ALL: [Workload; 7] = [
+    pub const ALL: [Workload; 8] = [
         Workload::Tell,
         Workload::Ask,
+        Workload::AskP99,
         Workload::SpawnStop,
         Workload::Rss,
         Workload::FanIn,
@@ -96,6 +99,7 @@ impl Workload {
         match self {
             Workload::Tell => "tell",
             Workload::Ask => "ask",
+            Workload::AskP99 => "ask-p99",
             Workload::SpawnStop => "spawn-stop",
             Workload::Rss => "rss",
             Workload::FanIn => "fan-in",
@@ -236,6 +240,29 @@ where
 #[track_caller]
 pub fn check<T: PartialEq + std::fmt::Debug>(got: T, want: T, what: &str) {
     assert!(got == want, "{what}: got {got:?}, want {want:?}");
+}
+
+/// Latencies of single operations, for a percentile ([`Workload::AskP99`]).
+#[derive(Debug)]
+pub struct Latencies(Vec<Duration>);
+
+impl Latencies {
+    /// Room for `n` samples, so that recording does not allocate.
+    pub fn with_capacity(n: u64) -> Self {
+        Latencies(Vec::with_capacity(usize::try_from(n).unwrap_or(0)))
+    }
+
+    /// Records the time since `start`.
+    pub fn record(&mut self, start: std::time::Instant) {
+        self.0.push(start.elapsed());
+    }
+
+    /// The 99th percentile of the samples (zero when there are none).
+    pub fn p99(mut self) -> Duration {
+        self.0.sort_unstable();
+        let at = (self.0.len() * 99 / 100).min(self.0.len().saturating_sub(1));
+        self.0.get(at).copied().unwrap_or_default()
+    }
 }
 
 /// The names used by [`Workload::Lookup`].

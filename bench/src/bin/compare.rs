@@ -222,6 +222,13 @@ fn describe(w: Workload, sizes: &Sizes, floor: f64) -> (String, String) {
             format!("ask: {} sequential calls, mean", count(sizes.ask as usize)),
             format!("{:.2} µs/call", per(sizes.ask as f64) * 1e6),
         ),
+        Workload::AskP99 => (
+            format!(
+                "ask p99: latency of one of {} calls",
+                count(sizes.ask as usize)
+            ),
+            format!("{:.2} µs", floor * 1e6),
+        ),
         Workload::SpawnStop => (
             format!("spawn+stop {} actors", count(sizes.spawn)),
             format!("{:.2} µs/actor", per(sizes.spawn as f64) * 1e6),

@@ -100,6 +100,7 @@ pub fn run(workload: Workload, sizes: &Sizes) -> Measure {
         match workload {
             Workload::Tell => Measure::Time(tell(sizes.tell).await),
             Workload::Ask => Measure::Time(ask(sizes.ask).await),
+            Workload::AskP99 => Measure::Time(ask_p99(sizes.ask).await),
             Workload::SpawnStop => Measure::Time(spawn_stop(sizes.spawn, false).await.0),
             Workload::Rss => Measure::Bytes(spawn_stop(sizes.spawn, true).await.1),
             Workload::FanIn => Measure::Time(fan_in(sizes.fan_in_tasks, sizes.fan_in_calls).await),
@@ -125,6 +126,18 @@ async fn ask(n: u64) -> Duration {
         check(h.send(Call(1)).await.expect("send"), i, "ask reply");
     }
     t.elapsed()
+}
+
+async fn ask_p99(n: u64) -> Duration {
+    let (h, _) = start().await;
+    let mut latencies = crate::Latencies::with_capacity(n);
+    for i in 1..=n {
+        let t = Instant::now();
+        check(h.send(Call(1)).await.expect("send"), i, "ask reply");
+        latencies.record(t);
+    }
+    let p99 = latencies.p99();
+    p99
 }
 
 async fn spawn_stop(n: usize, measure_rss: bool) -> (Duration, u64) {
