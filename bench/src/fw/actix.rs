@@ -136,8 +136,7 @@ async fn ask_p99(n: u64) -> Duration {
         check(h.send(Call(1)).await.expect("send"), i, "ask reply");
         latencies.record(t);
     }
-    let p99 = latencies.p99();
-    p99
+    latencies.p99()
 }
 
 async fn spawn_stop(n: usize, measure_rss: bool) -> (Duration, u64) {

@@ -105,8 +105,7 @@ async fn ask_p99(n: u64) -> Duration {
         check(h.call(|r| Msg::Call(1, r)).await, i, "ask reply");
         latencies.record(t);
     }
-    let p99 = latencies.p99();
-    p99
+    latencies.p99()
 }
 
 async fn spawn_stop(n: usize, measure_rss: bool) -> (Duration, u64) {
