@@ -14,6 +14,10 @@ pub use actor_core::{
     TimerPayload, TimerRef, current_id, live_actors,
 };
 
+// Mailboxes: what a full bounded mailbox does, and what a mailbox reports about itself.
+#[doc(inline)]
+pub use actor_core::{MailboxStats, Overflow};
+
 // Agents: actors that are only their state, driven by closures (Elixir's `Agent`).
 #[doc(inline)]
 pub use actor_core::Agent;
@@ -60,10 +64,10 @@ pub mod prelude {
         Actor, ActorHandle, ActorId, ActorRef, ActorView, Agent, AnyActor, Backoff, CallError,
         ChildCounts, ChildInfo, ChildSpec, ChildState, ChildType, Context, Continuation,
         DynamicSupervisor, DynamicSupervisorOptions, ExitReason, FromAnyActor, Info, InitError,
-        Keys, MonitorRef, Named, OnceSpec, Registry, RegistryError, ReplyTo, Restart, SendError,
-        Shutdown, Start, StartError, StartOptions, Strategy, Supervisor, SupervisorError,
-        SupervisorOptions, TaskError, TaskHandle, TaskSupervisor, TaskSupervisorOptions,
-        TrySendError, Whereis,
+        Keys, MailboxStats, MonitorRef, Named, OnceSpec, Overflow, Registry, RegistryError,
+        ReplyTo, Restart, SendError, Shutdown, Start, StartError, StartOptions, Strategy,
+        Supervisor, SupervisorError, SupervisorOptions, TaskError, TaskHandle, TaskSupervisor,
+        TaskSupervisorOptions, TrySendError, Whereis,
     };
     #[cfg(feature = "macros")]
     #[doc(no_inline)]

@@ -3,7 +3,7 @@
 
 pub use crate::actor::{
     Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, Continuation, Flatten,
-    FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions,
+    FromAnyActor, Info, MonitorRef, Overflow, ReplyTo, StartOptions,
 };
 pub use crate::macro_support::{AssertSend, InitResult};
 pub use crate::registry::{Named, Registry, RegistryKey, RegistryValue};

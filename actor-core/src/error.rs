@@ -24,6 +24,14 @@ pub enum CallError {
     /// An actor called or stopped itself, which would deadlock (GS-3.3, GS-8.3).
     #[error("an actor cannot call or stop itself")]
     CallingSelf,
+    /// The actor's bounded mailbox was full and its [`Overflow`](crate::Overflow) policy
+    /// (`Reject`, `DropNewest` or `Stop`) refused the call at once. The call was not handled.
+    #[error("mailbox full: the call was refused")]
+    Full,
+    /// The call was queued, then pushed out of the full mailbox unhandled by a newer message
+    /// ([`Overflow::DropOldest`](crate::Overflow::DropOldest)); told at once.
+    #[error("the call was dropped from a full mailbox before it was handled")]
+    Dropped,
 }
 
 /// Why a task gave no output: [`TaskHandle`](crate::TaskHandle)'s `.await` and `join`.

@@ -39,6 +39,10 @@ pub enum ExitReason {
     Error(String),
     /// The actor did not exist: reported to monitors and links set up on a dead actor.
     NoProc,
+    /// The actor's bounded mailbox overflowed and its policy is
+    /// [`Overflow::Stop`](crate::Overflow::Stop): a consumer that fell behind was stopped. A crash
+    /// (its supervisor restarts it unless it is temporary).
+    MailboxOverflow,
 }
 
 impl ExitReason {
@@ -72,6 +76,7 @@ impl fmt::Display for ExitReason {
             ExitReason::Panic(msg) => write!(f, "panicked: {msg}"),
             ExitReason::Error(msg) => write!(f, "error: {msg}"),
             ExitReason::NoProc => f.write_str("no such actor"),
+            ExitReason::MailboxOverflow => f.write_str("mailbox overflow"),
         }
     }
 }

@@ -17,8 +17,8 @@ pub mod __private;
 
 pub use actor::{
     Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, Continuation,
-    DEFAULT_CALL_TIMEOUT, FromAnyActor, Info, MonitorRef, ReplyTo, StartOptions, TaskHandle,
-    TimerPayload, TimerRef, current_id, live_actors,
+    DEFAULT_CALL_TIMEOUT, FromAnyActor, Info, MailboxStats, MonitorRef, Overflow, ReplyTo,
+    StartOptions, TaskHandle, TimerPayload, TimerRef, current_id, live_actors,
 };
 pub use agent::Agent;
 pub use error::{

@@ -1,4 +1,4 @@
-//! The options of `#[actor(...)]`: `restart`, `shutdown`, `mailbox`, `crate`, `vis`.
+//! The options of `#[actor(...)]`: `restart`, `shutdown`, `mailbox`, `overflow`, `crate`, `vis`.
 
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ use syn::meta::ParseNestedMeta;
 use crate::errors::Errors;
 
 /// The names of every option, for "expected one of" messages.
-const OPTIONS: &str = "`restart`, `shutdown`, `mailbox`, `crate`, `vis`";
+const OPTIONS: &str = "`restart`, `shutdown`, `mailbox`, `overflow`, `crate`, `vis`";
 
 /// `restart = …`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,14 +26,40 @@ pub(crate) enum Shutdown {
     Timeout(Duration),
 }
 
+/// `overflow = …`: what a full bounded mailbox does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Overflow {
+    Wait,
+    Reject,
+    DropNewest,
+    DropOldest,
+    Stop,
+}
+
+impl Overflow {
+    /// The runtime's variant name.
+    pub(crate) fn variant(self) -> &'static str {
+        match self {
+            Overflow::Wait => "Wait",
+            Overflow::Reject => "Reject",
+            Overflow::DropNewest => "DropNewest",
+            Overflow::DropOldest => "DropOldest",
+            Overflow::Stop => "Stop",
+        }
+    }
+}
+
 /// The parsed options; each `None` means the default.
 #[derive(Default)]
 pub(crate) struct ActorArgs {
     pub(crate) restart: Option<Restart>,
     pub(crate) shutdown: Option<Shutdown>,
     pub(crate) mailbox: Option<usize>,
+    pub(crate) overflow: Option<Overflow>,
     pub(crate) krate: Option<syn::Path>,
     pub(crate) vis: Option<syn::Visibility>,
+    /// Where `overflow` was written, for the error when there is no `mailbox` bound.
+    overflow_at: Option<syn::Path>,
 }
 
 /// Sets `slot` once; a second occurrence of the option is an error at its name.
@@ -58,7 +84,19 @@ impl ActorArgs {
         if let Err(e) = syn::parse::Parser::parse2(parser, tokens) {
             errors.push(e);
         }
+        if let (Some(at), None) = (&args.overflow_at, args.mailbox) {
+            errors.push_spanned(
+                at,
+                "`overflow` applies to a bounded mailbox only: add `mailbox = N` (an unbounded mailbox never overflows)",
+            );
+        }
         args
+    }
+
+    /// A bounded mailbox whose casts wait for room (the default policy): casts are `async` and
+    /// get `try_` variants.
+    pub(crate) fn casts_wait(&self) -> bool {
+        self.mailbox.is_some() && matches!(self.overflow, None | Some(Overflow::Wait))
     }
 
     fn option(&mut self, meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<()> {
@@ -116,6 +154,29 @@ impl ActorArgs {
                         errors.push_spanned(&lit, "`mailbox` must be a positive number of messages")
                     }
                     Ok(n) => set_once(errors, &mut self.mailbox, n, meta),
+                }
+            }
+            "overflow" => {
+                let ident: syn::Ident = meta.value()?.parse()?;
+                let policy = match ident.to_string().as_str() {
+                    "wait" => Some(Overflow::Wait),
+                    "reject" => Some(Overflow::Reject),
+                    "drop_newest" => Some(Overflow::DropNewest),
+                    "drop_oldest" => Some(Overflow::DropOldest),
+                    "stop" => Some(Overflow::Stop),
+                    other => {
+                        errors.push_spanned(
+                            &ident,
+                            format!(
+                                "unknown overflow policy `{other}`; expected `wait`, `reject`, `drop_newest`, `drop_oldest` or `stop`"
+                            ),
+                        );
+                        None
+                    }
+                };
+                if let Some(policy) = policy {
+                    self.overflow_at = Some(meta.path.clone());
+                    set_once(errors, &mut self.overflow, policy, meta);
                 }
             }
             "crate" => {

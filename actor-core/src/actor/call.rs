@@ -4,12 +4,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
-use tokio::sync::oneshot;
-
 use super::cell::{self, Core, ProcRef};
 use super::current::current_id;
 use super::deadline::Deadline;
 use super::mailbox::Sys;
+use super::reply::{Evicted, ReplyRx};
 use crate::{CallError, ExitReason};
 
 /// The wait for a call's reply, written out by hand: the reply, or the callee's exit reason if it
@@ -17,7 +16,7 @@ use crate::{CallError, ExitReason};
 /// per call instead of a timeout combinator around an `async` block; the timer is borrowed only
 /// if the reply is not there at the first poll.
 pub(crate) struct Reply<'a, R> {
-    rx: oneshot::Receiver<R>,
+    rx: ReplyRx<R>,
     core: &'a Core,
     deadline: Deadline,
     /// Set once the reply channel closed without an answer (rare, hence boxed).
@@ -25,7 +24,7 @@ pub(crate) struct Reply<'a, R> {
 }
 
 impl<'a, R> Reply<'a, R> {
-    pub(crate) fn new(rx: oneshot::Receiver<R>, core: &'a Core, deadline: Deadline) -> Self {
+    pub(crate) fn new(rx: ReplyRx<R>, core: &'a Core, deadline: Deadline) -> Self {
         Reply {
             rx,
             core,
@@ -42,7 +41,8 @@ impl<R> Future for Reply<'_, R> {
         let this = self.get_mut();
         if this.exited.is_none() {
             match Pin::new(&mut this.rx).poll(cx) {
-                Poll::Ready(Ok(value)) => return Poll::Ready(Ok(value)),
+                Poll::Ready(Ok(Ok(value))) => return Poll::Ready(Ok(value)),
+                Poll::Ready(Ok(Err(Evicted))) => return Poll::Ready(Err(CallError::Dropped)),
                 Poll::Ready(Err(_)) => this.exited = Some(Box::pin(this.core.wait())),
                 Poll::Pending => {}
             }

@@ -8,7 +8,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 use super::any::AnyActor;
 use super::call::Reply;
@@ -16,7 +16,9 @@ use super::cell::{Cell, ProcRef};
 use super::current::current_id;
 use super::deadline::Deadline;
 use super::handle::call_when_room;
-use crate::{ActorId, CallError, SendError, TrySendError};
+use super::mailbox::Offer;
+use super::reply::ReplyRx;
+use crate::{ActorId, CallError, SendError};
 
 /// The incarnation a followed handle sends to.
 pub(crate) struct Incarnation<M> {
@@ -121,11 +123,11 @@ impl<M: Send + 'static> Follow<M> {
         self.rx.borrow().cell.clone()
     }
 
-    /// Sends `msg` to the current incarnation without waiting: fails with `NoProc` while the
-    /// child restarts.
-    pub(crate) fn try_send(&self, msg: M) -> Result<(), TrySendError<M>> {
+    /// Offers `msg` to the current incarnation without waiting: `Closed` while the child
+    /// restarts.
+    pub(crate) fn offer(&self, msg: M) -> Offer<M> {
         let current = self.rx.borrow().cell.clone();
-        current.mailbox.try_send(msg)
+        current.offer(msg)
     }
 
     /// Sends `msg` to the current incarnation, waiting for room as long as it takes, and for a
@@ -138,9 +140,9 @@ impl<M: Send + 'static> Follow<M> {
             if current.stopped {
                 return Err(SendError::NoProc);
             }
-            match current.cell.mailbox.send(msg).await {
-                Ok(()) => return Ok(()),
-                Err(back) => msg = back,
+            match current.cell.send(msg).await {
+                Offer::Closed(back) => msg = back,
+                answered => return answered.cast_result(),
             }
             match deadline.run(incarnations.changed()).await {
                 Some(Ok(())) => {}
@@ -154,7 +156,7 @@ impl<M: Send + 'static> Follow<M> {
     pub(crate) async fn call<R>(
         &self,
         msg: M,
-        rx: oneshot::Receiver<R>,
+        rx: ReplyRx<R>,
         mut deadline: Deadline,
     ) -> Result<R, CallError> {
         let mut incarnations = self.rx.clone();
@@ -168,12 +170,11 @@ impl<M: Send + 'static> Follow<M> {
             if current_id() == Some(cell.core.id) {
                 return Err(CallError::CallingSelf);
             }
-            match cell.mailbox.try_send(msg) {
-                Ok(()) => return Reply::new(rx, &cell.core, deadline).await,
-                Err(TrySendError::NoProc(back)) => msg = back,
-                Err(TrySendError::Full(back)) => {
-                    return call_when_room(cell, back, rx, deadline).await;
-                }
+            match cell.offer(msg) {
+                Offer::Queued => return Reply::new(rx, &cell.core, deadline).await,
+                Offer::Closed(back) => msg = back,
+                Offer::Full(back) => return call_when_room(cell, back, rx, deadline).await,
+                refused => return Err(refused.call_error()),
             }
             // That incarnation is dead: wait for the next one, or for the child to be gone.
             match deadline.run(incarnations.changed()).await {

@@ -5,8 +5,6 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
-
 use super::Actor;
 use super::any::AnyActor;
 use super::call::Reply;
@@ -15,7 +13,8 @@ use super::current::current_id;
 use super::deadline::Deadline;
 use super::follow::{Follow, Follows};
 use super::lifecycle::{ActorHandle, ActorView, FromAnyActor};
-use super::reply::ReplyTo;
+use super::mailbox::Offer;
+use super::reply::{ReplyRx, ReplyTo};
 use crate::{CallError, SendError, TrySendError};
 
 /// The timeout of a call unless [`ActorRef::with_timeout`] says otherwise (GenServer's 5000 ms).
@@ -142,42 +141,48 @@ impl<A: Actor> ActorRef<A> {
         self.timeout
     }
 
-    /// Sends a message without waiting for it to be handled (GenServer.cast).
+    /// Sends a message without waiting for it to be handled (GenServer.cast). A full bounded
+    /// mailbox applies its [`Overflow`](crate::Overflow) policy (see the table there).
     ///
     /// # Errors
     /// [`SendError::NoProc`] if the actor is dead, [`SendError::Full`] if its mailbox is bounded
-    /// and full (use [`send`](Self::send) to wait for room).
+    /// and full and its policy waits (use [`send`](Self::send) to wait for room), rejects, or
+    /// stops the actor.
     #[inline]
     pub fn cast(&self, msg: A::Message) -> Result<(), SendError> {
         match &self.target {
-            Target::Cell(cell) => cell.mailbox.try_send(msg).map_err(SendError::from),
-            Target::Follow(follow) => follow.try_send(msg).map_err(SendError::from),
+            Target::Cell(cell) => cell.offer(msg).cast_result(),
+            Target::Follow(follow) => follow.offer(msg).cast_result(),
         }
     }
 
-    /// Sends a message, waiting for room if the mailbox is bounded and full.
+    /// Sends a message, waiting for room if the mailbox is bounded and full and its policy is
+    /// [`Overflow::Wait`](crate::Overflow::Wait) (any other policy answers at once, as
+    /// [`cast`](Self::cast) does).
     ///
     /// A handle that follows a restarting child waits for the new incarnation within its
     /// [`timeout`](Self::timeout).
     ///
     /// # Errors
-    /// [`SendError::NoProc`] if the actor is dead, or dies while this waits for room.
+    /// [`SendError::NoProc`] if the actor is dead, or dies while this waits for room;
+    /// [`SendError::Full`] as for [`cast`](Self::cast) under a policy that does not wait.
     pub async fn send(&self, msg: A::Message) -> Result<(), SendError> {
         match &self.target {
-            Target::Cell(cell) => cell.mailbox.send(msg).await.map_err(|_| SendError::NoProc),
+            Target::Cell(cell) => cell.send(msg).await.cast_result(),
             Target::Follow(follow) => follow.send(msg, Deadline::after(self.timeout)).await,
         }
     }
 
-    /// Sends a message if there is room now.
+    /// Sends a message if there is room now. A full mailbox's policy applies, except that a
+    /// message it refuses (`Wait`, `Reject`, `DropNewest`, `Stop`) comes back to you.
     ///
     /// # Errors
     /// Hands the message back in [`TrySendError::Full`] or [`TrySendError::NoProc`].
     #[inline]
     pub fn try_send(&self, msg: A::Message) -> Result<(), TrySendError<A::Message>> {
         match &self.target {
-            Target::Cell(cell) => cell.mailbox.try_send(msg),
-            Target::Follow(follow) => follow.try_send(msg),
+            Target::Cell(cell) => cell.offer(msg).try_result(),
+            Target::Follow(follow) => follow.offer(msg).try_result(),
         }
     }
 
@@ -188,7 +193,9 @@ impl<A: Actor> ActorRef<A> {
     /// At once [`CallError::NoProc`] if the actor is dead; [`CallError::Exited`] as soon as it
     /// exits before replying (and its links and monitors were told, see
     /// [Ordering](ActorHandle#ordering)); [`CallError::Timeout`] after this handle's timeout;
-    /// [`CallError::CallingSelf`] when an actor calls itself. A handle that follows a child
+    /// [`CallError::CallingSelf`] when an actor calls itself; [`CallError::Full`] at once when a
+    /// full bounded mailbox's policy refuses the call, [`CallError::Dropped`] at once when
+    /// [`DropOldest`](crate::Overflow::DropOldest) pushes it out. A handle that follows a child
     /// across restarts waits for a restart in progress (see
     /// [Following](Self#following-a-supervised-child-across-restarts)).
     pub async fn call<R>(
@@ -198,21 +205,23 @@ impl<A: Actor> ActorRef<A> {
         let cell = match &self.target {
             Target::Cell(cell) => cell,
             Target::Follow(follow) => {
-                let (tx, rx) = oneshot::channel();
-                let msg = make(ReplyTo::new(tx));
+                let (tx, rx) = ReplyTo::channel();
+                let msg = make(tx);
                 return follow.call(msg, rx, Deadline::after(self.timeout)).await;
             }
         };
         if current_id() == Some(cell.core.id) {
             return Err(CallError::CallingSelf);
         }
-        let (tx, rx) = oneshot::channel();
-        let msg = make(ReplyTo::new(tx));
+        let (tx, rx) = ReplyTo::channel();
+        let msg = make(tx);
         let mailbox = &cell.mailbox;
         if mailbox.is_bounded() {
             return call_bounded(cell, msg, rx, self.timeout).await;
         }
-        mailbox.try_send(msg).map_err(|_| CallError::NoProc)?;
+        if let Offer::Closed(_) = cell.offer(msg) {
+            return Err(CallError::NoProc);
+        }
         Reply::new(rx, &cell.core, Deadline::after(self.timeout)).await
     }
 }
@@ -221,14 +230,14 @@ impl<A: Actor> ActorRef<A> {
 async fn call_bounded<M: Send + 'static, R>(
     cell: &Cell<M>,
     msg: M,
-    rx: oneshot::Receiver<R>,
+    rx: ReplyRx<R>,
     timeout: Duration,
 ) -> Result<R, CallError> {
     let deadline = Deadline::after(timeout);
-    match cell.mailbox.try_send(msg) {
-        Ok(()) => Reply::new(rx, &cell.core, deadline).await,
-        Err(TrySendError::NoProc(_)) => Err(CallError::NoProc),
-        Err(TrySendError::Full(msg)) => call_when_room(cell, msg, rx, deadline).await,
+    match cell.offer(msg) {
+        Offer::Queued => Reply::new(rx, &cell.core, deadline).await,
+        Offer::Full(msg) => call_when_room(cell, msg, rx, deadline).await,
+        refused => Err(refused.call_error()),
     }
 }
 
@@ -237,18 +246,21 @@ async fn call_bounded<M: Send + 'static, R>(
 pub(super) async fn call_when_room<M: Send + 'static, R>(
     cell: &Cell<M>,
     msg: M,
-    rx: oneshot::Receiver<R>,
+    rx: ReplyRx<R>,
     mut deadline: Deadline,
 ) -> Result<R, CallError> {
     // It was alive when the call began: if it dies while the caller waits for room, the call
     // fails with its exit reason, as a call it had accepted would.
-    match deadline.run(cell.mailbox.send(msg)).await {
+    match deadline.run(cell.send(msg)).await {
         None => Err(CallError::Timeout),
-        Some(Ok(())) => Reply::new(rx, &cell.core, deadline).await,
-        Some(Err(_)) => {
+        Some(Offer::Queued) => Reply::new(rx, &cell.core, deadline).await,
+        Some(Offer::Closed(_)) => {
             let exited = deadline.run(cell.core.wait()).await;
             Err(exited.map_or(CallError::Timeout, CallError::Exited))
         }
+        // The policy was changed under a waiting sender only if the caller raced a restart
+        // into a differently configured incarnation; answer as that policy would.
+        Some(refused) => Err(refused.call_error()),
     }
 }
 

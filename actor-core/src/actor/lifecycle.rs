@@ -11,6 +11,7 @@ use super::cell::{self, Cell, Core, ProcRef};
 use super::current::{current, current_id};
 use super::follow::Follows;
 use super::id::MonitorRef;
+use super::overflow::MailboxStats;
 use crate::{ActorId, CallError, ExitReason, NotInActor};
 
 /// What a handle holds, typed (`Arc<Cell<M>>`) or not (`ProcRef`): borrowed as an
@@ -19,6 +20,7 @@ use crate::{ActorId, CallError, ExitReason, NotInActor};
 pub(crate) trait Held: Send + Sync {
     fn core(&self) -> &Core;
     fn to_proc(&self) -> ProcRef;
+    fn mailbox_stats(&self) -> MailboxStats;
 }
 
 impl<M: Send + 'static> Held for Arc<Cell<M>> {
@@ -29,6 +31,10 @@ impl<M: Send + 'static> Held for Arc<Cell<M>> {
     fn to_proc(&self) -> ProcRef {
         self.clone()
     }
+
+    fn mailbox_stats(&self) -> MailboxStats {
+        self.mailbox.stats()
+    }
 }
 
 impl Held for ProcRef {
@@ -38,6 +44,10 @@ impl Held for ProcRef {
 
     fn to_proc(&self) -> ProcRef {
         self.clone()
+    }
+
+    fn mailbox_stats(&self) -> MailboxStats {
+        (**self).mailbox_stats()
     }
 }
 
@@ -67,6 +77,14 @@ impl<'a> ActorView<'a> {
         match &self.0 {
             Viewed::Borrowed(held) => held.core(),
             Viewed::Followed(proc, _) => proc.core(),
+        }
+    }
+
+    /// The actor's mailbox: depth, bound, drops.
+    pub(crate) fn mailbox_stats(&self) -> MailboxStats {
+        match &self.0 {
+            Viewed::Borrowed(held) => held.mailbox_stats(),
+            Viewed::Followed(proc, _) => proc.mailbox_stats(),
         }
     }
 
@@ -172,6 +190,15 @@ pub trait ActorHandle {
     /// The exit reason, once the actor has exited.
     fn exit_reason(&self) -> Option<ExitReason> {
         self.view().core().exit_reason()
+    }
+
+    /// A snapshot of the actor's mailbox: how many messages wait ([`len`](MailboxStats::len)),
+    /// its bound, and what its [`Overflow`](crate::Overflow) policy dropped. For a handle that
+    /// follows a supervised child, the current incarnation's (each incarnation has a fresh
+    /// mailbox). A dead actor's mailbox reads as it was when it exited, with `len` 0 once the
+    /// queued messages were dropped.
+    fn mailbox_stats(&self) -> MailboxStats {
+        self.view().mailbox_stats()
     }
 
     /// Stops the actor in order: messages sent before the stop are handled first, then

@@ -14,16 +14,19 @@
 //! system messages (`Info`, stop requests) never wait for room, so a full mailbox cannot block a
 //! dying actor's `Down` or a supervisor's shutdown.
 
+use std::cell::Cell as StdCell;
 use std::collections::VecDeque;
 use std::future::poll_fn;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
 use std::task::{Poll, Waker};
 
 use tokio::sync::{Semaphore, TryAcquireError};
 
 use super::info::Info;
+use super::overflow::{MailboxStats, Overflow};
+use crate::ExitReason;
 use crate::sync::{Mutex, MutexGuard};
-use crate::{ExitReason, TrySendError};
 
 /// What travels in a mailbox.
 pub(crate) enum Envelope<M> {
@@ -45,10 +48,19 @@ struct Queue<M> {
     closed: bool,
     /// The actor's task, when it found the queue empty and waits.
     waiting: Option<Waker>,
+    /// User messages ever queued and not pushed out by [`Overflow::DropOldest`]: with
+    /// `Shared::received`, the mailbox's length, counted under the lock senders take anyway.
+    accepted: u64,
 }
 
 struct Shared<M> {
     queue: Mutex<Queue<M>>,
+    /// User messages the actor has taken; written by the receiving half only.
+    received: AtomicU64,
+    /// User messages the overflow policy refused or dropped.
+    dropped: AtomicU64,
+    capacity: Option<usize>,
+    overflow: Overflow,
 }
 
 impl<M> Shared<M> {
@@ -63,6 +75,9 @@ impl<M> Shared<M> {
             if q.closed {
                 return Err(envelope);
             }
+            if let Envelope::Msg(_) = envelope {
+                q.accepted += 1;
+            }
             q.items.push_back(envelope);
             q.waiting.take()
         };
@@ -71,6 +86,49 @@ impl<M> Shared<M> {
         }
         Ok(())
     }
+
+    fn count_dropped(&self) {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+thread_local! {
+    /// Set while a message pushed out by [`Overflow::DropOldest`] is dropped: its reply channel,
+    /// if it is a call's, tells the caller [`CallError::Dropped`](crate::CallError::Dropped)
+    /// instead of leaving it to wait.
+    static EVICTING: StdCell<bool> = const { StdCell::new(false) };
+}
+
+/// `true` while the mailbox drops a message it pushed out (read by `ReplyTo`'s drop).
+pub(crate) fn evicting() -> bool {
+    EVICTING.with(StdCell::get)
+}
+
+/// Drops `msg` as a message pushed out of a full mailbox.
+fn evict<M>(msg: M) {
+    EVICTING.with(|flag| flag.set(true));
+    // Reset even if a destructor in the message panics.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            EVICTING.with(|flag| flag.set(false));
+        }
+    }
+    let _reset = Reset;
+    drop(msg);
+}
+
+/// What became of a user message offered to the mailbox without waiting.
+pub(crate) enum Offer<M> {
+    /// Queued (under [`Overflow::DropOldest`], possibly after pushing out the oldest message).
+    Queued,
+    /// The mailbox is full and its policy is [`Overflow::Wait`]: the sender may wait for room.
+    Full(M),
+    /// The mailbox is full and its policy refused the message ([`Overflow::Reject`],
+    /// [`Overflow::DropNewest`], [`Overflow::Stop`]); counted as dropped.
+    Refused(M, Overflow),
+    /// The actor is gone.
+    Closed(M),
 }
 
 pub(crate) struct MailboxTx<M> {
@@ -83,18 +141,30 @@ pub(crate) struct MailboxRx<M> {
     /// Messages taken from the shared queue in one lock, handled from here.
     taken: VecDeque<Envelope<M>>,
     room: Option<Arc<Semaphore>>,
+    /// User messages taken so far (published in `Shared::received`).
+    received: u64,
 }
 
-pub(crate) fn channel<M>(capacity: Option<usize>) -> (MailboxTx<M>, MailboxRx<M>) {
+/// A mailbox: unbounded when `capacity` is `None`, else bounded with `overflow` as its policy.
+pub(crate) fn channel<M>(
+    capacity: Option<usize>,
+    overflow: Overflow,
+) -> (MailboxTx<M>, MailboxRx<M>) {
+    // At least one message; at most what a semaphore can count (far beyond any memory).
+    let capacity = capacity.map(|n| n.clamp(1, Semaphore::MAX_PERMITS));
     let shared = Arc::new(Shared {
         queue: Mutex::new(Queue {
             items: VecDeque::new(),
             closed: false,
             waiting: None,
+            accepted: 0,
         }),
+        received: AtomicU64::new(0),
+        dropped: AtomicU64::new(0),
+        capacity,
+        overflow,
     });
-    // At least one message; at most what a semaphore can count (far beyond any memory).
-    let room = capacity.map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))));
+    let room = capacity.map(|n| Arc::new(Semaphore::new(n)));
     (
         MailboxTx {
             shared: shared.clone(),
@@ -104,39 +174,106 @@ pub(crate) fn channel<M>(capacity: Option<usize>) -> (MailboxTx<M>, MailboxRx<M>
             shared,
             taken: VecDeque::new(),
             room,
+            received: 0,
         },
     )
 }
 
 impl<M> MailboxTx<M> {
-    /// Enqueues a user message without waiting.
-    pub(crate) fn try_send(&self, msg: M) -> Result<(), TrySendError<M>> {
+    /// Offers a user message without waiting, applying the overflow policy if the mailbox is full.
+    #[inline]
+    pub(crate) fn offer(&self, msg: M) -> Offer<M> {
         if let Some(room) = &self.room {
             match room.try_acquire() {
                 Ok(permit) => permit.forget(),
-                Err(TryAcquireError::NoPermits) => return Err(TrySendError::Full(msg)),
-                Err(TryAcquireError::Closed) => return Err(TrySendError::NoProc(msg)),
+                Err(TryAcquireError::NoPermits) => return self.overflow(msg),
+                Err(TryAcquireError::Closed) => return Offer::Closed(msg),
             }
         }
-        self.shared.push(Envelope::Msg(msg)).map_err(|e| match e {
-            Envelope::Msg(m) => TrySendError::NoProc(m),
-            Envelope::Sys(_) => unreachable!("a user message was sent"),
-        })
+        match self.shared.push(Envelope::Msg(msg)) {
+            Ok(()) => Offer::Queued,
+            Err(Envelope::Msg(msg)) => Offer::Closed(msg),
+            Err(Envelope::Sys(_)) => unreachable!("a user message was sent"),
+        }
     }
 
-    /// Enqueues a user message, waiting for room in a bounded mailbox. `Err` gives the message
-    /// back when the actor is gone.
-    pub(crate) async fn send(&self, msg: M) -> Result<(), M> {
-        if let Some(room) = &self.room {
-            match room.acquire().await {
-                Ok(permit) => permit.forget(),
-                Err(_) => return Err(msg),
+    /// A full bounded mailbox's policy at work.
+    #[cold]
+    fn overflow(&self, msg: M) -> Offer<M> {
+        match self.shared.overflow {
+            Overflow::Wait => Offer::Full(msg),
+            Overflow::DropOldest => self.push_out_oldest(msg),
+            policy => {
+                self.shared.count_dropped();
+                Offer::Refused(msg, policy)
             }
         }
-        self.shared.push(Envelope::Msg(msg)).map_err(|e| match e {
-            Envelope::Msg(m) => m,
-            Envelope::Sys(_) => unreachable!("a user message was sent"),
-        })
+    }
+
+    /// Queues `msg` in place of the oldest queued user message (the receiving half takes one
+    /// message per lock under this policy, so every queued user message is in `items`).
+    fn push_out_oldest(&self, msg: M) -> Offer<M> {
+        let Some(room) = &self.room else {
+            return Offer::Full(msg);
+        };
+        loop {
+            let (oldest, waiting) = {
+                let mut q = self.shared.lock();
+                if q.closed {
+                    return Offer::Closed(msg);
+                }
+                match q.items.iter().position(|e| matches!(e, Envelope::Msg(_))) {
+                    Some(at) => {
+                        let oldest = q.items.remove(at);
+                        q.items.push_back(Envelope::Msg(msg));
+                        (oldest, q.waiting.take())
+                    }
+                    // The actor took messages since the mailbox was found full: there is room.
+                    None => {
+                        drop(q);
+                        match room.try_acquire() {
+                            Ok(permit) => {
+                                permit.forget();
+                                return match self.shared.push(Envelope::Msg(msg)) {
+                                    Ok(()) => Offer::Queued,
+                                    Err(Envelope::Msg(msg)) => Offer::Closed(msg),
+                                    Err(Envelope::Sys(_)) => unreachable!("a user message"),
+                                };
+                            }
+                            Err(TryAcquireError::Closed) => return Offer::Closed(msg),
+                            // Another sender took that room: look again.
+                            Err(TryAcquireError::NoPermits) => continue,
+                        }
+                    }
+                }
+            };
+            // `accepted` is unchanged: one message out, one in.
+            self.shared.count_dropped();
+            if let Some(waker) = waiting {
+                waker.wake();
+            }
+            if let Some(Envelope::Msg(oldest)) = oldest {
+                evict(oldest);
+            }
+            return Offer::Queued;
+        }
+    }
+
+    /// Enqueues a user message, waiting for room in a bounded mailbox whose policy is
+    /// [`Overflow::Wait`]; under any other policy this is [`offer`](Self::offer).
+    pub(crate) async fn send(&self, msg: M) -> Offer<M> {
+        match &self.room {
+            Some(room) if self.shared.overflow == Overflow::Wait => match room.acquire().await {
+                Ok(permit) => permit.forget(),
+                Err(_) => return Offer::Closed(msg),
+            },
+            _ => return self.offer(msg),
+        }
+        match self.shared.push(Envelope::Msg(msg)) {
+            Ok(()) => Offer::Queued,
+            Err(Envelope::Msg(msg)) => Offer::Closed(msg),
+            Err(Envelope::Sys(_)) => unreachable!("a user message was sent"),
+        }
     }
 
     /// Enqueues a system message; `false` if the actor is gone.
@@ -147,6 +284,21 @@ impl<M> MailboxTx<M> {
     pub(crate) fn is_bounded(&self) -> bool {
         self.room.is_some()
     }
+
+    /// The mailbox's depth, bound, drops and intake.
+    pub(crate) fn stats(&self) -> MailboxStats {
+        let shared = &self.shared;
+        // `received` first: it never passes `accepted` read after it.
+        let received = shared.received.load(Ordering::Relaxed);
+        let accepted = shared.lock().accepted;
+        MailboxStats {
+            len: usize::try_from(accepted.saturating_sub(received)).unwrap_or(usize::MAX),
+            capacity: shared.capacity,
+            dropped: shared.dropped.load(Ordering::Relaxed),
+            received,
+            overflow: shared.overflow,
+        }
+    }
 }
 
 impl<M> MailboxRx<M> {
@@ -156,8 +308,15 @@ impl<M> MailboxRx<M> {
             Some(envelope) => envelope,
             None => poll_fn(|cx| self.poll_take(cx)).await,
         };
-        if let (Envelope::Msg(_), Some(room)) = (&envelope, &self.room) {
-            room.add_permits(1);
+        if let Envelope::Msg(_) = &envelope {
+            self.received += 1;
+            self.shared.received.store(self.received, Ordering::Relaxed);
+            // Under `DropOldest` the room was given back under the lock (`poll_take`).
+            if let Some(room) = &self.room
+                && self.shared.overflow != Overflow::DropOldest
+            {
+                room.add_permits(1);
+            }
         }
         envelope
     }
@@ -175,6 +334,8 @@ impl<M> MailboxRx<M> {
     }
 
     /// Takes everything queued (one lock), or registers the task to be woken by the next send.
+    /// Under [`Overflow::DropOldest`] it takes one message at a time and gives its room back
+    /// under the lock, so that a sender pushing out the oldest message finds every queued one.
     fn poll_take(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Envelope<M>> {
         let mut q = self.shared.lock();
         if q.items.is_empty() {
@@ -183,6 +344,13 @@ impl<M> MailboxRx<M> {
                 _ => q.waiting = Some(cx.waker().clone()),
             }
             return Poll::Pending;
+        }
+        if self.shared.overflow == Overflow::DropOldest {
+            let envelope = q.items.pop_front().expect("non-empty");
+            if let (Envelope::Msg(_), Some(room)) = (&envelope, &self.room) {
+                room.add_permits(1);
+            }
+            return Poll::Ready(envelope);
         }
         // Swap buffers: `taken` is empty, and keeps its capacity for the next burst.
         std::mem::swap(&mut q.items, &mut self.taken);
@@ -199,6 +367,8 @@ impl<M> Drop for MailboxRx<M> {
             let mut q = self.shared.lock();
             q.closed = true;
             q.waiting = None;
+            // Nothing waits any more: the length reads 0.
+            q.accepted = self.received;
             std::mem::take(&mut q.items)
         };
         drop(queued);

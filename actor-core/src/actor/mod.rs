@@ -20,6 +20,7 @@ mod live;
 mod mailbox;
 #[cfg(all(test, beamish_loom))]
 mod models;
+mod overflow;
 mod panic;
 mod proc;
 mod reply;
@@ -41,6 +42,7 @@ pub use id::{ActorId, MonitorRef, TimerRef};
 pub use info::{Continuation, Info, TimerPayload};
 pub use lifecycle::{ActorHandle, ActorView, FromAnyActor};
 pub use live::live_actors;
+pub use overflow::{MailboxStats, Overflow};
 pub(crate) use panic::{catch, message as panic_message};
 pub use reply::ReplyTo;
 pub use run::StartOptions;
@@ -104,6 +106,10 @@ pub trait Actor: Sized + Send + 'static {
     /// Bound on the mailbox (user messages only); `None`, the default, is unbounded. A mailbox
     /// holds at least one message: `Some(0)` means `Some(1)`.
     const MAILBOX_CAPACITY: Option<usize> = None;
+
+    /// What the mailbox does when it is bounded and full (see [`Overflow`]); waits for room by
+    /// default.
+    const MAILBOX_OVERFLOW: Overflow = Overflow::Wait;
 
     /// Builds the state inside the new actor before `start` returns (GenServer.init). `Err` makes
     /// the start fail with [`StartError::Init`](crate::StartError::Init), which keeps the error as

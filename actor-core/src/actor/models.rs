@@ -18,13 +18,14 @@ use loom::thread;
 
 use super::cell::{self, Cell, Core, ProcRef};
 use super::info::Info;
-use super::mailbox::{self, Envelope, MailboxRx, Sys};
+use super::mailbox::{self, Envelope, MailboxRx, Offer, Sys};
+use super::overflow::Overflow;
 use crate::actor::ActorHandle;
 use crate::{ActorId, ExitReason};
 
 /// A bare actor cell, no task: the exit path and the mailbox are driven by hand.
 fn actor<M: Send + 'static>(name: &'static str) -> (ProcRef, MailboxRx<M>) {
-    let (tx, rx) = mailbox::channel::<M>(None);
+    let (tx, rx) = mailbox::channel::<M>(None, Overflow::Wait);
     let cell: ProcRef = Arc::new(Cell {
         core: Core::new(name),
         mailbox: tx,
@@ -116,18 +117,18 @@ fn trapping_links_get_exactly_one_exit_and_wait_returns_after_it() {
 #[test]
 fn the_mailbox_delivers_everything_in_per_sender_order() {
     loom::model(|| {
-        let (tx, mut rx) = mailbox::channel::<u32>(None);
+        let (tx, mut rx) = mailbox::channel::<u32>(None, Overflow::Wait);
         let tx = Arc::new(tx);
         let first = {
             let tx = tx.clone();
             thread::spawn(move || {
-                assert!(tx.try_send(1).is_ok());
-                assert!(tx.try_send(2).is_ok());
+                assert!(matches!(tx.offer(1), Offer::Queued));
+                assert!(matches!(tx.offer(2), Offer::Queued));
             })
         };
         let second = {
             let tx = tx.clone();
-            thread::spawn(move || assert!(tx.try_send(10).is_ok()))
+            thread::spawn(move || assert!(matches!(tx.offer(10), Offer::Queued)))
         };
         let mut got = Vec::new();
         while got.len() < 3 {
@@ -151,20 +152,20 @@ fn the_mailbox_delivers_everything_in_per_sender_order() {
 fn a_closed_mailbox_refuses_and_drops_everything() {
     loom::model(|| {
         let payload = Arc::new(());
-        let (tx, rx) = mailbox::channel::<Arc<()>>(None);
+        let (tx, rx) = mailbox::channel::<Arc<()>>(None, Overflow::Wait);
         let tx = Arc::new(tx);
         let sender = {
             let (tx, payload) = (tx.clone(), payload.clone());
             thread::spawn(move || {
-                let first = tx.try_send(payload.clone()).is_ok();
-                let second = tx.try_send(payload).is_ok();
+                let first = matches!(tx.offer(payload.clone()), Offer::Queued);
+                let second = matches!(tx.offer(payload), Offer::Queued);
                 assert!(first || !second, "a send after a refused one succeeded");
             })
         };
         drop(rx);
         sender.join().expect("the sender");
         assert!(
-            tx.try_send(payload.clone()).is_err(),
+            !matches!(tx.offer(payload.clone()), Offer::Queued),
             "accepted after close"
         );
         assert_eq!(

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use super::cell::Core;
 use super::follow::{self, Publish};
 use super::links::Linked;
-use super::mailbox::{MailboxTx, Sys};
-use crate::ActorId;
+use super::mailbox::{MailboxTx, Offer, Sys};
+use super::overflow::{MailboxStats, Overflow};
+use crate::{ActorId, CallError, ExitReason, SendError, TrySendError};
 
 /// Type-erased access to an actor: its core and a way to put system messages in its mailbox.
 pub(crate) trait Proc: Send + Sync + 'static {
@@ -16,6 +17,8 @@ pub(crate) trait Proc: Send + Sync + 'static {
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
     /// A publisher of this actor's incarnations, for handles that follow it across restarts.
     fn publisher(self: Arc<Self>) -> Box<dyn Publish>;
+    /// Its mailbox's depth, bound and drops.
+    fn mailbox_stats(&self) -> MailboxStats;
 }
 
 pub(crate) type ProcRef = Arc<dyn Proc>;
@@ -47,5 +50,61 @@ impl<M: Send + 'static> Proc for Cell<M> {
 
     fn publisher(self: Arc<Self>) -> Box<dyn Publish> {
         follow::publisher(self)
+    }
+
+    fn mailbox_stats(&self) -> MailboxStats {
+        self.mailbox.stats()
+    }
+}
+
+impl<M: Send + 'static> Cell<M> {
+    /// Offers a user message without waiting; a full mailbox's policy applies (under
+    /// [`Overflow::Stop`] the actor is halted here).
+    #[inline]
+    pub(crate) fn offer(&self, msg: M) -> Offer<M> {
+        self.stop_if_overflowed(self.mailbox.offer(msg))
+    }
+
+    /// Sends a user message, waiting for room under [`Overflow::Wait`].
+    pub(crate) async fn send(&self, msg: M) -> Offer<M> {
+        self.stop_if_overflowed(self.mailbox.send(msg).await)
+    }
+
+    #[inline]
+    fn stop_if_overflowed(&self, offer: Offer<M>) -> Offer<M> {
+        if let Offer::Refused(_, Overflow::Stop) = &offer {
+            self.core.halt(ExitReason::MailboxOverflow);
+        }
+        offer
+    }
+}
+
+impl<M> Offer<M> {
+    /// A cast's answer: see the table on [`Overflow`].
+    #[inline]
+    pub(crate) fn cast_result(self) -> Result<(), SendError> {
+        match self {
+            Offer::Queued | Offer::Refused(_, Overflow::DropNewest) => Ok(()),
+            Offer::Full(_) | Offer::Refused(..) => Err(SendError::Full),
+            Offer::Closed(_) => Err(SendError::NoProc),
+        }
+    }
+
+    /// A `try_send`'s answer: the message back unless it was queued.
+    #[inline]
+    pub(crate) fn try_result(self) -> Result<(), TrySendError<M>> {
+        match self {
+            Offer::Queued => Ok(()),
+            Offer::Full(msg) | Offer::Refused(msg, _) => Err(TrySendError::Full(msg)),
+            Offer::Closed(msg) => Err(TrySendError::NoProc(msg)),
+        }
+    }
+
+    /// A refused call's error (`Refused` only; the other outcomes are the caller's to handle).
+    pub(crate) fn call_error(&self) -> CallError {
+        match self {
+            Offer::Closed(_) => CallError::NoProc,
+            _ => CallError::Full,
+        }
     }
 }

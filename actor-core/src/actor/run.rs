@@ -18,6 +18,7 @@ use super::handle::ActorRef;
 use super::info::Info;
 use super::lifecycle::ActorHandle;
 use super::mailbox::{self, Envelope, MailboxRx, Sys};
+use super::overflow::Overflow;
 use super::panic::{self, catch};
 use crate::{ExitReason, StartError};
 
@@ -35,6 +36,7 @@ type BeforeInit = Box<dyn FnOnce() -> Result<(), StartError> + Send>;
 pub struct StartOptions {
     link: bool,
     mailbox: Option<usize>,
+    overflow: Option<Overflow>,
     before_init: Option<BeforeInit>,
 }
 
@@ -62,6 +64,14 @@ impl StartOptions {
         self
     }
 
+    /// What the bounded mailbox does when it is full (overrides [`Actor::MAILBOX_OVERFLOW`]);
+    /// see [`Overflow`]. Meaningless for an unbounded mailbox.
+    #[must_use]
+    pub fn overflow(mut self, policy: Overflow) -> Self {
+        self.overflow = Some(policy);
+        self
+    }
+
     /// Run `hook` inside the new actor before `init` (so it acts as the new actor, e.g. a via-name
     /// registration, GS-1.5). If it fails, `init` never runs, the actor exits `Normal` and the start
     /// returns the hook's error. Hooks compose: each runs in the order given.
@@ -86,6 +96,7 @@ impl fmt::Debug for StartOptions {
         f.debug_struct("StartOptions")
             .field("link", &self.link)
             .field("mailbox", &self.mailbox)
+            .field("overflow", &self.overflow)
             .field("before_init", &self.before_init.is_some())
             .finish()
     }
@@ -165,7 +176,10 @@ pub(crate) fn spawn<A: Actor>(
     args: A::Args,
     options: StartOptions,
 ) -> (ActorRef<A>, oneshot::Receiver<Result<(), StartError>>) {
-    let (tx, rx) = mailbox::channel(options.mailbox.or(A::MAILBOX_CAPACITY));
+    let (tx, rx) = mailbox::channel(
+        options.mailbox.or(A::MAILBOX_CAPACITY),
+        options.overflow.unwrap_or(A::MAILBOX_OVERFLOW),
+    );
     let cell = Arc::new(Cell {
         core: Core::new(std::any::type_name::<A>()),
         mailbox: tx,

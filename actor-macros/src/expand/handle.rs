@@ -234,8 +234,14 @@ fn method(g: &Gen<'_>, h: &Handler, target: Target) -> TokenStream {
     let errors = errors_doc(&format!(
         "`SendError::NoProc` if the actor is not alive.{via}"
     ));
-    match g.args.mailbox {
-        None => quote! {
+    if !g.args.casts_wait() {
+        let errors = match g.args.mailbox {
+            None => errors,
+            Some(_) => errors_doc(&format!(
+                "`SendError::NoProc` if the actor is not alive; `SendError::Full` when the bounded mailbox is full and its overflow policy refuses the message (see `Overflow`).{via}"
+            )),
+        };
+        return quote! {
             #(#cfgs)*
             #(#docs)*
             #fallback_doc
@@ -243,8 +249,10 @@ fn method(g: &Gen<'_>, h: &Handler, target: Target) -> TokenStream {
             #vis fn #name(&self, #(#params),*) -> ::core::result::Result<(), #rt::SendError> {
                 self.inner.cast(#message::#variant(#(#idents),*))
             }
-        },
-        Some(_) => {
+        };
+    }
+    {
+        {
             let try_name = format_ident!("try_{}", name);
             let try_doc = format!(
                 " Like `{name}`, without waiting: a full mailbox hands the message back in `TrySendError::Full`."

@@ -28,7 +28,7 @@ pub(crate) fn actor(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     if let Some(def) = &def {
-        check::all(def, args.mailbox.is_some(), &mut errors);
+        check::all(def, args.casts_wait(), &mut errors);
     }
     match (errors.finish(), def) {
         (Ok(()), Some(def)) => Gen::new(&args, &def).expand(),

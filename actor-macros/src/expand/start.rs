@@ -2,7 +2,7 @@
 //! types, restart and shutdown: the start functions themselves are the runtime trait's).
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::Gen;
@@ -139,11 +139,16 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
     let capacity = g.args.mailbox.map(|n| {
         quote!(const MAILBOX_CAPACITY: ::core::option::Option<usize> = ::core::option::Option::Some(#n);)
     });
+    let overflow = g.args.overflow.map(|policy| {
+        let variant = format_ident!("{}", policy.variant());
+        quote!(const MAILBOX_OVERFLOW: #rt::Overflow = #rt::Overflow::#variant;)
+    });
     quote! {
         #[automatically_derived]
         impl #impl_generics #rt::Actor for #self_ty #where_clause {
             type Message = #message_ty;
             #capacity
+            #overflow
 
             #(#init)*
 
