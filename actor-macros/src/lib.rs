@@ -85,13 +85,15 @@ use proc_macro::TokenStream;
 ///
 /// # Options
 ///
-/// `#[actor(restart = …, shutdown = …, mailbox = N, crate = path, vis = …)]`, all optional:
+/// `#[actor(restart = …, shutdown = …, mailbox = N, overflow = …, crate = path, vis = …)]`, all
+/// optional:
 ///
 /// | option | values | default | effect |
 /// |---|---|---|---|
 /// | `restart` | `permanent`, `transient`, `temporary` | `permanent` | the child specs' restart policy |
 /// | `shutdown` | `"500ms"`, `"5s"`, `"1m"`, `brutal_kill`, `infinity` | 5 s | the child specs' shutdown mode |
 /// | `mailbox` | a positive integer | unbounded | bounds the mailbox: casts become `async` and wait for room, and gain `try_` variants |
+/// | `overflow` | `wait`, `reject`, `drop_newest`, `drop_oldest`, `stop` | `wait` | what a full bounded mailbox does (`Overflow`); needs `mailbox`. Under any policy but `wait`, casts stay plain functions that never wait |
 /// | `crate` | a path | `::beamish` | where generated code finds the runtime, for a renamed dependency |
 /// | `vis` | a visibility | `pub(crate)` | the visibility of every generated item (see below) |
 ///
@@ -214,7 +216,9 @@ use proc_macro::TokenStream;
 ///
 /// The handlers stay ordinary methods of `Counter`. With `mailbox = N`, `reset` becomes
 /// `async fn reset(&self) -> Result<(), SendError>` (waits for room) and
-/// `fn try_reset(&self) -> Result<(), TrySendError<CounterMessage>>` is added.
+/// `fn try_reset(&self) -> Result<(), TrySendError<CounterMessage>>` is added. With
+/// `mailbox = N, overflow = reject` (or any policy but `wait`) `reset` stays
+/// `fn reset(&self) -> Result<(), SendError>` and the policy answers when the mailbox is full.
 ///
 /// # Handler rules
 ///

@@ -291,8 +291,10 @@ impl<M> MailboxTx<M> {
         // `received` first: it never passes `accepted` read after it.
         let received = shared.received.load(Ordering::Relaxed);
         let accepted = shared.lock().accepted;
+        // The two counts are read at slightly different moments: never report more than fits.
+        let len = usize::try_from(accepted.saturating_sub(received)).unwrap_or(usize::MAX);
         MailboxStats {
-            len: usize::try_from(accepted.saturating_sub(received)).unwrap_or(usize::MAX),
+            len: shared.capacity.map_or(len, |capacity| len.min(capacity)),
             capacity: shared.capacity,
             dropped: shared.dropped.load(Ordering::Relaxed),
             received,
