@@ -151,7 +151,7 @@ impl<A: Actor> ActorRef<A> {
     #[inline]
     pub fn cast(&self, msg: A::Message) -> Result<(), SendError> {
         match &self.target {
-            Target::Cell(cell) => cell.offer(msg).cast_result(),
+            Target::Cell(cell) => cell.cast(msg),
             Target::Follow(follow) => follow.offer(msg).cast_result(),
         }
     }
@@ -219,7 +219,7 @@ impl<A: Actor> ActorRef<A> {
         if mailbox.is_bounded() {
             return call_bounded(cell, msg, rx, self.timeout).await;
         }
-        if let Offer::Closed(_) = cell.offer(msg) {
+        if mailbox.push_unbounded(msg).is_err() {
             return Err(CallError::NoProc);
         }
         Reply::new(rx, &cell.core, Deadline::after(self.timeout)).await

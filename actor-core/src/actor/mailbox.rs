@@ -25,8 +25,8 @@ use tokio::sync::{Semaphore, TryAcquireError};
 
 use super::info::Info;
 use super::overflow::{MailboxStats, Overflow};
-use crate::ExitReason;
 use crate::sync::{Mutex, MutexGuard};
+use crate::{ExitReason, SendError};
 
 /// What travels in a mailbox.
 pub(crate) enum Envelope<M> {
@@ -195,6 +195,15 @@ impl<M> MailboxTx<M> {
             Err(Envelope::Msg(msg)) => Offer::Closed(msg),
             Err(Envelope::Sys(_)) => unreachable!("a user message was sent"),
         }
+    }
+
+    /// Enqueues a user message in an unbounded mailbox (the caller checked it is one).
+    #[inline]
+    pub(crate) fn push_unbounded(&self, msg: M) -> Result<(), SendError> {
+        debug_assert!(self.room.is_none());
+        self.shared
+            .push(Envelope::Msg(msg))
+            .map_err(|_| SendError::NoProc)
     }
 
     /// A full bounded mailbox's policy at work.

@@ -65,6 +65,17 @@ impl<M: Send + 'static> Cell<M> {
         self.stop_if_overflowed(self.mailbox.offer(msg))
     }
 
+    /// A cast: [`offer`](Self::offer) and its answer, with the unbounded mailbox's path kept
+    /// short (no policy to apply, nothing to hand back).
+    #[inline]
+    pub(crate) fn cast(&self, msg: M) -> Result<(), SendError> {
+        if self.mailbox.is_bounded() {
+            self.offer(msg).cast_result()
+        } else {
+            self.mailbox.push_unbounded(msg)
+        }
+    }
+
     /// Sends a user message, waiting for room under [`Overflow::Wait`].
     pub(crate) async fn send(&self, msg: M) -> Offer<M> {
         self.stop_if_overflowed(self.mailbox.send(msg).await)
