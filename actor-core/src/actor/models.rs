@@ -146,6 +146,40 @@ fn the_mailbox_delivers_everything_in_per_sender_order() {
     });
 }
 
+/// A full `DropOldest` mailbox of one: a sender pushing out the oldest message races the
+/// receiver taking it. Each message is handled or counted as dropped, exactly once, in send
+/// order; the last one is never lost; the room count stays right (no message is queued
+/// beyond the bound).
+#[test]
+fn drop_oldest_hands_each_message_to_the_actor_or_the_drop_count_once() {
+    loom::model(|| {
+        let (tx, mut rx) = mailbox::channel::<u32>(Some(1), Overflow::DropOldest);
+        let tx = Arc::new(tx);
+        let sender = {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for n in 1..=3 {
+                    assert!(matches!(tx.offer(n), Offer::Queued));
+                    assert!(tx.stats().len <= 1);
+                }
+            })
+        };
+        let mut got = Vec::new();
+        while got.last() != Some(&3) {
+            if let Envelope::Msg(m) = block_on(rx.recv()) {
+                got.push(m);
+            }
+        }
+        sender.join().expect("the sender");
+        assert!(got.windows(2).all(|w| w[0] < w[1]), "order: {got:?}");
+        let stats = tx.stats();
+        assert_eq!(stats.received, got.len() as u64);
+        assert_eq!(stats.received + stats.dropped, 3, "{got:?}");
+        assert_eq!(stats.len, 0);
+        assert!(rx.try_recv().is_none(), "nothing twice");
+    });
+}
+
 /// The mailbox closing while a sender sends: once a send fails, every later one does; and no
 /// accepted message outlives the close (its reply channel would leave a caller waiting).
 #[test]
