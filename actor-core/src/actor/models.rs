@@ -37,10 +37,12 @@ fn actor<M: Send + 'static>(name: &'static str) -> (ProcRef, MailboxRx<M>) {
 fn signals(inbox: &mut MailboxRx<()>) -> (usize, usize) {
     let (mut downs, mut exits) = (0, 0);
     while let Some(envelope) = inbox.try_recv() {
-        match envelope {
-            Envelope::Sys(Sys::Info(Info::Down { .. })) => downs += 1,
-            Envelope::Sys(Sys::Info(Info::Exit { .. })) => exits += 1,
-            _ => {}
+        if let Envelope::Sys(sys) = envelope {
+            match *sys {
+                Sys::Info(Info::Down { .. }) => downs += 1,
+                Sys::Info(Info::Exit { .. }) => exits += 1,
+                Sys::Stop(_) => {}
+            }
         }
     }
     (downs, exits)
@@ -251,7 +253,9 @@ fn a_dead_owners_name_is_never_served_once_its_exit_is_observable() {
 fn exits_from(inbox: &mut MailboxRx<()>) -> Vec<ActorId> {
     let mut from = Vec::new();
     while let Some(envelope) = inbox.try_recv() {
-        if let Envelope::Sys(Sys::Info(Info::Exit { id, .. })) = envelope {
+        if let Envelope::Sys(sys) = envelope
+            && let Sys::Info(Info::Exit { id, .. }) = *sys
+        {
             from.push(id);
         }
     }

@@ -393,15 +393,17 @@ async fn messages<A: Actor>(
         }
         let handled = match envelope {
             Envelope::Msg(msg) => catch(state.handle(msg, ctx)).await,
-            Envelope::Sys(Sys::Info(info)) => {
-                if let Info::Down { monitor, .. } = &info
-                    && !ctx.take_down(*monitor)
-                {
-                    continue;
+            Envelope::Sys(sys) => match *sys {
+                Sys::Info(info) => {
+                    if let Info::Down { monitor, .. } = &info
+                        && !ctx.take_down(*monitor)
+                    {
+                        continue;
+                    }
+                    catch(state.handle_info(info, ctx)).await
                 }
-                catch(state.handle_info(info, ctx)).await
-            }
-            Envelope::Sys(Sys::Stop(reason)) => return reason,
+                Sys::Stop(reason) => return reason,
+            },
         };
         if let Err(panic) = handled {
             return ExitReason::Panic(panic);

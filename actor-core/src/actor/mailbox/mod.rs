@@ -28,10 +28,12 @@ use super::overflow::{MailboxStats, Overflow};
 use crate::sync::{Mutex, MutexGuard};
 use crate::{ExitReason, SendError};
 
-/// What travels in a mailbox.
+/// What travels in a mailbox. System messages are rare and boxed, so that an envelope is the
+/// size of the user message plus a tag (16 bytes for a small cast instead of 56 with `Info`
+/// inline): a long queue of small casts takes a third of the memory.
 pub(crate) enum Envelope<M> {
     Msg(M),
-    Sys(Sys),
+    Sys(Box<Sys>),
 }
 
 /// System messages, handled in mailbox order.
@@ -287,7 +289,7 @@ impl<M> MailboxTx<M> {
 
     /// Enqueues a system message; `false` if the actor is gone.
     pub(crate) fn send_sys(&self, sys: Sys) -> bool {
-        self.shared.push(Envelope::Sys(sys)).is_ok()
+        self.shared.push(Envelope::Sys(Box::new(sys))).is_ok()
     }
 
     pub(crate) fn is_bounded(&self) -> bool {
@@ -391,109 +393,4 @@ impl<M> Drop for MailboxRx<M> {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use crate::{
-        Actor, ActorHandle, ActorRef, CallError, Context, ExitReason, InitError, ReplyTo, SendError,
-    };
-
-    struct Probe(Vec<u32>);
-
-    enum Msg {
-        Push(u32),
-        Log(ReplyTo<Vec<u32>>),
-        /// Holds the actor until the sender fires (or is dropped).
-        Wait(tokio::sync::oneshot::Receiver<()>),
-        Panic,
-    }
-
-    impl Actor for Probe {
-        type Args = ();
-        type Message = Msg;
-
-        async fn init((): (), _ctx: &mut Context<Self>) -> Result<Self, InitError> {
-            Ok(Probe(Vec::new()))
-        }
-
-        async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
-            match msg {
-                Msg::Push(n) => self.0.push(n),
-                Msg::Log(reply) => {
-                    reply.send(self.0.clone());
-                }
-                Msg::Wait(gate) => {
-                    let _ = gate.await;
-                }
-                Msg::Panic => panic!("probe"),
-            }
-        }
-    }
-
-    #[tokio::test]
-    async fn messages_arrive_in_send_order() {
-        let probe = ActorRef::<Probe>::start(()).await.unwrap();
-        for n in 0..1000 {
-            probe.cast(Msg::Push(n)).unwrap();
-        }
-        let log = probe.call(Msg::Log).await.unwrap();
-        assert_eq!(log, (0..1000).collect::<Vec<_>>());
-    }
-
-    /// Lets every other task on this current-thread runtime run until it waits.
-    async fn settle() {
-        for _ in 0..10 {
-            tokio::task::yield_now().await;
-        }
-    }
-
-    #[tokio::test]
-    async fn calls_queued_behind_a_crash_fail_with_the_exit_reason() {
-        // A long timeout: the calls must fail because the actor died, not because time passed.
-        let probe = ActorRef::<Probe>::start(())
-            .await
-            .unwrap()
-            .with_timeout(Duration::from_secs(3600));
-        let (gate, held) = tokio::sync::oneshot::channel();
-        probe.cast(Msg::Wait(held)).unwrap();
-        probe.cast(Msg::Panic).unwrap();
-        let queued: Vec<_> = (0..3)
-            .map(|_| {
-                let probe = probe.clone();
-                tokio::spawn(async move { probe.call(Msg::Log).await })
-            })
-            .collect();
-        settle().await;
-        gate.send(()).unwrap();
-        for call in queued {
-            assert_eq!(
-                call.await.unwrap(),
-                Err(CallError::Exited(ExitReason::Panic("probe".into())))
-            );
-        }
-        assert_eq!(probe.cast(Msg::Push(1)), Err(SendError::NoProc));
-        assert_eq!(probe.call(Msg::Log).await, Err(CallError::NoProc));
-    }
-
-    #[tokio::test]
-    async fn a_stop_is_handled_after_the_messages_sent_before_it() {
-        let probe = ActorRef::<Probe>::start(()).await.unwrap();
-        let (gate, held) = tokio::sync::oneshot::channel();
-        probe.cast(Msg::Wait(held)).unwrap();
-        probe.cast(Msg::Push(1)).unwrap();
-        let before = tokio::spawn({
-            let probe = probe.clone();
-            async move { probe.call(Msg::Log).await }
-        });
-        settle().await;
-        let stop = tokio::spawn({
-            let probe = probe.clone();
-            async move { probe.stop(ExitReason::Normal).await }
-        });
-        settle().await;
-        gate.send(()).unwrap();
-        assert_eq!(before.await.unwrap(), Ok(vec![1]));
-        assert_eq!(stop.await.unwrap(), Ok(()));
-        assert_eq!(probe.cast(Msg::Push(2)), Err(SendError::NoProc));
-    }
-}
+mod tests;

@@ -1,0 +1,114 @@
+//! The mailbox at work under real actors: order, crashes, stops, envelope size.
+
+use std::time::Duration;
+
+use crate::{
+    Actor, ActorHandle, ActorRef, CallError, Context, ExitReason, InitError, ReplyTo, SendError,
+};
+
+struct Probe(Vec<u32>);
+
+enum Msg {
+    Push(u32),
+    Log(ReplyTo<Vec<u32>>),
+    /// Holds the actor until the sender fires (or is dropped).
+    Wait(tokio::sync::oneshot::Receiver<()>),
+    Panic,
+}
+
+impl Actor for Probe {
+    type Args = ();
+    type Message = Msg;
+
+    async fn init((): (), _ctx: &mut Context<Self>) -> Result<Self, InitError> {
+        Ok(Probe(Vec::new()))
+    }
+
+    async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+        match msg {
+            Msg::Push(n) => self.0.push(n),
+            Msg::Log(reply) => {
+                reply.send(self.0.clone());
+            }
+            Msg::Wait(gate) => {
+                let _ = gate.await;
+            }
+            Msg::Panic => panic!("probe"),
+        }
+    }
+}
+
+/// The envelope of a small cast is the message plus a tag: system messages are boxed.
+#[test]
+fn a_small_casts_envelope_is_two_words() {
+    use super::Envelope;
+    assert_eq!(std::mem::size_of::<Envelope<u64>>(), 16);
+    assert_eq!(std::mem::size_of::<Envelope<Msg>>(), 16);
+}
+
+#[tokio::test]
+async fn messages_arrive_in_send_order() {
+    let probe = ActorRef::<Probe>::start(()).await.unwrap();
+    for n in 0..1000 {
+        probe.cast(Msg::Push(n)).unwrap();
+    }
+    let log = probe.call(Msg::Log).await.unwrap();
+    assert_eq!(log, (0..1000).collect::<Vec<_>>());
+}
+
+/// Lets every other task on this current-thread runtime run until it waits.
+async fn settle() {
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn calls_queued_behind_a_crash_fail_with_the_exit_reason() {
+    // A long timeout: the calls must fail because the actor died, not because time passed.
+    let probe = ActorRef::<Probe>::start(())
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_secs(3600));
+    let (gate, held) = tokio::sync::oneshot::channel();
+    probe.cast(Msg::Wait(held)).unwrap();
+    probe.cast(Msg::Panic).unwrap();
+    let queued: Vec<_> = (0..3)
+        .map(|_| {
+            let probe = probe.clone();
+            tokio::spawn(async move { probe.call(Msg::Log).await })
+        })
+        .collect();
+    settle().await;
+    gate.send(()).unwrap();
+    for call in queued {
+        assert_eq!(
+            call.await.unwrap(),
+            Err(CallError::Exited(ExitReason::Panic("probe".into())))
+        );
+    }
+    assert_eq!(probe.cast(Msg::Push(1)), Err(SendError::NoProc));
+    assert_eq!(probe.call(Msg::Log).await, Err(CallError::NoProc));
+}
+
+#[tokio::test]
+async fn a_stop_is_handled_after_the_messages_sent_before_it() {
+    let probe = ActorRef::<Probe>::start(()).await.unwrap();
+    let (gate, held) = tokio::sync::oneshot::channel();
+    probe.cast(Msg::Wait(held)).unwrap();
+    probe.cast(Msg::Push(1)).unwrap();
+    let before = tokio::spawn({
+        let probe = probe.clone();
+        async move { probe.call(Msg::Log).await }
+    });
+    settle().await;
+    let stop = tokio::spawn({
+        let probe = probe.clone();
+        async move { probe.stop(ExitReason::Normal).await }
+    });
+    settle().await;
+    gate.send(()).unwrap();
+    assert_eq!(before.await.unwrap(), Ok(vec![1]));
+    assert_eq!(stop.await.unwrap(), Ok(()));
+    assert_eq!(probe.cast(Msg::Push(2)), Err(SendError::NoProc));
+}
