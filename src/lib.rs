@@ -49,6 +49,9 @@ pub use actor_core::{
     Strategy, Supervisor, SupervisorOptions,
 };
 
+// Introspection: live actors, the supervision tree, the crash log.
+pub use actor_core::sys;
+
 // The contract between `#[actor]`'s generated code and the runtime. Not public API.
 #[doc(hidden)]
 pub use actor_core::__private;

@@ -11,6 +11,7 @@ mod registry;
 mod start;
 mod supervisor;
 mod sync;
+pub mod sys;
 
 #[doc(hidden)]
 pub mod __private;

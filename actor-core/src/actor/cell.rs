@@ -19,7 +19,7 @@
 //! System messages share one FIFO with user messages, so "stop X, then call M" means M handles
 //! X's `Down` before the call.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError};
 use std::task::Waker;
 
@@ -30,6 +30,7 @@ use super::live;
 use super::mailbox::Sys;
 pub(crate) use super::proc::{Cell, ProcRef};
 use crate::sync::{AtomicBool, AtomicU8, Mutex, MutexGuard, Notify};
+use crate::sys::Relations;
 use crate::{ActorId, ExitReason};
 
 /// In [`Core::signals`]: the actor was killed.
@@ -56,6 +57,11 @@ pub(crate) struct Core {
     exit: OnceLock<ExitReason>,
     /// Set once links and monitors were told: only then do waiters return.
     told: AtomicBool,
+    /// How many restarts of its supervised child came before this incarnation (0 for a first
+    /// start, or an actor no supervisor restarts).
+    restarts: AtomicU32,
+    /// Where `sys`'s table keeps it.
+    pub(crate) table_slot: AtomicU32,
     exited: Notify,
 }
 
@@ -87,12 +93,32 @@ impl Core {
             state: Mutex::new(State::default()),
             exit: OnceLock::new(),
             told: AtomicBool::new(false),
+            restarts: AtomicU32::new(0),
+            table_slot: AtomicU32::new(u32::MAX),
             exited: Notify::new(),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records that this incarnation is its supervised child's `n`th restart.
+    pub(crate) fn set_restarts(&self, n: u32) {
+        self.restarts.store(n, Ordering::Relaxed);
+    }
+
+    /// What `sys` reports of the actor's relations, read under its lock.
+    pub(crate) fn relations(&self) -> Relations {
+        let st = self.lock();
+        Relations {
+            parent: st.parent,
+            trap_exit: st.trap_exit,
+            links: st.links.ids(),
+            monitored_by: st.monitored_by.iter().map(|(_, p)| p.core().id).collect(),
+            monitoring: st.monitoring.iter().map(|(_, p)| p.core().id).collect(),
+            restarts: self.restarts.load(Ordering::Relaxed),
+        }
     }
 
     pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
@@ -372,11 +398,12 @@ pub(crate) fn take_monitoring(watcher: &ProcRef, mref: MonitorRef) -> bool {
 /// waiters last.
 pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     let core = proc.core();
-    let (links, monitored_by, monitoring, hooks) = {
+    let (st_parent, links, monitored_by, monitoring, hooks) = {
         let mut st = core.lock();
         st.exiting = true;
         st.task = None;
         (
+            st.parent,
             st.links.take(),
             std::mem::take(&mut st.monitored_by),
             std::mem::take(&mut st.monitoring),
@@ -390,6 +417,7 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     // 2. The reason is recorded, so that whoever gets a `Down` or an `Exit` sees the actor dead.
     //    It stops counting as live first, so that whoever waited for it sees `live_actors`
     //    without it.
+    crate::sys::exited(core, st_parent, &reason);
     live::died();
     let _ = core.exit.set(reason.clone());
     // 3. Links, then monitors of this actor (and the monitors it held on others are dropped).

@@ -59,6 +59,14 @@ impl<P: Linked> Links<P> {
         }
     }
 
+    /// The linked actors' ids.
+    pub(super) fn ids(&self) -> Vec<ActorId> {
+        match self {
+            Links::Few(list) => list.iter().map(Linked::actor_id).collect(),
+            Links::Many(map) => map.keys().copied().collect(),
+        }
+    }
+
     /// Every link, leaving none.
     pub(super) fn take(&mut self) -> Vec<P> {
         match std::mem::take(self) {

@@ -186,6 +186,7 @@ pub(crate) fn spawn<A: Actor>(
     });
     let me = ActorRef::<A>::from_cell(cell);
     let proc = me.proc();
+    crate::sys::insert(&proc);
     let caller = current();
     // The parent is the linking caller only (OTP's `gen:start` with `nolink` records none): a
     // trapping actor is stopped in order by its parent's exit signal (GS-9.4, GS-10), and gets an

@@ -1,5 +1,6 @@
 //! Restart intensity (DS-5) and the optional exponential backoff between restarts.
 
+use crate::{ActorHandle, AnyActor};
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -109,11 +110,12 @@ impl Backoff {
     }
 }
 
-/// The backoff bookkeeping of one child.
+/// The backoff bookkeeping of one child, and its count of automatic restarts.
 #[derive(Debug, Default)]
 pub(crate) struct BackoffState {
     attempts: u32,
     last: Option<Instant>,
+    restarts: u32,
 }
 
 impl BackoffState {
@@ -132,10 +134,18 @@ impl BackoffState {
     }
 
     /// Marks a (re)start now: the quiet period counts from here.
-    pub(crate) fn started(&mut self) {
+    fn started(&mut self) {
         if self.attempts > 0 {
             self.last = Some(Instant::now());
         }
+    }
+
+    /// Marks a restart now (the quiet period counts from here), and tells `actor` (the new
+    /// incarnation) how many restarts came before it, for `sys`.
+    pub(crate) fn restarted(&mut self, actor: &AnyActor) {
+        self.started();
+        self.restarts = self.restarts.saturating_add(1);
+        actor.view().core().set_restarts(self.restarts);
     }
 }
 

@@ -169,8 +169,8 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
                 self.by_id.insert(actor.id(), seq);
                 child.last_id = actor.id();
                 child.followers.started(&actor);
+                child.backoff.restarted(&actor);
                 child.slot = Slot::Running(actor);
-                child.backoff.started();
             }
             Err(error) => {
                 tracing::error!(child = %child.spec.id, %error, "restart failed; retrying");

@@ -277,8 +277,8 @@ impl SupActor {
                 Ok(actor) => {
                     let child = &mut self.children[i];
                     child.followers.started(&actor);
+                    child.backoff.restarted(&actor);
                     child.slot = Slot::Running(actor);
-                    child.backoff.started();
                 }
                 Err(error) => {
                     tracing::error!(child = %member, %error, "restart failed; retrying");

@@ -1,0 +1,175 @@
+//! `beamish::sys`: the table of live actors matches what was started and stopped, mailbox
+//! counters are exact, the supervision tree of a three-level tree comes back exactly, restarts
+//! are counted per child, and crashes are logged.
+//!
+//! The table is global and the tests of this file run concurrently: each looks only at the
+//! actors it started.
+
+mod support;
+
+use std::collections::HashSet;
+
+use beamish::prelude::*;
+use beamish::sys;
+use support::{settle, within};
+use tokio::sync::oneshot;
+
+struct Worker {
+    seen: u64,
+}
+
+#[actor]
+impl Worker {
+    #[init]
+    async fn init(_: ()) -> Self {
+        Worker { seen: 0 }
+    }
+
+    #[cast]
+    async fn bump(&mut self) {
+        self.seen += 1;
+    }
+
+    /// Holds the actor until `gate` is released.
+    #[cast]
+    async fn hold(&mut self, held: oneshot::Sender<()>, gate: oneshot::Receiver<()>) {
+        let _ = held.send(());
+        let _ = gate.await;
+    }
+
+    #[call]
+    async fn seen(&self) -> u64 {
+        self.seen
+    }
+}
+
+fn live_ids() -> HashSet<ActorId> {
+    sys::processes().into_iter().map(|p| p.id).collect()
+}
+
+#[tokio::test]
+async fn the_table_lists_exactly_the_live_actors() {
+    let workers = [
+        Worker::start(()).await.unwrap(),
+        Worker::start(()).await.unwrap(),
+        Worker::start(()).await.unwrap(),
+    ];
+    let live = live_ids();
+    assert!(workers.iter().all(|w| live.contains(&w.id())));
+    workers[1].stop(ExitReason::Normal).await.unwrap();
+    let live = live_ids();
+    assert!(live.contains(&workers[0].id()) && live.contains(&workers[2].id()));
+    assert!(!live.contains(&workers[1].id()));
+    assert!(sys::process(workers[1].id()).is_none());
+    assert!(sys::actor(workers[1].id()).is_none());
+    // A handle by id: killing through it ends the actor.
+    sys::actor(workers[0].id()).expect("alive").kill();
+    assert_eq!(within(workers[0].wait()).await, ExitReason::Killed);
+    assert!(!live_ids().contains(&workers[0].id()));
+    let info = sys::process(workers[2].id()).expect("alive");
+    assert!(info.type_name.ends_with("Worker"));
+    assert_eq!(info.parent, None);
+    assert!(!info.supervisor && !info.trap_exit);
+}
+
+#[tokio::test(start_paused = true)]
+async fn mailbox_counters_are_exact() {
+    let w = Worker::start(()).await.unwrap();
+    let (held_tx, held) = oneshot::channel();
+    let (release, gate) = oneshot::channel();
+    w.hold(held_tx, gate).unwrap();
+    within(held).await.unwrap();
+    for _ in 0..10 {
+        w.bump().unwrap();
+    }
+    let info = sys::process(w.id()).unwrap();
+    assert_eq!((info.mailbox.len, info.mailbox.received), (10, 1));
+    drop(release);
+    assert_eq!(w.seen().await, Ok(10));
+    let info = sys::process(w.id()).unwrap();
+    assert_eq!((info.mailbox.len, info.mailbox.received), (0, 12));
+    assert_eq!(info.mailbox.capacity, None);
+}
+
+#[tokio::test]
+async fn monitors_and_links_are_listed() {
+    let a = Worker::start(()).await.unwrap();
+    let b = Worker::start(()).await.unwrap();
+    let watcher = Agent::start(|| ()).await.unwrap();
+    let mref = {
+        let a = a.clone();
+        watcher.get(move |()| a.monitor()).await.unwrap().unwrap()
+    };
+    let info = sys::process(a.id()).unwrap();
+    assert_eq!(info.monitored_by, vec![watcher.id()]);
+    assert_eq!(sys::process(watcher.id()).unwrap().monitoring, vec![a.id()]);
+    let _ = (b, mref);
+}
+
+/// A static supervisor over a dynamic supervisor (two workers) and a worker: the tree from the
+/// root is exactly that, in start order, with supervisors marked.
+#[tokio::test]
+async fn the_tree_of_three_levels_comes_back_exactly() {
+    let root = Supervisor::start(
+        [
+            DynamicSupervisor::child_spec(DynamicSupervisorOptions::default())
+                .with_id("pool")
+                .untyped(),
+            Worker::child_spec(()).with_id("solo").untyped(),
+        ],
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap();
+    let children = root.which_children().await.unwrap();
+    let pool = DynamicSupervisor::from_any(children[0].actor().unwrap().clone()).unwrap();
+    let solo = children[1].actor().unwrap().clone();
+    let w1 = pool.start_child(Worker::child_spec(())).await.unwrap();
+    let w2 = pool.start_child(Worker::child_spec(())).await.unwrap();
+
+    let tree = sys::tree_of(root.id()).expect("alive");
+    assert!(tree.info.supervisor);
+    let level1: Vec<_> = tree.children.iter().map(|n| n.info.id).collect();
+    assert_eq!(level1, vec![pool.id(), solo.id()]);
+    let pool_node = &tree.children[0];
+    assert!(pool_node.info.supervisor);
+    let level2: Vec<_> = pool_node.children.iter().map(|n| n.info.id).collect();
+    assert_eq!(level2, vec![w1.id(), w2.id()]);
+    assert!(pool_node.children.iter().all(|n| n.children.is_empty()));
+    assert!(tree.children[1].children.is_empty() && !tree.children[1].info.supervisor);
+    // The root is a root of the whole tree too.
+    assert!(sys::tree().iter().any(|n| n.info.id == root.id()));
+    root.stop(ExitReason::Shutdown).await.unwrap();
+    assert!(sys::tree_of(root.id()).is_none());
+    assert!(sys::process(w1.id()).is_none());
+}
+
+/// A supervised child's incarnations count their restarts, and each crash is logged with its
+/// reason and parent.
+#[tokio::test]
+async fn restarts_are_counted_and_crashes_logged() {
+    let sup = DynamicSupervisor::start(DynamicSupervisorOptions::default().max_restarts(10))
+        .await
+        .unwrap();
+    let child: WorkerHandle = sup
+        .start_child_followed(Worker::child_spec(()))
+        .await
+        .unwrap();
+    assert_eq!(sys::process(child.id()).unwrap().restarts, 0);
+    for n in 1..=3 {
+        let dying = child.id();
+        child.kill();
+        assert_eq!(within(child.wait()).await, ExitReason::Killed);
+        // The followed handle reaches the next incarnation once it answers.
+        assert_eq!(within(child.seen()).await, Ok(0));
+        assert_ne!(child.id(), dying);
+        assert_eq!(sys::process(child.id()).unwrap().restarts, n);
+        let (log, total) = sys::crashes();
+        assert!(total >= u64::from(n));
+        let crash = log.iter().find(|c| c.id == dying).expect("logged");
+        assert_eq!(crash.reason, ExitReason::Killed);
+        assert_eq!(crash.parent, Some(sup.id()));
+    }
+    settle().await;
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+}
