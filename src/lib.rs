@@ -16,7 +16,7 @@ pub use actor_core::{
 
 // Mailboxes: what a full bounded mailbox does, and what a mailbox reports about itself.
 #[doc(inline)]
-pub use actor_core::{MailboxStats, Overflow};
+pub use actor_core::{MailboxStats, Overflow, ParseActorIdError};
 
 // Agents: actors that are only their state, driven by closures (Elixir's `Agent`).
 #[doc(inline)]
@@ -51,6 +51,14 @@ pub use actor_core::{
 
 // Introspection: live actors, the supervision tree, the crash log.
 pub use actor_core::sys;
+
+/// The observer: the live system in a browser (`Observer::start`), its JSON + WebSocket API
+/// and Prometheus metrics. Behind the `observer` feature.
+#[cfg(feature = "observer")]
+pub mod observer {
+    #[doc(inline)]
+    pub use actor_observer::*;
+}
 
 // The contract between `#[actor]`'s generated code and the runtime. Not public API.
 #[doc(hidden)]

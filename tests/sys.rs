@@ -158,8 +158,10 @@ async fn restarts_are_counted_and_crashes_logged() {
     assert_eq!(sys::process(child.id()).unwrap().restarts, 0);
     for n in 1..=3 {
         let dying = child.id();
-        child.kill();
-        assert_eq!(within(child.wait()).await, ExitReason::Killed);
+        // This incarnation, not the child: the followed handle moves on once it is restarted.
+        let incarnation = sys::actor(dying).unwrap();
+        incarnation.kill();
+        assert_eq!(within(incarnation.wait()).await, ExitReason::Killed);
         // The followed handle reaches the next incarnation once it answers.
         assert_eq!(within(child.seen()).await, Ok(0));
         assert_ne!(child.id(), dying);

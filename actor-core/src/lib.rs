@@ -18,8 +18,9 @@ pub mod __private;
 
 pub use actor::{
     Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, Continuation,
-    DEFAULT_CALL_TIMEOUT, FromAnyActor, Info, MailboxStats, MonitorRef, Overflow, ReplyTo,
-    StartOptions, TaskHandle, TimerPayload, TimerRef, current_id, live_actors,
+    DEFAULT_CALL_TIMEOUT, FromAnyActor, Info, MailboxStats, MonitorRef, Overflow,
+    ParseActorIdError, ReplyTo, StartOptions, TaskHandle, TimerPayload, TimerRef, current_id,
+    live_actors,
 };
 pub use agent::Agent;
 pub use error::{

@@ -36,6 +36,37 @@ impl fmt::Display for ActorId {
     }
 }
 
+/// Parses what [`Display`](fmt::Display) prints, `<0.42>`, or the same without brackets,
+/// `0.42` (as in an observer's URLs).
+///
+/// ```
+/// let id: beamish::ActorId = "<0.42>".parse().unwrap();
+/// assert_eq!(id.local_id(), 42);
+/// assert_eq!(id.to_string(), "<0.42>");
+/// assert_eq!("0.42".parse::<beamish::ActorId>(), Ok(id));
+/// assert!("42".parse::<beamish::ActorId>().is_err());
+/// ```
+impl std::str::FromStr for ActorId {
+    type Err = ParseActorIdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let inner = s
+            .strip_prefix('<')
+            .and_then(|s| s.strip_suffix('>'))
+            .unwrap_or(s);
+        let (node, local) = inner.split_once('.').ok_or(ParseActorIdError)?;
+        Ok(ActorId {
+            node: node.parse().map_err(|_| ParseActorIdError)?,
+            local: local.parse().map_err(|_| ParseActorIdError)?,
+        })
+    }
+}
+
+/// The text is not an actor id (`<0.42>` or `0.42`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not an actor id: expected `<node.local>`, like `<0.42>`")]
+pub struct ParseActorIdError;
+
 impl fmt::Debug for ActorId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ActorId({self})")

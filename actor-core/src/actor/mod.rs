@@ -38,7 +38,7 @@ pub(crate) use current::current;
 pub use current::current_id;
 pub(crate) use follow::Publish;
 pub use handle::{ActorRef, DEFAULT_CALL_TIMEOUT};
-pub use id::{ActorId, MonitorRef, TimerRef};
+pub use id::{ActorId, MonitorRef, ParseActorIdError, TimerRef};
 pub use info::{Continuation, Info, TimerPayload};
 pub use lifecycle::{ActorHandle, ActorView, FromAnyActor};
 pub use live::live_actors;
