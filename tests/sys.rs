@@ -175,3 +175,66 @@ async fn restarts_are_counted_and_crashes_logged() {
     settle().await;
     sup.stop(ExitReason::Shutdown).await.unwrap();
 }
+
+/// A counter whose state the observer may read.
+#[derive(Debug)]
+struct Open {
+    seen: u64,
+}
+
+#[actor(debug_state)]
+impl Open {
+    #[init]
+    async fn init(_: ()) -> Self {
+        Open { seen: 0 }
+    }
+
+    #[cast]
+    async fn bump(&mut self) {
+        self.seen += 1;
+    }
+
+    #[cast]
+    async fn hold(&mut self, held: oneshot::Sender<()>, gate: oneshot::Receiver<()>) {
+        let _ = held.send(());
+        let _ = gate.await;
+    }
+}
+
+// `get_state` is answered between two messages, in mailbox order: after the messages sent before
+// it, before those sent after; a type that did not opt in answers `None`; a dead actor `NoProc`;
+// a busy one `Timeout`.
+#[tokio::test(start_paused = true)]
+async fn get_state_answers_between_two_messages() {
+    use std::time::Duration;
+    let open = Open::start(()).await.unwrap();
+    let (held_tx, held) = oneshot::channel();
+    let (release, gate) = oneshot::channel();
+    open.hold(held_tx, gate).unwrap();
+    within(held).await.unwrap();
+    open.bump().unwrap();
+    open.bump().unwrap();
+    let id = open.id();
+    let asked = tokio::spawn(sys::get_state(id, Duration::from_secs(3600)));
+    settle().await;
+    open.bump().unwrap();
+    // Busy: a short wait times out.
+    assert_eq!(
+        sys::get_state(id, Duration::from_millis(10)).await,
+        Err(CallError::Timeout)
+    );
+    drop(release);
+    let state = within(asked).await.unwrap().unwrap().expect("opted in");
+    assert!(state.contains("seen: 2"), "{state}");
+
+    let private = Worker::start(()).await.unwrap();
+    assert_eq!(
+        sys::get_state(private.id(), Duration::from_secs(1)).await,
+        Ok(None)
+    );
+    private.stop(ExitReason::Normal).await.unwrap();
+    assert_eq!(
+        sys::get_state(private.id(), Duration::from_secs(1)).await,
+        Err(CallError::NoProc)
+    );
+}

@@ -1,4 +1,5 @@
-//! The options of `#[actor(...)]`: `restart`, `shutdown`, `mailbox`, `overflow`, `crate`, `vis`.
+//! The options of `#[actor(...)]`: `restart`, `shutdown`, `mailbox`, `overflow`, `debug_state`,
+//! `crate`, `vis`.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use syn::meta::ParseNestedMeta;
 use crate::errors::Errors;
 
 /// The names of every option, for "expected one of" messages.
-const OPTIONS: &str = "`restart`, `shutdown`, `mailbox`, `overflow`, `crate`, `vis`";
+const OPTIONS: &str = "`restart`, `shutdown`, `mailbox`, `overflow`, `debug_state`, `crate`, `vis`";
 
 /// `restart = …`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +57,8 @@ pub(crate) struct ActorArgs {
     pub(crate) shutdown: Option<Shutdown>,
     pub(crate) mailbox: Option<usize>,
     pub(crate) overflow: Option<Overflow>,
+    /// `debug_state`: where it was written (a non-`Debug` state is reported there).
+    pub(crate) debug_state: Option<syn::Path>,
     pub(crate) krate: Option<syn::Path>,
     pub(crate) vis: Option<syn::Visibility>,
     /// Where `overflow` was written, for the error when there is no `mailbox` bound.
@@ -177,6 +180,17 @@ impl ActorArgs {
                 if let Some(policy) = policy {
                     self.overflow_at = Some(meta.path.clone());
                     set_once(errors, &mut self.overflow, policy, meta);
+                }
+            }
+            "debug_state" => {
+                if meta.input.peek(syn::Token![=]) {
+                    errors.push_spanned(
+                        &meta.path,
+                        "`debug_state` takes no value: write `debug_state`",
+                    );
+                    let _: syn::Expr = meta.value()?.parse()?;
+                } else {
+                    set_once(errors, &mut self.debug_state, meta.path.clone(), meta);
                 }
             }
             "crate" => {

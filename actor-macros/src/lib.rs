@@ -94,6 +94,7 @@ use proc_macro::TokenStream;
 /// | `shutdown` | `"500ms"`, `"5s"`, `"1m"`, `brutal_kill`, `infinity` | 5 s | the child specs' shutdown mode |
 /// | `mailbox` | a positive integer | unbounded | bounds the mailbox: casts become `async` and wait for room, and gain `try_` variants |
 /// | `overflow` | `wait`, `reject`, `drop_newest`, `drop_oldest`, `stop` | `wait` | what a full bounded mailbox does (`Overflow`); needs `mailbox`. Under any policy but `wait`, casts stay plain functions that never wait |
+/// | `debug_state` | (a flag) | off | `beamish::sys::get_state` (and the observer) may read the state, as `{:#?}`: the type must be `Debug` |
 /// | `crate` | a path | `::beamish` | where generated code finds the runtime, for a renamed dependency |
 /// | `vis` | a visibility | `pub(crate)` | the visibility of every generated item (see below) |
 ///

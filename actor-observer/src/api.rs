@@ -49,6 +49,7 @@ pub(crate) fn router(state: State) -> axum::Router {
         .route("/api/top", get(top))
         .route("/api/crashes", get(crashes))
         .route("/api/actors/{id}", get(actor))
+        .route("/api/actors/{id}/state", get(actor_state))
         .route("/api/actors/{id}/kill", post(kill))
         .route("/api/actors/{id}/stop", post(stop))
         .route("/api/ws", get(ws))
@@ -327,6 +328,18 @@ async fn actor(Path(id): Path<String>) -> Response {
     match sys::process(id) {
         Some(p) => Json(view(&p)).into_response(),
         None => not_found(),
+    }
+}
+
+/// The actor's state as text if its type opted in (`#[actor(debug_state)]`), within 2 s.
+async fn actor_state(Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<ActorId>() else {
+        return bad_id();
+    };
+    match sys::get_state(id, Duration::from_secs(2)).await {
+        Ok(state) => Json(serde_json::json!({ "state": state })).into_response(),
+        Err(actor_core::CallError::NoProc) => not_found(),
+        Err(error) => (StatusCode::SERVICE_UNAVAILABLE, format!("{error}\n")).into_response(),
     }
 }
 

@@ -8,6 +8,7 @@
 //!   received, drops and restarts, the crash log, and actions (stop, kill — a killed supervised
 //!   child is restarted by its supervisor) behind a confirmation;
 //! - a JSON API (`/api/summary`, `/api/tree`, `/api/top`, `/api/crashes`, `/api/actors/{id}`,
+//!   `/api/actors/{id}/state` for actors that opted in with `#[actor(debug_state)]`,
 //!   `POST /api/actors/{id}/kill` and `/stop`) and a WebSocket (`/api/ws`) pushing a summary
 //!   and the top of the table every second;
 //! - Prometheus metrics at `/metrics`, through the `metrics` facade (on the observer's own

@@ -96,6 +96,19 @@ async fn tree_top_and_actor_match_the_system() {
     assert_eq!(actor.parent, Some(id(&t.pool)));
     assert_eq!(actor.mailbox.len, 5000);
     drop(release);
+    // The state, asked behind the 5000 nudges, shows them all.
+    let (status, body) = http(
+        obs.addr(),
+        "GET",
+        &format!("/api/actors/{}/state?token=s3cret", id(&t.workers[1])),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let state: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        state["state"].as_str().unwrap().contains("nudged: 5000"),
+        "{state}"
+    );
     assert_eq!(
         http(obs.addr(), "GET", "/api/actors/nonsense?token=s3cret")
             .await

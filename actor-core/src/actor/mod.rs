@@ -42,6 +42,7 @@ pub use id::{ActorId, MonitorRef, ParseActorIdError, TimerRef};
 pub use info::{Continuation, Info, TimerPayload};
 pub use lifecycle::{ActorHandle, ActorView, FromAnyActor};
 pub use live::live_actors;
+pub(crate) use mailbox::Sys;
 pub use overflow::{MailboxStats, Overflow};
 pub(crate) use panic::{catch, message as panic_message};
 pub(crate) use proc::Proc;
@@ -156,6 +157,13 @@ pub trait Actor: Sized + Send + 'static {
     ) -> impl Future<Output = ()> + Send {
         let _ = (cont, ctx);
         async {}
+    }
+
+    /// The state as text for [`sys::get_state`](crate::sys::get_state) (OTP's `sys:get_state`),
+    /// asked between two messages; `None`, the default, keeps the state private.
+    /// `#[actor(debug_state)]` answers with the state's `{:#?}` (it must be `Debug`).
+    fn debug_state(&self) -> Option<String> {
+        None
     }
 
     /// Runs when the actor stops with `reason` (GenServer.terminate): after `stop`, a handler that

@@ -404,6 +404,10 @@ async fn messages<A: Actor>(
                     catch(state.handle_info(info, ctx)).await
                 }
                 Sys::Stop(reason) => return reason,
+                Sys::Inspect(reply) => {
+                    let _ = reply.send(state.debug_state());
+                    continue;
+                }
             },
         };
         if let Err(panic) = handled {

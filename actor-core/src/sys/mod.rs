@@ -45,8 +45,12 @@ pub(crate) use table::insert;
 pub use table::{actor, process, processes};
 pub use tree::{TreeNode, tree, tree_of};
 
-use crate::actor::Core;
-use crate::{ActorId, ExitReason, MailboxStats};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::actor::{Core, Sys};
+use crate::{ActorId, CallError, ExitReason, MailboxStats};
 
 /// One live actor at one moment (`erlang:process_info`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +77,27 @@ pub struct ProcessInfo {
     /// Whether it is one of beamish's supervisors (`DynamicSupervisor`, `Supervisor`,
     /// `TaskSupervisor`).
     pub supervisor: bool,
+}
+
+/// The state of actor `id` as text, taken between two of its messages (OTP's `sys:get_state`):
+/// `Ok(None)` if its type keeps its state private (see
+/// [`Actor::debug_state`](crate::Actor::debug_state), `#[actor(debug_state)]`).
+///
+/// # Errors
+/// [`CallError::NoProc`] if `id` names no live actor, [`CallError::Exited`] if it exits before
+/// answering, [`CallError::Timeout`] if it does not get to the request within `timeout` (a
+/// handler that runs long, or a long queue ahead of it).
+pub async fn get_state(id: ActorId, timeout: Duration) -> Result<Option<String>, CallError> {
+    let proc = table::get(id).ok_or(CallError::NoProc)?;
+    let (tx, rx) = oneshot::channel();
+    if !proc.core().is_alive() || !proc.send_sys(Sys::Inspect(tx)) {
+        return Err(CallError::NoProc);
+    }
+    match tokio::time::timeout(timeout, rx).await {
+        Ok(Ok(state)) => Ok(state),
+        Ok(Err(_)) => Err(CallError::Exited(proc.core().wait().await)),
+        Err(_) => Err(CallError::Timeout),
+    }
 }
 
 /// An actor's relations at one moment, read under its lock (`Core::relations`).

@@ -63,7 +63,7 @@ pub(super) fn remove(core: &Core) {
     }
 }
 
-fn get(id: ActorId) -> Option<ProcRef> {
+pub(super) fn get(id: ActorId) -> Option<ProcRef> {
     lock(shard(id))
         .slots
         .iter()

@@ -143,12 +143,21 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
         let variant = format_ident!("{}", policy.variant());
         quote!(const MAILBOX_OVERFLOW: #rt::Overflow = #rt::Overflow::#variant;)
     });
+    // Spanned at the option: a state that is not `Debug` is reported there.
+    let debug_state = g.args.debug_state.as_ref().map(|at| {
+        quote_spanned! {at.span()=>
+            fn debug_state(&self) -> ::core::option::Option<::std::string::String> {
+                ::core::option::Option::Some(::std::format!("{:#?}", self))
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #impl_generics #rt::Actor for #self_ty #where_clause {
             type Message = #message_ty;
             #capacity
             #overflow
+            #debug_state
 
             #(#init)*
 

@@ -10,13 +10,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
-pub struct Worker;
+#[derive(Debug)]
+pub struct Worker {
+    nudged: u32,
+}
 
-#[actor(vis = pub)]
+#[actor(vis = pub, debug_state)]
 impl Worker {
     #[init]
     async fn init(_: ()) -> Self {
-        Worker
+        Worker { nudged: 0 }
     }
 
     /// Holds the actor until `gate` is released.
@@ -27,7 +30,9 @@ impl Worker {
     }
 
     #[cast]
-    async fn nudge(&mut self) {}
+    async fn nudge(&mut self) {
+        self.nudged += 1;
+    }
 
     #[call]
     async fn ping(&self) -> u32 {

@@ -42,6 +42,8 @@ pub(crate) enum Sys {
     /// An orderly stop (`stop(reason)`, or an exit signal from the parent of a trapping actor):
     /// `terminate` runs with the reason.
     Stop(ExitReason),
+    /// `sys::get_state`: the state's `debug_state`, taken between two messages.
+    Inspect(tokio::sync::oneshot::Sender<Option<String>>),
 }
 
 struct Queue<M> {
