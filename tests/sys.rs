@@ -238,3 +238,38 @@ async fn get_state_answers_between_two_messages() {
         Err(CallError::NoProc)
     );
 }
+
+// Registries are listed while they live, with their entries (key as `{:?}`, actor), searchable
+// and paged; an entry goes with its actor.
+#[tokio::test]
+async fn registries_and_their_entries_are_listed() {
+    let names = Registry::<String>::builder(Keys::Unique)
+        .name("sys-test-names")
+        .build()
+        .unwrap();
+    let a = Worker::start_via(&names, "alpha".to_string(), ())
+        .await
+        .unwrap();
+    let b = Worker::start_via(&names, "beta".to_string(), ())
+        .await
+        .unwrap();
+    let listed = sys::registries()
+        .into_iter()
+        .find(|r| r.name.as_deref() == Some("sys-test-names"))
+        .expect("listed");
+    assert_eq!((listed.keys, listed.entries), (Keys::Unique, 2));
+    let (total, entries) = sys::registry_entries(listed.id, "", 0, 10).unwrap();
+    assert_eq!(total, 2);
+    let got: Vec<_> = entries.iter().map(|e| (e.key.as_str(), e.actor)).collect();
+    assert_eq!(got, vec![("\"alpha\"", a.id()), ("\"beta\"", b.id())]);
+    let (total, entries) = sys::registry_entries(listed.id, "bet", 0, 10).unwrap();
+    assert_eq!((total, entries[0].actor), (1, b.id()));
+    let (total, entries) = sys::registry_entries(listed.id, "", 1, 10).unwrap();
+    assert_eq!((total, entries.len()), (2, 1));
+    a.stop(ExitReason::Normal).await.unwrap();
+    assert_eq!(sys::registry_entries(listed.id, "", 0, 10).unwrap().0, 1);
+    drop(names);
+    assert!(sys::registries().iter().all(|r| r.id != listed.id));
+    assert!(sys::registry_entries(listed.id, "", 0, 10).is_none());
+    b.stop(ExitReason::Normal).await.unwrap();
+}

@@ -52,6 +52,8 @@ pub(crate) fn router(state: State) -> axum::Router {
         .route("/api/actors/{id}/state", get(actor_state))
         .route("/api/actors/{id}/kill", post(kill))
         .route("/api/actors/{id}/stop", post(stop))
+        .route("/api/registries", get(registries))
+        .route("/api/registries/{id}", get(registry))
         .route("/api/ws", get(ws))
         .route("/metrics", get(metrics))
         .layer(axum::middleware::from_fn_with_state(
@@ -311,6 +313,44 @@ async fn crashes() -> Response {
         })
         .collect();
     Json(serde_json::json!({ "total": total, "crashes": rows })).into_response()
+}
+
+async fn registries() -> Response {
+    let list: Vec<_> = sys::registries()
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "name": r.name,
+                "unique": r.keys == actor_core::Keys::Unique,
+                "entries": r.entries,
+            })
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+#[derive(Deserialize)]
+struct EntriesQuery {
+    /// Only keys whose `{:?}` contains this.
+    q: Option<String>,
+    offset: Option<usize>,
+    limit: Option<usize>,
+}
+
+async fn registry(Path(id): Path<u64>, Query(q): Query<EntriesQuery>) -> Response {
+    let search = q.q.unwrap_or_default();
+    let limit = q.limit.unwrap_or(100).clamp(1, 1_000);
+    match sys::registry_entries(id, &search, q.offset.unwrap_or(0), limit) {
+        Some((total, entries)) => {
+            let rows: Vec<_> = entries
+                .iter()
+                .map(|e| serde_json::json!({ "key": e.key, "actor": id_text(e.actor) }))
+                .collect();
+            Json(serde_json::json!({ "total": total, "entries": rows })).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "no such registry\n").into_response(),
+    }
 }
 
 fn bad_id() -> Response {

@@ -5,9 +5,11 @@
 //!
 //! - one page (static HTML, JS and CSS inside this crate: no build step, no CDN) with the
 //!   supervision tree and live counters, a "top" table sortable by mailbox depth, messages
-//!   received, drops and restarts, the crash log, and actions (stop, kill — a killed supervised
+//!   received, drops and restarts, the registries with a search over their keys, the crash
+//!   log, and actions (stop, kill — a killed supervised
 //!   child is restarted by its supervisor) behind a confirmation;
 //! - a JSON API (`/api/summary`, `/api/tree`, `/api/top`, `/api/crashes`, `/api/actors/{id}`,
+//!   `/api/registries`, `/api/registries/{n}?q=…` (entries whose key contains `q`, paged),
 //!   `/api/actors/{id}/state` for actors that opted in with `#[actor(debug_state)]`,
 //!   `POST /api/actors/{id}/kill` and `/stop`) and a WebSocket (`/api/ws`) pushing a summary
 //!   and the top of the table every second;

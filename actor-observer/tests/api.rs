@@ -213,6 +213,51 @@ async fn a_kill_through_the_api_shows_as_a_restart_in_the_next_update() {
 }
 
 #[tokio::test]
+async fn registries_are_searchable() {
+    let obs = observer().await;
+    let names = Registry::<String>::builder(Keys::Unique)
+        .name("api-test-names")
+        .build()
+        .unwrap();
+    let mut workers = Vec::new();
+    for name in ["kitchen", "garden", "garage"] {
+        workers.push(
+            support::Worker::start_via(&names, name.to_string(), ())
+                .await
+                .unwrap(),
+        );
+    }
+    let (_, body) = http(obs.addr(), "GET", "/api/registries?token=s3cret").await;
+    let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let listed = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "api-test-names")
+        .expect("listed");
+    assert_eq!(
+        (listed["unique"].as_bool(), listed["entries"].as_u64()),
+        (Some(true), Some(3))
+    );
+    let path = format!("/api/registries/{}?token=s3cret&q=gar", listed["id"]);
+    let (_, body) = http(obs.addr(), "GET", &path).await;
+    let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(page["total"], 2);
+    assert_eq!(page["entries"][0]["key"], "\"garage\"");
+    assert_eq!(page["entries"][0]["actor"], id(&workers[2]));
+    assert_eq!(page["entries"][1]["key"], "\"garden\"");
+    assert_eq!(
+        http(obs.addr(), "GET", "/api/registries/999999999?token=s3cret")
+            .await
+            .0,
+        404
+    );
+    for w in workers {
+        w.stop(ExitReason::Normal).await.unwrap();
+    }
+}
+
+#[tokio::test]
 async fn metrics_speak_prometheus() {
     let obs = observer().await;
     let t = tree().await;

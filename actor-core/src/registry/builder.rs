@@ -22,6 +22,7 @@ pub struct RegistryBuilder<K, V = ()> {
     partitions: usize,
     listeners: Vec<ListenerFn<K, V>>,
     meta: Meta,
+    name: Option<String>,
 }
 
 impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
@@ -53,6 +54,7 @@ impl<K: RegistryKey, V: RegistryValue> RegistryBuilder<K, V> {
             partitions: DEFAULT_PARTITIONS,
             listeners: Vec::new(),
             meta: Meta::default(),
+            name: None,
         }
     }
 
@@ -75,6 +77,14 @@ impl<K: RegistryKey, V: RegistryValue> RegistryBuilder<K, V> {
         listener: impl Fn(&RegistryEvent<K, V>) + Send + Sync + 'static,
     ) -> Self {
         self.listeners.push(Arc::new(listener));
+        self
+    }
+
+    /// A name for introspection ([`sys::registries`](crate::sys::registries), the observer's
+    /// registry view); registries are listed by number whether named or not.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
         self
     }
 
@@ -116,7 +126,21 @@ impl<K: RegistryKey, V: RegistryValue> RegistryBuilder<K, V> {
                 inner: weak.clone(),
             }),
         });
+        let weak: Weak<Inner<K, V>> = Arc::downgrade(&inner);
+        crate::sys::add_registry(id as u64, self.name, weak);
         Registry { inner }
+    }
+}
+
+impl<K: RegistryKey, V: RegistryValue> crate::sys::Listed for Inner<K, V> {
+    fn summary(self: Arc<Self>) -> (Keys, usize) {
+        let registry = Registry { inner: self };
+        (registry.kind(), registry.count())
+    }
+
+    fn entries(self: Arc<Self>) -> Vec<(String, crate::ActorId)> {
+        let registry = Registry { inner: self };
+        registry.select(|key, actor, _| Some((format!("{key:?}"), crate::ActorHandle::id(actor))))
     }
 }
 

@@ -1,6 +1,8 @@
 //! Introspection of the running system, after OTP's `sys` and `erlang:process_info`: every live
 //! actor with its relations and mailbox ([`processes`], [`process`]), the supervision tree
-//! ([`tree`]), and the last crashes ([`crashes`]).
+//! ([`tree`]), the last crashes ([`crashes`]), the registries and their entries
+//! ([`registries`], [`registry_entries`]), and an actor's state if its type shows it
+//! ([`get_state`]).
 //!
 //! What it costs while nobody looks: a spawn inserts the actor in a sharded table (one
 //! uncontended lock, by id), its exit removes it, and a crash is written to a bounded log.
@@ -36,11 +38,14 @@
 //! ```
 
 mod crashes;
+mod registries;
 mod table;
 mod tree;
 
 pub(crate) use crashes::exited_with;
 pub use crashes::{CRASH_LOG, Crash, crashes};
+pub(crate) use registries::{Listed, add as add_registry};
+pub use registries::{RegistryEntry, RegistryInfo, registries, registry_entries};
 pub(crate) use table::insert;
 pub use table::{actor, process, processes};
 pub use tree::{TreeNode, tree, tree_of};
