@@ -41,7 +41,7 @@ fn signals(inbox: &mut MailboxRx<()>) -> (usize, usize) {
             match *sys {
                 Sys::Info(Info::Down { .. }) => downs += 1,
                 Sys::Info(Info::Exit { .. }) => exits += 1,
-                Sys::Stop(_) => {}
+                _ => {}
             }
         }
     }

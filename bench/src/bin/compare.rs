@@ -92,8 +92,32 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
     Ok((options, rss_child))
 }
 
+/// `BEAMISH_BENCH_OBSERVE=1`: an observer server runs beside the workloads (no page open), on
+/// a thread and runtime of its own, to measure what having it on costs.
+fn observer_beside() -> Option<std::thread::JoinHandle<()>> {
+    std::env::var_os("BEAMISH_BENCH_OBSERVE").filter(|v| v == "1")?;
+    let (ready_tx, ready) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        rt.block_on(async move {
+            let addr = "127.0.0.1:0".parse().expect("an address");
+            let observer = beamish::observer::Observer::start(addr)
+                .await
+                .expect("the observer starts");
+            let _ = ready_tx.send(observer.url());
+            std::future::pending::<()>().await;
+        });
+    });
+    eprintln!("observer on: {}", ready.recv().expect("the observer's URL"));
+    Some(thread)
+}
+
 fn main() {
     bench::quiet_panics();
+    let _observer = observer_beside();
     let (options, rss_child) = parse_args().unwrap_or_else(|e| {
         eprintln!("compare: {e}");
         std::process::exit(2);
