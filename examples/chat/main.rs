@@ -8,6 +8,7 @@
 //!
 //! ```sh
 //! cargo run --release --example chat            # or: -- --port 9000
+//! cargo run --release --features observer --example chat -- --observe   # and watch it live
 //! ```
 //!
 //! Commands: `/nick NAME`, `/join ROOM`, `/who`, `/crash` (crashes the room, on purpose),
@@ -128,10 +129,35 @@ async fn run(args: &[String]) -> Result<ExitCode, Error> {
         None => 7878,
     };
     let server = Server::start(limits).await?;
+    let _observer = observe(args).await?;
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     println!("chat server on 127.0.0.1:{port}: connect with `nc 127.0.0.1 {port}`");
     server.serve(listener).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--observe [ADDR]` (default `127.0.0.1:9000`): the observer beside the server; prints its URL.
+#[cfg(feature = "observer")]
+async fn observe(args: &[String]) -> Result<Option<beamish::observer::Observer>, Error> {
+    let Some(i) = args.iter().position(|a| a == "--observe") else {
+        return Ok(None);
+    };
+    let addr = match args.get(i + 1).filter(|a| !a.starts_with("--")) {
+        Some(addr) => addr.parse()?,
+        None => std::net::SocketAddr::from(([127, 0, 0, 1], 9000)),
+    };
+    let observer = beamish::observer::Observer::start(addr).await?;
+    println!("observer: {}", observer.url());
+    Ok(Some(observer))
+}
+
+/// Without the `observer` feature, `--observe` says how to get it.
+#[cfg(not(feature = "observer"))]
+async fn observe(args: &[String]) -> Result<Option<()>, Error> {
+    if args.iter().any(|a| a == "--observe") {
+        return Err("`--observe` needs the observer: cargo run --release --features observer --example chat -- --observe".into());
+    }
+    Ok(None)
 }
 
 #[tokio::main]
