@@ -1,5 +1,7 @@
 //! `/metrics`: gauges and counters by actor type through the `metrics` facade, on the
-//! observer's own Prometheus recorder, refreshed from `sys` at each scrape.
+//! observer's own Prometheus recorder, refreshed from `sys` at each scrape: live actors,
+//! mailbox depth, messages received and dropped, and restarts per actor type; crashes; entries
+//! per registry. (Calls and call timeouts are not counted: that would cost every call.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
@@ -20,6 +22,7 @@ struct ByType {
     queued: u64,
     received: u64,
     dropped: u64,
+    restarts: u64,
 }
 
 impl Metrics {
@@ -41,8 +44,10 @@ impl Metrics {
             t.queued += p.mailbox.len as u64;
             t.received += p.mailbox.received;
             t.dropped += p.mailbox.dropped;
+            t.restarts += u64::from(p.restarts);
         }
         let crashes = sys::crashes().1;
+        let registries = sys::registries();
         let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
         seen.extend(by_type.keys().copied());
         metrics::with_local_recorder(&self.recorder, || {
@@ -55,8 +60,17 @@ impl Metrics {
                     .set(value(|t| t.received));
                 metrics::gauge!("beamish_mailbox_dropped", "type" => name)
                     .set(value(|t| t.dropped));
+                metrics::gauge!("beamish_restarts", "type" => name).set(value(|t| t.restarts));
             }
             metrics::counter!("beamish_crashes_total").absolute(crashes);
+            for registry in &registries {
+                let label = registry
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| registry.id.to_string());
+                metrics::gauge!("beamish_registry_entries", "registry" => label)
+                    .set(registry.entries as f64);
+            }
         });
         drop(seen);
         self.handle.render()
