@@ -273,3 +273,42 @@ async fn registries_and_their_entries_are_listed() {
     assert!(sys::registry_entries(listed.id, "", 0, 10).is_none());
     b.stop(ExitReason::Normal).await.unwrap();
 }
+
+// The table never lists a dead actor once its exit is observable, and always lists a live one:
+// 4 tasks on a multi-thread runtime start and stop 500 actors each, checking both sides around
+// every stop, while another task keeps listing the whole table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_table_follows_starts_and_exits_under_concurrency() {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let lister = tokio::spawn({
+        let done = done.clone();
+        async move {
+            let mut listings = 0u32;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let all = sys::processes();
+                assert!(all.windows(2).all(|w| w[0].id < w[1].id), "in spawn order");
+                listings += 1;
+                tokio::task::yield_now().await;
+            }
+            listings
+        }
+    });
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            tokio::spawn(async {
+                for _ in 0..500 {
+                    let w = Worker::start(()).await.unwrap();
+                    assert!(sys::process(w.id()).is_some(), "a live actor is listed");
+                    w.stop(ExitReason::Normal).await.unwrap();
+                    assert!(sys::process(w.id()).is_none(), "a dead actor is not");
+                    assert!(sys::actor(w.id()).is_none());
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        within(task).await.unwrap();
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(within(lister).await.unwrap() > 0);
+}

@@ -147,6 +147,8 @@ pub(crate) struct MailboxRx<M> {
     room: Option<Arc<Semaphore>>,
     /// User messages taken so far (published in `Shared::received`).
     received: u64,
+    /// [`Overflow::DropOldest`]: one message per lock, its room given back under the lock.
+    one_at_a_time: bool,
 }
 
 /// A mailbox: unbounded when `capacity` is `None`, else bounded with `overflow` as its policy.
@@ -179,6 +181,7 @@ pub(crate) fn channel<M>(
             taken: VecDeque::new(),
             room,
             received: 0,
+            one_at_a_time: overflow == Overflow::DropOldest,
         },
     )
 }
@@ -328,7 +331,7 @@ impl<M> MailboxRx<M> {
             self.shared.received.store(self.received, Ordering::Relaxed);
             // Under `DropOldest` the room was given back under the lock (`poll_take`).
             if let Some(room) = &self.room
-                && self.shared.overflow != Overflow::DropOldest
+                && !self.one_at_a_time
             {
                 room.add_permits(1);
             }
@@ -360,7 +363,7 @@ impl<M> MailboxRx<M> {
             }
             return Poll::Pending;
         }
-        if self.shared.overflow == Overflow::DropOldest {
+        if self.one_at_a_time {
             let envelope = q.items.pop_front().expect("non-empty");
             if let (Envelope::Msg(_), Some(room)) = (&envelope, &self.room) {
                 room.add_permits(1);
