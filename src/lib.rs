@@ -38,7 +38,7 @@ pub use actor_core::{
 #[doc(inline)]
 pub use actor_core::{
     Keys, Named, Registry, RegistryBuilder, RegistryError, RegistryEvent, RegistryKey,
-    RegistryValue, Whereis,
+    RegistryValue, ViaRegistry, Whereis,
 };
 
 // Supervisors and child specs (restartable, or started once).
@@ -60,9 +60,45 @@ pub mod observer {
     pub use actor_observer::*;
 }
 
-// The contract between `#[actor]`'s generated code and the runtime. Not public API.
+/// Clusters: nodes on NATS, remote handles, a cluster-wide Registry, remote monitors and
+/// links. Behind the `cluster` feature.
+#[cfg(feature = "cluster")]
+pub mod cluster {
+    #[doc(inline)]
+    pub use actor_cluster::*;
+}
+
+/// The contract between `#[actor]`'s generated code and the runtime. Not public API.
 #[doc(hidden)]
-pub use actor_core::__private;
+pub mod __private {
+    pub use actor_core::__private::*;
+
+    /// The wire format of `#[actor(remote)]` messages.
+    #[cfg(feature = "cluster")]
+    pub use actor_cluster::wire;
+
+    /// `#[actor(remote)]` needs the cluster layer.
+    #[cfg(feature = "cluster")]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __beamish_remote_needs_cluster_feature {
+        () => {};
+    }
+
+    /// `#[actor(remote)]` needs the cluster layer.
+    #[cfg(not(feature = "cluster"))]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __beamish_remote_needs_cluster_feature {
+        () => {
+            ::core::compile_error! {
+                "`#[actor(remote)]` needs beamish's `cluster` feature: `beamish = { version = \"0.1\", features = [\"cluster\"] }`"
+            }
+        };
+    }
+
+    pub use crate::__beamish_remote_needs_cluster_feature as remote_needs_cluster_feature;
+}
 
 #[cfg(feature = "macros")]
 #[doc(inline)]

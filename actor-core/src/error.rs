@@ -32,6 +32,15 @@ pub enum CallError {
     /// ([`Overflow::DropOldest`](crate::Overflow::DropOldest)); told at once.
     #[error("the call was dropped from a full mailbox before it was handled")]
     Dropped,
+    /// The callee's node is unreachable: it crashed or was cut off (no node answered for it, or
+    /// it left the cluster's membership while the call waited). Whether the call was handled is
+    /// unknown.
+    #[error("the actor's node {0} is down")]
+    NodeDown(String),
+    /// A frame from another node could not be understood (a version or type mismatch); never
+    /// silent.
+    #[error("protocol error: {0}")]
+    Protocol(String),
 }
 
 /// Why a task gave no output: [`TaskHandle`](crate::TaskHandle)'s `.await` and `join`.

@@ -43,6 +43,9 @@ pub enum ExitReason {
     /// [`Overflow::Stop`](crate::Overflow::Stop): a consumer that fell behind was stopped. A crash
     /// (its supervisor restarts it unless it is temporary).
     MailboxOverflow,
+    /// The actor's node was lost (crashed, cut off, or left): what monitors and links of an actor
+    /// on another node get then. A crash.
+    NoConnection,
 }
 
 impl ExitReason {
@@ -77,6 +80,7 @@ impl fmt::Display for ExitReason {
             ExitReason::Error(msg) => write!(f, "error: {msg}"),
             ExitReason::NoProc => f.write_str("no such actor"),
             ExitReason::MailboxOverflow => f.write_str("mailbox overflow"),
+            ExitReason::NoConnection => f.write_str("no connection to the actor's node"),
         }
     }
 }

@@ -30,7 +30,7 @@ pub use error::{
 pub use exit::ExitReason;
 pub use registry::{
     Keys, Named, Registry, RegistryBuilder, RegistryError, RegistryEvent, RegistryKey,
-    RegistryValue, Whereis,
+    RegistryValue, ViaRegistry, Whereis,
 };
 pub use start::Start;
 pub use supervisor::{

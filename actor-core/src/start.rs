@@ -5,7 +5,7 @@ use std::future::Future;
 
 use crate::StartError;
 use crate::actor::{Actor, ActorRef, FromAnyActor, StartOptions};
-use crate::registry::{Named, Registry, RegistryKey, RegistryValue, via_options};
+use crate::registry::{Named, Registry, RegistryKey, RegistryValue, ViaRegistry};
 use crate::supervisor::{ChildSpec, OnceSpec, Restart, Shutdown};
 
 /// Starting an actor type: `start`, `start_link`, via names, named handles and child specs, each
@@ -103,12 +103,12 @@ where
     /// [`StartError::AlreadyStarted`] with the holder's id if the key is taken (`init` does not
     /// run), [`StartError::Refused`] for a registry without unique keys, and those of
     /// [`start`](Self::start).
-    fn start_via<K: RegistryKey, V: RegistryValue + Default>(
-        registry: &Registry<K, V>,
+    fn start_via<K, R: ViaRegistry<K> + ?Sized>(
+        registry: &R,
         key: K,
         args: Self::Args,
     ) -> impl Future<Output = Result<H, StartError>> + Send {
-        let options = via_options(registry, key, StartOptions::new());
+        let options = registry.via_options(key, StartOptions::new());
         async move { <Self as Start<H, N>>::start_with(args, options?).await }
     }
 
@@ -116,12 +116,12 @@ where
     ///
     /// # Errors
     /// Those of [`start_via`](Self::start_via).
-    fn start_link_via<K: RegistryKey, V: RegistryValue + Default>(
-        registry: &Registry<K, V>,
+    fn start_link_via<K, R: ViaRegistry<K> + ?Sized>(
+        registry: &R,
         key: K,
         args: Self::Args,
     ) -> impl Future<Output = Result<H, StartError>> + Send {
-        let options = via_options(registry, key, StartOptions::new().link());
+        let options = registry.via_options(key, StartOptions::new().link());
         async move { <Self as Start<H, N>>::start_with(args, options?).await }
     }
 

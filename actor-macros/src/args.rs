@@ -9,7 +9,8 @@ use syn::meta::ParseNestedMeta;
 use crate::errors::Errors;
 
 /// The names of every option, for "expected one of" messages.
-const OPTIONS: &str = "`restart`, `shutdown`, `mailbox`, `overflow`, `debug_state`, `crate`, `vis`";
+const OPTIONS: &str =
+    "`restart`, `shutdown`, `mailbox`, `overflow`, `debug_state`, `remote`, `crate`, `vis`";
 
 /// `restart = …`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +62,8 @@ pub(crate) struct ActorArgs {
     pub(crate) debug_state: Option<syn::Path>,
     pub(crate) krate: Option<syn::Path>,
     pub(crate) vis: Option<syn::Visibility>,
+    /// `remote` or `remote = "tag"`: where it was written, and the explicit tag.
+    pub(crate) remote: Option<(syn::Path, Option<syn::LitStr>)>,
     /// Where `overflow` was written, for the error when there is no `mailbox` bound.
     overflow_at: Option<syn::Path>,
 }
@@ -192,6 +195,19 @@ impl ActorArgs {
                 } else {
                     set_once(errors, &mut self.debug_state, meta.path.clone(), meta);
                 }
+            }
+            "remote" => {
+                let tag = if meta.input.peek(syn::Token![=]) {
+                    let tag: syn::LitStr = meta.value()?.parse()?;
+                    if tag.value().is_empty() || tag.value().contains(char::is_whitespace) {
+                        errors
+                            .push_spanned(&tag, "a remote tag is a non-empty name without spaces");
+                    }
+                    Some(tag)
+                } else {
+                    None
+                };
+                set_once(errors, &mut self.remote, (meta.path.clone(), tag), meta);
             }
             "crate" => {
                 let path: syn::Path = meta.value()?.call(syn::Path::parse_mod_style)?;

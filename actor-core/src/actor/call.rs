@@ -65,6 +65,12 @@ pub(crate) async fn stop_proc(proc: &ProcRef, reason: ExitReason) -> Result<(), 
     if current_id() == Some(core.id) {
         return Err(CallError::CallingSelf);
     }
+    if let Some(port) = proc.remote() {
+        if !core.is_alive() {
+            return Err(CallError::NoProc);
+        }
+        return port.stop(reason, crate::DEFAULT_CALL_TIMEOUT).await;
+    }
     if !core.is_alive() || !proc.send_sys(Sys::Stop(reason.clone())) {
         // Already dead, or in its exit path: still return only once its links and monitors were
         // told, as every other return of `stop` does.

@@ -99,6 +99,21 @@ impl Core {
         }
     }
 
+    /// The core of a stand-in for an actor on another node: not counted as a live actor here.
+    pub(crate) fn remote(id: ActorId, type_name: &'static str) -> Self {
+        Core {
+            id,
+            type_name,
+            signals: AtomicU8::new(0),
+            state: Mutex::new(State::default()),
+            exit: OnceLock::new(),
+            told: AtomicBool::new(false),
+            restarts: AtomicU32::new(0),
+            table_slot: AtomicU32::new(u32::MAX),
+            exited: Notify::new(),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -256,6 +271,13 @@ impl Core {
 
 /// Delivers the exit signal of `from` (with `reason`) to `target`, as EX-3 says.
 pub(crate) fn signal_exit(target: &ProcRef, from: ActorId, reason: &ExitReason) {
+    if let Some(port) = target.remote() {
+        // The real actor's node applies EX-3 there.
+        if target.core().is_alive() {
+            port.signal(from, reason.clone());
+        }
+        return;
+    }
     let core = target.core();
     let (trap, parent) = {
         let st = core.lock();
@@ -284,6 +306,10 @@ pub(crate) fn signal_exit(target: &ProcRef, from: ActorId, reason: &ExitReason) 
 /// its current handler and the messages sent before; a non-trapping one is halted
 /// ([`Core::halt`]): its running handler is dropped and `terminate` runs at once.
 pub(crate) fn shutdown(target: &ProcRef, reason: ExitReason) {
+    if target.remote().is_some() {
+        target.send_sys(Sys::Stop(reason));
+        return;
+    }
     let core = target.core();
     let trap = core.lock().trap_exit;
     if trap {
@@ -417,8 +443,10 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     // 2. The reason is recorded, so that whoever gets a `Down` or an `Exit` sees the actor dead.
     //    It stops counting as live first, so that whoever waited for it sees `live_actors`
     //    without it.
-    crate::sys::exited(core, st_parent, &reason);
-    live::died();
+    if proc.remote().is_none() {
+        crate::sys::exited(core, st_parent, &reason);
+        live::died();
+    }
     let _ = core.exit.set(reason.clone());
     // 3. Links, then monitors of this actor (and the monitors it held on others are dropped).
     for other in &links {

@@ -14,6 +14,7 @@ use super::deadline::Deadline;
 use super::follow::{Follow, Follows};
 use super::lifecycle::{ActorHandle, ActorView, FromAnyActor};
 use super::mailbox::Offer;
+use super::remote::RemoteProc;
 use super::reply::{ReplyRx, ReplyTo};
 use crate::{CallError, SendError, TrySendError};
 
@@ -94,6 +95,8 @@ pub struct ActorRef<A: Actor> {
 enum Target<M> {
     Cell(Arc<Cell<M>>),
     Follow(Arc<Follow<M>>),
+    /// An actor on another node (see [Remote actors](ActorRef#remote-actors)).
+    Remote(Arc<RemoteProc>),
 }
 
 impl<M> Clone for Target<M> {
@@ -101,6 +104,7 @@ impl<M> Clone for Target<M> {
         match self {
             Target::Cell(cell) => Target::Cell(cell.clone()),
             Target::Follow(follow) => Target::Follow(follow.clone()),
+            Target::Remote(remote) => Target::Remote(remote.clone()),
         }
     }
 }
@@ -113,12 +117,25 @@ impl<A: Actor> ActorRef<A> {
         }
     }
 
+    pub(crate) fn from_remote(remote: Arc<RemoteProc>) -> Self {
+        ActorRef {
+            target: Target::Remote(remote),
+            timeout: DEFAULT_CALL_TIMEOUT,
+        }
+    }
+
     /// The actor (the current incarnation, for a followed child).
     pub(crate) fn proc(&self) -> ProcRef {
         match &self.target {
             Target::Cell(cell) => cell.clone(),
             Target::Follow(follow) => follow.cell(),
+            Target::Remote(remote) => remote.clone(),
         }
+    }
+
+    /// Whether this handle names an actor on another node.
+    pub fn is_remote(&self) -> bool {
+        matches!(self.target, Target::Remote(_))
     }
 
     /// Whether this handle follows a supervised child across restarts (see
@@ -153,6 +170,7 @@ impl<A: Actor> ActorRef<A> {
         match &self.target {
             Target::Cell(cell) => cell.cast(msg),
             Target::Follow(follow) => follow.offer(msg).cast_result(),
+            Target::Remote(remote) => remote_cast::<A>(remote, msg),
         }
     }
 
@@ -170,6 +188,7 @@ impl<A: Actor> ActorRef<A> {
         match &self.target {
             Target::Cell(cell) => cell.send(msg).await.cast_result(),
             Target::Follow(follow) => follow.send(msg, Deadline::after(self.timeout)).await,
+            Target::Remote(remote) => remote_cast::<A>(remote, msg),
         }
     }
 
@@ -183,6 +202,12 @@ impl<A: Actor> ActorRef<A> {
         match &self.target {
             Target::Cell(cell) => cell.offer(msg).try_result(),
             Target::Follow(follow) => follow.offer(msg).try_result(),
+            Target::Remote(remote) if !remote.is_alive() => Err(TrySendError::NoProc(msg)),
+            // Encoded and sent: a failure now can no longer hand the message back.
+            Target::Remote(remote) => {
+                let _ = remote_cast::<A>(remote, msg);
+                Ok(())
+            }
         }
     }
 
@@ -209,6 +234,7 @@ impl<A: Actor> ActorRef<A> {
                 let msg = make(tx);
                 return follow.call(msg, rx, Deadline::after(self.timeout)).await;
             }
+            Target::Remote(remote) => return remote_call::<A, R>(remote, make, self.timeout).await,
         };
         if current_id() == Some(cell.core.id) {
             return Err(CallError::CallingSelf);
@@ -223,6 +249,39 @@ impl<A: Actor> ActorRef<A> {
             return Err(CallError::NoProc);
         }
         Reply::new(rx, &cell.core, Deadline::after(self.timeout)).await
+    }
+}
+
+/// [`ActorRef::cast`] to an actor on another node: encoded and sent, at most once.
+fn remote_cast<A: Actor>(remote: &RemoteProc, msg: A::Message) -> Result<(), SendError> {
+    if !remote.is_alive() {
+        return Err(SendError::NoProc);
+    }
+    let codec = A::REMOTE.ok_or(SendError::NoProc)?;
+    match (codec.encode)(msg) {
+        Ok(out) => remote.port().cast(out),
+        // Only a type that refuses to serialise fails here; the caller learns it like a refusal.
+        Err(_) => Err(SendError::Full),
+    }
+}
+
+/// [`ActorRef::call`] to an actor on another node: encoded, sent as a request, and the answer
+/// decoded into the reply channel.
+async fn remote_call<A: Actor, R>(
+    remote: &RemoteProc,
+    make: impl FnOnce(ReplyTo<R>) -> A::Message,
+    timeout: Duration,
+) -> Result<R, CallError> {
+    if !remote.is_alive() {
+        return Err(CallError::NoProc);
+    }
+    let codec = A::REMOTE.ok_or(CallError::NoProc)?;
+    let (tx, rx) = ReplyTo::channel();
+    let out = (codec.encode)(make(tx)).map_err(|e| CallError::Protocol(e.0))?;
+    remote.port().call(out, timeout).await?;
+    match rx.await {
+        Ok(Ok(value)) => Ok(value),
+        _ => Err(CallError::Protocol("the answer was not delivered".into())),
     }
 }
 
@@ -274,6 +333,10 @@ impl AnyActor {
     /// [`downcast`](Self::downcast) by value: no extra reference count (registry lookups).
     pub(crate) fn into_downcast<A: Actor>(self) -> Option<ActorRef<A>> {
         let target = match self.into_parts() {
+            Ok(proc) if proc.remote().is_some() => {
+                let remote = proc.into_any().downcast::<RemoteProc>().ok()?;
+                return remote.typed::<A>();
+            }
             Ok(proc) => Target::Cell(proc.into_any().downcast::<Cell<A::Message>>().ok()?),
             Err(follow) => Target::Follow(follow.into_any().downcast().ok()?),
         };
@@ -292,6 +355,7 @@ impl<A: Actor> ActorHandle for ActorRef<A> {
         match &self.target {
             Target::Cell(cell) => ActorView::new(cell),
             Target::Follow(follow) => ActorView::followed(follow.clone()),
+            Target::Remote(remote) => ActorView::new(remote),
         }
     }
 }
@@ -329,6 +393,7 @@ impl<A: Actor> PartialEq for ActorRef<A> {
         match (&self.target, &other.target) {
             (Target::Cell(a), Target::Cell(b)) => a.core.id == b.core.id,
             (Target::Follow(a), Target::Follow(b)) => a.key() == b.key(),
+            (Target::Remote(a), Target::Remote(b)) => a.core().id == b.core().id,
             _ => false,
         }
     }
@@ -341,6 +406,7 @@ impl<A: Actor> Hash for ActorRef<A> {
         match &self.target {
             Target::Cell(cell) => cell.core.id.hash(state),
             Target::Follow(follow) => follow.key().hash(state),
+            Target::Remote(remote) => remote.core().id.hash(state),
         }
     }
 }

@@ -8,8 +8,9 @@ static NEXT_REF: AtomicU64 = AtomicU64::new(1);
 
 /// The unique id of an actor: cheap to copy, compare and hash, printed OTP-style as `<0.42>`.
 ///
-/// Ids are never reused within a process. The `0` in the printed form is the node part, kept for
-/// a later distributed runtime.
+/// Ids are never reused within a process. The `0` in the printed form is the node part: `0` for
+/// this process's actors; an actor on another node of a cluster gets the number this process
+/// gave that node (and node incarnation), so `<3.42>` is actor 42 of the third node met.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ActorId {
     node: u32,
@@ -27,6 +28,29 @@ impl ActorId {
     /// The node-local part of the id.
     pub fn local_id(&self) -> u64 {
         self.local
+    }
+
+    /// The node part: `0` for an actor of this process, otherwise the number this process gave
+    /// the node (and node incarnation) the actor runs on.
+    pub fn node(&self) -> u32 {
+        self.node
+    }
+
+    /// `true` for an actor of this process.
+    pub fn is_local(&self) -> bool {
+        self.node == 0
+    }
+
+    /// The id of this process's actor `local`.
+    #[doc(hidden)]
+    pub fn local(local: u64) -> Self {
+        ActorId { node: 0, local }
+    }
+
+    /// The id of actor `local` on the node this process numbered `node` (not 0).
+    #[doc(hidden)]
+    pub fn remote(node: u32, local: u64) -> Self {
+        ActorId { node, local }
     }
 }
 

@@ -12,6 +12,7 @@ use super::current::{current, current_id};
 use super::follow::Follows;
 use super::id::MonitorRef;
 use super::overflow::MailboxStats;
+use super::remote::RemoteProc;
 use crate::{ActorId, CallError, ExitReason, NotInActor};
 
 /// What a handle holds, typed (`Arc<Cell<M>>`) or not (`ProcRef`): borrowed as an
@@ -34,6 +35,20 @@ impl<M: Send + 'static> Held for Arc<Cell<M>> {
 
     fn mailbox_stats(&self) -> MailboxStats {
         self.mailbox.stats()
+    }
+}
+
+impl Held for Arc<RemoteProc> {
+    fn core(&self) -> &Core {
+        RemoteProc::core(self)
+    }
+
+    fn to_proc(&self) -> ProcRef {
+        self.clone()
+    }
+
+    fn mailbox_stats(&self) -> MailboxStats {
+        super::proc::Proc::mailbox_stats(&**self)
     }
 }
 
@@ -222,7 +237,11 @@ pub trait ActorHandle {
     /// it exits with [`ExitReason::Killed`]. Returns immediately; [`wait`](Self::wait) sees it
     /// gone. A supervisor's children are linked to it: they get the exit signal `Killed`.
     fn kill(&self) {
-        self.view().core().kill(ExitReason::Killed);
+        let view = self.view();
+        match view.to_proc().remote() {
+            Some(port) => port.kill(),
+            None => view.core().kill(ExitReason::Killed),
+        }
     }
 
     /// Sends the actor the exit signal `reason` as if a linked actor had exited with it (EX-3,

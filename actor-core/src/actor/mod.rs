@@ -23,6 +23,7 @@ mod models;
 mod overflow;
 mod panic;
 mod proc;
+pub mod remote;
 mod reply;
 mod run;
 mod task;
@@ -112,6 +113,10 @@ pub trait Actor: Sized + Send + 'static {
     /// What the mailbox does when it is bounded and full (see [`Overflow`]); waits for room by
     /// default.
     const MAILBOX_OVERFLOW: Overflow = Overflow::Wait;
+
+    /// How this type's messages cross nodes; `#[actor(remote)]` sets it. `None`: local only.
+    #[doc(hidden)]
+    const REMOTE: Option<remote::RemoteCodec<Self::Message>> = None;
 
     /// Builds the state inside the new actor before `start` returns (GenServer.init). `Err` makes
     /// the start fail with [`StartError::Init`](crate::StartError::Init), which keeps the error as

@@ -8,6 +8,7 @@ use super::follow::{self, Publish};
 use super::links::Linked;
 use super::mailbox::{MailboxTx, Offer, Sys};
 use super::overflow::{MailboxStats, Overflow};
+use super::remote::RemotePort;
 use crate::{ActorId, CallError, ExitReason, SendError, TrySendError};
 
 /// Type-erased access to an actor: its core and a way to put system messages in its mailbox.
@@ -19,6 +20,10 @@ pub(crate) trait Proc: Send + Sync + 'static {
     fn publisher(self: Arc<Self>) -> Box<dyn Publish>;
     /// Its mailbox's depth, bound and drops.
     fn mailbox_stats(&self) -> MailboxStats;
+    /// The way to the real actor, for a stand-in of one on another node.
+    fn remote(&self) -> Option<&Arc<dyn RemotePort>> {
+        None
+    }
 }
 
 pub(crate) type ProcRef = Arc<dyn Proc>;

@@ -22,7 +22,8 @@ use super::overflow::Overflow;
 use super::panic::{self, catch};
 use crate::{ExitReason, StartError};
 
-type BeforeInit = Box<dyn FnOnce() -> Result<(), StartError> + Send>;
+type BeforeInit = Box<dyn FnOnce() -> HookFuture + Send>;
+type HookFuture = std::pin::Pin<Box<dyn Future<Output = Result<(), StartError>> + Send>>;
 
 /// How to start an actor: linked or not, a hook that runs inside the new actor before `init`,
 /// a mailbox bound.
@@ -77,14 +78,26 @@ impl StartOptions {
     /// returns the hook's error. Hooks compose: each runs in the order given.
     #[must_use]
     pub fn before_init(
-        mut self,
+        self,
         hook: impl FnOnce() -> Result<(), StartError> + Send + 'static,
     ) -> Self {
+        self.before_init_async(move || std::future::ready(hook()))
+    }
+
+    /// [`before_init`](Self::before_init) with a hook that may wait (a registration that needs
+    /// a round trip, as a cluster-wide name does). The start waits for it.
+    #[must_use]
+    pub fn before_init_async<F>(mut self, hook: impl FnOnce() -> F + Send + 'static) -> Self
+    where
+        F: Future<Output = Result<(), StartError>> + Send + 'static,
+    {
         self.before_init = Some(match self.before_init.take() {
-            None => Box::new(hook),
+            None => Box::new(move || Box::pin(hook())),
             Some(first) => Box::new(move || {
-                first()?;
-                hook()
+                Box::pin(async move {
+                    first().await?;
+                    hook().await
+                })
             }),
         });
         self
@@ -180,6 +193,9 @@ pub(crate) fn spawn<A: Actor>(
         options.mailbox.or(A::MAILBOX_CAPACITY),
         options.overflow.unwrap_or(A::MAILBOX_OVERFLOW),
     );
+    if A::REMOTE.is_some() {
+        super::remote::serve::<A>();
+    }
     let cell = Arc::new(Cell {
         core: Core::new(std::any::type_name::<A>()),
         mailbox: tx,
@@ -287,7 +303,7 @@ async fn run<A: Actor>(
     let core = proc.core();
     let mut ctx = Context::new(me);
     if let Some(hook) = before_init {
-        match catch(async { hook() }).await {
+        match catch(async { hook().await }).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Outcome::failed_start(ExitReason::Normal, e),
             Err(panic) => {

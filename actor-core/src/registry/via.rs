@@ -98,6 +98,26 @@ impl<H: FromAnyActor> Whereis for H {}
 
 /// `options` plus the hook that takes the via name `key` in `registry` before `init`; refused
 /// for a registry with duplicate keys (REG-9.1).
+/// A registry an actor can be started under by name ([`Start::start_via`](crate::Start::start_via)):
+/// the local [`Registry`] with unique keys, or a cluster-wide one.
+pub trait ViaRegistry<K> {
+    /// `options` with the registration of the new actor under `key` run before its `init`.
+    ///
+    /// # Errors
+    /// The registry refuses names of this kind (a duplicate-key registry).
+    fn via_options(&self, key: K, options: StartOptions) -> Result<StartOptions, StartError>;
+}
+
+impl<K, V> ViaRegistry<K> for Registry<K, V>
+where
+    K: RegistryKey,
+    V: RegistryValue + Default,
+{
+    fn via_options(&self, key: K, options: StartOptions) -> Result<StartOptions, StartError> {
+        via_options(self, key, options)
+    }
+}
+
 pub(crate) fn via_options<K, V>(
     registry: &Registry<K, V>,
     key: K,

@@ -5,6 +5,7 @@
 mod handle;
 mod hints;
 mod message;
+mod remote;
 mod start;
 
 use proc_macro2::{Span, TokenStream};
@@ -104,6 +105,7 @@ impl<'a> Gen<'a> {
         let send_checks = hints::send_checks(self);
         let message::MessageItems { outer, scoped } = message::expand(self);
         let actor_impl = start::actor_impl(self);
+        let codec = remote::codec_fns(self);
         let handle = handle::expand(self);
         let start = start::start_impl(self);
         let vis_hint = hints::vis_hint(self);
@@ -114,6 +116,7 @@ impl<'a> Gen<'a> {
             const _: () = {
                 #scoped
                 #actor_impl
+                #codec
             };
             #handle
             #start

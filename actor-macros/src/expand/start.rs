@@ -151,6 +151,7 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
             }
         }
     });
+    let remote = super::remote::codec_const(g);
     quote! {
         #[automatically_derived]
         impl #impl_generics #rt::Actor for #self_ty #where_clause {
@@ -158,6 +159,7 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
             #capacity
             #overflow
             #debug_state
+            #remote
 
             #(#init)*
 

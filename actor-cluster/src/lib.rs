@@ -1,0 +1,69 @@
+//! Clusters for beamish: the same typed handles across machines, a cluster-wide Registry and
+//! remote monitors and links, on [NATS](https://nats.io) (core request/reply for messages,
+//! JetStream KV for cluster state). Re-exported by `beamish` as `beamish::cluster` behind the
+//! `cluster` feature.
+//!
+//! # A node, a name, a call
+//!
+//! ```no_run
+//! use beamish::cluster::{Node, NodeOptions};
+//! use beamish::prelude::*;
+//!
+//! struct Counter(i64);
+//!
+//! #[actor(remote)]
+//! impl Counter {
+//!     #[init]
+//!     async fn init(start: i64) -> Self { Counter(start) }
+//!     #[call]
+//!     async fn add(&mut self, n: i64) -> i64 { self.0 += n; self.0 }
+//! }
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let node = Node::connect("nats://127.0.0.1:4222", NodeOptions::new("shop", "a")).await?;
+//! let names = node.registry::<()>("names", Keys::Unique).await?;
+//! Counter::start_via(&names, "c1", 0).await?;
+//! // On any node of cluster "shop":
+//! let c: CounterHandle = names.whereis("c1").expect("registered");
+//! assert_eq!(c.add(5).await?, 5);
+//! # Ok(()) }
+//! ```
+//!
+//! # What is promised
+//!
+//! - **Calls and casts** to a remote actor go through the handle type it always had; errors
+//!   are the same, plus [`CallError::NodeDown`](beamish::CallError::NodeDown) when its node is
+//!   lost and [`CallError::Protocol`](beamish::CallError::Protocol) for a frame that cannot be
+//!   understood. Both are at most once: nothing is resent. A call to a dead remote actor
+//!   answers `NoProc` at once (its node says so); a cast to one returns `Ok` and is dropped
+//!   there, counted. Per pair of nodes, messages keep their send order.
+//! - **Names** are unique cluster-wide (a KV create), freed when their actor exits (before its
+//!   node tells remote monitors), when its node leaves, and within the membership TTL (2 s by
+//!   default, + up to 1 s) when its node is lost. A stale delete never removes a newer owner:
+//!   every delete names the revision it removes.
+//! - **Monitors and links** on a remote actor work as on a local one; when its node is lost
+//!   they fire with [`ExitReason::NoConnection`](beamish::ExitReason::NoConnection).
+//! - **Store loss**: each node keeps the master copy of its own entries and re-creates them when
+//!   the server lost its store (found at the next heartbeat, every TTL/4).
+//! - **Bounds**: frames leave through one ordered queue of 65,536 (past it, casts fail with
+//!   `SendError::Full` and calls with `CallError::Full`); incoming calls each hold one small
+//!   task until answered or the caller's timeout.
+//!
+//! # Wire
+//!
+//! Subjects `bm.<cluster>.n.<node>.<local id>` (an actor) and `bm.<cluster>.n.<node>.ctl`
+//! (watch, down, stop, kill, exit); answers come back on `bm.<cluster>.n.<node>.r.<token>`.
+//! Each node has one connection and one subscription. Bodies: see [`wire`].
+
+mod error;
+mod node;
+mod peers;
+mod registry;
+pub mod server;
+#[doc(hidden)]
+pub mod wire;
+
+pub use error::{ClusterError, ClusterRegistryError};
+pub use node::{Node, NodeOptions};
+pub use registry::ClusterRegistry;
+pub use server::NatsServer;

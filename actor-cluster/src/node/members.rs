@@ -1,0 +1,254 @@
+//! Membership: the node's key in `bm_nodes` (created with a TTL, kept by heartbeats), the watch
+//! that tells this node of the others' arrivals and losses, and the rebuild after the server
+//! lost its store.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actor_core::__private::ExitReason;
+use async_nats::HeaderMap;
+use async_nats::jetstream::kv::{self, Operation};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use super::{Inner, KV_TIMEOUT, read, write};
+use crate::error::{ClusterError, unavailable};
+use crate::{peers, wire};
+
+pub(crate) const NODES: &str = "bm_nodes";
+
+/// What a node's membership key holds.
+#[derive(Serialize, Deserialize)]
+struct NodeInfo {
+    epoch: u64,
+    version: u32,
+}
+
+fn key(name: &str) -> String {
+    format!("node.{name}")
+}
+
+fn info(inner: &Inner) -> Bytes {
+    Bytes::from(
+        wire::encode(&NodeInfo {
+            epoch: inner.epoch,
+            version: 1,
+        })
+        .unwrap_or_default(),
+    )
+}
+
+/// Joins: creates this node's key with the TTL (waiting up to a TTL for a previous incarnation's
+/// key to expire), then starts the heartbeat, the membership watch and the sweep.
+pub(crate) async fn join(inner: &Arc<Inner>) -> Result<(), ClusterError> {
+    let store = inner.bucket(NODES, true).await?;
+    let deadline = tokio::time::Instant::now() + inner.ttl + Duration::from_secs(1);
+    let rev = loop {
+        match store
+            .create_with_ttl(key(&inner.name), info(inner), inner.ttl)
+            .await
+        {
+            Ok(rev) => break rev,
+            Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(ClusterError::NameInUse(inner.name.clone()));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(unavailable(e)),
+        }
+    };
+    write(&inner.members).insert(inner.name.clone(), inner.epoch);
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(watch_loop(inner.clone(), Some(ready_tx)));
+    let _ = tokio::time::timeout(KV_TIMEOUT, ready_rx).await;
+    tokio::spawn(heartbeat_loop(inner.clone(), rev));
+    tokio::spawn(super::super::registry::sweep_loop(inner.clone()));
+    Ok(())
+}
+
+/// Leaves: deletes the registry entries, then the membership key.
+pub(crate) async fn leave(inner: &Arc<Inner>) -> Result<(), ClusterError> {
+    for registry in inner.registries() {
+        registry.leave().await;
+    }
+    let store = inner.js.get_key_value(NODES).await.map_err(unavailable)?;
+    store.delete(key(&inner.name)).await.map_err(unavailable)?;
+    // Stop heartbeating: the heartbeat loop ends when it finds the key gone.
+    write(&inner.members).remove(&inner.name);
+    Ok(())
+}
+
+/// Refreshes the key every `ttl / 4` with a raw JetStream publish (the KV API sets a TTL only
+/// at create): `Nats-TTL` and the expected last revision. After a failure, re-reads the key and
+/// adopts it if it is still this incarnation's; if it is gone (the store was lost), rebuilds.
+async fn heartbeat_loop(inner: Arc<Inner>, mut rev: u64) {
+    let every = inner.ttl / 4;
+    let subject = format!("$KV.{NODES}.{}", key(&inner.name));
+    loop {
+        tokio::time::sleep(every).await;
+        if !read(&inner.members).contains_key(&inner.name) {
+            return; // left
+        }
+        let mut h = HeaderMap::new();
+        h.insert("Nats-TTL", inner.ttl.as_secs().to_string().as_str());
+        h.insert(
+            "Nats-Expected-Last-Subject-Sequence",
+            rev.to_string().as_str(),
+        );
+        let sent = async {
+            inner
+                .js
+                .publish_with_headers(subject.clone(), h, info(&inner))
+                .await?
+                .await
+                .map_err(async_nats::Error::from)
+        };
+        match tokio::time::timeout(KV_TIMEOUT, sent).await {
+            Ok(Ok(ack)) => rev = ack.sequence,
+            _ => {
+                if let Some(new) = recover(&inner).await {
+                    rev = new;
+                }
+            }
+        }
+    }
+}
+
+/// After a failed heartbeat: this incarnation's key as it is, re-created with everything this
+/// node owns if the store lost it.
+async fn recover(inner: &Arc<Inner>) -> Option<u64> {
+    let store = inner.bucket(NODES, true).await.ok()?;
+    if let Ok(Some(entry)) = store.entry(key(&inner.name)).await
+        && entry.operation == Operation::Put
+        && wire::decode::<NodeInfo>(&entry.value).is_ok_and(|i| i.epoch == inner.epoch)
+    {
+        return Some(entry.revision);
+    }
+    let rev = store
+        .create_with_ttl(key(&inner.name), info(inner), inner.ttl)
+        .await
+        .ok()?;
+    tracing::warn!(node = %inner.name, "membership key was lost: re-created, re-asserting entries");
+    for registry in inner.registries() {
+        registry.reassert().await;
+    }
+    inner.generation.send_modify(|g| *g += 1);
+    Some(rev)
+}
+
+/// Follows `bm_nodes`: a new epoch for a name, a delete (the node left) or an expiry marker
+/// (it was lost) ends the old incarnation. Restarts on errors and after a rebuild.
+async fn watch_loop(inner: Arc<Inner>, mut ready: Option<tokio::sync::oneshot::Sender<()>>) {
+    let mut generation = inner.generation.subscribe();
+    loop {
+        if let Err(e) = watch_once(&inner, &mut ready, &mut generation).await {
+            tracing::debug!(error = %e, "membership watch restarts");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+async fn watch_once(
+    inner: &Arc<Inner>,
+    ready: &mut Option<tokio::sync::oneshot::Sender<()>>,
+    generation: &mut tokio::sync::watch::Receiver<u64>,
+) -> Result<(), ClusterError> {
+    let store = inner.bucket(NODES, true).await?;
+    let empty = store.status().await.map_err(unavailable)?.values() == 0;
+    let mut watch = store.watch_all().await.map_err(unavailable)?;
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut replaying = !empty;
+    if empty {
+        replayed(inner, &seen, ready);
+    }
+    generation.borrow_and_update();
+    loop {
+        let entry = tokio::select! {
+            entry = watch.next() => entry,
+            _ = generation.changed() => return Ok(()),
+        };
+        let Some(entry) = entry else {
+            return Err(ClusterError::Unavailable("membership watch ended".into()));
+        };
+        let entry = entry.map_err(unavailable)?;
+        let Some(name) = entry.key.strip_prefix("node.") else {
+            continue;
+        };
+        match entry.operation {
+            Operation::Put => {
+                if let Ok(info) = wire::decode::<NodeInfo>(&entry.value) {
+                    seen.insert(name.to_owned());
+                    let old = write(&inner.members).insert(name.to_owned(), info.epoch);
+                    if let Some(old) = old.filter(|old| *old != info.epoch) {
+                        node_down(inner, name, old, true);
+                    }
+                }
+            }
+            op => {
+                let old = write(&inner.members).remove(name);
+                if let Some(old) = old {
+                    node_down(inner, name, old, op == Operation::Delete);
+                }
+            }
+        }
+        if replaying && entry.delta == 0 {
+            replaying = false;
+            replayed(inner, &seen, ready);
+        }
+    }
+}
+
+/// The replay is done: members not in it are gone.
+fn replayed(
+    inner: &Arc<Inner>,
+    seen: &HashSet<String>,
+    ready: &mut Option<tokio::sync::oneshot::Sender<()>>,
+) {
+    let gone: Vec<(String, u64)> = read(&inner.members)
+        .iter()
+        .filter(|(name, _)| !seen.contains(*name) && **name != inner.name)
+        .map(|(n, e)| (n.clone(), *e))
+        .collect();
+    for (name, epoch) in gone {
+        write(&inner.members).remove(&name);
+        node_down(inner, &name, epoch, false);
+    }
+    if let Some(ready) = ready.take() {
+        let _ = ready.send(());
+    }
+}
+
+/// Incarnation `(name, epoch)` is gone (`left`: on purpose): its stand-ins end with
+/// `NoConnection` (or `NoProc` if it left), waiting calls fail, and the live member with the
+/// highest rendezvous score reaps its registry entries.
+fn node_down(inner: &Arc<Inner>, name: &str, epoch: u64, left: bool) {
+    if name == inner.name && epoch == inner.epoch {
+        return;
+    }
+    let Some(peer) = peers::peer(name, epoch) else {
+        return;
+    };
+    peer.mark_down(left);
+    let reason = if left {
+        ExitReason::NoProc
+    } else {
+        ExitReason::NoConnection
+    };
+    inner.end_shadows_of(&peer, &reason);
+    let members: HashMap<String, u64> = read(&inner.members).clone();
+    let subject = format!("{name}.{epoch}");
+    let reaper = members
+        .keys()
+        .max_by_key(|member| super::score(&subject, member));
+    if reaper == Some(&inner.name) {
+        let (inner, name) = (inner.clone(), name.to_owned());
+        tokio::spawn(async move {
+            for registry in inner.registries() {
+                registry.reap(&name, epoch).await;
+            }
+        });
+    }
+}

@@ -1,0 +1,469 @@
+//! A node: one NATS connection that hosts this process's actors for the cluster and reaches the
+//! others' (see the crate docs for subjects and frames).
+
+mod frames;
+mod members;
+mod port;
+mod serve;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::time::Duration;
+
+use actor_core::__private::remote::{self, RemoteProc};
+use actor_core::__private::{ActorHandle, ActorId, AnyActor};
+use async_nats::jetstream;
+use async_nats::jetstream::kv;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::error::{ClusterError, unavailable};
+use crate::peers::{self, Peer};
+use crate::registry::RegistryCore;
+pub(crate) use frames::Frame;
+
+/// How long calls to a node's own bookkeeping (KV writes) may take before they count as failed.
+pub(crate) const KV_TIMEOUT: Duration = Duration::from_secs(2);
+/// Outgoing frames queued for the connection at most; past it, casts fail with `Full`.
+const OUTBOUND: usize = 65_536;
+
+/// How a node joins: its cluster, its name, and its membership timing.
+#[derive(Clone, Debug)]
+pub struct NodeOptions {
+    cluster: String,
+    name: String,
+    ttl: Duration,
+}
+
+impl NodeOptions {
+    /// Node `name` of cluster `cluster` (both tokens of `[A-Za-z0-9_-]`), membership TTL 2 s.
+    pub fn new(cluster: impl Into<String>, name: impl Into<String>) -> Self {
+        NodeOptions {
+            cluster: cluster.into(),
+            name: name.into(),
+            ttl: Duration::from_secs(2),
+        }
+    }
+
+    /// The membership key's TTL (whole seconds, at least 1; default 2 s): a node that stops
+    /// heartbeating (every `ttl / 4`) is declared lost this long after its last heartbeat, and
+    /// its names are freed then.
+    #[must_use]
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl.max(Duration::from_secs(1));
+        self
+    }
+}
+
+/// A node of a beamish cluster: hosts this process's actors for the other nodes, reaches
+/// theirs through the ordinary handles, and keeps the cluster registries.
+///
+/// ```no_run
+/// use beamish::cluster::{Node, NodeOptions};
+/// # async fn demo() -> Result<(), beamish::cluster::ClusterError> {
+/// let node = Node::connect("nats://127.0.0.1:4222", NodeOptions::new("shop", "web-1")).await?;
+/// println!("{} joined with epoch {:x}", node.name(), node.epoch());
+/// # Ok(()) }
+/// ```
+///
+/// A node stays in the cluster until [`leave`](Self::leave) or the end of the process; a
+/// process that dies without leaving is declared lost after the membership TTL.
+#[derive(Clone)]
+pub struct Node {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("cluster", &self.inner.cluster)
+            .field("name", &self.inner.name)
+            .field("epoch", &self.inner.epoch)
+            .finish()
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) client: async_nats::Client,
+    pub(crate) js: jetstream::Context,
+    pub(crate) cluster: String,
+    pub(crate) name: String,
+    pub(crate) epoch: u64,
+    pub(crate) ttl: Duration,
+    /// `bm.<cluster>.n.`
+    pub(crate) prefix: String,
+    outbound: mpsc::Sender<Frame>,
+    next_token: AtomicU64,
+    pending: Mutex<HashMap<u64, oneshot::Sender<async_nats::Message>>>,
+    /// Stand-ins for remote actors, by id.
+    shadows: Mutex<HashMap<ActorId, Weak<RemoteProc>>>,
+    /// Local actors other nodes reach, with the ctl subjects of the nodes watching each.
+    tracked: Mutex<HashMap<u64, Tracked>>,
+    /// Live members: node name → epoch.
+    pub(crate) members: RwLock<HashMap<String, u64>>,
+    pub(crate) registries: Mutex<Vec<Weak<RegistryCore>>>,
+    /// Bumped when the cluster state was rebuilt: watches restart.
+    pub(crate) generation: watch::Sender<u64>,
+    /// Casts to dead or unknown local actors, dropped.
+    pub(crate) dropped_casts: AtomicU64,
+}
+
+struct Tracked {
+    actor: AnyActor,
+    watchers: Vec<String>,
+}
+
+impl Node {
+    /// Connects to the NATS server at `url` and joins the cluster.
+    ///
+    /// # Errors
+    /// [`ClusterError::Connect`] if the server cannot be reached, [`ClusterError::ServerTooOld`]
+    /// before NATS 2.11, [`ClusterError::InvalidName`] for a name that is not a token,
+    /// [`ClusterError::NameInUse`] if a live node holds the name, [`ClusterError::Unavailable`]
+    /// if JetStream does not answer.
+    pub async fn connect(url: &str, options: NodeOptions) -> Result<Node, ClusterError> {
+        for name in [&options.cluster, &options.name] {
+            if !is_token(name) {
+                return Err(ClusterError::InvalidName(name.clone()));
+            }
+        }
+        let client = async_nats::ConnectOptions::new()
+            .name(format!("{}/{}", options.cluster, options.name))
+            .connection_timeout(Duration::from_secs(2))
+            .connect(url)
+            .await
+            .map_err(|e| ClusterError::Connect {
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })?;
+        let found = client.server_info().version;
+        if !version_at_least(&found, (2, 11)) {
+            return Err(ClusterError::ServerTooOld {
+                found,
+                need: "2.11",
+            });
+        }
+        let js = jetstream::new(client.clone());
+        let epoch = random_u64();
+        let prefix = format!("bm.{}.n.", options.cluster);
+        let (outbound, rx) = mpsc::channel(OUTBOUND);
+        let inner = Arc::new(Inner {
+            client: client.clone(),
+            js,
+            cluster: options.cluster,
+            name: options.name,
+            epoch,
+            ttl: options.ttl,
+            prefix,
+            outbound,
+            next_token: AtomicU64::new(1),
+            pending: Mutex::default(),
+            shadows: Mutex::default(),
+            tracked: Mutex::default(),
+            members: RwLock::default(),
+            registries: Mutex::default(),
+            generation: watch::Sender::new(0),
+            dropped_casts: AtomicU64::new(0),
+        });
+        tokio::spawn(frames::send_loop(client.clone(), rx));
+        let subscription = client
+            .subscribe(format!("{}{}.>", inner.prefix, inner.name))
+            .await
+            .map_err(unavailable)?;
+        client.flush().await.map_err(unavailable)?;
+        tokio::spawn(serve::receive_loop(inner.clone(), subscription));
+        members::join(&inner).await?;
+        Ok(Node { inner })
+    }
+
+    /// The node's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The random number this incarnation of the node drew when it joined.
+    pub fn epoch(&self) -> u64 {
+        self.inner.epoch
+    }
+
+    /// The cluster's name.
+    pub fn cluster(&self) -> &str {
+        &self.inner.cluster
+    }
+
+    /// The live members as this node last saw them (itself included), sorted by name.
+    pub fn members(&self) -> Vec<String> {
+        let mut names: Vec<String> = read(&self.inner.members).keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    /// Casts that arrived for actors that were gone, dropped (a remote cast is at most once).
+    pub fn dropped_casts(&self) -> u64 {
+        self.inner.dropped_casts.load(Ordering::Relaxed)
+    }
+
+    /// Leaves the cluster: deletes this node's registry entries and its membership key, so the
+    /// others see it gone at once (not after the TTL) and its actors answer `NoProc` from then.
+    /// Local actors keep running.
+    ///
+    /// # Errors
+    /// [`ClusterError::Unavailable`] if the deletes could not be written.
+    pub async fn leave(&self) -> Result<(), ClusterError> {
+        members::leave(&self.inner).await
+    }
+}
+
+impl Inner {
+    /// Queues a frame for the connection, in order.
+    pub(crate) fn send(&self, frame: Frame) -> bool {
+        self.outbound.try_send(frame).is_ok()
+    }
+
+    /// A reply subject of this node, and the token it is routed by.
+    fn reply_slot(&self) -> (String, u64, oneshot::Receiver<async_nats::Message>) {
+        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(token, tx);
+        (format!("{}{}.r.{token}", self.prefix, self.name), token, rx)
+    }
+
+    fn forget_reply(&self, token: u64) {
+        lock(&self.pending).remove(&token);
+    }
+
+    fn take_reply(&self, token: u64) -> Option<oneshot::Sender<async_nats::Message>> {
+        lock(&self.pending).remove(&token)
+    }
+
+    /// The subject of actor `local` on node `node`.
+    pub(crate) fn actor_subject(&self, node: &str, local: u64) -> String {
+        format!("{}{node}.{local}", self.prefix)
+    }
+
+    /// The control subject of node `node`.
+    pub(crate) fn ctl_subject(&self, node: &str) -> String {
+        format!("{}{node}.ctl", self.prefix)
+    }
+
+    /// The handle to actor `local` of node incarnation `(node, epoch)`, of type `tag`: the
+    /// local actor for this node's own, otherwise a stand-in (one per remote actor while any
+    /// handle holds it), which this node watches so that it ends with the real one.
+    pub(crate) fn actor(
+        self: &Arc<Self>,
+        node: &str,
+        epoch: u64,
+        local: u64,
+        tag: &str,
+    ) -> Option<AnyActor> {
+        if node == self.name && epoch == self.epoch {
+            return self.local_actor(local);
+        }
+        let peer = peers::peer(node, epoch)?;
+        let id = peer.actor_id(local);
+        let mut shadows = lock(&self.shadows);
+        if let Some(found) = shadows.get(&id).and_then(Weak::upgrade) {
+            return Some(found.to_any());
+        }
+        let port = port::Port::new(self, peer.clone(), local, tag);
+        let proc = RemoteProc::new(id, tag, Arc::new(port));
+        shadows.insert(id, Arc::downgrade(&proc));
+        drop(shadows);
+        if peer.is_down() || self.superseded(&peer) {
+            proc.exited(if peer.has_left() {
+                actor_core::__private::ExitReason::NoProc
+            } else {
+                actor_core::__private::ExitReason::NoConnection
+            });
+        } else {
+            self.send(frames::watch(self, &peer, local));
+        }
+        Some(proc.to_any())
+    }
+
+    /// The stand-in for `id`, if one is held.
+    pub(crate) fn shadow(&self, id: ActorId) -> Option<Arc<RemoteProc>> {
+        lock(&self.shadows).get(&id).and_then(Weak::upgrade)
+    }
+
+    pub(crate) fn forget_shadow(&self, id: ActorId) {
+        let mut shadows = lock(&self.shadows);
+        if shadows.get(&id).is_some_and(|w| w.strong_count() == 0) {
+            shadows.remove(&id);
+        }
+    }
+
+    /// Ends every stand-in of `peer`'s actors with `reason`.
+    pub(crate) fn end_shadows_of(&self, peer: &Peer, reason: &actor_core::__private::ExitReason) {
+        let ended: Vec<Arc<RemoteProc>> = lock(&self.shadows)
+            .iter()
+            .filter(|(id, _)| id.node() == peer.index)
+            .filter_map(|(_, w)| w.upgrade())
+            .collect();
+        for proc in ended {
+            proc.exited(reason.clone());
+        }
+    }
+
+    /// This node's live actor `local`.
+    pub(crate) fn local_actor(&self, local: u64) -> Option<AnyActor> {
+        if let Some(t) = lock(&self.tracked).get(&local)
+            && t.actor.is_alive()
+        {
+            return Some(t.actor.clone());
+        }
+        remote::local_actor(local)
+    }
+
+    /// Whether a newer incarnation of `peer`'s node is a member.
+    pub(crate) fn superseded(&self, peer: &Peer) -> bool {
+        read(&self.members)
+            .get(&*peer.name)
+            .is_some_and(|epoch| *epoch != peer.epoch)
+    }
+
+    /// Follows local `actor` for the cluster: on its exit its registry entries are deleted,
+    /// then the nodes watching it are told (in that order). `watcher`: a node's ctl subject.
+    pub(crate) fn track(self: &Arc<Self>, actor: &AnyActor, watcher: Option<String>) {
+        let local = actor.id().local_id();
+        let mut tracked = lock(&self.tracked);
+        let first = !tracked.contains_key(&local);
+        let entry = tracked.entry(local).or_insert_with(|| Tracked {
+            actor: actor.clone(),
+            watchers: Vec::new(),
+        });
+        if let Some(w) = watcher
+            && !entry.watchers.contains(&w)
+        {
+            entry.watchers.push(w);
+        }
+        drop(tracked);
+        if first {
+            let (inner, actor) = (self.clone(), actor.clone());
+            tokio::spawn(async move {
+                let reason = actor.wait().await;
+                inner.actor_exited(local, &reason).await;
+            });
+        }
+    }
+
+    async fn actor_exited(
+        self: &Arc<Self>,
+        local: u64,
+        reason: &actor_core::__private::ExitReason,
+    ) {
+        for registry in self.registries() {
+            registry.owner_exited(local).await;
+        }
+        let watchers = lock(&self.tracked)
+            .remove(&local)
+            .map(|t| t.watchers)
+            .unwrap_or_default();
+        for ctl in watchers {
+            self.send(frames::down(self, ctl, local, reason));
+        }
+    }
+
+    /// The registries of this node that are still in use.
+    pub(crate) fn registries(&self) -> Vec<Arc<RegistryCore>> {
+        let mut list = lock(&self.registries);
+        list.retain(|w| w.strong_count() > 0);
+        list.iter().filter_map(Weak::upgrade).collect()
+    }
+
+    /// The KV bucket `bucket`, created if missing (history 1, file storage).
+    pub(crate) async fn bucket(
+        &self,
+        bucket: &str,
+        markers: bool,
+    ) -> Result<kv::Store, ClusterError> {
+        let config = kv::Config {
+            bucket: bucket.to_owned(),
+            history: 1,
+            storage: jetstream::stream::StorageType::File,
+            limit_markers: markers.then(|| Duration::from_secs(60)),
+            ..Default::default()
+        };
+        match tokio::time::timeout(KV_TIMEOUT, self.js.create_key_value(config)).await {
+            Ok(Ok(store)) => Ok(store),
+            Ok(Err(e)) => {
+                // Created meanwhile by another node, with the same configuration.
+                self.js
+                    .get_key_value(bucket)
+                    .await
+                    .map_err(|_| unavailable(e))
+            }
+            Err(_) => Err(ClusterError::Unavailable(format!(
+                "creating bucket {bucket} timed out"
+            ))),
+        }
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A NATS subject token and KV key part: `[A-Za-z0-9_-]+`.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn version_at_least(version: &str, need: (u32, u32)) -> bool {
+    let mut parts = version
+        .trim_start_matches('v')
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) >= need
+}
+
+/// A random epoch: std's randomly seeded hasher, over the clock and the pid.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+/// Rendezvous score of `member` for `subject`: the live member with the highest one acts.
+pub(crate) fn score(subject: &str, member: &str) -> u64 {
+    // FNV-1a: stable across processes and builds, unlike the std hasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in subject.bytes().chain([0]).chain(member.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_versions() {
+        assert!(is_token("web-1_a"));
+        assert!(!is_token("a.b") && !is_token("") && !is_token("a b"));
+        assert!(version_at_least("2.15.1", (2, 11)));
+        assert!(version_at_least("v2.11.0-RC.1", (2, 11)));
+        assert!(!version_at_least("2.9.10", (2, 11)));
+        assert_ne!(score("a", "b"), score("a", "c"));
+    }
+}

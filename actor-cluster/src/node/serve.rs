@@ -1,0 +1,170 @@
+//! What arrives on the node's subscription: frames for its actors, control frames, and answers
+//! to its own requests.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use actor_core::__private::remote::{self, Answer, DeliverError, Delivered};
+use actor_core::__private::{ActorHandle, AnyActor, CallError, ExitReason};
+use futures_util::StreamExt;
+
+use super::Inner;
+use super::frames::{self, H_EPOCH, H_FROM, H_ID, H_OP, H_TIMEOUT, answer, header, header_u64};
+use crate::peers;
+use crate::wire;
+
+/// Routes every message of the node's subscription, until the connection closes.
+pub(crate) async fn receive_loop(inner: Arc<Inner>, mut sub: async_nats::Subscriber) {
+    let own = format!("{}{}.", inner.prefix, inner.name);
+    while let Some(msg) = sub.next().await {
+        let Some(tail) = msg.subject.as_str().strip_prefix(own.as_str()) else {
+            continue;
+        };
+        if let Some(token) = tail.strip_prefix("r.") {
+            if let Some(tx) = token.parse().ok().and_then(|t| inner.take_reply(t)) {
+                let _ = tx.send(msg);
+            }
+        } else if tail == "ctl" {
+            ctl(&inner, msg);
+        } else if let Ok(local) = tail.parse::<u64>() {
+            actor_frame(&inner, local, msg);
+        }
+    }
+}
+
+/// Answers a request (if it is one) with `status`.
+fn reply(inner: &Inner, msg: &async_nats::Message, status: &str, body: Vec<u8>) {
+    if let Some(to) = &msg.reply {
+        inner.send(answer(to.to_string(), status, body));
+    }
+}
+
+/// The frame's target, if it is addressed to this incarnation and alive.
+fn target(inner: &Inner, local: u64, msg: &async_nats::Message) -> Option<AnyActor> {
+    if header_u64(msg, H_EPOCH) != Some(inner.epoch) {
+        return None;
+    }
+    inner.local_actor(local)
+}
+
+/// A call or cast for local actor `local`.
+fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
+    let Some((tag, op)) = header(&msg, H_OP).and_then(|op| op.rsplit_once("::")) else {
+        reply(inner, &msg, "bad", b"missing bm-op".to_vec());
+        return;
+    };
+    let delivered = match (target(inner, local, &msg), remote::served_tag(tag)) {
+        (Some(actor), Some(deliver)) => deliver(&actor, op, &msg.payload).map(|d| (d, actor)),
+        _ => Err(DeliverError::NoProc),
+    };
+    match delivered {
+        Ok((Delivered::Cast, _)) => {}
+        Ok((Delivered::Call(pending), actor)) => {
+            let Some(to) = msg.reply.as_ref().map(ToString::to_string) else {
+                return;
+            };
+            let patience =
+                header_u64(&msg, H_TIMEOUT).map_or(Duration::from_secs(5), Duration::from_millis);
+            let inner = inner.clone();
+            tokio::spawn(async move {
+                let (status, body) = match pending.await {
+                    Answer::Value(bytes) => ("ok", bytes),
+                    Answer::Codec(e) => ("bad", e.0.into_bytes()),
+                    Answer::Dropped => ("dropped", Vec::new()),
+                    // The actor exited (or dropped the reply and runs on: the caller times out).
+                    Answer::Closed => match tokio::time::timeout(patience, actor.wait()).await {
+                        Ok(reason) => ("exited", wire::encode_reason(&reason)),
+                        Err(_) => return,
+                    },
+                };
+                inner.send(answer(to, status, body));
+            });
+        }
+        Err(DeliverError::NoProc) => {
+            if msg.reply.is_some() {
+                reply(inner, &msg, "noproc", Vec::new());
+            } else {
+                inner.dropped_casts.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        Err(DeliverError::Full) => reply(inner, &msg, "full", Vec::new()),
+        Err(DeliverError::Codec(e)) => reply(inner, &msg, "bad", e.0.into_bytes()),
+    }
+}
+
+/// A control frame: `watch`, `down`, `stop`, `kill`, `exit`.
+fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
+    let local = header_u64(&msg, H_ID).unwrap_or(0);
+    match header(&msg, H_OP) {
+        Some("watch") => {
+            let Some((node, epoch, _)) = header(&msg, H_FROM).and_then(frames::parse_from) else {
+                return;
+            };
+            let watcher = inner.ctl_subject(node);
+            let _ = epoch;
+            match target(inner, local, &msg) {
+                Some(actor) => inner.track(&actor, Some(watcher)),
+                None => {
+                    inner.send(frames::down(inner, watcher, local, &ExitReason::NoProc));
+                }
+            }
+        }
+        Some("down") => {
+            let Some((node, epoch, local)) = header(&msg, H_FROM).and_then(frames::parse_from)
+            else {
+                return;
+            };
+            let Ok(reason) = wire::decode_reason(&msg.payload) else {
+                return;
+            };
+            if let Some(peer) = peers::peer(node, epoch)
+                && let Some(proc) = inner.shadow(peer.actor_id(local))
+            {
+                proc.exited(reason);
+            }
+        }
+        Some("stop") => {
+            let Some(actor) = target(inner, local, &msg) else {
+                reply(inner, &msg, "noproc", Vec::new());
+                return;
+            };
+            let reason = wire::decode_reason(&msg.payload).unwrap_or(ExitReason::Normal);
+            let inner = inner.clone();
+            tokio::spawn(async move {
+                match actor.stop(reason).await {
+                    Ok(()) => reply(&inner, &msg, "ok", Vec::new()),
+                    Err(CallError::Exited(other)) => {
+                        reply(&inner, &msg, "exited", wire::encode_reason(&other));
+                    }
+                    Err(_) => reply(&inner, &msg, "noproc", Vec::new()),
+                }
+            });
+        }
+        Some("kill") => {
+            if let Some(actor) = target(inner, local, &msg) {
+                actor.kill();
+            }
+        }
+        Some("exit") => {
+            let (Some(actor), Some((node, epoch, from))) = (
+                target(inner, local, &msg),
+                header(&msg, H_FROM).and_then(frames::parse_from),
+            ) else {
+                return;
+            };
+            let Ok(reason) = wire::decode_reason(&msg.payload) else {
+                return;
+            };
+            let from = if node == inner.name && epoch == inner.epoch {
+                actor_core::__private::ActorId::local(from)
+            } else if let Some(peer) = peers::peer(node, epoch) {
+                peer.actor_id(from)
+            } else {
+                return;
+            };
+            remote::signal_from(&actor, from, &reason);
+        }
+        _ => reply(inner, &msg, "bad", b"unknown control verb".to_vec()),
+    }
+}

@@ -1,0 +1,148 @@
+//! The wire format: how `#[actor(remote)]` messages, answers and exit reasons are encoded.
+//!
+//! Bodies are [postcard](https://docs.rs/postcard): serde's compact binary format with a
+//! documented, stable wire format (varints, no field names), so a frame costs about what its
+//! data weighs. It is not self-describing: a handler's argument and reply types are its schema.
+//! Handlers are named on the wire (`bm-op`), so adding a handler, or a node that knows more
+//! handlers than another, is compatible; changing a handler's argument or reply types is a
+//! protocol change, answered with `CallError::Protocol` by a node that cannot decode it (add a
+//! new handler instead, and retire the old one once no node sends it). Frames carry a version
+//! header (`bm-v`) for changes of the envelope itself.
+//!
+//! The functions here are what generated code calls; they are public for it, not for users.
+
+use actor_core::__private::remote::{self, CodecError, Outbound, PendingReply};
+use actor_core::__private::{ExitReason, ReplyTo};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+fn codec_error(e: postcard::Error) -> CodecError {
+    CodecError(e.to_string())
+}
+
+/// Encodes a value.
+///
+/// # Errors
+/// The value's `Serialize` failed.
+pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
+    postcard::to_allocvec(value).map_err(codec_error)
+}
+
+/// Decodes a value.
+///
+/// # Errors
+/// The bytes are not a `T`.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    postcard::from_bytes(bytes).map_err(codec_error)
+}
+
+/// A cast of handler `op` with `args` (a tuple).
+///
+/// # Errors
+/// An argument failed to serialise.
+pub fn encode_cast<T: Serialize>(op: &'static str, args: &T) -> Result<Outbound, CodecError> {
+    Ok(Outbound {
+        op,
+        body: encode(args)?,
+        reply: None,
+    })
+}
+
+/// A call of handler `op` with `args`; its answer, once decoded, goes to `reply`.
+///
+/// # Errors
+/// An argument failed to serialise.
+pub fn encode_call<T: Serialize, R: DeserializeOwned + Send + 'static>(
+    op: &'static str,
+    args: &T,
+    reply: ReplyTo<R>,
+) -> Result<Outbound, CodecError> {
+    Ok(Outbound {
+        op,
+        body: encode(args)?,
+        reply: Some(Box::new(move |bytes: &[u8]| {
+            reply.send(decode::<R>(bytes)?);
+            Ok(())
+        })),
+    })
+}
+
+/// Decodes a handler's arguments.
+///
+/// # Errors
+/// The body is not the handler's argument tuple.
+pub fn decode_args<T: DeserializeOwned>(body: &[u8]) -> Result<T, CodecError> {
+    decode(body)
+}
+
+/// The reply channel of a call that arrived, and its encoded answer to come.
+pub fn reply_to<R: Serialize + Send + 'static>() -> (ReplyTo<R>, PendingReply) {
+    remote::remote_reply(|value: &R| encode(value))
+}
+
+/// A frame named a handler this type does not have.
+pub fn unknown_op(op: &str) -> CodecError {
+    CodecError(format!("no handler `{op}`"))
+}
+
+/// [`ExitReason`] on the wire.
+#[derive(Serialize, Deserialize)]
+enum WireReason {
+    Normal,
+    Shutdown,
+    ShutdownWith(String),
+    Killed,
+    Panic(String),
+    Error(String),
+    NoProc,
+    MailboxOverflow,
+    NoConnection,
+    Other(String),
+}
+
+pub(crate) fn encode_reason(reason: &ExitReason) -> Vec<u8> {
+    let wire = match reason {
+        ExitReason::Normal => WireReason::Normal,
+        ExitReason::Shutdown => WireReason::Shutdown,
+        ExitReason::ShutdownWith(s) => WireReason::ShutdownWith(s.clone()),
+        ExitReason::Killed => WireReason::Killed,
+        ExitReason::Panic(s) => WireReason::Panic(s.clone()),
+        ExitReason::Error(s) => WireReason::Error(s.clone()),
+        ExitReason::NoProc => WireReason::NoProc,
+        ExitReason::MailboxOverflow => WireReason::MailboxOverflow,
+        ExitReason::NoConnection => WireReason::NoConnection,
+    };
+    encode(&wire).unwrap_or_default()
+}
+
+pub(crate) fn decode_reason(bytes: &[u8]) -> Result<ExitReason, CodecError> {
+    Ok(match decode::<WireReason>(bytes)? {
+        WireReason::Normal => ExitReason::Normal,
+        WireReason::Shutdown => ExitReason::Shutdown,
+        WireReason::ShutdownWith(s) => ExitReason::ShutdownWith(s),
+        WireReason::Killed => ExitReason::Killed,
+        WireReason::Panic(s) => ExitReason::Panic(s),
+        WireReason::Error(s) | WireReason::Other(s) => ExitReason::Error(s),
+        WireReason::NoProc => ExitReason::NoProc,
+        WireReason::MailboxOverflow => ExitReason::MailboxOverflow,
+        WireReason::NoConnection => ExitReason::NoConnection,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_reasons_round_trip() {
+        for reason in [
+            ExitReason::Normal,
+            ExitReason::ShutdownWith("bye".into()),
+            ExitReason::Panic("boom".into()),
+            ExitReason::NoConnection,
+        ] {
+            assert_eq!(decode_reason(&encode_reason(&reason)), Ok(reason));
+        }
+        assert!(decode_reason(&[0xff, 0xff]).is_err());
+    }
+}

@@ -1,0 +1,74 @@
+//! What the cluster tests share: a real nats-server per test, nodes on it, remote actors.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use beamish::cluster::{NatsServer, Node, NodeOptions};
+use beamish::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A real server, started for the test (installed on first use if the machine has none).
+pub(crate) fn server() -> NatsServer {
+    NatsServer::start().unwrap_or_else(|e| panic!("cannot start nats-server: {e}"))
+}
+
+/// Node `name` of cluster `cluster` on `server`, TTL 1 s (tests of node loss wait less).
+pub(crate) async fn node(server: &NatsServer, cluster: &str, name: &str) -> Node {
+    Node::connect(
+        &server.url(),
+        NodeOptions::new(cluster, name).ttl(Duration::from_secs(1)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("node {name}: {e}"))
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Entry {
+    pub(crate) key: String,
+    pub(crate) hits: u32,
+}
+
+/// A remote-capable counter.
+pub(crate) struct Counter {
+    pub(crate) count: i64,
+}
+
+#[actor(remote)]
+impl Counter {
+    #[init]
+    async fn init(start: i64) -> Self {
+        Counter { count: start }
+    }
+
+    #[call]
+    async fn add(&mut self, n: i64) -> i64 {
+        self.count += n;
+        self.count
+    }
+
+    #[call]
+    async fn get(&self) -> i64 {
+        self.count
+    }
+
+    #[call]
+    async fn echo(&self, entry: Entry, times: u32) -> Vec<Entry> {
+        vec![entry; times as usize]
+    }
+
+    #[cast]
+    async fn bump(&mut self) {
+        self.count += 1;
+    }
+
+    #[call]
+    async fn crash(&mut self) -> i64 {
+        panic!("asked to crash")
+    }
+
+    #[call]
+    async fn stall(&mut self, for_ms: u64) -> u64 {
+        tokio::time::sleep(Duration::from_millis(for_ms)).await;
+        for_ms
+    }
+}

@@ -1,0 +1,128 @@
+//! `#[actor(remote)]`: the codec that carries the actor's messages to and from other nodes.
+//!
+//! Arguments travel as a tuple, answers as themselves, both through the cluster layer's wire
+//! format (`#rt::wire`, present with beamish's `cluster` feature). Each type is named with its
+//! own span, so a type that is not serialisable is reported on the argument or the return type
+//! that brought it in; without the feature, the error is on `remote` itself.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::Gen;
+use super::message::variant_ident;
+use crate::model::HandlerKind;
+
+/// `const REMOTE = Some(RemoteCodec { … })` in the `Actor` impl.
+pub(crate) fn codec_const(g: &Gen<'_>) -> Option<TokenStream> {
+    let (at, tag) = g.args.remote.as_ref()?;
+    let rt = &g.rt;
+    let ident = g.def.ident.to_string();
+    let tag = match tag {
+        Some(tag) => quote!(#tag),
+        None => quote!(::core::concat!(::core::module_path!(), "::", #ident)),
+    };
+    let encode = Gen::hidden("__beamish_encode");
+    let decode = Gen::hidden("__beamish_decode");
+    Some(quote_spanned! {at.span()=>
+        const REMOTE: ::core::option::Option<#rt::remote::RemoteCodec<Self::Message>> =
+            ::core::option::Option::Some(#rt::remote::RemoteCodec {
+                tag: #tag,
+                encode: #encode,
+                decode: #decode,
+            });
+    })
+}
+
+/// The encode and decode functions `REMOTE` names, next to the `Actor` impl.
+pub(crate) fn codec_fns(g: &Gen<'_>) -> TokenStream {
+    let Some((at, _)) = &g.args.remote else {
+        return TokenStream::new();
+    };
+    let rt = &g.rt;
+    if let Some(param) = g.def.item.generics.params.first() {
+        return syn::Error::new(
+            param.span(),
+            "`#[actor(remote)]` does not take a generic actor: each remote type needs one stable tag",
+        )
+        .to_compile_error();
+    }
+    let message = &g.message;
+    let wire = quote_spanned!(at.span()=> #rt::wire);
+    let encode = Gen::hidden("__beamish_encode");
+    let decode = Gen::hidden("__beamish_decode");
+    let body = Gen::hidden("__body");
+    let reply = Gen::hidden("__reply");
+    let (mut encode_arms, mut decode_arms) = (Vec::new(), Vec::new());
+    for h in g.def.messages() {
+        let (cfgs, name) = (&h.cfgs, variant_ident(h));
+        let op = h.ident().to_string();
+        let fields: Vec<_> = (0..h.values().count())
+            .map(|i| Gen::hidden(&format!("__a{i}")))
+            .collect();
+        let types: Vec<_> = h
+            .values()
+            .map(|(_, ty)| {
+                let ty = g.concrete(ty);
+                quote_spanned!(ty.span()=> #ty)
+            })
+            .collect();
+        if h.kind == HandlerKind::Call {
+            let ty = g.concrete(&h.reply_type());
+            let reply_ty = quote_spanned!(ty.span()=> #ty);
+            encode_arms.push(quote! {
+                #(#cfgs)*
+                #message::#name(#(#fields,)* #reply) =>
+                    #wire::encode_call::<_, #reply_ty>(#op, &(#(#fields,)*), #reply),
+            });
+            decode_arms.push(quote! {
+                #(#cfgs)*
+                #op => {
+                    let (#(#fields,)*): (#(#types,)*) = #wire::decode_args(#body)?;
+                    let (#reply, pending) = #wire::reply_to::<#reply_ty>();
+                    ::core::result::Result::Ok(#rt::remote::Inbound {
+                        msg: #message::#name(#(#fields,)* #reply),
+                        reply: ::core::option::Option::Some(pending),
+                    })
+                }
+            });
+        } else {
+            encode_arms.push(quote! {
+                #(#cfgs)*
+                #message::#name(#(#fields),*) => #wire::encode_cast(#op, &(#(#fields,)*)),
+            });
+            decode_arms.push(quote! {
+                #(#cfgs)*
+                #op => {
+                    let (#(#fields,)*): (#(#types,)*) = #wire::decode_args(#body)?;
+                    ::core::result::Result::Ok(#rt::remote::Inbound {
+                        msg: #message::#name(#(#fields),*),
+                        reply: ::core::option::Option::None,
+                    })
+                }
+            });
+        }
+    }
+    let check = quote_spanned!(at.span()=> #rt::remote_needs_cluster_feature!{});
+    quote! {
+        #check
+        #[allow(unreachable_code, unused_variables)]
+        fn #encode(
+            msg: #message,
+        ) -> ::core::result::Result<#rt::remote::Outbound, #rt::remote::CodecError> {
+            match msg {
+                #(#encode_arms)*
+            }
+        }
+        #[allow(unreachable_code)]
+        fn #decode(
+            op: &str,
+            #body: &[u8],
+        ) -> ::core::result::Result<#rt::remote::Inbound<#message>, #rt::remote::CodecError> {
+            match op {
+                #(#decode_arms)*
+                _ => ::core::result::Result::Err(#wire::unknown_op(op)),
+            }
+        }
+    }
+}
