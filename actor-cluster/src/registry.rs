@@ -499,7 +499,7 @@ async fn watch_once(
         .await
         .map_err(|e| ClusterError::Unavailable(e.to_string()))?;
     let empty = store.status().await.map_err(unavailable)?.values() == 0;
-    let mut watch = store.watch_all().await.map_err(unavailable)?;
+    let mut watch = store.watch_with_history(">").await.map_err(unavailable)?;
     generation.borrow_and_update();
     let mut fresh: Option<BTreeMap<String, Cached>> = (!empty).then(BTreeMap::new);
     if empty {
@@ -637,6 +637,16 @@ where
         read(&self.core.cache)
             .get(&format!("u.{encoded}"))
             .map(|c| c.rev)
+    }
+
+    /// Deletes unique `key`'s entry only if it is still at revision `rev` (what every delete of
+    /// this registry does): `false` if a newer owner holds the key. For tests of that promise.
+    #[doc(hidden)]
+    pub async fn delete_at(&self, key: &str, rev: u64) -> bool {
+        match encode_key(key) {
+            Ok(encoded) => self.core.delete(&format!("u.{encoded}"), rev).await,
+            Err(_) => false,
+        }
     }
 
     /// Every key with at least one entry, sorted.

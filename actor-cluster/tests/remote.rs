@@ -6,7 +6,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use beamish::prelude::*;
-use support::{Counter, CounterHandle, Entry, node, server};
+use support::{Counter, CounterHandle, Entry, Member, MemberHandle, Watcher, node, server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_handle_type_calls_and_casts_across_nodes() {
@@ -106,4 +106,136 @@ async fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> T {
 
 async fn wait_until(mut f: impl FnMut() -> bool) {
     wait_for(|| f().then_some(())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unique_name_is_claimed_by_exactly_one_of_three_racing_nodes() {
+    let server = server();
+    let nodes = [
+        node(&server, "t4", "a").await,
+        node(&server, "t4", "b").await,
+        node(&server, "t4", "c").await,
+    ];
+    let mut regs = Vec::new();
+    for n in &nodes {
+        regs.push(n.registry::<()>("race", Keys::Unique).await.unwrap());
+    }
+    for round in 0..1_000 {
+        let key = format!("k{round}");
+        let (x, y, z) = tokio::join!(
+            Counter::start_via(&regs[0], key.as_str(), 0),
+            Counter::start_via(&regs[1], key.as_str(), 0),
+            Counter::start_via(&regs[2], key.as_str(), 0),
+        );
+        let results = [x, y, z];
+        let winners: Vec<&CounterHandle> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
+        let winner = winners[0].id();
+        for lost in results.iter().filter_map(|r| r.as_ref().err()) {
+            assert!(
+                matches!(lost, StartError::AlreadyStarted(_)),
+                "round {round}: {lost:?}"
+            );
+        }
+        // Every node agrees on the holder once its cache has the create.
+        if round % 100 == 0 {
+            for (i, reg) in regs.iter().enumerate() {
+                let seen: CounterHandle = wait_for(|| reg.whereis(&key)).await;
+                assert_eq!(seen.get().await, Ok(0), "node {i} reaches the holder");
+                let _ = winner;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_delete_never_removes_a_newer_owner() {
+    let server = server();
+    let a = node(&server, "t5", "a").await;
+    let b = node(&server, "t5", "b").await;
+    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+
+    let first: CounterHandle = Counter::start_via(&names_a, "k", 1).await.unwrap();
+    let old_rev = names_a.revision("k").expect("registered");
+    first.stop(ExitReason::Normal).await.unwrap();
+    wait_until(|| names_b.whereis::<CounterHandle>("k").is_none()).await;
+
+    let second: CounterHandle = Counter::start_via(&names_b, "k", 2).await.unwrap();
+    let new_rev = names_b.revision("k").expect("registered");
+    assert!(new_rev > old_rev);
+    // A delete at the old revision (a late reaper, a zombie owner) finds a newer owner: refused.
+    assert!(!names_a.delete_at("k", old_rev).await);
+    let seen: CounterHandle = wait_for(|| names_a.whereis("k")).await;
+    assert_eq!(seen.get().await, Ok(2));
+    assert_eq!(names_b.revision("k"), Some(new_rev));
+    drop(second);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_monitors_and_links_see_the_real_exit_reason() {
+    let server = server();
+    let a = node(&server, "t6", "a").await;
+    let b = node(&server, "t6", "b").await;
+    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let target: CounterHandle = Counter::start_via(&names_a, "t", 0).await.unwrap();
+    let remote: CounterHandle = wait_for(|| names_b.whereis("t")).await;
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _watcher = Watcher::start((remote.to_any(), tx)).await.unwrap();
+    target.kill();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        seen.push(rx.recv().await.expect("watcher alive"));
+    }
+    seen.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(
+        seen,
+        vec![
+            ("down".to_owned(), remote.id(), ExitReason::Killed),
+            ("exit".to_owned(), remote.id(), ExitReason::Killed),
+        ]
+    );
+    assert_eq!(remote.wait().await, ExitReason::Killed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_keys_form_cluster_wide_groups() {
+    let server = server();
+    let a = node(&server, "t7", "a").await;
+    let b = node(&server, "t7", "b").await;
+    let groups_a = a.registry::<u32>("groups", Keys::Duplicate).await.unwrap();
+    let groups_b = b.registry::<u32>("groups", Keys::Duplicate).await.unwrap();
+    let m1 = Member::start((groups_a.clone(), "room".into(), 1))
+        .await
+        .unwrap();
+    let _m2 = Member::start((groups_a.clone(), "room".into(), 2))
+        .await
+        .unwrap();
+    let _m3 = Member::start((groups_b.clone(), "room".into(), 3))
+        .await
+        .unwrap();
+    let _other = Member::start((groups_b.clone(), "hall".into(), 9))
+        .await
+        .unwrap();
+
+    for reg in [&groups_a, &groups_b] {
+        wait_until(|| reg.lookup("room").map(|v| v.len()) == Ok(3)).await;
+        let mut values = reg
+            .dispatch("room", |members| {
+                members.iter().map(|(_, v)| *v).collect::<Vec<_>>()
+            })
+            .unwrap();
+        values.sort_unstable();
+        assert_eq!(values, vec![1, 2, 3]);
+    }
+    // Every member answers, wherever it runs, through the handle the lookup gives.
+    for (actor, value) in groups_b.lookup("room").unwrap() {
+        let member = MemberHandle::from_any(actor).expect("a Member");
+        assert_eq!(member.value().await, Ok(value));
+    }
+    m1.stop(ExitReason::Normal).await.unwrap();
+    wait_until(|| groups_b.lookup("room").map(|v| v.len()) == Ok(2)).await;
+    assert_eq!(groups_b.keys(), vec!["hall".to_owned(), "room".to_owned()]);
 }

@@ -158,7 +158,7 @@ async fn watch_once(
 ) -> Result<(), ClusterError> {
     let store = inner.bucket(NODES, true).await?;
     let empty = store.status().await.map_err(unavailable)?.values() == 0;
-    let mut watch = store.watch_all().await.map_err(unavailable)?;
+    let mut watch = store.watch_with_history(">").await.map_err(unavailable)?;
     let mut seen: HashSet<String> = HashSet::new();
     let mut replaying = !empty;
     if empty {
@@ -187,6 +187,9 @@ async fn watch_once(
                     }
                 }
             }
+            // Our own key expired (this node was cut off): it stays a member to itself; the
+            // next heartbeat fails and re-creates the key.
+            _ if name == inner.name => {}
             op => {
                 let old = write(&inner.members).remove(name);
                 if let Some(old) = old {

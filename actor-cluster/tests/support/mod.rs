@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use beamish::cluster::{NatsServer, Node, NodeOptions};
+use beamish::cluster::{ClusterRegistry, NatsServer, Node, NodeOptions};
 use beamish::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -70,5 +70,61 @@ impl Counter {
     async fn stall(&mut self, for_ms: u64) -> u64 {
         tokio::time::sleep(Duration::from_millis(for_ms)).await;
         for_ms
+    }
+}
+
+/// Joins group `key` of a duplicate-key registry with `value` when it starts.
+pub(crate) struct Member {
+    value: u32,
+}
+
+#[actor(remote)]
+impl Member {
+    #[init]
+    async fn init(join: (ClusterRegistry<u32>, String, u32)) -> Result<Self, String> {
+        let (groups, key, value) = join;
+        groups
+            .register(&key, value)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Member { value })
+    }
+
+    #[call]
+    async fn value(&self) -> u32 {
+        self.value
+    }
+}
+
+/// What a [`Watcher`] saw: `("down" | "exit", id, reason)`.
+pub(crate) type Seen = (String, ActorId, ExitReason);
+
+/// Monitors and links (trapping exits) the actor it is given; reports what it hears.
+pub(crate) struct Watcher {
+    tx: tokio::sync::mpsc::UnboundedSender<Seen>,
+}
+
+#[actor]
+impl Watcher {
+    #[init]
+    async fn init(
+        watch: (AnyActor, tokio::sync::mpsc::UnboundedSender<Seen>),
+        ctx: &mut Context<Self>,
+    ) -> Self {
+        let (target, tx) = watch;
+        ctx.trap_exit(true);
+        target.monitor().unwrap();
+        target.link().unwrap();
+        Watcher { tx }
+    }
+
+    #[info]
+    async fn on_info(&mut self, info: Info) {
+        let seen = match info {
+            Info::Down { id, reason, .. } => ("down".to_owned(), id, reason),
+            Info::Exit { id, reason } => ("exit".to_owned(), id, reason),
+            _ => return,
+        };
+        let _ = self.tx.send(seen);
     }
 }
