@@ -1,6 +1,7 @@
 //! A node: one NATS connection that hosts this process's actors for the cluster and reaches the
 //! others' (see the crate docs for subjects and frames).
 
+mod actors;
 mod frames;
 mod members;
 mod port;
@@ -11,19 +12,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
-use actor_core::__private::remote::{self, RemoteProc};
-use actor_core::__private::{ActorHandle, ActorId, AnyActor};
+use actor_core::__private::remote::RemoteProc;
+use actor_core::__private::{ActorId, AnyActor};
 use async_nats::jetstream;
 use async_nats::jetstream::kv;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::error::{ClusterError, unavailable};
-use crate::peers::{self, Peer};
+
 use crate::registry::RegistryCore;
 pub(crate) use frames::Frame;
 
 /// How long calls to a node's own bookkeeping (KV writes) may take before they count as failed.
 pub(crate) const KV_TIMEOUT: Duration = Duration::from_secs(2);
+/// Exits of tracked actors remembered for late watches.
+const RECENT_EXITS: usize = 4096;
 /// Outgoing frames queued for the connection at most; past it, casts fail with `Full`.
 const OUTBOUND: usize = 65_536;
 
@@ -99,6 +102,9 @@ pub(crate) struct Inner {
     shadows: Mutex<HashMap<ActorId, Weak<RemoteProc>>>,
     /// Local actors other nodes reach, with the ctl subjects of the nodes watching each.
     tracked: Mutex<HashMap<u64, Tracked>>,
+    /// The last exits of tracked actors (at most [`RECENT_EXITS`]): a watch that arrives just
+    /// after an exit still learns the real reason.
+    recent_exits: Mutex<std::collections::VecDeque<(u64, actor_core::__private::ExitReason)>>,
     /// Live members: node name → epoch.
     pub(crate) members: RwLock<HashMap<String, u64>>,
     pub(crate) registries: Mutex<Vec<Weak<RegistryCore>>>,
@@ -160,6 +166,7 @@ impl Node {
             pending: Mutex::default(),
             shadows: Mutex::default(),
             tracked: Mutex::default(),
+            recent_exits: Mutex::default(),
             members: RwLock::default(),
             registries: Mutex::default(),
             generation: watch::Sender::new(0),
@@ -244,124 +251,6 @@ impl Inner {
     /// The control subject of node `node`.
     pub(crate) fn ctl_subject(&self, node: &str) -> String {
         format!("{}{node}.ctl", self.prefix)
-    }
-
-    /// The handle to actor `local` of node incarnation `(node, epoch)`, of type `tag`: the
-    /// local actor for this node's own, otherwise a stand-in (one per remote actor while any
-    /// handle holds it), which this node watches so that it ends with the real one.
-    pub(crate) fn actor(
-        self: &Arc<Self>,
-        node: &str,
-        epoch: u64,
-        local: u64,
-        tag: &str,
-    ) -> Option<AnyActor> {
-        if node == self.name && epoch == self.epoch {
-            return self.local_actor(local);
-        }
-        let peer = peers::peer(node, epoch)?;
-        let id = peer.actor_id(local);
-        let mut shadows = lock(&self.shadows);
-        if let Some(found) = shadows.get(&id).and_then(Weak::upgrade) {
-            return Some(found.to_any());
-        }
-        let port = port::Port::new(self, peer.clone(), local, tag);
-        let proc = RemoteProc::new(id, tag, Arc::new(port));
-        shadows.insert(id, Arc::downgrade(&proc));
-        drop(shadows);
-        if peer.is_down() || self.superseded(&peer) {
-            proc.exited(if peer.has_left() {
-                actor_core::__private::ExitReason::NoProc
-            } else {
-                actor_core::__private::ExitReason::NoConnection
-            });
-        } else {
-            self.send(frames::watch(self, &peer, local));
-        }
-        Some(proc.to_any())
-    }
-
-    /// The stand-in for `id`, if one is held.
-    pub(crate) fn shadow(&self, id: ActorId) -> Option<Arc<RemoteProc>> {
-        lock(&self.shadows).get(&id).and_then(Weak::upgrade)
-    }
-
-    pub(crate) fn forget_shadow(&self, id: ActorId) {
-        let mut shadows = lock(&self.shadows);
-        if shadows.get(&id).is_some_and(|w| w.strong_count() == 0) {
-            shadows.remove(&id);
-        }
-    }
-
-    /// Ends every stand-in of `peer`'s actors with `reason`.
-    pub(crate) fn end_shadows_of(&self, peer: &Peer, reason: &actor_core::__private::ExitReason) {
-        let ended: Vec<Arc<RemoteProc>> = lock(&self.shadows)
-            .iter()
-            .filter(|(id, _)| id.node() == peer.index)
-            .filter_map(|(_, w)| w.upgrade())
-            .collect();
-        for proc in ended {
-            proc.exited(reason.clone());
-        }
-    }
-
-    /// This node's live actor `local`.
-    pub(crate) fn local_actor(&self, local: u64) -> Option<AnyActor> {
-        if let Some(t) = lock(&self.tracked).get(&local)
-            && t.actor.is_alive()
-        {
-            return Some(t.actor.clone());
-        }
-        remote::local_actor(local)
-    }
-
-    /// Whether a newer incarnation of `peer`'s node is a member.
-    pub(crate) fn superseded(&self, peer: &Peer) -> bool {
-        read(&self.members)
-            .get(&*peer.name)
-            .is_some_and(|epoch| *epoch != peer.epoch)
-    }
-
-    /// Follows local `actor` for the cluster: on its exit its registry entries are deleted,
-    /// then the nodes watching it are told (in that order). `watcher`: a node's ctl subject.
-    pub(crate) fn track(self: &Arc<Self>, actor: &AnyActor, watcher: Option<String>) {
-        let local = actor.id().local_id();
-        let mut tracked = lock(&self.tracked);
-        let first = !tracked.contains_key(&local);
-        let entry = tracked.entry(local).or_insert_with(|| Tracked {
-            actor: actor.clone(),
-            watchers: Vec::new(),
-        });
-        if let Some(w) = watcher
-            && !entry.watchers.contains(&w)
-        {
-            entry.watchers.push(w);
-        }
-        drop(tracked);
-        if first {
-            let (inner, actor) = (self.clone(), actor.clone());
-            tokio::spawn(async move {
-                let reason = actor.wait().await;
-                inner.actor_exited(local, &reason).await;
-            });
-        }
-    }
-
-    async fn actor_exited(
-        self: &Arc<Self>,
-        local: u64,
-        reason: &actor_core::__private::ExitReason,
-    ) {
-        for registry in self.registries() {
-            registry.owner_exited(local).await;
-        }
-        let watchers = lock(&self.tracked)
-            .remove(&local)
-            .map(|t| t.watchers)
-            .unwrap_or_default();
-        for ctl in watchers {
-            self.send(frames::down(self, ctl, local, reason));
-        }
     }
 
     /// The registries of this node that are still in use.

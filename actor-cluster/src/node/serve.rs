@@ -101,12 +101,18 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
             let Some((node, epoch, _)) = header(&msg, H_FROM).and_then(frames::parse_from) else {
                 return;
             };
-            let watcher = inner.ctl_subject(node);
             let _ = epoch;
-            match target(inner, local, &msg) {
-                Some(actor) => inner.track(&actor, Some(watcher)),
-                None => {
-                    inner.send(frames::down(inner, watcher, local, &ExitReason::NoProc));
+            let watcher = inner.ctl_subject(node);
+            let found = if header_u64(&msg, H_EPOCH) == Some(inner.epoch) {
+                inner.watch_target(local)
+            } else {
+                Err(None)
+            };
+            match found {
+                Ok(actor) => inner.track(&actor, Some(watcher)),
+                Err(reason) => {
+                    let reason = reason.unwrap_or(ExitReason::NoProc);
+                    inner.send(frames::down(inner, watcher, local, &reason));
                 }
             }
         }

@@ -1,0 +1,147 @@
+//! The actors a node deals in: stand-ins for remote ones, and the local ones other nodes reach
+//! (their exits delete their registry entries, then tell the watching nodes).
+
+use std::sync::{Arc, Weak};
+
+use actor_core::__private::remote::{self, RemoteProc};
+use actor_core::__private::{ActorHandle, ActorId, AnyActor, ExitReason};
+
+use super::{Inner, Tracked, frames, lock, port, read};
+use crate::peers::{self, Peer};
+
+impl Inner {
+    /// The handle to actor `local` of node incarnation `(node, epoch)`, of type `tag`: the
+    /// local actor for this node's own, otherwise a stand-in (one per remote actor while any
+    /// handle holds it), which this node watches so that it ends with the real one.
+    pub(crate) fn actor(
+        self: &Arc<Self>,
+        node: &str,
+        epoch: u64,
+        local: u64,
+        tag: &str,
+    ) -> Option<AnyActor> {
+        if node == self.name && epoch == self.epoch {
+            return self.local_actor(local);
+        }
+        let peer = peers::peer(node, epoch)?;
+        let id = peer.actor_id(local);
+        let mut shadows = lock(&self.shadows);
+        if let Some(found) = shadows.get(&id).and_then(Weak::upgrade) {
+            return Some(found.to_any());
+        }
+        let port = port::Port::new(self, peer.clone(), local, tag);
+        let proc = RemoteProc::new(id, tag, Arc::new(port));
+        shadows.insert(id, Arc::downgrade(&proc));
+        drop(shadows);
+        if peer.is_down() || self.superseded(&peer) {
+            proc.exited(if peer.has_left() {
+                ExitReason::NoProc
+            } else {
+                ExitReason::NoConnection
+            });
+        } else {
+            self.send(frames::watch(self, &peer, local));
+        }
+        Some(proc.to_any())
+    }
+
+    /// The stand-in for `id`, if one is held.
+    pub(crate) fn shadow(&self, id: ActorId) -> Option<Arc<RemoteProc>> {
+        lock(&self.shadows).get(&id).and_then(Weak::upgrade)
+    }
+
+    pub(crate) fn forget_shadow(&self, id: ActorId) {
+        let mut shadows = lock(&self.shadows);
+        if shadows.get(&id).is_some_and(|w| w.strong_count() == 0) {
+            shadows.remove(&id);
+        }
+    }
+
+    /// Ends every stand-in of `peer`'s actors with `reason`.
+    pub(crate) fn end_shadows_of(&self, peer: &Peer, reason: &ExitReason) {
+        let ended: Vec<Arc<RemoteProc>> = lock(&self.shadows)
+            .iter()
+            .filter(|(id, _)| id.node() == peer.index)
+            .filter_map(|(_, w)| w.upgrade())
+            .collect();
+        for proc in ended {
+            proc.exited(reason.clone());
+        }
+    }
+
+    /// What a `watch` of local actor `local` watches: a tracked actor (alive, or exiting: its
+    /// watchers are told once its entries are gone), a live one, or else the reason it exited
+    /// with if that is remembered (`None`: no such actor).
+    pub(crate) fn watch_target(&self, local: u64) -> Result<AnyActor, Option<ExitReason>> {
+        if let Some(t) = lock(&self.tracked).get(&local) {
+            return Ok(t.actor.clone());
+        }
+        if let Some(actor) = self.local_actor(local) {
+            return Ok(actor);
+        }
+        let recent = lock(&self.recent_exits);
+        Err(recent.iter().rev().find(|(l, _)| *l == local).map(|(_, r)| r.clone()))
+    }
+
+    /// This node's live actor `local`.
+    pub(crate) fn local_actor(&self, local: u64) -> Option<AnyActor> {
+        if let Some(t) = lock(&self.tracked).get(&local)
+            && t.actor.is_alive()
+        {
+            return Some(t.actor.clone());
+        }
+        remote::local_actor(local)
+    }
+
+    /// Whether a newer incarnation of `peer`'s node is a member.
+    pub(crate) fn superseded(&self, peer: &Peer) -> bool {
+        read(&self.members)
+            .get(&*peer.name)
+            .is_some_and(|epoch| *epoch != peer.epoch)
+    }
+
+    /// Follows local `actor` for the cluster: on its exit its registry entries are deleted,
+    /// then the nodes watching it are told (in that order). `watcher`: a node's ctl subject.
+    pub(crate) fn track(self: &Arc<Self>, actor: &AnyActor, watcher: Option<String>) {
+        let local = actor.id().local_id();
+        let mut tracked = lock(&self.tracked);
+        let first = !tracked.contains_key(&local);
+        let entry = tracked.entry(local).or_insert_with(|| Tracked {
+            actor: actor.clone(),
+            watchers: Vec::new(),
+        });
+        if let Some(w) = watcher
+            && !entry.watchers.contains(&w)
+        {
+            entry.watchers.push(w);
+        }
+        drop(tracked);
+        if first {
+            let (inner, actor) = (self.clone(), actor.clone());
+            tokio::spawn(async move {
+                let reason = actor.wait().await;
+                inner.actor_exited(local, &reason).await;
+            });
+        }
+    }
+
+    async fn actor_exited(self: &Arc<Self>, local: u64, reason: &ExitReason) {
+        {
+            let mut recent = lock(&self.recent_exits);
+            if recent.len() >= super::RECENT_EXITS {
+                recent.pop_front();
+            }
+            recent.push_back((local, reason.clone()));
+        }
+        for registry in self.registries() {
+            registry.owner_exited(local).await;
+        }
+        let watchers = lock(&self.tracked)
+            .remove(&local)
+            .map(|t| t.watchers)
+            .unwrap_or_default();
+        for ctl in watchers {
+            self.send(frames::down(self, ctl, local, reason));
+        }
+    }
+}
