@@ -80,7 +80,11 @@ impl Inner {
             return Ok(actor);
         }
         let recent = lock(&self.recent_exits);
-        Err(recent.iter().rev().find(|(l, _)| *l == local).map(|(_, r)| r.clone()))
+        Err(recent
+            .iter()
+            .rev()
+            .find(|(l, _)| *l == local)
+            .map(|(_, r)| r.clone()))
     }
 
     /// This node's live actor `local`.

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actor_core::__private::ExitReason;
 use async_nats::HeaderMap;
@@ -24,6 +24,8 @@ pub(crate) const NODES: &str = "bm_nodes";
 struct NodeInfo {
     epoch: u64,
     version: u32,
+    /// Its key's TTL, in milliseconds.
+    ttl_ms: u64,
 }
 
 fn key(name: &str) -> String {
@@ -35,6 +37,7 @@ fn info(inner: &Inner) -> Bytes {
         wire::encode(&NodeInfo {
             epoch: inner.epoch,
             version: 1,
+            ttl_ms: u64::try_from(inner.ttl.as_millis()).unwrap_or(u64::MAX),
         })
         .unwrap_or_default(),
     )
@@ -65,6 +68,7 @@ pub(crate) async fn join(inner: &Arc<Inner>) -> Result<(), ClusterError> {
     tokio::spawn(watch_loop(inner.clone(), Some(ready_tx)));
     let _ = tokio::time::timeout(KV_TIMEOUT, ready_rx).await;
     tokio::spawn(heartbeat_loop(inner.clone(), rev));
+    tokio::spawn(liveness_loop(inner.clone()));
     tokio::spawn(super::super::registry::sweep_loop(inner.clone()));
     Ok(())
 }
@@ -181,6 +185,8 @@ async fn watch_once(
             Operation::Put => {
                 if let Ok(info) = wire::decode::<NodeInfo>(&entry.value) {
                     seen.insert(name.to_owned());
+                    let ttl = Duration::from_millis(info.ttl_ms);
+                    super::lock(&inner.heard).insert(name.to_owned(), (Instant::now(), ttl));
                     let old = write(&inner.members).insert(name.to_owned(), info.epoch);
                     if let Some(old) = old.filter(|old| *old != info.epoch) {
                         node_down(inner, name, old, true);
@@ -204,23 +210,40 @@ async fn watch_once(
     }
 }
 
-/// The replay is done: members not in it are gone.
+/// The replay is done. A member missing from it is not declared lost here: after a store loss
+/// the live nodes re-create their keys one by one; [`liveness_loop`] decides.
 fn replayed(
-    inner: &Arc<Inner>,
-    seen: &HashSet<String>,
+    _inner: &Arc<Inner>,
+    _seen: &HashSet<String>,
     ready: &mut Option<tokio::sync::oneshot::Sender<()>>,
 ) {
-    let gone: Vec<(String, u64)> = read(&inner.members)
-        .iter()
-        .filter(|(name, _)| !seen.contains(*name) && **name != inner.name)
-        .map(|(n, e)| (n.clone(), *e))
-        .collect();
-    for (name, epoch) in gone {
-        write(&inner.members).remove(&name);
-        node_down(inner, &name, epoch, false);
-    }
     if let Some(ready) = ready.take() {
         let _ = ready.send(());
+    }
+}
+
+/// Every second: a member not heard from (no heartbeat) for twice its TTL is lost, even if no
+/// expiry marker came (the store that would hold it was lost, or the watch missed it).
+pub(crate) async fn liveness_loop(inner: Arc<Inner>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let silent: Vec<(String, u64)> = {
+            let heard = super::lock(&inner.heard);
+            read(&inner.members)
+                .iter()
+                .filter(|(name, _)| **name != inner.name)
+                .filter(|(name, _)| {
+                    heard
+                        .get(*name)
+                        .is_none_or(|(at, ttl)| at.elapsed() > *ttl * 2)
+                })
+                .map(|(n, e)| (n.clone(), *e))
+                .collect()
+        };
+        for (name, epoch) in silent {
+            write(&inner.members).remove(&name);
+            node_down(&inner, &name, epoch, false);
+        }
     }
 }
 

@@ -107,6 +107,8 @@ pub(crate) struct Inner {
     recent_exits: Mutex<std::collections::VecDeque<(u64, actor_core::__private::ExitReason)>>,
     /// Live members: node name → epoch.
     pub(crate) members: RwLock<HashMap<String, u64>>,
+    /// When each member's key was last written (a heartbeat), and its TTL.
+    pub(crate) heard: Mutex<HashMap<String, (std::time::Instant, Duration)>>,
     pub(crate) registries: Mutex<Vec<Weak<RegistryCore>>>,
     /// Bumped when the cluster state was rebuilt: watches restart.
     pub(crate) generation: watch::Sender<u64>,
@@ -168,6 +170,7 @@ impl Node {
             tracked: Mutex::default(),
             recent_exits: Mutex::default(),
             members: RwLock::default(),
+            heard: Mutex::default(),
             registries: Mutex::default(),
             generation: watch::Sender::new(0),
             dropped_casts: AtomicU64::new(0),

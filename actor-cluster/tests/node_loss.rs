@@ -1,0 +1,211 @@
+//! Node loss and store loss against a real nats-server, with node processes killed by SIGKILL.
+//!
+//! `harness = false`: run with `BEAMISH_TEST_NODE=<url>|<cluster>|<node>|<key>`, this binary is a
+//! node process that starts a `Counter` under `<key>` and waits to be killed; run without it,
+//! it runs the tests below, each starting its own server and node processes.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use beamish::cluster::{NatsServer, Node, NodeOptions};
+use beamish::prelude::*;
+use support::{Counter, CounterHandle, Seen, Watcher, node, server};
+
+fn main() {
+    if let Ok(spec) = std::env::var("BEAMISH_TEST_NODE") {
+        node_process(&spec);
+        return;
+    }
+    let tests: [(&str, fn(&tokio::runtime::Runtime)); 2] = [
+        (
+            "a_killed_node_gives_node_down_frees_its_names_and_tells_monitors",
+            killed_node,
+        ),
+        ("a_wiped_store_is_rebuilt_by_the_live_nodes", wiped_store),
+    ];
+    let (mut passed, mut failed) = (0, 0);
+    for (name, test) in tests {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(&rt)));
+        drop(rt);
+        if outcome.is_ok() {
+            passed += 1;
+            println!("test {name} ... ok");
+        } else {
+            failed += 1;
+            println!("test {name} ... FAILED");
+        }
+    }
+    println!("\nnode_loss: {passed} passed, {failed} failed");
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}
+
+/// A node process: joins, starts a `Counter` under the key, says `ready`, waits to be killed.
+fn node_process(spec: &str) {
+    let parts: Vec<&str> = spec.split('|').collect();
+    let [url, cluster, name, key] = parts[..] else {
+        panic!("BEAMISH_TEST_NODE={spec}: want url|cluster|node|key");
+    };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let node = Node::connect(url, NodeOptions::new(cluster, name))
+            .await
+            .expect("join");
+        let names = node
+            .registry::<()>("names", Keys::Unique)
+            .await
+            .expect("registry");
+        let _c: CounterHandle = Counter::start_via(&names, key, 7).await.expect("start_via");
+        println!("ready");
+        loop {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
+}
+
+/// A node process of this test binary, killed by SIGKILL on drop.
+struct NodeProcess(Child);
+
+impl NodeProcess {
+    fn start(server: &NatsServer, cluster: &str, name: &str, key: &str) -> NodeProcess {
+        let exe = std::env::current_exe().expect("test binary");
+        let mut child = Command::new(exe)
+            .env(
+                "BEAMISH_TEST_NODE",
+                format!("{}|{cluster}|{name}|{key}", server.url()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node process");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("node output");
+        assert_eq!(line.trim(), "ready", "node process {name} did not start");
+        NodeProcess(child)
+    }
+
+    fn kill(&mut self) {
+        let _ = self.0.kill(); // SIGKILL
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+async fn wait_for<T>(within: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "not seen within {within:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn killed_node(rt: &tokio::runtime::Runtime) {
+    let server = server();
+    let mut victim = NodeProcess::start(&server, "nl", "victim", "v");
+    rt.block_on(async {
+        let obs = node(&server, "nl", "obs").await;
+        let names = obs.registry::<()>("names", Keys::Unique).await.unwrap();
+        let remote: CounterHandle = wait_for(Duration::from_secs(5), || names.whereis("v")).await;
+        assert_eq!(remote.get().await, Ok(7));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Seen>();
+        let _watcher = Watcher::start((remote.to_any(), tx)).await.unwrap();
+
+        victim.kill();
+        let killed = Instant::now();
+        // Its membership key lives on until its TTL: a call finds nobody serving and says so.
+        assert_eq!(
+            remote.get().await,
+            Err(CallError::NodeDown("victim".into()))
+        );
+
+        let mut seen = Vec::new();
+        while seen.len() < 2 {
+            seen.push(rx.recv().await.expect("watcher alive"));
+        }
+        let told = killed.elapsed();
+        seen.sort_by(|x, y| x.0.cmp(&y.0));
+        assert_eq!(
+            seen,
+            vec![
+                ("down".to_owned(), remote.id(), ExitReason::NoConnection),
+                ("exit".to_owned(), remote.id(), ExitReason::NoConnection),
+            ]
+        );
+        wait_for(Duration::from_secs(5), || {
+            names.whereis::<CounterHandle>("v").is_none().then_some(())
+        })
+        .await;
+        let freed = killed.elapsed();
+        assert!(
+            freed <= Duration::from_secs(3),
+            "name freed after {freed:?}"
+        );
+        // The old handle now fails at once; the name is free to claim.
+        assert_eq!(remote.get().await, Err(CallError::NoProc));
+        let again: CounterHandle = Counter::start_via(&names, "v", 1).await.unwrap();
+        assert_eq!(again.get().await, Ok(1));
+        println!("  monitors told {told:?}, name freed {freed:?} after SIGKILL");
+    });
+}
+
+fn wiped_store(rt: &tokio::runtime::Runtime) {
+    let mut server = server();
+    let _remote_node = NodeProcess::start(&server, "ws", "far", "w1");
+    rt.block_on(async {
+        let near = node(&server, "ws", "near").await;
+        let names = near.registry::<()>("names", Keys::Unique).await.unwrap();
+        let _o1: CounterHandle = Counter::start_via(&names, "o1", 3).await.unwrap();
+        wait_for(Duration::from_secs(5), || {
+            names.whereis::<CounterHandle>("w1")
+        })
+        .await;
+
+        server.restart_wiped().expect("server back");
+        let wiped = Instant::now();
+        // A node that joins after the wipe sees only what the live nodes re-created.
+        let probe = loop {
+            match Node::connect(&server.url(), NodeOptions::new("ws", "probe")).await {
+                Ok(n) => break n,
+                Err(e) => {
+                    assert!(
+                        wiped.elapsed() < Duration::from_secs(5),
+                        "probe cannot join: {e}"
+                    );
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        };
+        let seen = probe.registry::<()>("names", Keys::Unique).await.unwrap();
+        let w1: CounterHandle = wait_for(Duration::from_secs(5), || seen.whereis("w1")).await;
+        let o1: CounterHandle = wait_for(Duration::from_secs(5), || seen.whereis("o1")).await;
+        let back = wiped.elapsed();
+        assert!(
+            back <= Duration::from_secs(5),
+            "entries back after {back:?}"
+        );
+        assert_eq!(w1.get().await, Ok(7));
+        assert_eq!(o1.get().await, Ok(3));
+        assert_eq!(seen.count(), 2, "nothing duplicated");
+        println!("  entries back {back:?} after the store was wiped");
+    });
+}
