@@ -36,47 +36,72 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     postcard::from_bytes(bytes).map_err(codec_error)
 }
 
-/// A cast of handler `op` with `args` (a tuple).
+/// Appends one argument to a message body (the body is the arguments one after the other:
+/// postcard's encoding of their tuple).
 ///
 /// # Errors
-/// An argument failed to serialise.
-pub fn encode_cast<T: Serialize>(op: &'static str, args: &T) -> Result<Outbound, CodecError> {
-    Ok(Outbound {
-        op,
-        body: encode(args)?,
-        reply: None,
-    })
+/// The argument failed to serialise.
+pub fn push<T: Serialize + DeserializeOwned>(
+    body: &mut Vec<u8>,
+    arg: &T,
+) -> Result<(), CodecError> {
+    let taken = std::mem::take(body);
+    *body = postcard::to_extend(arg, taken).map_err(codec_error)?;
+    Ok(())
 }
 
-/// A call of handler `op` with `args`; its answer, once decoded, goes to `reply`.
+/// Takes the next argument from a message body.
 ///
 /// # Errors
-/// An argument failed to serialise.
-pub fn encode_call<T: Serialize, R: DeserializeOwned + Send + 'static>(
-    op: &'static str,
-    args: &T,
-    reply: ReplyTo<R>,
-) -> Result<Outbound, CodecError> {
-    Ok(Outbound {
+/// The body does not hold a `T` next.
+pub fn take<T: Serialize + DeserializeOwned>(body: &mut &[u8]) -> Result<T, CodecError> {
+    let (value, rest) = postcard::take_from_bytes(body).map_err(codec_error)?;
+    *body = rest;
+    Ok(value)
+}
+
+/// Checks that a body held nothing past the handler's arguments.
+///
+/// # Errors
+/// Bytes were left: the sender's handler has other arguments.
+pub fn finish(body: &[u8]) -> Result<(), CodecError> {
+    if body.is_empty() {
+        Ok(())
+    } else {
+        Err(CodecError(
+            "the frame has more arguments than the handler".into(),
+        ))
+    }
+}
+
+/// A cast of handler `op` with its encoded arguments.
+pub fn cast(op: &'static str, body: Vec<u8>) -> Outbound {
+    Outbound {
         op,
-        body: encode(args)?,
+        body,
+        reply: None,
+    }
+}
+
+/// A call of handler `op` with its encoded arguments; its answer, once decoded, goes to
+/// `reply`.
+pub fn call<R: Serialize + DeserializeOwned + Send + 'static>(
+    op: &'static str,
+    body: Vec<u8>,
+    reply: ReplyTo<R>,
+) -> Outbound {
+    Outbound {
+        op,
+        body,
         reply: Some(Box::new(move |bytes: &[u8]| {
             reply.send(decode::<R>(bytes)?);
             Ok(())
         })),
-    })
-}
-
-/// Decodes a handler's arguments.
-///
-/// # Errors
-/// The body is not the handler's argument tuple.
-pub fn decode_args<T: DeserializeOwned>(body: &[u8]) -> Result<T, CodecError> {
-    decode(body)
+    }
 }
 
 /// The reply channel of a call that arrived, and its encoded answer to come.
-pub fn reply_to<R: Serialize + Send + 'static>() -> (ReplyTo<R>, PendingReply) {
+pub fn reply_to<R: Serialize + DeserializeOwned + Send + 'static>() -> (ReplyTo<R>, PendingReply) {
     remote::remote_reply(|value: &R| encode(value))
 }
 

@@ -16,6 +16,9 @@ use crate::model::HandlerKind;
 /// `const REMOTE = Some(RemoteCodec { … })` in the `Actor` impl.
 pub(crate) fn codec_const(g: &Gen<'_>) -> Option<TokenStream> {
     let (at, tag) = g.args.remote.as_ref()?;
+    if !g.def.item.generics.params.is_empty() {
+        return None; // reported by `codec_fns`
+    }
     let rt = &g.rt;
     let ident = g.def.ident.to_string();
     let tag = match tag {
@@ -60,53 +63,65 @@ pub(crate) fn codec_fns(g: &Gen<'_>) -> TokenStream {
         let fields: Vec<_> = (0..h.values().count())
             .map(|i| Gen::hidden(&format!("__a{i}")))
             .collect();
-        let types: Vec<_> = h
+        // Each argument is pushed and taken with its own type, spanned at it: a type that
+        // cannot cross nodes is reported on the argument that brought it in.
+        let pushes = h.values().zip(&fields).map(|((_, ty), field)| {
+            let ty = g.concrete(ty);
+            quote_spanned!(ty.span()=> #wire::push::<#ty>(&mut #body, &#field)?;)
+        });
+        let takes: Vec<_> = h
             .values()
-            .map(|(_, ty)| {
+            .zip(&fields)
+            .map(|((_, ty), field)| {
                 let ty = g.concrete(ty);
-                quote_spanned!(ty.span()=> #ty)
+                quote_spanned!(ty.span()=> let #field = #wire::take::<#ty>(&mut #body)?;)
             })
             .collect();
-        if h.kind == HandlerKind::Call {
+        let (outbound, pending, reply_field) = if h.kind == HandlerKind::Call {
             let ty = g.concrete(&h.reply_type());
-            let reply_ty = quote_spanned!(ty.span()=> #ty);
-            encode_arms.push(quote! {
-                #(#cfgs)*
-                #message::#name(#(#fields,)* #reply) =>
-                    #wire::encode_call::<_, #reply_ty>(#op, &(#(#fields,)*), #reply),
+            let outbound = quote_spanned!(ty.span()=> #wire::call::<#ty>(#op, #body, #reply));
+            let pending = quote_spanned!(ty.span()=> {
+                let (r, pending) = #wire::reply_to::<#ty>();
+                #reply = r;
+                ::core::option::Option::Some(pending)
             });
-            decode_arms.push(quote! {
-                #(#cfgs)*
-                #op => {
-                    let (#(#fields,)*): (#(#types,)*) = #wire::decode_args(#body)?;
-                    let (#reply, pending) = #wire::reply_to::<#reply_ty>();
-                    ::core::result::Result::Ok(#rt::remote::Inbound {
-                        msg: #message::#name(#(#fields,)* #reply),
-                        reply: ::core::option::Option::Some(pending),
-                    })
-                }
-            });
+            (outbound, pending, Some(quote!(#reply)))
         } else {
-            encode_arms.push(quote! {
-                #(#cfgs)*
-                #message::#name(#(#fields),*) => #wire::encode_cast(#op, &(#(#fields,)*)),
-            });
-            decode_arms.push(quote! {
-                #(#cfgs)*
-                #op => {
-                    let (#(#fields,)*): (#(#types,)*) = #wire::decode_args(#body)?;
-                    ::core::result::Result::Ok(#rt::remote::Inbound {
-                        msg: #message::#name(#(#fields),*),
-                        reply: ::core::option::Option::None,
-                    })
-                }
-            });
-        }
+            (
+                quote!(#wire::cast(#op, #body)),
+                quote!(::core::option::Option::None),
+                None,
+            )
+        };
+        let bindings = fields.iter().map(|f| quote!(#f)).chain(reply_field.clone());
+        encode_arms.push(quote! {
+            #(#cfgs)*
+            #message::#name(#(#bindings),*) => {
+                let mut #body = ::std::vec::Vec::new();
+                #(#pushes)*
+                ::core::result::Result::Ok(#outbound)
+            }
+        });
+        let declare_reply = reply_field.as_ref().map(|r| quote!(let #r;));
+        let rebuild = fields.iter().map(|f| quote!(#f)).chain(reply_field);
+        decode_arms.push(quote! {
+            #(#cfgs)*
+            #op => {
+                #(#takes)*
+                #wire::finish(#body)?;
+                #declare_reply
+                let reply = #pending;
+                ::core::result::Result::Ok(#rt::remote::Inbound {
+                    msg: #message::#name(#(#rebuild),*),
+                    reply,
+                })
+            }
+        });
     }
     let check = quote_spanned!(at.span()=> #rt::remote_needs_cluster_feature!{});
     quote! {
         #check
-        #[allow(unreachable_code, unused_variables)]
+        #[allow(unreachable_code, unused_variables, unused_mut)]
         fn #encode(
             msg: #message,
         ) -> ::core::result::Result<#rt::remote::Outbound, #rt::remote::CodecError> {
@@ -114,10 +129,10 @@ pub(crate) fn codec_fns(g: &Gen<'_>) -> TokenStream {
                 #(#encode_arms)*
             }
         }
-        #[allow(unreachable_code)]
+        #[allow(unreachable_code, unused_mut)]
         fn #decode(
             op: &str,
-            #body: &[u8],
+            mut #body: &[u8],
         ) -> ::core::result::Result<#rt::remote::Inbound<#message>, #rt::remote::CodecError> {
             match op {
                 #(#decode_arms)*
