@@ -19,7 +19,8 @@ fn main() {
         node_process(&spec);
         return;
     }
-    let tests: [(&str, fn(&tokio::runtime::Runtime)); 2] = [
+    type Test = fn(&tokio::runtime::Runtime);
+    let tests: [(&str, Test); 2] = [
         (
             "a_killed_node_gives_node_down_frees_its_names_and_tells_monitors",
             killed_node,

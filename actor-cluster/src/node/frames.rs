@@ -1,8 +1,11 @@
 //! Frames: what goes on the connection, and the one task that writes them in order.
 //!
-//! Headers: `bm-v` (envelope version), `bm-op` (`<tag>::<handler>` for an actor, a verb for
-//! `ctl`), `bm-epoch` (the target node's epoch), `bm-id` (a target or subject actor's local id),
-//! `bm-from` (`<node>.<epoch>.<local id>` of a sender); answers carry `bm-st`.
+//! Messages to actors, the hot path, carry no NATS headers: their body starts with a small
+//! envelope (version, the target node's epoch, the caller's timeout, the type tag and the
+//! handler's name), then the arguments. Answers are a version and a status byte, then the value
+//! or exit reason. Control frames (rare) use headers: `bm-v` (version), `bm-op` (the verb),
+//! `bm-epoch` (the target node's epoch), `bm-id` (a target or subject actor's local id),
+//! `bm-from` (`<node>.<epoch>.<local id>` of a sender).
 
 use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
@@ -19,38 +22,45 @@ pub(crate) const H_OP: &str = "bm-op";
 pub(crate) const H_EPOCH: &str = "bm-epoch";
 pub(crate) const H_ID: &str = "bm-id";
 pub(crate) const H_FROM: &str = "bm-from";
-pub(crate) const H_STATUS: &str = "bm-st";
-pub(crate) const H_TIMEOUT: &str = "bm-timeout-ms";
+
+/// The first byte of every headerless frame.
+const ENVELOPE: u8 = 1;
 
 /// One frame to publish.
 #[derive(Debug)]
 pub(crate) struct Frame {
     pub(crate) subject: String,
     pub(crate) reply: Option<String>,
-    pub(crate) headers: HeaderMap,
+    pub(crate) headers: Option<HeaderMap>,
     pub(crate) body: Bytes,
 }
 
 /// Writes frames to the connection in the order they were queued.
 pub(crate) async fn send_loop(client: async_nats::Client, mut rx: mpsc::Receiver<Frame>) {
-    while let Some(frame) = rx.recv().await {
+    let mut batch = Vec::with_capacity(256);
+    while rx.recv_many(&mut batch, 256).await > 0 {
+        for frame in batch.drain(..) {
+            send(&client, frame).await;
+        }
+    }
+}
+
+async fn send(client: &async_nats::Client, frame: Frame) {
+    {
         let subject = Subject::from(frame.subject);
-        let sent = match frame.reply {
-            Some(reply) => {
+        let sent = match (frame.reply, frame.headers) {
+            (Some(reply), Some(h)) => {
                 client
-                    .publish_with_reply_and_headers(
-                        subject,
-                        Subject::from(reply),
-                        frame.headers,
-                        frame.body,
-                    )
+                    .publish_with_reply_and_headers(subject, Subject::from(reply), h, frame.body)
                     .await
             }
-            None => {
+            (Some(reply), None) => {
                 client
-                    .publish_with_headers(subject, frame.headers, frame.body)
+                    .publish_with_reply(subject, Subject::from(reply), frame.body)
                     .await
             }
+            (None, Some(h)) => client.publish_with_headers(subject, h, frame.body).await,
+            (None, None) => client.publish(subject, frame.body).await,
         };
         if sent.is_err() {
             tracing::debug!("frame not sent: connection closed");
@@ -97,7 +107,7 @@ pub(crate) fn watch(inner: &Inner, peer: &Peer, local: u64) -> Frame {
     Frame {
         subject: inner.ctl_subject(&peer.name),
         reply: None,
-        headers: h,
+        headers: Some(h),
         body: Bytes::new(),
     }
 }
@@ -109,20 +119,97 @@ pub(crate) fn down(inner: &Inner, ctl: String, local: u64, reason: &ExitReason) 
     Frame {
         subject: ctl,
         reply: None,
-        headers: h,
+        headers: Some(h),
         body: Bytes::from(wire::encode_reason(reason)),
     }
 }
 
+/// What an answer says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Status {
+    Ok = 0,
+    NoProc = 1,
+    Exited = 2,
+    Full = 3,
+    Dropped = 4,
+    Bad = 5,
+}
+
 /// An answer to a request: `status` and its body.
-pub(crate) fn answer(reply: String, status: &str, body: Vec<u8>) -> Frame {
-    let mut h = HeaderMap::new();
-    h.insert(H_VERSION, VERSION);
-    h.insert(H_STATUS, status);
+pub(crate) fn answer(reply: String, status: Status, body: &[u8]) -> Frame {
+    let mut bytes = Vec::with_capacity(2 + body.len());
+    bytes.extend_from_slice(&[ENVELOPE, status as u8]);
+    bytes.extend_from_slice(body);
     Frame {
         subject: reply,
         reply: None,
-        headers: h,
-        body: Bytes::from(body),
+        headers: None,
+        body: Bytes::from(bytes),
     }
+}
+
+/// An answer's status and body (`None`: not an answer of this version).
+pub(crate) fn parse_answer(payload: &[u8]) -> Option<(Status, &[u8])> {
+    let [ENVELOPE, status, body @ ..] = payload else {
+        return None;
+    };
+    let status = match status {
+        0 => Status::Ok,
+        1 => Status::NoProc,
+        2 => Status::Exited,
+        3 => Status::Full,
+        4 => Status::Dropped,
+        5 => Status::Bad,
+        _ => return None,
+    };
+    Some((status, body))
+}
+
+/// The body of a message to an actor: the envelope, then the arguments.
+pub(crate) fn actor_body(epoch: u64, timeout_ms: u32, tag: &str, op: &str, args: &[u8]) -> Bytes {
+    let (tag, op) = (short(tag), short(op));
+    let mut bytes = Vec::with_capacity(15 + tag.len() + op.len() + args.len());
+    bytes.push(ENVELOPE);
+    bytes.extend_from_slice(&epoch.to_le_bytes());
+    bytes.extend_from_slice(&timeout_ms.to_le_bytes());
+    bytes.push(tag.len() as u8);
+    bytes.extend_from_slice(tag);
+    bytes.push(op.len() as u8);
+    bytes.extend_from_slice(op);
+    bytes.extend_from_slice(args);
+    Bytes::from(bytes)
+}
+
+/// At most 255 bytes (a longer tag or name cannot be served: it fails to match).
+fn short(s: &str) -> &[u8] {
+    &s.as_bytes()[..s.len().min(255)]
+}
+
+/// A message to an actor, read back.
+pub(crate) struct ActorMessage<'a> {
+    pub(crate) epoch: u64,
+    pub(crate) timeout_ms: u32,
+    pub(crate) tag: &'a str,
+    pub(crate) op: &'a str,
+    pub(crate) args: &'a [u8],
+}
+
+pub(crate) fn parse_actor(payload: &[u8]) -> Option<ActorMessage<'_>> {
+    let [ENVELOPE, rest @ ..] = payload else {
+        return None;
+    };
+    let (epoch, rest) = rest.split_first_chunk::<8>()?;
+    let (timeout, rest) = rest.split_first_chunk::<4>()?;
+    let (tag_len, rest) = rest.split_first()?;
+    let (tag, rest) = rest.split_at_checked(usize::from(*tag_len))?;
+    let (op_len, rest) = rest.split_first()?;
+    let (op, args) = rest.split_at_checked(usize::from(*op_len))?;
+    Some(ActorMessage {
+        epoch: u64::from_le_bytes(*epoch),
+        timeout_ms: u32::from_le_bytes(*timeout),
+        tag: std::str::from_utf8(tag).ok()?,
+        op: std::str::from_utf8(op).ok()?,
+        args,
+    })
 }

@@ -9,7 +9,7 @@ use async_nats::StatusCode;
 use bytes::Bytes;
 
 use super::Inner;
-use super::frames::{self, Frame, H_EPOCH, H_FROM, H_ID, H_STATUS, H_TIMEOUT};
+use super::frames::{self, Frame, H_EPOCH, H_FROM, H_ID, Status};
 use crate::peers::Peer;
 use crate::wire;
 
@@ -32,14 +32,14 @@ impl Port {
         }
     }
 
-    fn frame(&self, op: &str, body: Vec<u8>) -> Frame {
-        let mut h = frames::headers(&format!("{}::{op}", self.tag));
-        h.insert(H_EPOCH, self.peer.epoch.to_string().as_str());
+    /// A message to the actor; `timeout`: the caller's, for a call.
+    fn frame(&self, op: &str, args: &[u8], timeout: Option<Duration>) -> Frame {
+        let millis = timeout.map_or(0, |t| u32::try_from(t.as_millis()).unwrap_or(u32::MAX));
         Frame {
             subject: self.subject.clone(),
             reply: None,
-            headers: h,
-            body: Bytes::from(body),
+            headers: None,
+            body: frames::actor_body(self.peer.epoch, millis, &self.tag, op, args),
         }
     }
 
@@ -51,7 +51,7 @@ impl Port {
         let frame = Frame {
             subject: inner.ctl_subject(&self.peer.name),
             reply: None,
-            headers: h,
+            headers: Some(h),
             body: Bytes::from(body),
         };
         Some((inner, frame))
@@ -79,8 +79,6 @@ async fn request(
 ) -> Result<async_nats::Message, Option<CallError>> {
     let (reply, token, rx) = inner.reply_slot();
     frame.reply = Some(reply);
-    let millis = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-    frame.headers.insert(H_TIMEOUT, millis.to_string().as_str());
     if !inner.send(frame) {
         inner.forget_reply(token);
         return Err(Some(CallError::Full));
@@ -113,18 +111,25 @@ async fn call_frame(
     }
 }
 
-/// The caller's error for an answer that is not `ok`.
-fn failed(msg: &async_nats::Message) -> CallError {
-    match frames::header(msg, H_STATUS) {
-        Some("noproc") => CallError::NoProc,
-        Some("exited") => match wire::decode_reason(&msg.payload) {
+/// The answer's value, or the caller's error.
+fn answered(msg: &async_nats::Message) -> Result<&[u8], CallError> {
+    let Some((status, body)) = frames::parse_answer(&msg.payload) else {
+        return Err(CallError::Protocol(
+            "not an answer of protocol version 1".into(),
+        ));
+    };
+    match status {
+        Status::Ok => Ok(body),
+        Status::NoProc => Err(CallError::NoProc),
+        Status::Exited => Err(match wire::decode_reason(body) {
             Ok(reason) => CallError::Exited(reason),
             Err(e) => CallError::Protocol(e.0),
-        },
-        Some("full") => CallError::Full,
-        Some("dropped") => CallError::Dropped,
-        Some("bad") => CallError::Protocol(String::from_utf8_lossy(&msg.payload).into_owned()),
-        other => CallError::Protocol(format!("unexpected answer status {other:?}")),
+        }),
+        Status::Full => Err(CallError::Full),
+        Status::Dropped => Err(CallError::Dropped),
+        Status::Bad => Err(CallError::Protocol(
+            String::from_utf8_lossy(body).into_owned(),
+        )),
     }
 }
 
@@ -134,7 +139,7 @@ impl RemotePort for Port {
         if self.peer.is_down() || inner.superseded(&self.peer) {
             return Err(SendError::NoProc);
         }
-        if inner.send(self.frame(out.op, out.body)) {
+        if inner.send(self.frame(out.op, &out.body, None)) {
             Ok(())
         } else {
             Err(SendError::Full)
@@ -142,16 +147,14 @@ impl RemotePort for Port {
     }
 
     fn call(&self, out: Outbound, timeout: Duration) -> BoxFuture<Result<(), CallError>> {
-        let frame = self.frame(out.op, out.body);
+        let frame = self.frame(out.op, &out.body, Some(timeout));
         let call = call_frame(self.node.clone(), self.peer.clone(), frame, timeout);
         let decoder = out.reply;
         Box::pin(async move {
             let msg = call.await?;
-            if frames::header(&msg, H_STATUS) != Some("ok") {
-                return Err(failed(&msg));
-            }
+            let value = answered(&msg)?;
             match decoder {
-                Some(decode) => decode(&msg.payload).map_err(|e| CallError::Protocol(e.0)),
+                Some(decode) => decode(value).map_err(|e| CallError::Protocol(e.0)),
                 None => Ok(()),
             }
         })
@@ -165,10 +168,7 @@ impl RemotePort for Port {
         let call = call_frame(self.node.clone(), self.peer.clone(), frame, timeout);
         Box::pin(async move {
             let msg = call.await?;
-            match frames::header(&msg, H_STATUS) {
-                Some("ok") => Ok(()),
-                _ => Err(failed(&msg)),
-            }
+            answered(&msg).map(|_| ())
         })
     }
 
@@ -188,7 +188,9 @@ impl RemotePort for Port {
             } else {
                 return;
             };
-            frame.headers.insert(H_FROM, from.as_str());
+            if let Some(h) = &mut frame.headers {
+                h.insert(H_FROM, from.as_str());
+            }
             inner.send(frame);
         }
     }

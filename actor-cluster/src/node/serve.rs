@@ -10,7 +10,7 @@ use actor_core::__private::{ActorHandle, AnyActor, CallError, ExitReason};
 use futures_util::StreamExt;
 
 use super::Inner;
-use super::frames::{self, H_EPOCH, H_FROM, H_ID, H_OP, H_TIMEOUT, answer, header, header_u64};
+use super::frames::{self, H_EPOCH, H_FROM, H_ID, H_OP, Status, answer, header, header_u64};
 use crate::peers;
 use crate::wire;
 
@@ -34,7 +34,7 @@ pub(crate) async fn receive_loop(inner: Arc<Inner>, mut sub: async_nats::Subscri
 }
 
 /// Answers a request (if it is one) with `status`.
-fn reply(inner: &Inner, msg: &async_nats::Message, status: &str, body: Vec<u8>) {
+fn reply(inner: &Inner, msg: &async_nats::Message, status: Status, body: &[u8]) {
     if let Some(to) = &msg.reply {
         inner.send(answer(to.to_string(), status, body));
     }
@@ -50,12 +50,20 @@ fn target(inner: &Inner, local: u64, msg: &async_nats::Message) -> Option<AnyAct
 
 /// A call or cast for local actor `local`.
 fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
-    let Some((tag, op)) = header(&msg, H_OP).and_then(|op| op.rsplit_once("::")) else {
-        reply(inner, &msg, "bad", b"missing bm-op".to_vec());
+    let Some(frame) = frames::parse_actor(&msg.payload) else {
+        reply(
+            inner,
+            &msg,
+            Status::Bad,
+            b"not a frame of protocol version 1",
+        );
         return;
     };
-    let delivered = match (target(inner, local, &msg), remote::served_tag(tag)) {
-        (Some(actor), Some(deliver)) => deliver(&actor, op, &msg.payload).map(|d| (d, actor)),
+    let target = (frame.epoch == inner.epoch)
+        .then(|| inner.local_actor(local))
+        .flatten();
+    let delivered = match (target, remote::served_tag(frame.tag)) {
+        (Some(actor), Some(deliver)) => deliver(&actor, frame.op, frame.args).map(|d| (d, actor)),
         _ => Err(DeliverError::NoProc),
     };
     match delivered {
@@ -64,32 +72,33 @@ fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
             let Some(to) = msg.reply.as_ref().map(ToString::to_string) else {
                 return;
             };
-            let patience =
-                header_u64(&msg, H_TIMEOUT).map_or(Duration::from_secs(5), Duration::from_millis);
+            let patience = Duration::from_millis(u64::from(frame.timeout_ms));
             let inner = inner.clone();
             tokio::spawn(async move {
-                let (status, body) = match pending.await {
-                    Answer::Value(bytes) => ("ok", bytes),
-                    Answer::Codec(e) => ("bad", e.0.into_bytes()),
-                    Answer::Dropped => ("dropped", Vec::new()),
+                let answer = match pending.await {
+                    Answer::Value(bytes) => frames::answer(to, Status::Ok, &bytes),
+                    Answer::Codec(e) => frames::answer(to, Status::Bad, e.0.as_bytes()),
+                    Answer::Dropped => frames::answer(to, Status::Dropped, &[]),
                     // The actor exited (or dropped the reply and runs on: the caller times out).
                     Answer::Closed => match tokio::time::timeout(patience, actor.wait()).await {
-                        Ok(reason) => ("exited", wire::encode_reason(&reason)),
+                        Ok(reason) => {
+                            frames::answer(to, Status::Exited, &wire::encode_reason(&reason))
+                        }
                         Err(_) => return,
                     },
                 };
-                inner.send(answer(to, status, body));
+                inner.send(answer);
             });
         }
         Err(DeliverError::NoProc) => {
             if msg.reply.is_some() {
-                reply(inner, &msg, "noproc", Vec::new());
+                reply(inner, &msg, Status::NoProc, &[]);
             } else {
                 inner.dropped_casts.fetch_add(1, Ordering::Relaxed);
             }
         }
-        Err(DeliverError::Full) => reply(inner, &msg, "full", Vec::new()),
-        Err(DeliverError::Codec(e)) => reply(inner, &msg, "bad", e.0.into_bytes()),
+        Err(DeliverError::Full) => reply(inner, &msg, Status::Full, &[]),
+        Err(DeliverError::Codec(e)) => reply(inner, &msg, Status::Bad, e.0.as_bytes()),
     }
 }
 
@@ -132,18 +141,18 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
         }
         Some("stop") => {
             let Some(actor) = target(inner, local, &msg) else {
-                reply(inner, &msg, "noproc", Vec::new());
+                reply(inner, &msg, Status::NoProc, &[]);
                 return;
             };
             let reason = wire::decode_reason(&msg.payload).unwrap_or(ExitReason::Normal);
             let inner = inner.clone();
             tokio::spawn(async move {
                 match actor.stop(reason).await {
-                    Ok(()) => reply(&inner, &msg, "ok", Vec::new()),
+                    Ok(()) => reply(&inner, &msg, Status::Ok, &[]),
                     Err(CallError::Exited(other)) => {
-                        reply(&inner, &msg, "exited", wire::encode_reason(&other));
+                        reply(&inner, &msg, Status::Exited, &wire::encode_reason(&other));
                     }
-                    Err(_) => reply(&inner, &msg, "noproc", Vec::new()),
+                    Err(_) => reply(&inner, &msg, Status::NoProc, &[]),
                 }
             });
         }
@@ -171,6 +180,6 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
             };
             remote::signal_from(&actor, from, &reason);
         }
-        _ => reply(inner, &msg, "bad", b"unknown control verb".to_vec()),
+        _ => reply(inner, &msg, Status::Bad, b"unknown control verb"),
     }
 }

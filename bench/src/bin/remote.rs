@@ -1,0 +1,225 @@
+//! Remote calls and casts against raw NATS, in one run on one `nats-server` (loopback, one
+//! process): a beamish remote `#[call]` against an async-nats request/reply of the same payload,
+//! and remote `#[cast]`s against raw publishes to a subscriber.
+//!
+//! ```sh
+//! cargo run --release -p bench --bin remote                # 3 paired runs, 20k calls, 200k casts
+//! cargo run --release -p bench --bin remote -- --smoke     # tiny sizes, once
+//! ```
+//!
+//! Targets (the cluster issue): remote call p50 and p99 ≤ 1.3× raw request/reply; cast
+//! throughput ≥ 0.8× raw publish.
+
+use std::time::{Duration, Instant};
+
+use beamish::cluster::{NatsServer, Node, NodeOptions};
+use beamish::prelude::*;
+use bytes::Bytes;
+use futures::StreamExt;
+
+struct Echo {
+    casts: u64,
+}
+
+#[actor(remote)]
+impl Echo {
+    #[init]
+    async fn init(_: ()) -> Self {
+        Echo { casts: 0 }
+    }
+
+    #[call]
+    async fn echo(&self, n: u64) -> u64 {
+        n
+    }
+
+    #[cast]
+    async fn note(&mut self, n: u64) {
+        self.casts += n.min(1);
+    }
+
+    #[call]
+    async fn casts(&self) -> u64 {
+        self.casts
+    }
+}
+
+struct Sizes {
+    calls: usize,
+    casts: usize,
+    runs: usize,
+}
+
+type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn main() -> Res<()> {
+    let smoke = std::env::args().any(|a| a == "--smoke");
+    let sizes = if smoke {
+        Sizes {
+            calls: 200,
+            casts: 2_000,
+            runs: 1,
+        }
+    } else {
+        Sizes {
+            calls: 20_000,
+            casts: 200_000,
+            runs: 3,
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(run(&sizes))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[at.min(sorted.len() - 1)]
+}
+
+async fn run(sizes: &Sizes) -> Res<()> {
+    let server = NatsServer::start()?;
+    let url = server.url();
+    let host = Node::connect(&url, NodeOptions::new("bench", "host")).await?;
+    let caller = Node::connect(&url, NodeOptions::new("bench", "caller")).await?;
+    let names_host = host.registry::<()>("bench", Keys::Unique).await?;
+    let names_caller = caller.registry::<()>("bench", Keys::Unique).await?;
+    Echo::start_via(&names_host, "echo", ()).await?;
+    let echo: EchoHandle = loop {
+        if let Some(h) = names_caller.whereis("echo") {
+            break h;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+
+    // The raw baseline: a responder on its own connection, a requester on another.
+    let responder = async_nats::connect(&url).await?;
+    let requester = async_nats::connect(&url).await?;
+    let mut sub = responder.subscribe("raw.echo").await?;
+    let reply_conn = responder.clone();
+    tokio::spawn(async move {
+        while let Some(msg) = sub.next().await {
+            if let Some(reply) = msg.reply {
+                let _ = reply_conn.publish(reply, msg.payload).await;
+            }
+        }
+    });
+    responder.flush().await?;
+    // Warm up both paths (and wait until the server routes to the responder).
+    let warm = Instant::now() + Duration::from_secs(5);
+    while requester.request("raw.echo", Bytes::from_static(b"0")).await.is_err() {
+        if Instant::now() > warm {
+            return Err("the raw responder never answered".into());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for i in 0..100 {
+        echo.echo(i).await?;
+    }
+
+    let (mut raw_p50, mut raw_p99, mut bm_p50, mut bm_p99) = (vec![], vec![], vec![], vec![]);
+    let (mut raw_rate, mut bm_rate) = (vec![], vec![]);
+    for run in 1..=sizes.runs {
+        // Calls, paired: raw then beamish, same sizes.
+        let mut raw = Vec::with_capacity(sizes.calls);
+        for i in 0..sizes.calls {
+            let started = Instant::now();
+            requester
+                .request("raw.echo", Bytes::from((i as u64).to_le_bytes().to_vec()))
+                .await?;
+            raw.push(started.elapsed());
+        }
+        let mut bm = Vec::with_capacity(sizes.calls);
+        for i in 0..sizes.calls {
+            let started = Instant::now();
+            let n = echo.echo(i as u64).await?;
+            bm.push(started.elapsed());
+            assert_eq!(n, i as u64);
+        }
+        raw.sort_unstable();
+        bm.sort_unstable();
+        raw_p50.push(percentile(&raw, 0.5));
+        raw_p99.push(percentile(&raw, 0.99));
+        bm_p50.push(percentile(&bm, 0.5));
+        bm_p99.push(percentile(&bm, 0.99));
+
+        // Casts: raw publishes to a counting subscriber, then beamish casts to the actor; each
+        // timed until the receiver has them all.
+        let counter = async_nats::connect(&url).await?;
+        let mut counted = counter.subscribe(format!("raw.cast.{run}")).await?;
+        counter.flush().await?;
+        let total = sizes.casts;
+        let started = Instant::now();
+        let publisher = requester.clone();
+        let subject = format!("raw.cast.{run}");
+        let sending = tokio::spawn(async move {
+            for i in 0..total {
+                publisher
+                    .publish(
+                        subject.clone(),
+                        Bytes::from((i as u64).to_le_bytes().to_vec()),
+                    )
+                    .await?;
+            }
+            publisher.flush().await?;
+            Ok::<_, async_nats::Error>(())
+        });
+        let mut got = 0;
+        while got < total && counted.next().await.is_some() {
+            got += 1;
+        }
+        sending.await??;
+        raw_rate.push(total as f64 / started.elapsed().as_secs_f64());
+
+        let before = echo.casts().await?;
+        let started = Instant::now();
+        // In windows of 8,192 with a call behind each (calls and casts keep their order): the
+        // receiving node's subscription holds 65,536 messages and drops past that, as NATS
+        // does for any slow consumer, so a sender that needs every cast paces itself.
+        for (i, chunk_end) in (0..total).step_by(8_192).map(|s| (s, (s + 8_192).min(total))) {
+            for n in i..chunk_end {
+                while echo.note(n as u64 + 1) == Err(SendError::Full) {
+                    tokio::task::yield_now().await;
+                }
+            }
+            let seen = echo.casts().await?;
+            assert!(seen <= before + chunk_end as u64);
+        }
+        let got = echo.casts().await? - before;
+        assert_eq!(got, total as u64, "casts lost");
+        bm_rate.push(total as f64 / started.elapsed().as_secs_f64());
+    }
+    let med = |mut v: Vec<Duration>| {
+        v.sort_unstable();
+        v[v.len() / 2]
+    };
+    let medf = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (r50, r99, b50, b99) = (med(raw_p50), med(raw_p99), med(bm_p50), med(bm_p99));
+    let (rr, br) = (medf(raw_rate), medf(bm_rate));
+    println!(
+        "remote, median of {} paired runs ({} sequential calls, {} casts; loopback, one process)",
+        sizes.runs, sizes.calls, sizes.casts
+    );
+    println!("| row | raw NATS | beamish | ratio | target |");
+    println!("|---|--:|--:|--:|--:|");
+    println!(
+        "| call p50 | {r50:.1?} | {b50:.1?} | {:.2}× | ≤ 1.3× |",
+        b50.as_secs_f64() / r50.as_secs_f64()
+    );
+    println!(
+        "| call p99 | {r99:.1?} | {b99:.1?} | {:.2}× | ≤ 1.3× |",
+        b99.as_secs_f64() / r99.as_secs_f64()
+    );
+    println!(
+        "| cast throughput | {:.0} k/s | {:.0} k/s | {:.2}× | ≥ 0.8× |",
+        rr / 1e3,
+        br / 1e3,
+        br / rr
+    );
+    Ok(())
+}
