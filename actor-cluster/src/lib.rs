@@ -32,8 +32,8 @@
 //! # What is promised
 //!
 //! - **Calls and casts** to a remote actor go through the handle type it always had; errors
-//!   are the same, plus [`CallError::NodeDown`](beamish::CallError::NodeDown) when its node is
-//!   lost and [`CallError::Protocol`](beamish::CallError::Protocol) for a frame that cannot be
+//!   are the same, plus [`CallError::NodeDown`](actor_core::CallError::NodeDown) when its node is
+//!   lost and [`CallError::Protocol`](actor_core::CallError::Protocol) for a frame that cannot be
 //!   understood. Both are at most once: nothing is resent. A call to a dead remote actor
 //!   answers `NoProc` at once (its node says so); a cast to one returns `Ok` and is dropped
 //!   there, counted. Per pair of nodes, messages keep their send order.
@@ -42,7 +42,7 @@
 //!   default, + up to 1 s) when its node is lost. A stale delete never removes a newer owner:
 //!   every delete names the revision it removes.
 //! - **Monitors and links** on a remote actor work as on a local one; when its node is lost
-//!   they fire with [`ExitReason::NoConnection`](beamish::ExitReason::NoConnection).
+//!   they fire with [`ExitReason::NoConnection`](actor_core::ExitReason::NoConnection).
 //! - **Store loss**: each node keeps the master copy of its own entries and re-creates them when
 //!   the server lost its store (found at the next heartbeat, every TTL/4).
 //! - **Bounds**: frames leave through one ordered queue of 65,536 (past it, casts fail with

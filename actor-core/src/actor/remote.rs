@@ -6,7 +6,7 @@
 //! [`RemotePort`], the cluster layer's way to reach the real actor. Every handle type works on
 //! it: messages go through the port, encoded by the actor type's [`RemoteCodec`]; lifecycle
 //! requests (stop, kill, exit signals) go through the port too; local links and monitors sit on
-//! the stand-in, and the cluster layer ends it ([`exited`]) when the real actor's exit, or the
+//! the stand-in, and the cluster layer ends it ([`RemoteProc::exited`]) when the real actor's exit, or the
 //! loss of its node, is known, which tells them as a local exit would.
 
 use std::any::Any;

@@ -109,7 +109,11 @@ async fn run(sizes: &Sizes) -> Res<()> {
     responder.flush().await?;
     // Warm up both paths (and wait until the server routes to the responder).
     let warm = Instant::now() + Duration::from_secs(5);
-    while requester.request("raw.echo", Bytes::from_static(b"0")).await.is_err() {
+    while requester
+        .request("raw.echo", Bytes::from_static(b"0"))
+        .await
+        .is_err()
+    {
         if Instant::now() > warm {
             return Err("the raw responder never answered".into());
         }
@@ -178,7 +182,10 @@ async fn run(sizes: &Sizes) -> Res<()> {
         // In windows of 8,192 with a call behind each (calls and casts keep their order): the
         // receiving node's subscription holds 65,536 messages and drops past that, as NATS
         // does for any slow consumer, so a sender that needs every cast paces itself.
-        for (i, chunk_end) in (0..total).step_by(8_192).map(|s| (s, (s + 8_192).min(total))) {
+        for (i, chunk_end) in (0..total)
+            .step_by(8_192)
+            .map(|s| (s, (s + 8_192).min(total)))
+        {
             for n in i..chunk_end {
                 while echo.note(n as u64 + 1) == Err(SendError::Full) {
                     tokio::task::yield_now().await;
