@@ -29,6 +29,7 @@ use super::links::Links;
 use super::live;
 use super::mailbox::Sys;
 pub(crate) use super::proc::{Cell, ProcRef};
+pub(crate) use super::relate::{demonitor, link, monitor, take_monitoring, unlink};
 use crate::sync::{AtomicBool, AtomicU8, Mutex, MutexGuard, Notify};
 use crate::sys::Relations;
 use crate::{ActorId, ExitReason};
@@ -66,41 +67,35 @@ pub(crate) struct Core {
 }
 
 #[derive(Default)]
-struct State {
-    exiting: bool,
-    trap_exit: bool,
-    parent: Option<ActorId>,
+pub(super) struct State {
+    pub(super) exiting: bool,
+    pub(super) trap_exit: bool,
+    pub(super) parent: Option<ActorId>,
     /// The reason of the first kill, until the actor's task takes it (boxed: kills are rare, and
     /// this is in every actor).
-    killed: Option<Box<ExitReason>>,
+    pub(super) killed: Option<Box<ExitReason>>,
     /// The reason of a requested immediate stop ([`Core::halt`]), until the run loop takes it.
-    halted: Option<Box<ExitReason>>,
+    pub(super) halted: Option<Box<ExitReason>>,
     /// The actor's task, to wake on a kill wherever it waits.
-    task: Option<Waker>,
-    links: Links<ProcRef>,
-    monitored_by: Vec<(MonitorRef, ProcRef)>,
-    monitoring: Vec<(MonitorRef, ProcRef)>,
-    hooks: Vec<Arc<dyn ExitHook>>,
+    pub(super) task: Option<Waker>,
+    pub(super) links: Links<ProcRef>,
+    pub(super) monitored_by: Vec<(MonitorRef, ProcRef)>,
+    pub(super) monitoring: Vec<(MonitorRef, ProcRef)>,
+    pub(super) hooks: Vec<Arc<dyn ExitHook>>,
 }
 
 impl Core {
     pub(crate) fn new(type_name: &'static str) -> Self {
         live::born();
-        Core {
-            id: ActorId::next(),
-            type_name,
-            signals: AtomicU8::new(0),
-            state: Mutex::new(State::default()),
-            exit: OnceLock::new(),
-            told: AtomicBool::new(false),
-            restarts: AtomicU32::new(0),
-            table_slot: AtomicU32::new(u32::MAX),
-            exited: Notify::new(),
-        }
+        Core::with_id(ActorId::next(), type_name)
     }
 
     /// The core of a stand-in for an actor on another node: not counted as a live actor here.
     pub(crate) fn remote(id: ActorId, type_name: &'static str) -> Self {
+        Core::with_id(id, type_name)
+    }
+
+    fn with_id(id: ActorId, type_name: &'static str) -> Self {
         Core {
             id,
             type_name,
@@ -114,7 +109,7 @@ impl Core {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -316,104 +311,6 @@ pub(crate) fn shutdown(target: &ProcRef, reason: ExitReason) {
         target.send_sys(Sys::Stop(reason));
     } else {
         core.halt(reason);
-    }
-}
-
-/// Links `a` and `b` (both ways, once). If `b` is already dead, `a` gets the exit signal `NoProc`.
-pub(crate) fn link(a: &ProcRef, b: &ProcRef) {
-    let (ca, cb) = (a.core(), b.core());
-    if ca.id == cb.id {
-        return;
-    }
-    let b_dead = {
-        let (first, second) = if ca.id < cb.id { (ca, cb) } else { (cb, ca) };
-        let mut s1 = first.lock();
-        let mut s2 = second.lock();
-        let (sa, sb) = if ca.id < cb.id {
-            (&mut *s1, &mut *s2)
-        } else {
-            (&mut *s2, &mut *s1)
-        };
-        if sa.exiting {
-            return;
-        }
-        if sb.exiting {
-            true
-        } else {
-            if !sa.links.contains(cb.id) {
-                sa.links.insert(b.clone());
-                sb.links.insert(a.clone());
-            }
-            false
-        }
-    };
-    if b_dead {
-        signal_exit(a, cb.id, &ExitReason::NoProc);
-    }
-}
-
-/// Removes the link between `a` and `b`, if any.
-pub(crate) fn unlink(a: &ProcRef, b: &ProcRef) {
-    a.core().lock().links.remove(b.core().id);
-    b.core().lock().links.remove(a.core().id);
-}
-
-/// `watcher` monitors `target`. A dead target answers with `Down(NoProc)` at once.
-pub(crate) fn monitor(watcher: &ProcRef, target: &ProcRef) -> MonitorRef {
-    let mref = MonitorRef::next();
-    let dead = {
-        let mut st = target.core().lock();
-        if st.exiting {
-            true
-        } else {
-            st.monitored_by.push((mref, watcher.clone()));
-            false
-        }
-    };
-    // The watcher remembers every live monitor, so a `Down` for a removed one can be dropped.
-    watcher
-        .core()
-        .lock()
-        .monitoring
-        .push((mref, target.clone()));
-    if dead {
-        watcher.send_sys(Sys::Info(Info::Down {
-            id: target.core().id,
-            monitor: mref,
-            reason: ExitReason::NoProc,
-        }));
-    }
-    mref
-}
-
-/// Removes monitor `mref` set up by `watcher`. Returns `true` if it was active.
-pub(crate) fn demonitor(watcher: &ProcRef, mref: MonitorRef) -> bool {
-    let target = {
-        let mut st = watcher.core().lock();
-        let pos = st.monitoring.iter().position(|(r, _)| *r == mref);
-        pos.map(|i| st.monitoring.swap_remove(i).1)
-    };
-    match target {
-        Some(target) => {
-            let mut st = target.core().lock();
-            let before = st.monitored_by.len();
-            st.monitored_by.retain(|(r, _)| *r != mref);
-            st.monitored_by.len() != before
-        }
-        None => false,
-    }
-}
-
-/// Called when a `Down` for `mref` reaches `watcher`: forgets the monitor and says whether the
-/// message should be delivered (`false` after `demonitor`).
-pub(crate) fn take_monitoring(watcher: &ProcRef, mref: MonitorRef) -> bool {
-    let mut st = watcher.core().lock();
-    match st.monitoring.iter().position(|(r, _)| *r == mref) {
-        Some(i) => {
-            st.monitoring.swap_remove(i);
-            true
-        }
-        None => false,
     }
 }
 

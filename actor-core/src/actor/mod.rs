@@ -20,9 +20,11 @@ mod live;
 mod mailbox;
 #[cfg(all(test, beamish_loom))]
 mod models;
+mod options;
 mod overflow;
 mod panic;
 mod proc;
+mod relate;
 pub mod remote;
 mod reply;
 mod run;
@@ -44,11 +46,11 @@ pub use info::{Continuation, Info, TimerPayload};
 pub use lifecycle::{ActorHandle, ActorView, FromAnyActor};
 pub use live::live_actors;
 pub(crate) use mailbox::Sys;
+pub use options::StartOptions;
 pub use overflow::{MailboxStats, Overflow};
 pub(crate) use panic::{catch, message as panic_message};
 pub(crate) use proc::Proc;
 pub use reply::ReplyTo;
-pub use run::StartOptions;
 pub use task::TaskHandle;
 pub(crate) use task::{TaskActor, TaskFuture, task};
 

@@ -17,7 +17,8 @@ use super::Actor;
 use super::any::AnyActor;
 use super::context::Context;
 use super::lifecycle::{ActorHandle, ActorView};
-use super::run::{StartOptions, spawn};
+use super::options::StartOptions;
+use super::run::spawn;
 use crate::{ExitReason, InitError, TaskError};
 
 /// A task's future, its output already wired to its [`TaskHandle`].

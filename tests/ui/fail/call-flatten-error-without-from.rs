@@ -2,6 +2,9 @@ use beamish::prelude::*;
 
 struct A;
 
+/// An error type of the user's that cannot hold a `CallError`.
+pub struct NotFound;
+
 #[actor]
 impl A {
     #[init]
@@ -10,7 +13,7 @@ impl A {
     }
 
     #[call(flatten)]
-    async fn get(&self) -> Result<u64, String> {
+    async fn get(&self) -> Result<u64, NotFound> {
         Ok(1)
     }
 }

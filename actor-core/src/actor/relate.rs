@@ -1,0 +1,106 @@
+//! Links and monitors between two actors (EX-3, monitors): set up, removed, and a `Down`
+//! checked against its monitor on arrival. The exit path that fires them is in `cell.rs`.
+
+use super::cell::{ProcRef, signal_exit};
+use super::id::MonitorRef;
+use super::info::Info;
+use super::mailbox::Sys;
+use crate::ExitReason;
+
+/// Links `a` and `b` (both ways, once). If `b` is already dead, `a` gets the exit signal `NoProc`.
+pub(crate) fn link(a: &ProcRef, b: &ProcRef) {
+    let (ca, cb) = (a.core(), b.core());
+    if ca.id == cb.id {
+        return;
+    }
+    let b_dead = {
+        let (first, second) = if ca.id < cb.id { (ca, cb) } else { (cb, ca) };
+        let mut s1 = first.lock();
+        let mut s2 = second.lock();
+        let (sa, sb) = if ca.id < cb.id {
+            (&mut *s1, &mut *s2)
+        } else {
+            (&mut *s2, &mut *s1)
+        };
+        if sa.exiting {
+            return;
+        }
+        if sb.exiting {
+            true
+        } else {
+            if !sa.links.contains(cb.id) {
+                sa.links.insert(b.clone());
+                sb.links.insert(a.clone());
+            }
+            false
+        }
+    };
+    if b_dead {
+        signal_exit(a, cb.id, &ExitReason::NoProc);
+    }
+}
+
+/// Removes the link between `a` and `b`, if any.
+pub(crate) fn unlink(a: &ProcRef, b: &ProcRef) {
+    a.core().lock().links.remove(b.core().id);
+    b.core().lock().links.remove(a.core().id);
+}
+
+/// `watcher` monitors `target`. A dead target answers with `Down(NoProc)` at once.
+pub(crate) fn monitor(watcher: &ProcRef, target: &ProcRef) -> MonitorRef {
+    let mref = MonitorRef::next();
+    let dead = {
+        let mut st = target.core().lock();
+        if st.exiting {
+            true
+        } else {
+            st.monitored_by.push((mref, watcher.clone()));
+            false
+        }
+    };
+    // The watcher remembers every live monitor, so a `Down` for a removed one can be dropped.
+    watcher
+        .core()
+        .lock()
+        .monitoring
+        .push((mref, target.clone()));
+    if dead {
+        watcher.send_sys(Sys::Info(Info::Down {
+            id: target.core().id,
+            monitor: mref,
+            reason: ExitReason::NoProc,
+        }));
+    }
+    mref
+}
+
+/// Removes monitor `mref` set up by `watcher`. Returns `true` if it was active.
+pub(crate) fn demonitor(watcher: &ProcRef, mref: MonitorRef) -> bool {
+    let target = {
+        let mut st = watcher.core().lock();
+        let pos = st.monitoring.iter().position(|(r, _)| *r == mref);
+        pos.map(|i| st.monitoring.swap_remove(i).1)
+    };
+    match target {
+        Some(target) => {
+            let mut st = target.core().lock();
+            let before = st.monitored_by.len();
+            st.monitored_by.retain(|(r, _)| *r != mref);
+            st.monitored_by.len() != before
+        }
+        None => false,
+    }
+}
+
+/// Called when a `Down` for `mref` reaches `watcher`: forgets the monitor and says whether the
+/// message should be delivered (`false` after `demonitor`).
+pub(crate) fn take_monitoring(watcher: &ProcRef, mref: MonitorRef) -> bool {
+    let mut st = watcher.core().lock();
+    match st.monitoring.iter().position(|(r, _)| *r == mref) {
+        Some(i) => {
+            st.monitoring.swap_remove(i);
+            true
+        }
+        None => false,
+    }
+}
