@@ -37,8 +37,8 @@ pub use actor_core::{
 // The Registry: names, pub/sub, via names and named handles.
 #[doc(inline)]
 pub use actor_core::{
-    Keys, Named, Registry, RegistryBuilder, RegistryError, RegistryEvent, RegistryKey,
-    RegistryValue, ViaRegistry, Whereis,
+    Keys, Named, NamedRegistry, Registry, RegistryBuilder, RegistryError, RegistryEvent,
+    RegistryKey, RegistryValue, ViaRegistry, Whereis,
 };
 
 // Supervisors and child specs (restartable, or started once).

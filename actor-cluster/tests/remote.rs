@@ -239,3 +239,32 @@ async fn duplicate_keys_form_cluster_wide_groups() {
     wait_until(|| groups_b.lookup("room").map(|v| v.len()) == Ok(2)).await;
     assert_eq!(groups_b.keys(), vec!["hall".to_owned(), "room".to_owned()]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_handle_follows_the_name_from_node_to_node() {
+    let server = server();
+    let a = node(&server, "t8", "a").await;
+    let b = node(&server, "t8", "b").await;
+    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let named = Counter::via(&names_b, "n");
+    assert_eq!(
+        named.get().await,
+        Err(CallError::NoProc),
+        "nobody holds the name yet"
+    );
+
+    let first: CounterHandle = Counter::start_via(&names_a, "n", 1).await.unwrap();
+    wait_until(|| named.resolve().is_some()).await;
+    assert_eq!(
+        named.add(1).await,
+        Ok(2),
+        "on node a, through node b's cache"
+    );
+
+    first.stop(ExitReason::Normal).await.unwrap();
+    wait_until(|| named.resolve().is_none()).await;
+    let _second: CounterHandle = Counter::start_via(&names_b, "n", 10).await.unwrap();
+    wait_until(|| named.resolve().is_some()).await;
+    assert_eq!(named.add(1).await, Ok(11), "now on node b itself");
+}

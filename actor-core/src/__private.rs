@@ -6,7 +6,9 @@ pub use crate::actor::{
     FromAnyActor, Info, MonitorRef, Overflow, ReplyTo, StartOptions, current_id,
 };
 pub use crate::macro_support::{AssertSend, InitResult};
-pub use crate::registry::{Keys, Named, Registry, RegistryKey, RegistryValue, ViaRegistry};
+pub use crate::registry::{
+    Keys, Named, NamedRegistry, Registry, RegistryKey, RegistryValue, ViaRegistry,
+};
 pub use crate::start::Start;
 pub use crate::supervisor::{ChildSpec, ChildType, Restart, Shutdown};
 pub use crate::{

@@ -29,8 +29,8 @@ pub use error::{
 };
 pub use exit::ExitReason;
 pub use registry::{
-    Keys, Named, Registry, RegistryBuilder, RegistryError, RegistryEvent, RegistryKey,
-    RegistryValue, ViaRegistry, Whereis,
+    Keys, Named, NamedRegistry, Registry, RegistryBuilder, RegistryError, RegistryEvent,
+    RegistryKey, RegistryValue, ViaRegistry, Whereis,
 };
 pub use start::Start;
 pub use supervisor::{

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use crate::StartError;
 use crate::actor::{Actor, ActorRef, FromAnyActor, StartOptions};
-use crate::registry::{Named, Registry, RegistryKey, RegistryValue, ViaRegistry};
+use crate::registry::{Named, NamedRegistry, Registry, RegistryKey, RegistryValue, ViaRegistry};
 use crate::supervisor::{ChildSpec, OnceSpec, Restart, Shutdown};
 
 /// Starting an actor type: `start`, `start_link`, via names, named handles and child specs, each
@@ -125,11 +125,12 @@ where
         async move { <Self as Start<H, N>>::start_with(args, options?).await }
     }
 
-    /// A handle by name: every use resolves `key` in `registry`, so it keeps reaching the actor
-    /// across restarts (GenServer.call with a `{:via, Registry, key}` name).
+    /// A handle by name: every use resolves `key` in `registry` (a local [`Registry`] or a
+    /// cluster-wide one), so it keeps reaching the actor across restarts (GenServer.call with a
+    /// `{:via, Registry, key}` name).
     #[must_use]
-    fn via<K: RegistryKey, V: RegistryValue>(registry: &Registry<K, V>, key: K) -> N {
-        Named::new(registry, key).into()
+    fn via<K, R: NamedRegistry<K> + ?Sized>(registry: &R, key: K) -> N {
+        registry.named::<Self>(key).into()
     }
 
     /// A child spec that starts this actor with `args` (cloned for every restart) linked to its

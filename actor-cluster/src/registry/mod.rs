@@ -9,7 +9,8 @@ use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, RwLock};
 
 use actor_core::__private::{
-    ActorHandle, AnyActor, FromAnyActor, Keys, StartError, StartOptions, ViaRegistry,
+    Actor, ActorHandle, ActorRef, AnyActor, FromAnyActor, Keys, Named, NamedRegistry, StartError,
+    StartOptions, ViaRegistry,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -203,6 +204,21 @@ where
     /// How many entries there are.
     pub fn count(&self) -> usize {
         read(&self.core.cache).len()
+    }
+}
+
+/// `Counter::via(&cluster_registry, "c1")`: a named handle that looks the key up in this node's
+/// cache at every use, so it follows the name from node to node (a call made while the name is
+/// free answers `NoProc`).
+impl<K: AsRef<str>, V> NamedRegistry<K> for ClusterRegistry<V>
+where
+    V: Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    fn named<A: Actor>(&self, key: K) -> Named<A> {
+        let (registry, key) = (self.clone(), key.as_ref().to_owned());
+        Named::with_resolver(format!("{key:?}"), move || {
+            registry.whereis::<ActorRef<A>>(&key)
+        })
     }
 }
 

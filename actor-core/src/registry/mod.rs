@@ -66,7 +66,7 @@ pub use error::RegistryError;
 pub use key::{Keys, RegistryKey, RegistryValue};
 pub use listener::RegistryEvent;
 pub use named::Named;
-pub use via::{ViaRegistry, Whereis};
+pub use via::{NamedRegistry, ViaRegistry, Whereis};
 
 pub(crate) use via::via_options;
 

@@ -35,6 +35,19 @@ impl<A: Actor> Named<A> {
         }
     }
 
+    /// A named handle that resolves with `resolve` at every use (`label` names the key in
+    /// `Debug`): how other registries, a cluster-wide one say, make named handles.
+    pub fn with_resolver(
+        label: impl Into<Arc<str>>,
+        resolve: impl Fn() -> Option<ActorRef<A>> + Send + Sync + 'static,
+    ) -> Self {
+        Named {
+            resolve: Arc::new(resolve),
+            key: label.into(),
+            timeout: DEFAULT_CALL_TIMEOUT,
+        }
+    }
+
     /// The current holder of the name, if it is alive.
     pub fn resolve(&self) -> Option<ActorRef<A>> {
         (self.resolve)().map(|r| r.with_timeout(self.timeout))

@@ -118,6 +118,19 @@ where
     }
 }
 
+/// A registry whose keys can name an actor for a [`Named`](super::Named) handle
+/// ([`Start::via`](crate::Start::via)): the local [`Registry`], or a cluster-wide one.
+pub trait NamedRegistry<K> {
+    /// A handle that resolves `key` here at every use.
+    fn named<A: Actor>(&self, key: K) -> super::Named<A>;
+}
+
+impl<K: RegistryKey, V: RegistryValue> NamedRegistry<K> for Registry<K, V> {
+    fn named<A: Actor>(&self, key: K) -> super::Named<A> {
+        super::Named::new(self, key)
+    }
+}
+
 pub(crate) fn via_options<K, V>(
     registry: &Registry<K, V>,
     key: K,
