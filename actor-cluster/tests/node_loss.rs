@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use beamish::cluster::{NatsServer, Node, NodeOptions};
 use beamish::prelude::*;
-use support::{Counter, CounterHandle, Seen, Watcher, node, server};
+use support::{Counter, CounterHandle, Seen, Watcher, node, server, wait_for_within};
 
 fn main() {
     if let Ok(spec) = std::env::var("BEAMISH_TEST_NODE") {
@@ -109,24 +109,14 @@ impl Drop for NodeProcess {
     }
 }
 
-async fn wait_for<T>(within: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "not seen within {within:?}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
 fn killed_node(rt: &tokio::runtime::Runtime) {
     let server = server();
     let mut victim = NodeProcess::start(&server, "nl", "victim", "v");
     rt.block_on(async {
         let obs = node(&server, "nl", "obs").await;
         let names = obs.registry::<()>("names", Keys::Unique).await.unwrap();
-        let remote: CounterHandle = wait_for(Duration::from_secs(5), || names.whereis("v")).await;
+        let remote: CounterHandle =
+            wait_for_within(Duration::from_secs(5), || names.whereis("v")).await;
         assert_eq!(remote.get().await, Ok(7));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Seen>();
         let _watcher = Watcher::start((remote.to_any(), tx)).await.unwrap();
@@ -152,7 +142,7 @@ fn killed_node(rt: &tokio::runtime::Runtime) {
                 ("exit".to_owned(), remote.id(), ExitReason::NoConnection),
             ]
         );
-        wait_for(Duration::from_secs(5), || {
+        wait_for_within(Duration::from_secs(5), || {
             names.whereis::<CounterHandle>("v").is_none().then_some(())
         })
         .await;
@@ -176,7 +166,7 @@ fn wiped_store(rt: &tokio::runtime::Runtime) {
         let near = node(&server, "ws", "near").await;
         let names = near.registry::<()>("names", Keys::Unique).await.unwrap();
         let _o1: CounterHandle = Counter::start_via(&names, "o1", 3).await.unwrap();
-        wait_for(Duration::from_secs(5), || {
+        wait_for_within(Duration::from_secs(5), || {
             names.whereis::<CounterHandle>("w1")
         })
         .await;
@@ -197,8 +187,10 @@ fn wiped_store(rt: &tokio::runtime::Runtime) {
             }
         };
         let seen = probe.registry::<()>("names", Keys::Unique).await.unwrap();
-        let w1: CounterHandle = wait_for(Duration::from_secs(5), || seen.whereis("w1")).await;
-        let o1: CounterHandle = wait_for(Duration::from_secs(5), || seen.whereis("o1")).await;
+        let w1: CounterHandle =
+            wait_for_within(Duration::from_secs(5), || seen.whereis("w1")).await;
+        let o1: CounterHandle =
+            wait_for_within(Duration::from_secs(5), || seen.whereis("o1")).await;
         let back = wiped.elapsed();
         assert!(
             back <= Duration::from_secs(5),

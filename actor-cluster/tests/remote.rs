@@ -6,15 +6,15 @@ mod support;
 use std::time::{Duration, Instant};
 
 use beamish::prelude::*;
-use support::{Counter, CounterHandle, Entry, Member, MemberHandle, Watcher, node, server};
+use support::{
+    Counter, CounterHandle, Entry, Member, MemberHandle, Watcher, node, pair, server, wait_for,
+    wait_until,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_handle_type_calls_and_casts_across_nodes() {
     let server = server();
-    let a = node(&server, "t1", "a").await;
-    let b = node(&server, "t1", "b").await;
-    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
-    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let (_a, _b, names_a, names_b) = pair(&server, "t1").await;
 
     let local: CounterHandle = Counter::start_via(&names_a, "c1", 10).await.unwrap();
     assert!(!local.actor_ref().is_remote());
@@ -35,20 +35,17 @@ async fn the_same_handle_type_calls_and_casts_across_nodes() {
         Ok(vec![entry.clone(), entry.clone(), entry])
     );
     // Casts and calls from one node keep their order.
-    for _ in 0..100 {
+    for _ in 0..5_000 {
         remote.bump().unwrap();
     }
-    assert_eq!(remote.get().await, Ok(115));
-    assert_eq!(local.get().await, Ok(115));
+    assert_eq!(remote.get().await, Ok(5_015));
+    assert_eq!(local.get().await, Ok(5_015));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_remote_actor_answers_noproc_at_once() {
     let server = server();
-    let a = node(&server, "t2", "a").await;
-    let b = node(&server, "t2", "b").await;
-    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
-    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let (_a, _b, names_a, names_b) = pair(&server, "t2").await;
     let local: CounterHandle = Counter::start_via(&names_a, "c", 0).await.unwrap();
     let remote: CounterHandle = wait_for(|| names_b.whereis("c")).await;
     assert_eq!(remote.get().await, Ok(0));
@@ -71,10 +68,7 @@ async fn a_dead_remote_actor_answers_noproc_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_actor_dying_mid_call_gives_its_exit_reason_and_timeouts_hold() {
     let server = server();
-    let a = node(&server, "t3", "a").await;
-    let b = node(&server, "t3", "b").await;
-    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
-    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let (_a, _b, names_a, names_b) = pair(&server, "t3").await;
     Counter::start_via(&names_a, "c", 0).await.unwrap();
     let remote: CounterHandle = wait_for(|| names_b.whereis("c")).await;
 
@@ -90,22 +84,6 @@ async fn a_remote_actor_dying_mid_call_gives_its_exit_reason_and_timeouts_hold()
         other => panic!("expected the panic as the exit reason, got {other:?}"),
     }
     assert!(matches!(remote.wait().await, ExitReason::Panic(_)));
-}
-
-/// Polls `f` until it gives a value (a cache filled by a watch), at most 5 s.
-async fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "not seen within 5 s");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-async fn wait_until(mut f: impl FnMut() -> bool) {
-    wait_for(|| f().then_some(())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -151,10 +129,7 @@ async fn a_unique_name_is_claimed_by_exactly_one_of_three_racing_nodes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_delete_never_removes_a_newer_owner() {
     let server = server();
-    let a = node(&server, "t5", "a").await;
-    let b = node(&server, "t5", "b").await;
-    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
-    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let (_a, _b, names_a, names_b) = pair(&server, "t5").await;
 
     let first: CounterHandle = Counter::start_via(&names_a, "k", 1).await.unwrap();
     let old_rev = names_a.revision("k").expect("registered");
@@ -175,10 +150,7 @@ async fn a_stale_delete_never_removes_a_newer_owner() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remote_monitors_and_links_see_the_real_exit_reason() {
     let server = server();
-    let a = node(&server, "t6", "a").await;
-    let b = node(&server, "t6", "b").await;
-    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
-    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let (_a, _b, names_a, names_b) = pair(&server, "t6").await;
     let target: CounterHandle = Counter::start_via(&names_a, "t", 0).await.unwrap();
     let remote: CounterHandle = wait_for(|| names_b.whereis("t")).await;
 
@@ -243,10 +215,7 @@ async fn duplicate_keys_form_cluster_wide_groups() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_named_handle_follows_the_name_from_node_to_node() {
     let server = server();
-    let a = node(&server, "t8", "a").await;
-    let b = node(&server, "t8", "b").await;
-    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
-    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let (_a, _b, names_a, names_b) = pair(&server, "t8").await;
     let named = Counter::via(&names_b, "n");
     assert_eq!(
         named.get().await,
@@ -267,4 +236,69 @@ async fn a_named_handle_follows_the_name_from_node_to_node() {
     let _second: CounterHandle = Counter::start_via(&names_b, "n", 10).await.unwrap();
     wait_until(|| named.resolve().is_some()).await;
     assert_eq!(named.add(1).await, Ok(11), "now on node b itself");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_and_kill_through_a_remote_handle_reach_the_real_actor() {
+    let server = server();
+    let (_a, _b, names_a, names_b) = pair(&server, "t9").await;
+    let first: CounterHandle = Counter::start_via(&names_a, "s", 0).await.unwrap();
+    let remote: CounterHandle = wait_for(|| names_b.whereis("s")).await;
+    assert_eq!(remote.stop(ExitReason::Shutdown).await, Ok(()));
+    assert_eq!(first.wait().await, ExitReason::Shutdown);
+    assert_eq!(remote.wait().await, ExitReason::Shutdown);
+    assert_eq!(
+        remote.stop(ExitReason::Normal).await,
+        Err(CallError::NoProc)
+    );
+
+    let second: CounterHandle = Counter::start_via(&names_a, "k", 0).await.unwrap();
+    let remote: CounterHandle = wait_for(|| names_b.whereis("k")).await;
+    assert_eq!(remote.get().await, Ok(0));
+    remote.kill();
+    assert_eq!(second.wait().await, ExitReason::Killed);
+    assert_eq!(remote.wait().await, ExitReason::Killed);
+}
+
+/// The outgoing queue is bounded, and full means `Full` at once: on a single-threaded runtime
+/// a burst of casts without an await never lets the writer run, so past the bound every cast is
+/// refused, and exactly the accepted ones arrive.
+#[tokio::test(flavor = "current_thread")]
+async fn a_full_outgoing_queue_refuses_casts_at_once_and_loses_none_it_accepted() {
+    use beamish::cluster::{Node, NodeOptions};
+    let server = server();
+    let a = node(&server, "t10", "a").await;
+    let b = Node::connect(
+        &server.url(),
+        NodeOptions::new("t10", "b").outbound_queue(64),
+    )
+    .await
+    .unwrap();
+    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let local: CounterHandle = Counter::start_via(&names_a, "q", 0).await.unwrap();
+    let remote: CounterHandle = wait_for(|| names_b.whereis("q")).await;
+    assert_eq!(remote.get().await, Ok(0));
+
+    let (mut accepted, mut refused) = (0, 0);
+    for _ in 0..10_000 {
+        match remote.bump() {
+            Ok(()) => accepted += 1,
+            Err(SendError::Full) => refused += 1,
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(accepted, 64, "the bound, no more");
+    assert_eq!(refused, 10_000 - 64);
+    // A call is refused too while the queue is full; once the writer drains it, the call
+    // queues behind the accepted casts (same order), so it sees all of them.
+    assert_eq!(remote.get().await, Err(CallError::Full));
+    let seen = loop {
+        match remote.get().await {
+            Err(CallError::Full) => tokio::task::yield_now().await,
+            other => break other,
+        }
+    };
+    assert_eq!(seen, Ok(64));
+    assert_eq!(local.get().await, Ok(64));
 }

@@ -36,6 +36,7 @@ pub struct NodeOptions {
     cluster: String,
     name: String,
     ttl: Duration,
+    outbound: usize,
 }
 
 impl NodeOptions {
@@ -45,7 +46,17 @@ impl NodeOptions {
             cluster: cluster.into(),
             name: name.into(),
             ttl: Duration::from_secs(2),
+            outbound: OUTBOUND,
         }
+    }
+
+    /// How many outgoing frames may wait for the connection (default 65,536, at least 1).
+    /// Past it, casts fail at once with `SendError::Full` and calls with `CallError::Full`:
+    /// nothing waits and nothing is queued without bound.
+    #[must_use]
+    pub fn outbound_queue(mut self, frames: usize) -> Self {
+        self.outbound = frames.max(1);
+        self
     }
 
     /// The membership key's TTL (whole seconds, at least 1; default 2 s): a node that stops
@@ -154,7 +165,7 @@ impl Node {
         let js = jetstream::new(client.clone());
         let epoch = random_u64();
         let prefix = format!("bm.{}.n.", options.cluster);
-        let (outbound, rx) = mpsc::channel(OUTBOUND);
+        let (outbound, rx) = mpsc::channel(options.outbound);
         let inner = Arc::new(Inner {
             client: client.clone(),
             js,

@@ -107,10 +107,9 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
     let local = header_u64(&msg, H_ID).unwrap_or(0);
     match header(&msg, H_OP) {
         Some("watch") => {
-            let Some((node, epoch, _)) = header(&msg, H_FROM).and_then(frames::parse_from) else {
+            let Some((node, _, _)) = header(&msg, H_FROM).and_then(frames::parse_from) else {
                 return;
             };
-            let _ = epoch;
             let watcher = inner.ctl_subject(node);
             let found = if header_u64(&msg, H_EPOCH) == Some(inner.epoch) {
                 inner.watch_target(local)

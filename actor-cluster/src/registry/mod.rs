@@ -197,6 +197,7 @@ where
             .values()
             .map(|c| c.key.clone())
             .collect();
+        keys.sort_unstable();
         keys.dedup();
         keys
     }

@@ -1,7 +1,7 @@
 //! What the cluster tests share: a real nats-server per test, nodes on it, remote actors.
 #![allow(dead_code)]
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use beamish::cluster::{ClusterRegistry, NatsServer, Node, NodeOptions};
 use beamish::prelude::*;
@@ -20,6 +20,40 @@ pub(crate) async fn node(server: &NatsServer, cluster: &str, name: &str) -> Node
     )
     .await
     .unwrap_or_else(|e| panic!("node {name}: {e}"))
+}
+
+/// Two nodes `a` and `b` of cluster `cluster`, each with the unique-key registry "names".
+pub(crate) async fn pair(
+    server: &NatsServer,
+    cluster: &str,
+) -> (Node, Node, ClusterRegistry, ClusterRegistry) {
+    let a = node(server, cluster, "a").await;
+    let b = node(server, cluster, "b").await;
+    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    (a, b, names_a, names_b)
+}
+
+/// Polls `f` until it gives a value (a cache kept by a watch), at most `within`.
+pub(crate) async fn wait_for_within<T>(within: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "not seen within {within:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// [`wait_for_within`] 5 s.
+pub(crate) async fn wait_for<T>(f: impl FnMut() -> Option<T>) -> T {
+    wait_for_within(Duration::from_secs(5), f).await
+}
+
+/// Polls `f` until it holds, at most 5 s.
+pub(crate) async fn wait_until(mut f: impl FnMut() -> bool) {
+    wait_for(|| f().then_some(())).await;
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

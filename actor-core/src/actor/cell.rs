@@ -266,7 +266,9 @@ impl Core {
 
 /// Delivers the exit signal of `from` (with `reason`) to `target`, as EX-3 says.
 pub(crate) fn signal_exit(target: &ProcRef, from: ActorId, reason: &ExitReason) {
-    if let Some(port) = target.remote() {
+    if !target.core().id.is_local()
+        && let Some(port) = target.remote()
+    {
         // The real actor's node applies EX-3 there.
         if target.core().is_alive() {
             port.signal(from, reason.clone());
@@ -301,7 +303,7 @@ pub(crate) fn signal_exit(target: &ProcRef, from: ActorId, reason: &ExitReason) 
 /// its current handler and the messages sent before; a non-trapping one is halted
 /// ([`Core::halt`]): its running handler is dropped and `terminate` runs at once.
 pub(crate) fn shutdown(target: &ProcRef, reason: ExitReason) {
-    if target.remote().is_some() {
+    if !target.core().id.is_local() {
         target.send_sys(Sys::Stop(reason));
         return;
     }
@@ -340,7 +342,7 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     // 2. The reason is recorded, so that whoever gets a `Down` or an `Exit` sees the actor dead.
     //    It stops counting as live first, so that whoever waited for it sees `live_actors`
     //    without it.
-    if proc.remote().is_none() {
+    if core.id.is_local() {
         crate::sys::exited(core, st_parent, &reason);
         live::died();
     }

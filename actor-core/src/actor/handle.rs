@@ -86,6 +86,24 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 ///   [`CallError::NoProc`].
 /// - Lifecycle methods ([`ActorHandle`]) apply to the incarnation current when they are called;
 ///   handles that follow the same child are equal to each other, not to a plain handle.
+///
+/// # Remote actors
+///
+/// With beamish's `cluster` feature, a handle from a cluster registry may name an actor on
+/// another node ([`is_remote`](Self::is_remote)); its type must be `#[actor(remote)]`. The
+/// same methods apply, with these differences:
+///
+/// - Calls and casts are at most once; per pair of nodes they keep their send order.
+/// - A call fails with [`CallError::NodeDown`] when the actor's node is lost (whether it was
+///   handled is unknown) and with [`CallError::Protocol`] for a frame that cannot be
+///   understood; a call to an actor known dead fails at once with `NoProc`.
+/// - A cast to a remote actor that has died but is not yet known dead returns `Ok` and is
+///   dropped there (counted by its node); a full outgoing queue refuses it with
+///   [`SendError::Full`]. [`try_send`](Self::try_send) cannot hand back a message once it is
+///   encoded.
+/// - `stop`, `kill` and exit signals reach the real actor; monitors and links set on the
+///   handle fire with its real exit reason, or with
+///   [`ExitReason::NoConnection`](crate::ExitReason::NoConnection) when its node is lost.
 pub struct ActorRef<A: Actor> {
     target: Target<A::Message>,
     timeout: Duration,

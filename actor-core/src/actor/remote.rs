@@ -223,8 +223,8 @@ impl Proc for RemoteProc {
                 if !self.is_alive() {
                     return false;
                 }
-                // The answer comes back as the stand-in's exit.
-                drop(self.port.stop(reason, Duration::MAX));
+                // Sent now; the answer comes back as the stand-in's exit.
+                tokio::spawn(self.port.stop(reason, crate::DEFAULT_CALL_TIMEOUT));
                 true
             }
             _ => self.is_alive(),
