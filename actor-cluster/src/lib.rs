@@ -45,7 +45,8 @@
 //!   they fire with [`ExitReason::NoConnection`](actor_core::ExitReason::NoConnection).
 //! - **Store loss**: each node keeps the master copy of its own entries and re-creates them when
 //!   the server lost its store (found at the next heartbeat, every TTL/4).
-//! - **Bounds**: frames leave through one ordered queue of 65,536 (past it, casts fail with
+//! - **Bounds**: frames go from the sender's task into the connection's one ordered queue of
+//!   65,536 (`NodeOptions::outbound_queue`; past it, casts fail with
 //!   `SendError::Full` and calls with `CallError::Full`); incoming calls each hold one small
 //!   task until answered or the caller's timeout.
 //!

@@ -261,7 +261,7 @@ async fn stop_and_kill_through_a_remote_handle_reach_the_real_actor() {
 }
 
 /// The outgoing queue is bounded, and full means `Full` at once: on a single-threaded runtime
-/// a burst of casts without an await never lets the writer run, so past the bound every cast is
+/// a burst of casts without an await never lets the connection run, so past the bound every cast is
 /// refused, and exactly the accepted ones arrive.
 #[tokio::test(flavor = "current_thread")]
 async fn a_full_outgoing_queue_refuses_casts_at_once_and_loses_none_it_accepted() {
@@ -288,9 +288,13 @@ async fn a_full_outgoing_queue_refuses_casts_at_once_and_loses_none_it_accepted(
             Err(e) => panic!("unexpected {e:?}"),
         }
     }
-    assert_eq!(accepted, 64, "the bound, no more");
-    assert_eq!(refused, 10_000 - 64);
-    // A call is refused too while the queue is full; once the writer drains it, the call
+    // The bound, no more (the connection's own commands, a heartbeat say, may hold a slot).
+    assert!(
+        (56..=64).contains(&accepted),
+        "accepted {accepted} of 10,000"
+    );
+    assert_eq!(refused, 10_000 - accepted);
+    // A call is refused too while the queue is full; once the connection drains it, the call
     // queues behind the accepted casts (same order), so it sees all of them.
     assert_eq!(remote.get().await, Err(CallError::Full));
     let seen = loop {
@@ -299,6 +303,6 @@ async fn a_full_outgoing_queue_refuses_casts_at_once_and_loses_none_it_accepted(
             other => break other,
         }
     };
-    assert_eq!(seen, Ok(64));
-    assert_eq!(local.get().await, Ok(64));
+    assert_eq!(seen, Ok(accepted));
+    assert_eq!(local.get().await, Ok(accepted));
 }

@@ -1,4 +1,9 @@
-//! Frames: what goes on the connection, and the one task that writes them in order.
+//! Frames: what goes on the connection, and how they reach it.
+//!
+//! A frame goes from the sender's own task straight into the connection's command queue (one
+//! FIFO, bounded by `NodeOptions::outbound_queue`), so a sender's frames keep their order and
+//! no task stands between a cast and the connection. A frame that finds the queue full is not
+//! sent: the sender gets `Full` at once.
 //!
 //! Messages to actors, the hot path, carry no NATS headers: their body starts with a small
 //! envelope (version, the target node's epoch, the caller's timeout, the type tag and the
@@ -7,9 +12,11 @@
 //! `bm-epoch` (the target node's epoch), `bm-id` (a target or subject actor's local id),
 //! `bm-from` (`<node>.<epoch>.<local id>` of a sender).
 
+use std::future::Future;
+use std::task::{Context, Waker};
+
 use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
-use tokio::sync::mpsc;
 
 use super::Inner;
 use crate::peers::Peer;
@@ -29,42 +36,46 @@ const ENVELOPE: u8 = 1;
 /// One frame to publish.
 #[derive(Debug)]
 pub(crate) struct Frame {
-    pub(crate) subject: String,
-    pub(crate) reply: Option<String>,
+    pub(crate) subject: Subject,
+    pub(crate) reply: Option<Subject>,
     pub(crate) headers: Option<HeaderMap>,
     pub(crate) body: Bytes,
 }
 
-/// Writes frames to the connection in the order they were queued.
-pub(crate) async fn send_loop(client: async_nats::Client, mut rx: mpsc::Receiver<Frame>) {
-    let mut batch = Vec::with_capacity(256);
-    while rx.recv_many(&mut batch, 256).await > 0 {
-        for frame in batch.drain(..) {
-            send(&client, frame).await;
-        }
-    }
+/// Hands `frame` to the connection now; `false` (and the frame is not sent) if the
+/// connection's queue is full.
+pub(crate) fn send_now(client: &async_nats::Client, frame: Frame) -> bool {
+    // Unconstrained: a sender's cooperative budget must not fail a frame that fits. A send
+    // future dropped before it is ready sends nothing.
+    let sending = tokio::task::unconstrained(send(client, frame));
+    let mut sending = std::pin::pin!(sending);
+    sending
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+        .is_ready()
 }
 
 async fn send(client: &async_nats::Client, frame: Frame) {
-    {
-        let subject = Subject::from(frame.subject);
-        let sent = match (frame.reply, frame.headers) {
-            (Some(reply), Some(h)) => {
-                client
-                    .publish_with_reply_and_headers(subject, Subject::from(reply), h, frame.body)
-                    .await
-            }
-            (Some(reply), None) => {
-                client
-                    .publish_with_reply(subject, Subject::from(reply), frame.body)
-                    .await
-            }
-            (None, Some(h)) => client.publish_with_headers(subject, h, frame.body).await,
-            (None, None) => client.publish(subject, frame.body).await,
-        };
-        if sent.is_err() {
-            tracing::debug!("frame not sent: connection closed");
+    let sent = match (frame.reply, frame.headers) {
+        (Some(reply), Some(h)) => {
+            client
+                .publish_with_reply_and_headers(frame.subject, reply, h, frame.body)
+                .await
         }
+        (Some(reply), None) => {
+            client
+                .publish_with_reply(frame.subject, reply, frame.body)
+                .await
+        }
+        (None, Some(h)) => {
+            client
+                .publish_with_headers(frame.subject, h, frame.body)
+                .await
+        }
+        (None, None) => client.publish(frame.subject, frame.body).await,
+    };
+    if sent.is_err() {
+        tracing::debug!("frame not sent: connection closed");
     }
 }
 
@@ -105,7 +116,7 @@ pub(crate) fn watch(inner: &Inner, peer: &Peer, local: u64) -> Frame {
     h.insert(H_ID, local.to_string().as_str());
     h.insert(H_FROM, from_value(inner, 0).as_str());
     Frame {
-        subject: inner.ctl_subject(&peer.name),
+        subject: inner.ctl_subject(&peer.name).into(),
         reply: None,
         headers: Some(h),
         body: Bytes::new(),
@@ -117,7 +128,7 @@ pub(crate) fn down(inner: &Inner, ctl: String, local: u64, reason: &ExitReason) 
     let mut h = headers("down");
     h.insert(H_FROM, from_value(inner, local).as_str());
     Frame {
-        subject: ctl,
+        subject: ctl.into(),
         reply: None,
         headers: Some(h),
         body: Bytes::from(wire::encode_reason(reason)),
@@ -142,7 +153,7 @@ pub(crate) fn answer(reply: String, status: Status, body: &[u8]) -> Frame {
     bytes.extend_from_slice(&[ENVELOPE, status as u8]);
     bytes.extend_from_slice(body);
     Frame {
-        subject: reply,
+        subject: reply.into(),
         reply: None,
         headers: None,
         body: Bytes::from(bytes),

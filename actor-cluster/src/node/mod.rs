@@ -16,7 +16,7 @@ use actor_core::__private::remote::RemoteProc;
 use actor_core::__private::{ActorId, AnyActor};
 use async_nats::jetstream;
 use async_nats::jetstream::kv;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 
 use crate::error::{ClusterError, unavailable};
 
@@ -106,7 +106,6 @@ pub(crate) struct Inner {
     pub(crate) ttl: Duration,
     /// `bm.<cluster>.n.`
     pub(crate) prefix: String,
-    outbound: mpsc::Sender<Frame>,
     next_token: AtomicU64,
     pending: Mutex<HashMap<u64, oneshot::Sender<async_nats::Message>>>,
     /// Stand-ins for remote actors, by id.
@@ -149,6 +148,7 @@ impl Node {
         let client = async_nats::ConnectOptions::new()
             .name(format!("{}/{}", options.cluster, options.name))
             .connection_timeout(Duration::from_secs(2))
+            .client_capacity(options.outbound)
             .connect(url)
             .await
             .map_err(|e| ClusterError::Connect {
@@ -165,7 +165,6 @@ impl Node {
         let js = jetstream::new(client.clone());
         let epoch = random_u64();
         let prefix = format!("bm.{}.n.", options.cluster);
-        let (outbound, rx) = mpsc::channel(options.outbound);
         let inner = Arc::new(Inner {
             client: client.clone(),
             js,
@@ -174,7 +173,6 @@ impl Node {
             epoch,
             ttl: options.ttl,
             prefix,
-            outbound,
             next_token: AtomicU64::new(1),
             pending: Mutex::default(),
             shadows: Mutex::default(),
@@ -186,7 +184,6 @@ impl Node {
             generation: watch::Sender::new(0),
             dropped_casts: AtomicU64::new(0),
         });
-        tokio::spawn(frames::send_loop(client.clone(), rx));
         let subscription = client
             .subscribe(format!("{}{}.>", inner.prefix, inner.name))
             .await
@@ -236,9 +233,10 @@ impl Node {
 }
 
 impl Inner {
-    /// Queues a frame for the connection, in order.
+    /// Sends a frame to the connection, after every frame sent before it; `false` (not sent) if
+    /// the connection's queue is full (see the module docs of `frames`).
     pub(crate) fn send(&self, frame: Frame) -> bool {
-        self.outbound.try_send(frame).is_ok()
+        frames::send_now(&self.client, frame)
     }
 
     /// A reply subject of this node, and the token it is routed by.

@@ -18,14 +18,14 @@ pub(crate) struct Port {
     peer: Arc<Peer>,
     local: u64,
     tag: Arc<str>,
-    subject: String,
+    subject: async_nats::Subject,
 }
 
 impl Port {
     pub(crate) fn new(inner: &Arc<Inner>, peer: Arc<Peer>, local: u64, tag: &str) -> Self {
         Port {
             node: Arc::downgrade(inner),
-            subject: inner.actor_subject(&peer.name, local),
+            subject: inner.actor_subject(&peer.name, local).into(),
             peer,
             local,
             tag: Arc::from(tag),
@@ -49,7 +49,7 @@ impl Port {
         h.insert(H_EPOCH, self.peer.epoch.to_string().as_str());
         h.insert(H_ID, self.local.to_string().as_str());
         let frame = Frame {
-            subject: inner.ctl_subject(&self.peer.name),
+            subject: inner.ctl_subject(&self.peer.name).into(),
             reply: None,
             headers: Some(h),
             body: Bytes::from(body),
@@ -78,7 +78,7 @@ async fn request(
     timeout: Duration,
 ) -> Result<async_nats::Message, Option<CallError>> {
     let (reply, token, rx) = inner.reply_slot();
-    frame.reply = Some(reply);
+    frame.reply = Some(reply.into());
     if !inner.send(frame) {
         inner.forget_reply(token);
         return Err(Some(CallError::Full));

@@ -44,6 +44,10 @@ impl Echo {
     }
 }
 
+/// Casts sent between two calls (a call's answer comes after every cast before it): with two
+/// windows in flight, at most half the receiving subscription's 65,536-message bound.
+const WINDOW: usize = 16_384;
+
 struct Sizes {
     calls: usize,
     casts: usize,
@@ -179,20 +183,30 @@ async fn run(sizes: &Sizes) -> Res<()> {
 
         let before = echo.casts().await?;
         let started = Instant::now();
-        // In windows of 8,192 with a call behind each (calls and casts keep their order): the
-        // receiving node's subscription holds 65,536 messages and drops past that, as NATS
-        // does for any slow consumer, so a sender that needs every cast paces itself.
+        // A sliding window: a call behind every WINDOW casts (calls and casts keep their
+        // order, so its answer says every cast before it was handled), and the sender waits
+        // for the previous window's answer, not this one's, so the pipe never runs dry. The
+        // receiving node's subscription holds 65,536 messages and drops past that, as NATS does
+        // for any slow consumer: a sender that needs every cast paces itself like this.
+        let mut behind: Option<tokio::task::JoinHandle<Result<u64, CallError>>> = None;
         for (i, chunk_end) in (0..total)
-            .step_by(8_192)
-            .map(|s| (s, (s + 8_192).min(total)))
+            .step_by(WINDOW)
+            .map(|s| (s, (s + WINDOW).min(total)))
         {
             for n in i..chunk_end {
                 while echo.note(n as u64 + 1) == Err(SendError::Full) {
                     tokio::task::yield_now().await;
                 }
             }
-            let seen = echo.casts().await?;
-            assert!(seen <= before + chunk_end as u64);
+            let marker = echo.clone();
+            let this = tokio::spawn(async move { marker.casts().await });
+            if let Some(previous) = behind.replace(this) {
+                let seen = previous.await??;
+                assert!(seen <= before + chunk_end as u64);
+            }
+        }
+        if let Some(last) = behind {
+            last.await??;
         }
         let got = echo.casts().await? - before;
         assert_eq!(got, total as u64, "casts lost");
