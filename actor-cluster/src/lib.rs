@@ -47,7 +47,9 @@
 //!   the server lost its store (found at the next heartbeat, every TTL/4).
 //! - **Bounds**: frames go from the sender's task into the connection's one ordered queue of
 //!   65,536 (`NodeOptions::outbound_queue`; past it, casts fail with
-//!   `SendError::Full` and calls with `CallError::Full`); incoming calls each hold one small
+//!   `SendError::Full` and calls with `CallError::Full`); incoming messages wait in a queue of
+//!   65,536 per subscription (`NodeOptions::inbound_queue`; past it NATS drops the newest, as for
+//!   any slow consumer, counted in `Node::inbound_drops`); incoming calls each hold one small
 //!   task until answered or the caller's timeout.
 //!
 //! # Wire

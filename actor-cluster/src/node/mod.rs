@@ -29,6 +29,8 @@ pub(crate) const KV_TIMEOUT: Duration = Duration::from_secs(2);
 const RECENT_EXITS: usize = 4096;
 /// Outgoing frames queued for the connection at most; past it, casts fail with `Full`.
 const OUTBOUND: usize = 65_536;
+/// Incoming messages a subscription holds at most; past it, NATS drops (slow consumer).
+const INBOUND: usize = 65_536;
 
 /// How a node joins: its cluster, its name, and its membership timing.
 #[derive(Clone, Debug)]
@@ -37,6 +39,7 @@ pub struct NodeOptions {
     name: String,
     ttl: Duration,
     outbound: usize,
+    inbound: usize,
 }
 
 impl NodeOptions {
@@ -47,6 +50,7 @@ impl NodeOptions {
             name: name.into(),
             ttl: Duration::from_secs(2),
             outbound: OUTBOUND,
+            inbound: INBOUND,
         }
     }
 
@@ -56,6 +60,18 @@ impl NodeOptions {
     #[must_use]
     pub fn outbound_queue(mut self, frames: usize) -> Self {
         self.outbound = frames.max(1);
+        self
+    }
+
+    /// How many incoming messages each of the connection's subscriptions holds (default
+    /// 65,536, at least 1) while the node's receiving task is behind. Past it, NATS drops the
+    /// newest messages, as it does for any slow consumer: a cast is lost, a call or its answer
+    /// times out at its caller. Each drop is logged (`warn`) and counted in
+    /// [`Node::inbound_drops`]. The registry's watches are ordered JetStream consumers: a gap
+    /// makes them re-sync, so their caches are not left stale.
+    #[must_use]
+    pub fn inbound_queue(mut self, messages: usize) -> Self {
+        self.inbound = messages.max(1);
         self
     }
 
@@ -124,6 +140,8 @@ pub(crate) struct Inner {
     pub(crate) generation: watch::Sender<u64>,
     /// Casts to dead or unknown local actors, dropped.
     pub(crate) dropped_casts: AtomicU64,
+    /// Incoming messages dropped by the connection (slow consumer events).
+    inbound_drops: Arc<AtomicU64>,
 }
 
 struct Tracked {
@@ -145,10 +163,20 @@ impl Node {
                 return Err(ClusterError::InvalidName(name.clone()));
             }
         }
+        let inbound_drops = Arc::new(AtomicU64::new(0));
+        let drops = inbound_drops.clone();
         let client = async_nats::ConnectOptions::new()
             .name(format!("{}/{}", options.cluster, options.name))
             .connection_timeout(Duration::from_secs(2))
             .client_capacity(options.outbound)
+            .subscription_capacity(options.inbound)
+            .event_callback(move |event| {
+                if let async_nats::Event::SlowConsumer(sid) = event {
+                    drops.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(sid, "incoming message dropped: the node is a slow consumer");
+                }
+                std::future::ready(())
+            })
             .connect(url)
             .await
             .map_err(|e| ClusterError::Connect {
@@ -183,6 +211,7 @@ impl Node {
             registries: Mutex::default(),
             generation: watch::Sender::new(0),
             dropped_casts: AtomicU64::new(0),
+            inbound_drops,
         });
         let subscription = client
             .subscribe(format!("{}{}.>", inner.prefix, inner.name))
@@ -219,6 +248,13 @@ impl Node {
     /// Casts that arrived for actors that were gone, dropped (a remote cast is at most once).
     pub fn dropped_casts(&self) -> u64 {
         self.inner.dropped_casts.load(Ordering::Relaxed)
+    }
+
+    /// Incoming messages the connection dropped because a subscription's queue was full (see
+    /// [`NodeOptions::inbound_queue`]). A lower bound: the connection reports drops through a
+    /// queue of its own, which can overflow in turn during a long burst.
+    pub fn inbound_drops(&self) -> u64 {
+        self.inner.inbound_drops.load(Ordering::Relaxed)
     }
 
     /// Leaves the cluster: deletes this node's registry entries and its membership key, so the

@@ -1,0 +1,77 @@
+//! The incoming side's bound: a node whose subscription queue overflows drops the newest
+//! messages (NATS's slow-consumer policy), counts the drops, and goes on serving.
+
+mod support;
+
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
+
+use beamish::cluster::{Node, NodeOptions};
+use beamish::prelude::*;
+use support::{Counter, CounterHandle, node, server, wait_for, wait_until};
+
+const SENT: i64 = 2_000;
+
+/// Node `b` runs on a runtime of its own, which the test holds still while `a` sends a burst:
+/// when `b` runs again its connection reads the burst at once, and all but the first few
+/// messages find its 8-message queue full.
+#[tokio::test(flavor = "current_thread")]
+async fn a_slow_consumer_drops_the_newest_counts_them_and_goes_on() {
+    let server = server();
+    let url = server.url();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Node>();
+    let (go_tx, go_rx) = std_mpsc::channel::<()>();
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let b_side = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let options = NodeOptions::new("t11", "b")
+                .ttl(Duration::from_secs(5))
+                .inbound_queue(8);
+            let b = Node::connect(&url, options).await.expect("node b");
+            let names = b.registry::<()>("names", Keys::Unique).await.unwrap();
+            let counter: CounterHandle = Counter::start_via(&names, "slow", 0).await.unwrap();
+            ready_tx.send(b.clone()).expect("test gone");
+            // Held still on purpose: nothing of node b runs until the burst is on its way.
+            go_rx.recv().expect("test gone");
+            let _ = done_rx.await;
+            drop(counter);
+        });
+    });
+
+    let a = node(&server, "t11", "a").await;
+    let names = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let remote: CounterHandle = wait_for(|| names.whereis("slow")).await;
+    let b = ready_rx.await.expect("node b");
+
+    for _ in 0..SENT {
+        remote.bump().expect("the outgoing queue holds the burst");
+    }
+    // A KV write of `a`'s, answered by the server after it has routed every cast before it (one
+    // connection, one order): by then the burst is on its way to `b`.
+    let marker: CounterHandle = Counter::start_via(&names, "marker", 0).await.unwrap();
+    go_tx.send(()).expect("node b's thread");
+
+    let seen = loop {
+        match remote.with_timeout(Duration::from_millis(500)).get().await {
+            Err(CallError::Timeout) => continue, // the call or its answer was dropped too
+            other => break other.expect("node b answers after the burst"),
+        }
+    };
+    wait_until(|| b.inbound_drops() > 0).await;
+    assert!(
+        seen < SENT,
+        "{seen} of {SENT} arrived through an 8-message queue"
+    );
+    assert!(seen > 0, "the first messages fit");
+    // Still serving: casts and calls after the burst arrive.
+    remote.bump().unwrap();
+    assert_eq!(remote.get().await, Ok(seen + 1));
+
+    drop(marker);
+    done_tx.send(()).expect("node b's runtime");
+    b_side.join().expect("node b's thread");
+}
