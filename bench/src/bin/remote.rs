@@ -155,30 +155,47 @@ async fn run(sizes: &Sizes) -> Res<()> {
 
         // Casts: raw publishes to a counting subscriber, then beamish casts to the actor; each
         // timed until the receiver has them all.
-        let counter = async_nats::connect(&url).await?;
-        let mut counted = counter.subscribe(format!("raw.cast.{run}")).await?;
-        counter.flush().await?;
         let total = sizes.casts;
-        let started = Instant::now();
-        let publisher = requester.clone();
-        let subject = format!("raw.cast.{run}");
-        let sending = tokio::spawn(async move {
-            for i in 0..total {
-                publisher
-                    .publish(
-                        subject.clone(),
-                        Bytes::from((i as u64).to_le_bytes().to_vec()),
-                    )
-                    .await?;
+        // Raw publishes have no flow control: if the counting subscriber falls 65,536 behind,
+        // NATS drops the rest (slow consumer) and the count stalls. Such an attempt is
+        // reported and made again (at most 3 times) rather than waited on forever.
+        let mut attempt = 0;
+        let started = loop {
+            attempt += 1;
+            let subject = format!("raw.cast.{run}.{attempt}");
+            let counter = async_nats::connect(&url).await?;
+            let mut counted = counter.subscribe(subject.clone()).await?;
+            counter.flush().await?;
+            let started = Instant::now();
+            let publisher = requester.clone();
+            let sending = tokio::spawn(async move {
+                for i in 0..total {
+                    publisher
+                        .publish(
+                            subject.clone(),
+                            Bytes::from((i as u64).to_le_bytes().to_vec()),
+                        )
+                        .await?;
+                }
+                publisher.flush().await?;
+                Ok::<_, async_nats::Error>(())
+            });
+            let mut got = 0;
+            while got < total {
+                match tokio::time::timeout(Duration::from_secs(2), counted.next()).await {
+                    Ok(Some(_)) => got += 1,
+                    Ok(None) | Err(_) => break,
+                }
             }
-            publisher.flush().await?;
-            Ok::<_, async_nats::Error>(())
-        });
-        let mut got = 0;
-        while got < total && counted.next().await.is_some() {
-            got += 1;
-        }
-        sending.await??;
+            sending.await??;
+            if got == total {
+                break started;
+            }
+            eprintln!("raw run {run}: {got} of {total} publishes arrived (slow consumer); again");
+            if attempt == 3 {
+                return Err("raw publishes kept being dropped".into());
+            }
+        };
         raw_rate.push(total as f64 / started.elapsed().as_secs_f64());
 
         let before = echo.casts().await?;
@@ -188,26 +205,32 @@ async fn run(sizes: &Sizes) -> Res<()> {
         // for the previous window's answer, not this one's, so the pipe never runs dry. The
         // receiving node's subscription holds 65,536 messages and drops past that, as NATS does
         // for any slow consumer: a sender that needs every cast paces itself like this.
-        let mut behind: Option<tokio::task::JoinHandle<Result<u64, CallError>>> = None;
-        for (i, chunk_end) in (0..total)
-            .step_by(WINDOW)
-            .map(|s| (s, (s + WINDOW).min(total)))
-        {
-            for n in i..chunk_end {
-                while echo.note(n as u64 + 1) == Err(SendError::Full) {
-                    tokio::task::yield_now().await;
+        // The sender is a spawned task, as the raw publisher is (same placement: a worker).
+        let sender = echo.clone();
+        let sending = tokio::spawn(async move {
+            let mut behind: Option<tokio::task::JoinHandle<Result<u64, CallError>>> = None;
+            for (i, chunk_end) in (0..total)
+                .step_by(WINDOW)
+                .map(|s| (s, (s + WINDOW).min(total)))
+            {
+                for n in i..chunk_end {
+                    while sender.note(n as u64 + 1) == Err(SendError::Full) {
+                        tokio::task::yield_now().await;
+                    }
+                }
+                let marker = sender.clone();
+                let this = tokio::spawn(async move { marker.casts().await });
+                if let Some(previous) = behind.replace(this) {
+                    let seen = previous.await??;
+                    assert!(seen <= before + chunk_end as u64);
                 }
             }
-            let marker = echo.clone();
-            let this = tokio::spawn(async move { marker.casts().await });
-            if let Some(previous) = behind.replace(this) {
-                let seen = previous.await??;
-                assert!(seen <= before + chunk_end as u64);
+            if let Some(last) = behind {
+                last.await??;
             }
-        }
-        if let Some(last) = behind {
-            last.await??;
-        }
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        });
+        sending.await??;
         let got = echo.casts().await? - before;
         assert_eq!(got, total as u64, "casts lost");
         bm_rate.push(total as f64 / started.elapsed().as_secs_f64());
