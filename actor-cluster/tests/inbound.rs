@@ -1,5 +1,6 @@
-//! The incoming side's bound: a node whose subscription queue overflows drops the newest
-//! messages (NATS's slow-consumer policy), counts the drops, and goes on serving.
+//! The connection's bounds: a node whose subscription queue overflows drops the newest messages
+//! (NATS's slow-consumer policy), counts the drops, and goes on serving; a message or an answer
+//! over the server's max payload is refused at once, never lost silently.
 
 mod support;
 
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use beamish::cluster::{Node, NodeOptions};
 use beamish::prelude::*;
-use support::{Counter, CounterHandle, node, server, wait_for, wait_until};
+use support::{Counter, CounterHandle, Entry, node, pair, server, wait_for, wait_until};
 
 const SENT: i64 = 2_000;
 
@@ -74,4 +75,44 @@ async fn a_slow_consumer_drops_the_newest_counts_them_and_goes_on() {
     drop(marker);
     done_tx.send(()).expect("node b's runtime");
     b_side.join().expect("node b's thread");
+}
+
+/// NATS's default max payload is 1 MiB: a cast or call over it fails at once at the sender, and
+/// an answer over it comes back as a protocol error instead of a timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_over_the_max_payload_is_refused_at_once() {
+    let server = server();
+    let (_a, _b, names_a, names_b) = pair(&server, "t12").await;
+    let _local: CounterHandle = Counter::start_via(&names_a, "big", 0).await.unwrap();
+    let remote: CounterHandle = wait_for(|| names_b.whereis("big")).await;
+    let huge = Entry {
+        key: "x".repeat(2 << 20),
+        hits: 1,
+    };
+    let small = Entry {
+        key: "y".repeat(100),
+        hits: 2,
+    };
+
+    assert_eq!(remote.bump_by(huge.clone()), Err(SendError::TooLarge));
+    let started = std::time::Instant::now();
+    let refused = remote.echo(huge, 1).await;
+    assert!(
+        matches!(&refused, Err(CallError::Protocol(why)) if why.contains("exceeded")),
+        "{refused:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "refused at once"
+    );
+    // 20,000 copies of a 100-byte key: a 2 MB answer.
+    let answer = remote.echo(small.clone(), 20_000).await;
+    assert!(
+        matches!(&answer, Err(CallError::Protocol(why)) if why.contains("exceeded")),
+        "{answer:?}"
+    );
+    // What fits still goes, in order.
+    remote.bump_by(small.clone()).unwrap();
+    assert_eq!(remote.echo(small.clone(), 2).await.map(|v| v.len()), Ok(2));
+    assert_eq!(remote.get().await, Ok(2));
 }

@@ -79,6 +79,10 @@ pub enum SendError {
     /// The actor's bounded mailbox is full and the send could not wait for room.
     #[error("mailbox full: the message was not delivered")]
     Full,
+    /// The encoded message is larger than the connection to a remote actor's node carries (the
+    /// NATS server's max payload): it was not sent. Only a remote actor gives this.
+    #[error("message too large for the connection: the message was not delivered")]
+    TooLarge,
 }
 
 /// Why a `try_` send did not go through; hands the message back.

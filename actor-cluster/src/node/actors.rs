@@ -40,7 +40,7 @@ impl Inner {
                 ExitReason::NoConnection
             });
         } else {
-            self.send(frames::watch(self, &peer, local));
+            let _ = self.send(frames::watch(self, &peer, local));
         }
         Some(proc.to_any())
     }
@@ -145,7 +145,7 @@ impl Inner {
             .map(|t| t.watchers)
             .unwrap_or_default();
         for ctl in watchers {
-            self.send(frames::down(self, ctl, local, reason));
+            let _ = self.send(frames::down(self, ctl, local, reason));
         }
     }
 }

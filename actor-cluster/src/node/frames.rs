@@ -3,7 +3,8 @@
 //! A frame goes from the sender's own task straight into the connection's command queue (one
 //! FIFO, bounded by `NodeOptions::outbound_queue`), so a sender's frames keep their order and
 //! no task stands between a cast and the connection. A frame that finds the queue full is not
-//! sent: the sender gets `Full` at once.
+//! sent: the sender gets `Full` at once; one over the server's max payload is refused at once
+//! too (`SendError::TooLarge`, `CallError::Protocol`), never lost silently.
 //!
 //! Messages to actors, the hot path, carry no NATS headers: their body starts with a small
 //! envelope (version, the target node's epoch, the caller's timeout, the type tag and the
@@ -13,8 +14,9 @@
 //! `bm-from` (`<node>.<epoch>.<local id>` of a sender).
 
 use std::future::Future;
-use std::task::{Context, Waker};
+use std::task::{Context, Poll, Waker};
 
+use async_nats::client::{PublishError, PublishErrorKind};
 use async_nats::{HeaderMap, Subject};
 use bytes::Bytes;
 
@@ -42,21 +44,40 @@ pub(crate) struct Frame {
     pub(crate) body: Bytes,
 }
 
-/// Hands `frame` to the connection now; `false` (and the frame is not sent) if the
-/// connection's queue is full.
-pub(crate) fn send_now(client: &async_nats::Client, frame: Frame) -> bool {
+/// Why a frame was not sent.
+#[derive(Debug)]
+pub(crate) enum Unsent {
+    /// The connection's queue is full.
+    Full,
+    /// The connection refused the frame (over the server's max payload).
+    Refused(String),
+}
+
+/// Hands `frame` to the connection now, or says why not. A frame that finds the connection
+/// closed counts as sent: it is lost with the connection, as the peers' loss handling assumes.
+pub(crate) fn send_now(client: &async_nats::Client, frame: Frame) -> Result<(), Unsent> {
     // Unconstrained: a sender's cooperative budget must not fail a frame that fits. A send
     // future dropped before it is ready sends nothing.
     let sending = tokio::task::unconstrained(send(client, frame));
     let mut sending = std::pin::pin!(sending);
-    sending
+    match sending
         .as_mut()
         .poll(&mut Context::from_waker(Waker::noop()))
-        .is_ready()
+    {
+        Poll::Pending => Err(Unsent::Full),
+        Poll::Ready(Err(e)) if e.kind() != PublishErrorKind::Send => {
+            Err(Unsent::Refused(e.to_string()))
+        }
+        Poll::Ready(Err(_)) => {
+            tracing::debug!("frame not sent: connection closed");
+            Ok(())
+        }
+        Poll::Ready(Ok(())) => Ok(()),
+    }
 }
 
-async fn send(client: &async_nats::Client, frame: Frame) {
-    let sent = match (frame.reply, frame.headers) {
+async fn send(client: &async_nats::Client, frame: Frame) -> Result<(), PublishError> {
+    match (frame.reply, frame.headers) {
         (Some(reply), Some(h)) => {
             client
                 .publish_with_reply_and_headers(frame.subject, reply, h, frame.body)
@@ -73,9 +94,6 @@ async fn send(client: &async_nats::Client, frame: Frame) {
                 .await
         }
         (None, None) => client.publish(frame.subject, frame.body).await,
-    };
-    if sent.is_err() {
-        tracing::debug!("frame not sent: connection closed");
     }
 }
 

@@ -269,9 +269,9 @@ impl Node {
 }
 
 impl Inner {
-    /// Sends a frame to the connection, after every frame sent before it; `false` (not sent) if
-    /// the connection's queue is full (see the module docs of `frames`).
-    pub(crate) fn send(&self, frame: Frame) -> bool {
+    /// Sends a frame to the connection, after every frame sent before it, or says why it was
+    /// not sent (see the module docs of `frames`).
+    pub(crate) fn send(&self, frame: Frame) -> Result<(), frames::Unsent> {
         frames::send_now(&self.client, frame)
     }
 

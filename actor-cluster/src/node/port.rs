@@ -9,7 +9,7 @@ use async_nats::StatusCode;
 use bytes::Bytes;
 
 use super::Inner;
-use super::frames::{self, Frame, H_EPOCH, H_FROM, H_ID, Status};
+use super::frames::{self, Frame, H_EPOCH, H_FROM, H_ID, Status, Unsent};
 use crate::peers::Peer;
 use crate::wire;
 
@@ -79,9 +79,12 @@ async fn request(
 ) -> Result<async_nats::Message, Option<CallError>> {
     let (reply, token, rx) = inner.reply_slot();
     frame.reply = Some(reply.into());
-    if !inner.send(frame) {
+    if let Err(unsent) = inner.send(frame) {
         inner.forget_reply(token);
-        return Err(Some(CallError::Full));
+        return Err(Some(match unsent {
+            Unsent::Full => CallError::Full,
+            Unsent::Refused(why) => CallError::Protocol(why),
+        }));
     }
     let outcome = tokio::select! {
         answer = rx => answer.map_err(|_| Some(CallError::Timeout)),
@@ -139,11 +142,12 @@ impl RemotePort for Port {
         if self.peer.is_down() || inner.superseded(&self.peer) {
             return Err(SendError::NoProc);
         }
-        if inner.send(self.frame(out.op, &out.body, None)) {
-            Ok(())
-        } else {
-            Err(SendError::Full)
-        }
+        inner
+            .send(self.frame(out.op, &out.body, None))
+            .map_err(|unsent| match unsent {
+                Unsent::Full => SendError::Full,
+                Unsent::Refused(_) => SendError::TooLarge,
+            })
     }
 
     fn call(&self, out: Outbound, timeout: Duration) -> BoxFuture<Result<(), CallError>> {
@@ -174,7 +178,7 @@ impl RemotePort for Port {
 
     fn kill(&self) {
         if let Some((inner, frame)) = self.ctl("kill", Vec::new()) {
-            inner.send(frame);
+            let _ = inner.send(frame);
         }
     }
 
@@ -191,7 +195,7 @@ impl RemotePort for Port {
             if let Some(h) = &mut frame.headers {
                 h.insert(H_FROM, from.as_str());
             }
-            inner.send(frame);
+            let _ = inner.send(frame);
         }
     }
 

@@ -36,7 +36,7 @@ pub(crate) async fn receive_loop(inner: Arc<Inner>, mut sub: async_nats::Subscri
 /// Answers a request (if it is one) with `status`.
 fn reply(inner: &Inner, msg: &async_nats::Message, status: Status, body: &[u8]) {
     if let Some(to) = &msg.reply {
-        inner.send(answer(to.to_string(), status, body));
+        let _ = inner.send(answer(to.to_string(), status, body));
     }
 }
 
@@ -74,6 +74,7 @@ fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
             };
             let patience = Duration::from_millis(u64::from(frame.timeout_ms));
             let inner = inner.clone();
+            let reply_to = to.clone();
             tokio::spawn(async move {
                 let answer = match pending.await {
                     Answer::Value(bytes) => frames::answer(to, Status::Ok, &bytes),
@@ -87,7 +88,10 @@ fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
                         Err(_) => return,
                     },
                 };
-                inner.send(answer);
+                // An answer over the server's max payload goes back as a refusal instead.
+                if let Err(frames::Unsent::Refused(why)) = inner.send(answer) {
+                    let _ = inner.send(frames::answer(reply_to, Status::Bad, why.as_bytes()));
+                }
             });
         }
         Err(DeliverError::NoProc) => {
@@ -120,7 +124,7 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
                 Ok(actor) => inner.track(&actor, Some(watcher)),
                 Err(reason) => {
                     let reason = reason.unwrap_or(ExitReason::NoProc);
-                    inner.send(frames::down(inner, watcher, local, &reason));
+                    let _ = inner.send(frames::down(inner, watcher, local, &reason));
                 }
             }
         }

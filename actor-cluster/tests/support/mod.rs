@@ -95,6 +95,11 @@ impl Counter {
         self.count += 1;
     }
 
+    #[cast]
+    async fn bump_by(&mut self, entry: Entry) {
+        self.count += i64::from(entry.hits);
+    }
+
     #[call]
     async fn crash(&mut self) -> i64 {
         panic!("asked to crash")

@@ -101,6 +101,9 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 ///   dropped there (counted by its node); a full outgoing queue refuses it with
 ///   [`SendError::Full`]. [`try_send`](Self::try_send) cannot hand back a message once it is
 ///   encoded.
+/// - A message over the connection's max payload (NATS: 1 MiB by default) is refused at once:
+///   a cast with [`SendError::TooLarge`], a call with [`CallError::Protocol`]; so is a call
+///   whose answer is over it.
 /// - `stop`, `kill` and exit signals reach the real actor; monitors and links set on the
 ///   handle fire with its real exit reason, or with
 ///   [`ExitReason::NoConnection`](crate::ExitReason::NoConnection) when its node is lost.
