@@ -116,3 +116,75 @@ async fn a_message_over_the_max_payload_is_refused_at_once() {
     assert_eq!(remote.echo(small.clone(), 2).await.map(|v| v.len()), Ok(2));
     assert_eq!(remote.get().await, Ok(2));
 }
+
+/// Control frames dropped in a burst are made good: node `b`, held still and flooded, drops a
+/// `down` meant for its stand-in of `a`'s actor and a `watch` `a` sent for one of its own
+/// actors. Its drops trigger an audit, and both stand-ins still end with the real reason.
+#[tokio::test(flavor = "current_thread")]
+async fn watches_and_downs_dropped_in_a_burst_are_made_good() {
+    let server = server();
+    let url = server.url();
+    let a = node(&server, "t13", "a").await;
+    let names = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let target: CounterHandle = Counter::start_via(&names, "target", 0).await.unwrap();
+    let c = node(&server, "t13", "c").await;
+    let names_c = c.registry::<()>("names", Keys::Unique).await.unwrap();
+
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<(Node, CounterHandle)>();
+    let (go_tx, go_rx) = std_mpsc::channel::<()>();
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let b_side = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let options = NodeOptions::new("t13", "b")
+                .ttl(Duration::from_secs(5))
+                .inbound_queue(8);
+            let b = Node::connect(&url, options).await.expect("node b");
+            let names = b.registry::<()>("names", Keys::Unique).await.unwrap();
+            let sink: CounterHandle = Counter::start_via(&names, "sink", 0).await.unwrap();
+            let victim: CounterHandle = Counter::start_via(&names, "victim", 0).await.unwrap();
+            // The stand-in's `watch` reaches `a` before this call (one connection, one order),
+            // so `a` watches `target` for `b` once the call is answered.
+            let target: CounterHandle = wait_for(|| names.whereis("target")).await;
+            target.get().await.expect("target answers");
+            ready_tx.send((b.clone(), target)).expect("test gone");
+            // Held still on purpose: nothing of node b runs until the burst is on its way.
+            go_rx.recv().expect("test gone");
+            // `a`'s watch of `victim` was dropped: nobody is told of this exit now.
+            victim.kill();
+            let _ = done_rx.await;
+            drop(sink);
+        });
+    });
+
+    let (b, target_on_b) = ready_rx.await.expect("node b");
+    let target_on_c: CounterHandle = wait_for(|| names_c.whereis("target")).await;
+    target_on_c.get().await.expect("target answers c");
+    let sink: CounterHandle = wait_for(|| names.whereis("sink")).await;
+    for _ in 0..SENT {
+        sink.bump().expect("the outgoing queue holds the burst");
+    }
+    // `b` watched first: its `down` is queued behind the burst before `c`'s (one task, one
+    // runtime), so once `c` has heard, `b`'s is on `a`'s connection too.
+    target.kill();
+    assert_eq!(target_on_c.wait().await, ExitReason::Killed);
+    // A stand-in made now sends its `watch` behind the burst as well.
+    let victim_on_a: CounterHandle = wait_for(|| names.whereis("victim")).await;
+    // A KV write of `a`'s, answered once the server has routed everything before it.
+    let marker: CounterHandle = Counter::start_via(&names, "marker", 0).await.unwrap();
+    go_tx.send(()).expect("node b's thread");
+
+    let within = Duration::from_secs(20);
+    let ended = tokio::time::timeout(within, target_on_b.wait()).await;
+    assert_eq!(ended, Ok(ExitReason::Killed), "b's monitor of a's actor");
+    let ended = tokio::time::timeout(within, victim_on_a.wait()).await;
+    assert_eq!(ended, Ok(ExitReason::Killed), "a's monitor of b's actor");
+    assert!(b.inbound_drops() > 0, "the burst overflowed b's queue");
+
+    drop(marker);
+    done_tx.send(()).expect("node b's runtime");
+    b_side.join().expect("node b's thread");
+}

@@ -141,6 +141,19 @@ pub(crate) fn watch(inner: &Inner, peer: &Peer, local: u64) -> Frame {
     }
 }
 
+/// Ask node `node` to re-send its watches of this node's actors (after this node dropped
+/// incoming messages: see the `audit` module).
+pub(crate) fn audit(inner: &Inner, node: &str) -> Frame {
+    let mut h = headers("audit");
+    h.insert(H_FROM, from_value(inner, 0).as_str());
+    Frame {
+        subject: inner.ctl_subject(node).into(),
+        reply: None,
+        headers: Some(h),
+        body: Bytes::new(),
+    }
+}
+
 /// Tell the node at `ctl` that this node's actor `local` exited with `reason`.
 pub(crate) fn down(inner: &Inner, ctl: String, local: u64, reason: &ExitReason) -> Frame {
     let mut h = headers("down");

@@ -2,6 +2,7 @@
 //! others' (see the crate docs for subjects and frames).
 
 mod actors;
+mod audit;
 mod frames;
 mod members;
 mod port;
@@ -69,6 +70,12 @@ impl NodeOptions {
     /// times out at its caller. Each drop is logged (`warn`) and counted in
     /// [`Node::inbound_drops`]. The registry's watches are ordered JetStream consumers: a gap
     /// makes them re-sync, so their caches are not left stale.
+    ///
+    /// Remote monitors and links survive drops: each drop triggers an audit (at most one per
+    /// 100 ms) in which this node re-sends its watches of remote actors and asks every member
+    /// to re-send theirs of this node's actors, so a lost `watch` or exit notice is made good
+    /// with the real exit reason (or `NoProc` if the exit is too old to be remembered). An exit
+    /// signal or `kill` sent to this node while it drops can still be lost.
     #[must_use]
     pub fn inbound_queue(mut self, messages: usize) -> Self {
         self.inbound = messages.max(1);
@@ -165,6 +172,8 @@ impl Node {
         }
         let inbound_drops = Arc::new(AtomicU64::new(0));
         let drops = inbound_drops.clone();
+        let dropped = Arc::new(tokio::sync::Notify::new());
+        let audit = dropped.clone();
         let client = async_nats::ConnectOptions::new()
             .name(format!("{}/{}", options.cluster, options.name))
             .connection_timeout(Duration::from_secs(2))
@@ -173,6 +182,7 @@ impl Node {
             .event_callback(move |event| {
                 if let async_nats::Event::SlowConsumer(sid) = event {
                     drops.fetch_add(1, Ordering::Relaxed);
+                    audit.notify_one();
                     tracing::warn!(sid, "incoming message dropped: the node is a slow consumer");
                 }
                 std::future::ready(())
@@ -219,6 +229,7 @@ impl Node {
             .map_err(unavailable)?;
         client.flush().await.map_err(unavailable)?;
         tokio::spawn(serve::receive_loop(inner.clone(), subscription));
+        tokio::spawn(audit::audit_loop(Arc::downgrade(&inner), dropped));
         members::join(&inner).await?;
         Ok(Node { inner })
     }

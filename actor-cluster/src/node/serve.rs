@@ -106,7 +106,7 @@ fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
     }
 }
 
-/// A control frame: `watch`, `down`, `stop`, `kill`, `exit`.
+/// A control frame: `watch`, `down`, `audit`, `stop`, `kill`, `exit`.
 fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
     let local = header_u64(&msg, H_ID).unwrap_or(0);
     match header(&msg, H_OP) {
@@ -140,6 +140,13 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
                 && let Some(proc) = inner.shadow(peer.actor_id(local))
             {
                 proc.exited(reason);
+            }
+        }
+        Some("audit") => {
+            if let Some((node, epoch, _)) = header(&msg, H_FROM).and_then(frames::parse_from)
+                && let Some(peer) = peers::peer(node, epoch)
+            {
+                inner.rewatch(Some(&peer));
             }
         }
         Some("stop") => {

@@ -106,7 +106,9 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 ///   whose answer is over it.
 /// - `stop`, `kill` and exit signals reach the real actor; monitors and links set on the
 ///   handle fire with its real exit reason, or with
-///   [`ExitReason::NoConnection`](crate::ExitReason::NoConnection) when its node is lost.
+///   [`ExitReason::NoConnection`](crate::ExitReason::NoConnection) when its node is lost. A
+///   node that drops incoming messages (its queue full) audits its watches afterwards, so a
+///   monitor still fires; an exit signal or `kill` dropped there is lost.
 pub struct ActorRef<A: Actor> {
     target: Target<A::Message>,
     timeout: Duration,

@@ -1,0 +1,86 @@
+//! Recovery of control frames lost to a full incoming queue.
+//!
+//! A node's incoming queue is bounded ([`NodeOptions::inbound_queue`](crate::NodeOptions)): past
+//! it NATS drops the newest messages. A dropped cast or call is the sender's loss, and the
+//! caller of a call learns it by its timeout. A dropped `watch` or `down` frame is worse: a remote
+//! monitor or link would never fire. So each drop the connection reports triggers an audit, which
+//! makes both sides of every remote watch say again what they may have lost:
+//!
+//! - this node re-sends `watch` for every stand-in it holds: a watched actor that is alive is
+//!   tracked again (watching is idempotent), one that exited answers `down` with its reason
+//!   (or `NoProc` once forgotten), which covers a `down` this node dropped;
+//! - it asks every member (`audit`) to do the same for its stand-ins of this node's actors,
+//!   which covers a `watch` this node dropped.
+//!
+//! The audit's own frames or their answers can be dropped too while the burst lasts; each such
+//! drop is reported in turn and triggers another audit, at most one every [`SPACING`].
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::{Inner, frames, lock, read};
+use crate::peers::{self, Peer};
+
+/// The least time between two audits, so that a long burst of drops costs a few audits, not
+/// one per drop.
+const SPACING: Duration = Duration::from_millis(100);
+
+/// Audits `node` each time `dropped` is notified, until the node is gone.
+pub(crate) async fn audit_loop(node: Weak<Inner>, dropped: Arc<Notify>) {
+    loop {
+        dropped.notified().await;
+        let Some(inner) = node.upgrade() else {
+            return;
+        };
+        if !inner.audit() {
+            // A frame found the outgoing queue full: try again at the next turn.
+            dropped.notify_one();
+        }
+        drop(inner);
+        tokio::time::sleep(SPACING).await;
+    }
+}
+
+impl Inner {
+    /// Re-sends the watches of this node's stand-ins and asks every member to re-send theirs of
+    /// this node's actors. `false` if some frame did not fit in the outgoing queue.
+    fn audit(&self) -> bool {
+        let mut sent = self.rewatch(None);
+        let members: Vec<(String, u64)> = read(&self.members)
+            .iter()
+            .filter(|(name, _)| **name != self.name)
+            .map(|(name, epoch)| (name.clone(), *epoch))
+            .collect();
+        for (name, _) in members {
+            sent &= self.send(frames::audit(self, &name)).is_ok();
+        }
+        tracing::debug!(node = %self.name, "audit after dropped incoming messages");
+        sent
+    }
+
+    /// Re-sends `watch` for each live stand-in (of `peer`'s actors only, if given). `false` if
+    /// some frame did not fit in the outgoing queue.
+    pub(crate) fn rewatch(&self, peer: Option<&Peer>) -> bool {
+        let held: Vec<_> = lock(&self.shadows)
+            .iter()
+            .filter(|(id, _)| peer.is_none_or(|p| id.node() == p.index))
+            .filter_map(|(id, proc)| Some((*id, proc.upgrade()?)))
+            .collect();
+        let mut sent = true;
+        for (id, proc) in held {
+            if !proc.is_alive() {
+                continue;
+            }
+            let Some(of) = peers::by_index(id.node()) else {
+                continue;
+            };
+            if of.is_down() {
+                continue;
+            }
+            sent &= self.send(frames::watch(self, &of, id.local_id())).is_ok();
+        }
+        sent
+    }
+}
