@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use beamish::cluster::{Node, NodeOptions};
 use beamish::prelude::*;
-use support::{Counter, CounterHandle, Entry, node, pair, server, wait_for, wait_until};
+use support::{Counter, CounterHandle, Entry, Watcher, node, pair, server, wait_for, wait_until};
 
 const SENT: i64 = 2_000;
 
@@ -118,10 +118,11 @@ async fn a_message_over_the_max_payload_is_refused_at_once() {
 }
 
 /// Control frames dropped in a burst are made good: node `b`, held still and flooded, drops a
-/// `down` meant for its stand-in of `a`'s actor and a `watch` `a` sent for one of its own
-/// actors. Its drops trigger an audit, and both stand-ins still end with the real reason.
+/// `down` meant for its stand-in of `a`'s actor, a `watch` `a` sent for one of its own actors,
+/// a `kill` and an exit signal from a link. Its drops trigger an audit, so both stand-ins
+/// still end with the real reason; the kill and the signal are sent again until acknowledged.
 #[tokio::test(flavor = "current_thread")]
-async fn watches_and_downs_dropped_in_a_burst_are_made_good() {
+async fn control_frames_dropped_in_a_burst_are_made_good() {
     let server = server();
     let url = server.url();
     let a = node(&server, "t13", "a").await;
@@ -131,6 +132,8 @@ async fn watches_and_downs_dropped_in_a_burst_are_made_good() {
     let names_c = c.registry::<()>("names", Keys::Unique).await.unwrap();
 
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<(Node, CounterHandle)>();
+    let (hold_tx, hold_rx) = tokio::sync::oneshot::channel::<()>();
+    let (held_tx, held_rx) = tokio::sync::oneshot::channel::<()>();
     let (go_tx, go_rx) = std_mpsc::channel::<()>();
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
     let b_side = std::thread::spawn(move || {
@@ -146,17 +149,21 @@ async fn watches_and_downs_dropped_in_a_burst_are_made_good() {
             let names = b.registry::<()>("names", Keys::Unique).await.unwrap();
             let sink: CounterHandle = Counter::start_via(&names, "sink", 0).await.unwrap();
             let victim: CounterHandle = Counter::start_via(&names, "victim", 0).await.unwrap();
+            let linked: CounterHandle = Counter::start_via(&names, "linked", 0).await.unwrap();
+            let killed: CounterHandle = Counter::start_via(&names, "killed", 0).await.unwrap();
             // The stand-in's `watch` reaches `a` before this call (one connection, one order),
             // so `a` watches `target` for `b` once the call is answered.
             let target: CounterHandle = wait_for(|| names.whereis("target")).await;
             target.get().await.expect("target answers");
             ready_tx.send((b.clone(), target)).expect("test gone");
+            hold_rx.await.expect("test gone");
             // Held still on purpose: nothing of node b runs until the burst is on its way.
+            held_tx.send(()).expect("test gone");
             go_rx.recv().expect("test gone");
             // `a`'s watch of `victim` was dropped: nobody is told of this exit now.
             victim.kill();
             let _ = done_rx.await;
-            drop(sink);
+            drop((sink, linked, killed));
         });
     });
 
@@ -164,6 +171,15 @@ async fn watches_and_downs_dropped_in_a_burst_are_made_good() {
     let target_on_c: CounterHandle = wait_for(|| names_c.whereis("target")).await;
     target_on_c.get().await.expect("target answers c");
     let sink: CounterHandle = wait_for(|| names.whereis("sink")).await;
+    // `b` watches these two for `a` once their calls are answered (the watch goes first).
+    let linked: CounterHandle = wait_for(|| names.whereis("linked")).await;
+    let killed: CounterHandle = wait_for(|| names.whereis("killed")).await;
+    assert_eq!(linked.get().await, Ok(0));
+    assert_eq!(killed.get().await, Ok(0));
+    let (seen_tx, _seen) = tokio::sync::mpsc::unbounded_channel();
+    let doomed = Watcher::start((linked.to_any(), seen_tx)).await.unwrap();
+    hold_tx.send(()).expect("node b");
+    held_rx.await.expect("node b");
     for _ in 0..SENT {
         sink.bump().expect("the outgoing queue holds the burst");
     }
@@ -171,6 +187,11 @@ async fn watches_and_downs_dropped_in_a_burst_are_made_good() {
     // runtime), so once `c` has heard, `b`'s is on `a`'s connection too.
     target.kill();
     assert_eq!(target_on_c.wait().await, ExitReason::Killed);
+    // A remote kill, and the exit signal of a dying linked actor (sent before `wait`
+    // returns), go behind the burst too.
+    killed.kill();
+    doomed.kill();
+    assert_eq!(doomed.wait().await, ExitReason::Killed);
     // A stand-in made now sends its `watch` behind the burst as well.
     let victim_on_a: CounterHandle = wait_for(|| names.whereis("victim")).await;
     // A KV write of `a`'s, answered once the server has routed everything before it.
@@ -182,6 +203,10 @@ async fn watches_and_downs_dropped_in_a_burst_are_made_good() {
     assert_eq!(ended, Ok(ExitReason::Killed), "b's monitor of a's actor");
     let ended = tokio::time::timeout(within, victim_on_a.wait()).await;
     assert_eq!(ended, Ok(ExitReason::Killed), "a's monitor of b's actor");
+    let ended = tokio::time::timeout(within, killed.wait()).await;
+    assert_eq!(ended, Ok(ExitReason::Killed), "the remote kill");
+    let ended = tokio::time::timeout(within, linked.wait()).await;
+    assert_eq!(ended, Ok(ExitReason::Killed), "the link's exit signal");
     assert!(b.inbound_drops() > 0, "the burst overflowed b's queue");
 
     drop(marker);

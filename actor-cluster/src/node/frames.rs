@@ -11,7 +11,7 @@
 //! handler's name), then the arguments. Answers are a version and a status byte, then the value
 //! or exit reason. Control frames (rare) use headers: `bm-v` (version), `bm-op` (the verb),
 //! `bm-epoch` (the target node's epoch), `bm-id` (a target or subject actor's local id),
-//! `bm-from` (`<node>.<epoch>.<local id>` of a sender).
+//! `bm-from` (`<node>.<epoch>.<local id>` of a sender), `bm-seq` (an exit signal's number).
 
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
@@ -31,12 +31,14 @@ pub(crate) const H_OP: &str = "bm-op";
 pub(crate) const H_EPOCH: &str = "bm-epoch";
 pub(crate) const H_ID: &str = "bm-id";
 pub(crate) const H_FROM: &str = "bm-from";
+/// A sender's number for an exit signal, the same on each retry (the receiver applies it once).
+pub(crate) const H_SEQ: &str = "bm-seq";
 
 /// The first byte of every headerless frame.
 const ENVELOPE: u8 = 1;
 
 /// One frame to publish.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Frame {
     pub(crate) subject: Subject,
     pub(crate) reply: Option<Subject>,

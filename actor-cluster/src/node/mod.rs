@@ -74,8 +74,10 @@ impl NodeOptions {
     /// Remote monitors and links survive drops: each drop triggers an audit (at most one per
     /// 100 ms) in which this node re-sends its watches of remote actors and asks every member
     /// to re-send theirs of this node's actors, so a lost `watch` or exit notice is made good
-    /// with the real exit reason (or `NoProc` if the exit is too old to be remembered). An exit
-    /// signal or `kill` sent to this node while it drops can still be lost.
+    /// with the real exit reason (or `NoProc` if the exit is too old to be remembered). A
+    /// `kill` or an exit signal is a request, sent again every 500 ms until acknowledged (at
+    /// most 20 times while its node lives; an exit signal is applied once however often it
+    /// comes).
     #[must_use]
     pub fn inbound_queue(mut self, messages: usize) -> Self {
         self.inbound = messages.max(1);
@@ -138,6 +140,11 @@ pub(crate) struct Inner {
     /// The last exits of tracked actors (at most [`RECENT_EXITS`]): a watch that arrives just
     /// after an exit still learns the real reason.
     recent_exits: Mutex<std::collections::VecDeque<(u64, actor_core::__private::ExitReason)>>,
+    /// Numbers for this node's outgoing exit signals (`bm-seq`).
+    pub(crate) next_signal: AtomicU64,
+    /// The last exit signals applied here, by sender and number (at most [`RECENT_EXITS`]): a
+    /// signal sent again because its acknowledgement was late is applied once.
+    recent_signals: Mutex<RecentSignals>,
     /// Live members: node name → epoch.
     pub(crate) members: RwLock<HashMap<String, u64>>,
     /// When each member's key was last written (a heartbeat), and its TTL.
@@ -149,6 +156,38 @@ pub(crate) struct Inner {
     pub(crate) dropped_casts: AtomicU64,
     /// Incoming messages dropped by the connection (slow consumer events).
     inbound_drops: Arc<AtomicU64>,
+}
+
+/// Exit signals already applied: `(bm-from, bm-seq)`, oldest first.
+#[derive(Default)]
+struct RecentSignals {
+    order: std::collections::VecDeque<(String, u64)>,
+    seen: std::collections::HashSet<(String, u64)>,
+}
+
+impl RecentSignals {
+    /// Whether signal `seq` from `from` is new (and now remembered; the oldest of more than
+    /// `keep` is forgotten).
+    fn first(&mut self, from: &str, seq: u64, keep: usize) -> bool {
+        let key = (from.to_owned(), seq);
+        if !self.seen.insert(key.clone()) {
+            return false;
+        }
+        self.order.push_back(key);
+        if self.order.len() > keep
+            && let Some(old) = self.order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        true
+    }
+}
+
+impl Inner {
+    /// Whether the exit signal `seq` from `from` is new here (and now remembered).
+    pub(crate) fn first_signal(&self, from: &str, seq: u64) -> bool {
+        lock(&self.recent_signals).first(from, seq, RECENT_EXITS)
+    }
 }
 
 struct Tracked {
@@ -216,6 +255,8 @@ impl Node {
             shadows: Mutex::default(),
             tracked: Mutex::default(),
             recent_exits: Mutex::default(),
+            next_signal: AtomicU64::new(0),
+            recent_signals: Mutex::default(),
             members: RwLock::default(),
             heard: Mutex::default(),
             registries: Mutex::default(),
@@ -413,5 +454,18 @@ mod tests {
         assert!(version_at_least("v2.11.0-RC.1", (2, 11)));
         assert!(!version_at_least("2.9.10", (2, 11)));
         assert_ne!(score("a", "b"), score("a", "c"));
+    }
+
+    #[test]
+    fn an_exit_signal_sent_again_is_applied_once() {
+        let mut recent = RecentSignals::default();
+        assert!(recent.first("a.1.7", 42, 2));
+        assert!(!recent.first("a.1.7", 42, 2), "the same signal again");
+        assert!(recent.first("a.1.8", 42, 2), "another sender");
+        assert!(recent.first("a.1.7", 43, 2), "another number");
+        // At most two remembered: the first is forgotten, the others are not.
+        assert_eq!(recent.order.len(), 2);
+        assert!(!recent.first("a.1.7", 43, 2));
+        assert!(recent.first("a.1.7", 42, 2));
     }
 }

@@ -1,5 +1,6 @@
 //! The way from a stand-in to the real actor: [`Port`], the runtime's `RemotePort`.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use async_nats::StatusCode;
 use bytes::Bytes;
 
 use super::Inner;
-use super::frames::{self, Frame, H_EPOCH, H_FROM, H_ID, Status, Unsent};
+use super::frames::{self, Frame, H_EPOCH, H_FROM, H_ID, H_SEQ, Status, Unsent};
 use crate::peers::Peer;
 use crate::wire;
 
@@ -74,18 +75,39 @@ fn absent(peer: &Peer, inner: &Inner) -> CallError {
 async fn request(
     inner: &Arc<Inner>,
     peer: &Peer,
-    mut frame: Frame,
+    frame: Frame,
     timeout: Duration,
 ) -> Result<async_nats::Message, Option<CallError>> {
+    let sent = send_request(inner, frame).map_err(Some)?;
+    answer(inner, peer, sent, timeout).await
+}
+
+/// A request on its way: its reply token and where the answer comes.
+type Sent = (u64, tokio::sync::oneshot::Receiver<async_nats::Message>);
+
+/// Sends `frame` as a request, now.
+fn send_request(inner: &Inner, mut frame: Frame) -> Result<Sent, CallError> {
     let (reply, token, rx) = inner.reply_slot();
     frame.reply = Some(reply.into());
-    if let Err(unsent) = inner.send(frame) {
-        inner.forget_reply(token);
-        return Err(Some(match unsent {
-            Unsent::Full => CallError::Full,
-            Unsent::Refused(why) => CallError::Protocol(why),
-        }));
+    match inner.send(frame) {
+        Ok(()) => Ok((token, rx)),
+        Err(unsent) => {
+            inner.forget_reply(token);
+            Err(match unsent {
+                Unsent::Full => CallError::Full,
+                Unsent::Refused(why) => CallError::Protocol(why),
+            })
+        }
     }
+}
+
+/// The answer to a request sent, within `timeout` and no longer than `peer`'s membership.
+async fn answer(
+    inner: &Inner,
+    peer: &Peer,
+    (token, rx): Sent,
+    timeout: Duration,
+) -> Result<async_nats::Message, Option<CallError>> {
     let outcome = tokio::select! {
         answer = rx => answer.map_err(|_| Some(CallError::Timeout)),
         () = tokio::time::sleep(timeout) => Err(Some(CallError::Timeout)),
@@ -136,6 +158,47 @@ fn answered(msg: &async_nats::Message) -> Result<&[u8], CallError> {
     }
 }
 
+/// How long a `kill` or exit signal waits for its acknowledgement before it is sent again.
+const CTL_RETRY: Duration = Duration::from_millis(500);
+/// How many times it is sent at most while its node lives (then it is logged as lost).
+const CTL_ATTEMPTS: u32 = 20;
+
+/// Sends a `kill` or an exit signal as a request, and again each [`CTL_RETRY`] until the target
+/// node answers, is gone, or [`CTL_ATTEMPTS`] are spent: a frame dropped by a node whose
+/// incoming queue was full is not lost. The receiver applies an exit signal once however often
+/// it comes (`bm-seq`); a second kill finds nothing to kill.
+fn send_until_answered(inner: Arc<Inner>, peer: Arc<Peer>, frame: Frame) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        // Outside a runtime there is nothing to wait with: sent once.
+        let _ = inner.send(frame);
+        return;
+    };
+    // The first attempt goes now, in order with what this task sends next.
+    let mut first = Some(send_request(&inner, frame.clone()));
+    runtime.spawn(async move {
+        for _ in 0..CTL_ATTEMPTS {
+            if peer.is_down() || inner.superseded(&peer) {
+                return;
+            }
+            let sent = match first.take() {
+                Some(sent) => sent,
+                None => send_request(&inner, frame.clone()),
+            };
+            let outcome = match sent {
+                Ok(sent) => answer(&inner, &peer, sent, CTL_RETRY).await,
+                Err(e) => Err(Some(e)),
+            };
+            match outcome {
+                Err(Some(CallError::Timeout)) => {}
+                Err(Some(CallError::Full)) => tokio::time::sleep(CTL_RETRY).await,
+                // Answered (applied, or no such actor), no responders, refused, or node gone.
+                _ => return,
+            }
+        }
+        tracing::warn!(node = %peer.name, "a kill or exit signal was never acknowledged");
+    });
+}
+
 impl RemotePort for Port {
     fn cast(&self, out: Outbound) -> Result<(), SendError> {
         let inner = self.node.upgrade().ok_or(SendError::NoProc)?;
@@ -178,7 +241,7 @@ impl RemotePort for Port {
 
     fn kill(&self) {
         if let Some((inner, frame)) = self.ctl("kill", Vec::new()) {
-            let _ = inner.send(frame);
+            send_until_answered(inner, self.peer.clone(), frame);
         }
     }
 
@@ -194,8 +257,15 @@ impl RemotePort for Port {
             };
             if let Some(h) = &mut frame.headers {
                 h.insert(H_FROM, from.as_str());
+                // Offset by this node's random epoch: two nodes forwarding signals of the same
+                // sender do not share numbers.
+                let n = inner.next_signal.fetch_add(1, Ordering::Relaxed);
+                let seq = inner
+                    .epoch
+                    .wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                h.insert(H_SEQ, seq.to_string().as_str());
             }
-            let _ = inner.send(frame);
+            send_until_answered(inner, self.peer.clone(), frame);
         }
     }
 

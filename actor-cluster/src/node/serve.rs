@@ -10,7 +10,7 @@ use actor_core::__private::{ActorHandle, AnyActor, CallError, ExitReason};
 use futures_util::StreamExt;
 
 use super::Inner;
-use super::frames::{self, H_EPOCH, H_FROM, H_ID, H_OP, Status, answer, header, header_u64};
+use super::frames::{self, H_EPOCH, H_FROM, H_ID, H_OP, H_SEQ, Status, answer, header, header_u64};
 use crate::peers;
 use crate::wire;
 
@@ -166,21 +166,32 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
                 }
             });
         }
-        Some("kill") => {
-            if let Some(actor) = target(inner, local, &msg) {
+        // Acknowledged (a request since the sender retries until answered).
+        Some("kill") => match target(inner, local, &msg) {
+            Some(actor) => {
                 actor.kill();
+                reply(inner, &msg, Status::Ok, &[]);
             }
-        }
+            None => reply(inner, &msg, Status::NoProc, &[]),
+        },
         Some("exit") => {
-            let (Some(actor), Some((node, epoch, from))) = (
-                target(inner, local, &msg),
-                header(&msg, H_FROM).and_then(frames::parse_from),
+            let (Some(actor), Some(sender)) = (target(inner, local, &msg), header(&msg, H_FROM))
+            else {
+                reply(inner, &msg, Status::NoProc, &[]);
+                return;
+            };
+            let (Some((node, epoch, from)), Ok(reason)) = (
+                frames::parse_from(sender),
+                wire::decode_reason(&msg.payload),
             ) else {
+                reply(inner, &msg, Status::Bad, b"malformed exit signal");
                 return;
             };
-            let Ok(reason) = wire::decode_reason(&msg.payload) else {
+            let first = header_u64(&msg, H_SEQ).is_none_or(|seq| inner.first_signal(sender, seq));
+            reply(inner, &msg, Status::Ok, &[]);
+            if !first {
                 return;
-            };
+            }
             let from = if node == inner.name && epoch == inner.epoch {
                 actor_core::__private::ActorId::local(from)
             } else if let Some(peer) = peers::peer(node, epoch) {

@@ -108,7 +108,7 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 ///   handle fire with its real exit reason, or with
 ///   [`ExitReason::NoConnection`](crate::ExitReason::NoConnection) when its node is lost. A
 ///   node that drops incoming messages (its queue full) audits its watches afterwards, so a
-///   monitor still fires; an exit signal or `kill` dropped there is lost.
+///   monitor still fires; `kill` and exit signals are sent again until acknowledged.
 pub struct ActorRef<A: Actor> {
     target: Target<A::Message>,
     timeout: Duration,
