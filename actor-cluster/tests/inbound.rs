@@ -1,15 +1,17 @@
 //! The connection's bounds: a node whose subscription queue overflows drops the newest messages
 //! (NATS's slow-consumer policy), counts the drops, and goes on serving; a message or an answer
-//! over the server's max payload is refused at once, never lost silently.
+//! over the server's max payload is refused at once, never lost silently; control frames lost
+//! in a burst are made good.
 
 mod support;
 
-use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
-use beamish::cluster::{Node, NodeOptions};
+use beamish::cluster::NodeOptions;
 use beamish::prelude::*;
-use support::{Counter, CounterHandle, Entry, Watcher, node, pair, server, wait_for, wait_until};
+use support::{
+    Counter, CounterHandle, Entry, HeldNode, Watcher, node, pair, server, wait_for, wait_until,
+};
 
 const SENT: i64 = 2_000;
 
@@ -19,42 +21,28 @@ const SENT: i64 = 2_000;
 #[tokio::test(flavor = "current_thread")]
 async fn a_slow_consumer_drops_the_newest_counts_them_and_goes_on() {
     let server = server();
-    let url = server.url();
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Node>();
-    let (go_tx, go_rx) = std_mpsc::channel::<()>();
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
-    let b_side = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let options = NodeOptions::new("t11", "b")
-                .ttl(Duration::from_secs(5))
-                .inbound_queue(8);
-            let b = Node::connect(&url, options).await.expect("node b");
-            let names = b.registry::<()>("names", Keys::Unique).await.unwrap();
-            let counter: CounterHandle = Counter::start_via(&names, "slow", 0).await.unwrap();
-            ready_tx.send(b.clone()).expect("test gone");
-            // Held still on purpose: nothing of node b runs until the burst is on its way.
-            go_rx.recv().expect("test gone");
-            let _ = done_rx.await;
-            drop(counter);
-        });
-    });
+    let options = NodeOptions::new("t11", "b")
+        .ttl(Duration::from_secs(5))
+        .inbound_queue(8);
+    let (mut b, _kept) = HeldNode::start(server.url(), options, |b| async move {
+        let names = b.registry::<()>("names", Keys::Unique).await.unwrap();
+        let counter: CounterHandle = Counter::start_via(&names, "slow", 0).await.unwrap();
+        (names, counter)
+    })
+    .await;
 
     let a = node(&server, "t11", "a").await;
     let names = a.registry::<()>("names", Keys::Unique).await.unwrap();
     let remote: CounterHandle = wait_for(|| names.whereis("slow")).await;
-    let b = ready_rx.await.expect("node b");
+    b.hold().await;
 
     for _ in 0..SENT {
         remote.bump().expect("the outgoing queue holds the burst");
     }
     // A KV write of `a`'s, answered by the server after it has routed every cast before it (one
     // connection, one order): by then the burst is on its way to `b`.
-    let marker: CounterHandle = Counter::start_via(&names, "marker", 0).await.unwrap();
-    go_tx.send(()).expect("node b's thread");
+    let _marker: CounterHandle = Counter::start_via(&names, "marker", 0).await.unwrap();
+    b.release();
 
     let seen = loop {
         match remote.with_timeout(Duration::from_millis(500)).get().await {
@@ -62,7 +50,7 @@ async fn a_slow_consumer_drops_the_newest_counts_them_and_goes_on() {
             other => break other.expect("node b answers after the burst"),
         }
     };
-    wait_until(|| b.inbound_drops() > 0).await;
+    wait_until(|| b.node.inbound_drops() > 0).await;
     assert!(
         seen < SENT,
         "{seen} of {SENT} arrived through an 8-message queue"
@@ -71,10 +59,6 @@ async fn a_slow_consumer_drops_the_newest_counts_them_and_goes_on() {
     // Still serving: casts and calls after the burst arrive.
     remote.bump().unwrap();
     assert_eq!(remote.get().await, Ok(seen + 1));
-
-    drop(marker);
-    done_tx.send(()).expect("node b's runtime");
-    b_side.join().expect("node b's thread");
 }
 
 /// NATS's default max payload is 1 MiB: a cast or call over it fails at once at the sender, and
@@ -124,50 +108,30 @@ async fn a_message_over_the_max_payload_is_refused_at_once() {
 #[tokio::test(flavor = "current_thread")]
 async fn control_frames_dropped_in_a_burst_are_made_good() {
     let server = server();
-    let url = server.url();
     let a = node(&server, "t13", "a").await;
     let names = a.registry::<()>("names", Keys::Unique).await.unwrap();
     let target: CounterHandle = Counter::start_via(&names, "target", 0).await.unwrap();
     let c = node(&server, "t13", "c").await;
     let names_c = c.registry::<()>("names", Keys::Unique).await.unwrap();
 
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<(Node, CounterHandle)>();
-    let (hold_tx, hold_rx) = tokio::sync::oneshot::channel::<()>();
-    let (held_tx, held_rx) = tokio::sync::oneshot::channel::<()>();
-    let (go_tx, go_rx) = std_mpsc::channel::<()>();
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
-    let b_side = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let options = NodeOptions::new("t13", "b")
-                .ttl(Duration::from_secs(5))
-                .inbound_queue(8);
-            let b = Node::connect(&url, options).await.expect("node b");
+    let options = NodeOptions::new("t13", "b")
+        .ttl(Duration::from_secs(5))
+        .inbound_queue(8);
+    let (mut b, (_names_b, victim, target_on_b)) =
+        HeldNode::start(server.url(), options, |b| async move {
             let names = b.registry::<()>("names", Keys::Unique).await.unwrap();
-            let sink: CounterHandle = Counter::start_via(&names, "sink", 0).await.unwrap();
+            for name in ["sink", "linked", "killed"] {
+                Counter::start_via(&names, name, 0).await.unwrap();
+            }
             let victim: CounterHandle = Counter::start_via(&names, "victim", 0).await.unwrap();
-            let linked: CounterHandle = Counter::start_via(&names, "linked", 0).await.unwrap();
-            let killed: CounterHandle = Counter::start_via(&names, "killed", 0).await.unwrap();
             // The stand-in's `watch` reaches `a` before this call (one connection, one order),
             // so `a` watches `target` for `b` once the call is answered.
             let target: CounterHandle = wait_for(|| names.whereis("target")).await;
             target.get().await.expect("target answers");
-            ready_tx.send((b.clone(), target)).expect("test gone");
-            hold_rx.await.expect("test gone");
-            // Held still on purpose: nothing of node b runs until the burst is on its way.
-            held_tx.send(()).expect("test gone");
-            go_rx.recv().expect("test gone");
-            // `a`'s watch of `victim` was dropped: nobody is told of this exit now.
-            victim.kill();
-            let _ = done_rx.await;
-            drop((sink, linked, killed));
-        });
-    });
+            (names, victim, target)
+        })
+        .await;
 
-    let (b, target_on_b) = ready_rx.await.expect("node b");
     let target_on_c: CounterHandle = wait_for(|| names_c.whereis("target")).await;
     target_on_c.get().await.expect("target answers c");
     let sink: CounterHandle = wait_for(|| names.whereis("sink")).await;
@@ -178,8 +142,8 @@ async fn control_frames_dropped_in_a_burst_are_made_good() {
     assert_eq!(killed.get().await, Ok(0));
     let (seen_tx, _seen) = tokio::sync::mpsc::unbounded_channel();
     let doomed = Watcher::start((linked.to_any(), seen_tx)).await.unwrap();
-    hold_tx.send(()).expect("node b");
-    held_rx.await.expect("node b");
+    b.hold().await;
+
     for _ in 0..SENT {
         sink.bump().expect("the outgoing queue holds the burst");
     }
@@ -195,8 +159,10 @@ async fn control_frames_dropped_in_a_burst_are_made_good() {
     // A stand-in made now sends its `watch` behind the burst as well.
     let victim_on_a: CounterHandle = wait_for(|| names.whereis("victim")).await;
     // A KV write of `a`'s, answered once the server has routed everything before it.
-    let marker: CounterHandle = Counter::start_via(&names, "marker", 0).await.unwrap();
-    go_tx.send(()).expect("node b's thread");
+    let _marker: CounterHandle = Counter::start_via(&names, "marker", 0).await.unwrap();
+    b.release();
+    // `a`'s watch of `victim` was dropped: nobody is told of this exit now.
+    victim.kill();
 
     let within = Duration::from_secs(20);
     let ended = tokio::time::timeout(within, target_on_b.wait()).await;
@@ -207,9 +173,5 @@ async fn control_frames_dropped_in_a_burst_are_made_good() {
     assert_eq!(ended, Ok(ExitReason::Killed), "the remote kill");
     let ended = tokio::time::timeout(within, linked.wait()).await;
     assert_eq!(ended, Ok(ExitReason::Killed), "the link's exit signal");
-    assert!(b.inbound_drops() > 0, "the burst overflowed b's queue");
-
-    drop(marker);
-    done_tx.send(()).expect("node b's runtime");
-    b_side.join().expect("node b's thread");
+    assert!(b.node.inbound_drops() > 0, "the burst overflowed b's queue");
 }

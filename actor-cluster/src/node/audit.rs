@@ -1,4 +1,4 @@
-//! Recovery of control frames lost to a full incoming queue.
+//! Recovery of control frames lost to a full incoming queue or a reconnection.
 //!
 //! A node's incoming queue is bounded ([`NodeOptions::inbound_queue`](crate::NodeOptions)): past
 //! it NATS drops the newest messages. A dropped cast or call is the sender's loss, and the
@@ -11,6 +11,9 @@
 //!   (or `NoProc` once forgotten), which covers a `down` this node dropped;
 //! - it asks every member (`audit`) to do the same for its stand-ins of this node's actors,
 //!   which covers a `watch` this node dropped.
+//!
+//! A reconnection to the server triggers an audit too: frames sent to this node while it was
+//! away, or to a node that had not yet subscribed again, went nowhere.
 //!
 //! The audit's own frames or their answers can be dropped too while the burst lasts; each such
 //! drop is reported in turn and triggers another audit, at most one every [`SPACING`].

@@ -71,8 +71,8 @@ impl NodeOptions {
     /// [`Node::inbound_drops`]. The registry's watches are ordered JetStream consumers: a gap
     /// makes them re-sync, so their caches are not left stale.
     ///
-    /// Remote monitors and links survive drops: each drop triggers an audit (at most one per
-    /// 100 ms) in which this node re-sends its watches of remote actors and asks every member
+    /// Remote monitors and links survive drops: each drop, and each reconnection to the
+    /// server, triggers an audit (at most one per 100 ms) in which this node re-sends its watches of remote actors and asks every member
     /// to re-send theirs of this node's actors, so a lost `watch` or exit notice is made good
     /// with the real exit reason (or `NoProc` if the exit is too old to be remembered). A
     /// `kill` or an exit signal is a request, sent again every 500 ms until acknowledged (at
@@ -219,10 +219,18 @@ impl Node {
             .client_capacity(options.outbound)
             .subscription_capacity(options.inbound)
             .event_callback(move |event| {
-                if let async_nats::Event::SlowConsumer(sid) = event {
-                    drops.fetch_add(1, Ordering::Relaxed);
-                    audit.notify_one();
-                    tracing::warn!(sid, "incoming message dropped: the node is a slow consumer");
+                match event {
+                    async_nats::Event::SlowConsumer(sid) => {
+                        drops.fetch_add(1, Ordering::Relaxed);
+                        audit.notify_one();
+                        tracing::warn!(
+                            sid,
+                            "incoming message dropped: the node is a slow consumer"
+                        );
+                    }
+                    // Frames to or from this node may have been lost while it was away.
+                    async_nats::Event::Connected => audit.notify_one(),
+                    _ => {}
                 }
                 std::future::ready(())
             })

@@ -1,11 +1,13 @@
 //! What the cluster tests share: a real nats-server per test, nodes on it, remote actors.
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use beamish::cluster::{ClusterRegistry, NatsServer, Node, NodeOptions};
 use beamish::prelude::*;
 use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
 
 /// A real server, started for the test (installed on first use if the machine has none).
 pub(crate) fn server() -> NatsServer {
@@ -32,6 +34,88 @@ pub(crate) async fn pair(
     let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
     let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
     (a, b, names_a, names_b)
+}
+
+/// A node on a runtime (and a thread) of its own, which the test can hold still — nothing of the
+/// node runs, not even its connection — and let go again.
+pub(crate) struct HeldNode {
+    pub(crate) node: Node,
+    hold: Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>,
+    go: std::sync::mpsc::Sender<()>,
+    done: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HeldNode {
+    /// Connects node `options` to `url` on its own runtime and runs `setup` there; what `setup`
+    /// gives comes back with the node.
+    pub(crate) async fn start<T, F>(
+        url: String,
+        options: NodeOptions,
+        setup: impl FnOnce(Node) -> F + Send + 'static,
+    ) -> (HeldNode, T)
+    where
+        F: Future<Output = T>,
+        T: Send + 'static,
+    {
+        let (ready_tx, ready_rx) = oneshot::channel::<(Node, T)>();
+        let (hold_tx, hold_rx) = oneshot::channel::<()>();
+        let (held_tx, held_rx) = oneshot::channel::<()>();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let (done_tx, done_rx) = oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let node = Node::connect(&url, options).await.expect("held node");
+                let out = setup(node.clone()).await;
+                if ready_tx.send((node, out)).is_err() {
+                    return;
+                }
+                if hold_rx.await.is_ok() {
+                    let _ = held_tx.send(());
+                    // Held still on purpose: nothing of this node runs until the test lets go.
+                    let _ = go_rx.recv();
+                }
+                let _ = done_rx.await;
+            });
+        });
+        let (node, out) = ready_rx.await.expect("the held node's setup");
+        let held = HeldNode {
+            node,
+            hold: Some((hold_tx, held_rx)),
+            go: go_tx,
+            done: Some(done_tx),
+            thread: Some(thread),
+        };
+        (held, out)
+    }
+
+    /// Holds the node still (once); returns when nothing of it runs any more.
+    pub(crate) async fn hold(&mut self) {
+        let (hold, held) = self.hold.take().expect("a node is held once");
+        hold.send(()).expect("the held node's thread");
+        held.await.expect("the held node's thread");
+    }
+
+    /// Lets the node run again.
+    pub(crate) fn release(&self) {
+        let _ = self.go.send(());
+    }
+}
+
+impl Drop for HeldNode {
+    fn drop(&mut self) {
+        self.release();
+        if let Some(done) = self.done.take() {
+            let _ = done.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// Polls `f` until it gives a value (a cache kept by a watch), at most `within`.
