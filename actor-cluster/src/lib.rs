@@ -44,7 +44,12 @@
 //! - **Monitors and links** on a remote actor work as on a local one; when its node is lost
 //!   they fire with [`ExitReason::NoConnection`](actor_core::ExitReason::NoConnection).
 //! - **Store loss**: each node keeps the master copy of its own entries and re-creates them when
-//!   the server lost its store (found at the next heartbeat, every TTL/4).
+//!   the server lost its store (found at the next heartbeat, every TTL/4). A name another node
+//!   claimed meanwhile stays theirs: the store wins, and the old owner stops with
+//!   [`ExitReason::NameConflict`](actor_core::ExitReason::NameConflict).
+//! - **Lost control frames**: a node that drops incoming messages (a full queue) or reconnects
+//!   audits its remote monitors and links with every member; `kill`s and exit signals are sent
+//!   again until acknowledged.
 //! - **Bounds**: frames go from the sender's task into the connection's one ordered queue of
 //!   65,536 (`NodeOptions::outbound_queue`; past it, casts fail with
 //!   `SendError::Full` and calls with `CallError::Full`); incoming messages wait in a queue of

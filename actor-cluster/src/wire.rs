@@ -123,6 +123,7 @@ enum WireReason {
     MailboxOverflow,
     NoConnection,
     Other(String),
+    NameConflict(String),
 }
 
 pub(crate) fn encode_reason(reason: &ExitReason) -> Vec<u8> {
@@ -136,6 +137,7 @@ pub(crate) fn encode_reason(reason: &ExitReason) -> Vec<u8> {
         ExitReason::NoProc => WireReason::NoProc,
         ExitReason::MailboxOverflow => WireReason::MailboxOverflow,
         ExitReason::NoConnection => WireReason::NoConnection,
+        ExitReason::NameConflict(s) => WireReason::NameConflict(s.clone()),
     };
     encode(&wire).unwrap_or_default()
 }
@@ -151,6 +153,7 @@ pub(crate) fn decode_reason(bytes: &[u8]) -> Result<ExitReason, CodecError> {
         WireReason::NoProc => ExitReason::NoProc,
         WireReason::MailboxOverflow => ExitReason::MailboxOverflow,
         WireReason::NoConnection => ExitReason::NoConnection,
+        WireReason::NameConflict(s) => ExitReason::NameConflict(s),
     })
 }
 

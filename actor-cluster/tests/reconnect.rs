@@ -1,17 +1,27 @@
-//! Reconnection: frames sent to a node while it was away from the server went nowhere; the
-//! audit its reconnection triggers makes them good.
+//! Server restarts: frames sent to a node while it was away from the server went nowhere, and
+//! the audit its reconnection triggers makes them good; a name claimed by another node while
+//! the store had lost it stays with that node, and the old owner stops.
 
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use beamish::cluster::{ClusterRegistry, Node, NodeOptions};
 use beamish::prelude::*;
 use support::{Counter, CounterHandle, HeldNode, server, wait_for};
 
-async fn steady(url: &str, name: &str) -> (Node, ClusterRegistry) {
-    let options = NodeOptions::new("t14", name).ttl(Duration::from_secs(5));
-    let node = Node::connect(url, options).await.expect("node");
+/// Node `name` of `cluster` (TTL 5 s) and its registry "names"; retries for 5 s while a
+/// restarted server comes back.
+async fn steady(url: &str, cluster: &str, name: &str) -> (Node, ClusterRegistry) {
+    let since = Instant::now();
+    let node = loop {
+        let options = NodeOptions::new(cluster, name).ttl(Duration::from_secs(5));
+        match Node::connect(url, options).await {
+            Ok(node) => break node,
+            Err(e) => assert!(since.elapsed() < Duration::from_secs(5), "node {name}: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let names = node.registry::<()>("names", Keys::Unique).await.unwrap();
     (node, names)
 }
@@ -23,7 +33,7 @@ async fn steady(url: &str, name: &str) -> (Node, ClusterRegistry) {
 async fn a_down_sent_while_a_node_was_away_is_made_good_when_it_reconnects() {
     let mut server = server();
     let url = server.url();
-    let (_a, names_a) = steady(&url, "a").await;
+    let (_a, names_a) = steady(&url, "t14", "a").await;
     let target: CounterHandle = Counter::start_via(&names_a, "x", 0).await.unwrap();
     let options = NodeOptions::new("t14", "b").ttl(Duration::from_secs(5));
     let (mut b, (_names_b, target_on_b)) = HeldNode::start(url.clone(), options, |b| async move {
@@ -34,7 +44,7 @@ async fn a_down_sent_while_a_node_was_away_is_made_good_when_it_reconnects() {
         (names, target)
     })
     .await;
-    let (_c, names_c) = steady(&url, "c").await;
+    let (_c, names_c) = steady(&url, "t14", "c").await;
     let target_on_c: CounterHandle = wait_for(|| names_c.whereis("x")).await;
     target_on_c.get().await.expect("x answers c");
 
@@ -54,4 +64,33 @@ async fn a_down_sent_while_a_node_was_away_is_made_good_when_it_reconnects() {
         Ok(ExitReason::Killed),
         "b's monitor, after b reconnected"
     );
+}
+
+/// The store is wiped while node `b` is away (held still), and node `a` claims `b`'s name before
+/// `b` has re-created its entry: the store wins, and `b`'s actor stops with `NameConflict`.
+#[tokio::test(flavor = "current_thread")]
+async fn a_name_claimed_elsewhere_after_a_store_loss_stops_its_old_owner() {
+    let mut server = server();
+    let url = server.url();
+    let options = NodeOptions::new("t15", "b").ttl(Duration::from_secs(5));
+    let (mut b, (_names_b, first)) = HeldNode::start(url.clone(), options, |b| async move {
+        let names = b.registry::<()>("names", Keys::Unique).await.unwrap();
+        let first: CounterHandle = Counter::start_via(&names, "o1", 3).await.unwrap();
+        (names, first)
+    })
+    .await;
+
+    b.hold().await;
+    server.restart_wiped().expect("server back");
+    let (_a, names_a) = steady(&url, "t15", "a").await;
+    let second: CounterHandle = Counter::start_via(&names_a, "o1", 9).await.unwrap();
+    b.release();
+
+    let ended = tokio::time::timeout(Duration::from_secs(20), first.wait()).await;
+    assert_eq!(ended, Ok(ExitReason::NameConflict("o1".into())));
+    // The name stays with its new owner.
+    assert_eq!(second.get().await, Ok(9));
+    let owner: CounterHandle = wait_for(|| names_a.whereis("o1")).await;
+    assert_eq!(owner.id(), second.id());
+    assert_eq!(names_a.count(), 1);
 }

@@ -46,6 +46,11 @@ pub enum ExitReason {
     /// The actor's node was lost (crashed, cut off, or left): what monitors and links of an actor
     /// on another node get then. A crash.
     NoConnection,
+    /// The actor lost the cluster-wide unique name it holds (the name here) to an actor on
+    /// another node: the cluster's store lost its data and the other node claimed the name before
+    /// this one re-created its entry. The store wins, so this actor stops; a clean stop, not
+    /// restarted by a `Transient` supervisor.
+    NameConflict(String),
 }
 
 impl ExitReason {
@@ -54,12 +59,16 @@ impl ExitReason {
         matches!(self, ExitReason::Normal)
     }
 
-    /// `true` for the normal class of EX-2: `Normal`, `Shutdown` and `ShutdownWith`. Such exits are
-    /// not logged as crashes and do not restart a `Transient` child.
+    /// `true` for the normal class of EX-2: `Normal`, `Shutdown` and `ShutdownWith`, and
+    /// `NameConflict` (an orderly stop the cluster asked for). Such exits are not logged as
+    /// crashes and do not restart a `Transient` child.
     pub fn is_clean(&self) -> bool {
         matches!(
             self,
-            ExitReason::Normal | ExitReason::Shutdown | ExitReason::ShutdownWith(_)
+            ExitReason::Normal
+                | ExitReason::Shutdown
+                | ExitReason::ShutdownWith(_)
+                | ExitReason::NameConflict(_)
         )
     }
 
@@ -81,6 +90,9 @@ impl fmt::Display for ExitReason {
             ExitReason::NoProc => f.write_str("no such actor"),
             ExitReason::MailboxOverflow => f.write_str("mailbox overflow"),
             ExitReason::NoConnection => f.write_str("no connection to the actor's node"),
+            ExitReason::NameConflict(name) => {
+                write!(f, "name `{name}` taken by an actor on another node")
+            }
         }
     }
 }

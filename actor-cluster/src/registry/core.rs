@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use actor_core::__private::remote;
-use actor_core::__private::{ActorHandle, ActorId, AnyActor};
+use actor_core::__private::{ActorHandle, ActorId, AnyActor, ExitReason};
 use async_nats::jetstream::kv::{self, Operation};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -212,8 +212,33 @@ impl RegistryCore {
         }
     }
 
+    /// A unique key this node owned was claimed by another node while the store had lost it:
+    /// the store wins. The entry is dropped and its actor stopped with
+    /// [`ExitReason::NameConflict`] (its other entries go with its exit, as ever).
+    fn lost_to_another(&self, kv_key: &str) {
+        let Some(own) = lock(&self.own).remove(kv_key) else {
+            return;
+        };
+        let name = kv_key
+            .split('.')
+            .nth(1)
+            .and_then(decode_key)
+            .unwrap_or_else(|| kv_key.to_owned());
+        tracing::warn!(key = %name, "name taken by another node after a store loss: its actor here stops");
+        let Some(actor) = self
+            .inner()
+            .ok()
+            .and_then(|inner| inner.local_actor(own.local))
+        else {
+            return;
+        };
+        tokio::spawn(async move {
+            let _ = actor.stop(ExitReason::NameConflict(name)).await;
+        });
+    }
+
     /// The store lost its data: re-creates every entry this node owns (a key taken meanwhile
-    /// by another node stays theirs: ours is dropped).
+    /// by another node stays theirs: ours is dropped and its actor stopped).
     pub(crate) async fn reassert(&self) {
         *write(&self.store) = None;
         let Ok(store) = self.store().await else {
@@ -240,8 +265,7 @@ impl RegistryCore {
                             o.rev = entry.revision;
                         }
                     } else {
-                        tracing::warn!(key = %kv_key, "name taken by another node after a store loss: dropped");
-                        lock(&self.own).remove(&kv_key);
+                        self.lost_to_another(&kv_key);
                     }
                 }
                 Err(e) => tracing::warn!(key = %kv_key, error = %e, "could not re-assert entry"),
