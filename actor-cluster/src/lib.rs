@@ -41,6 +41,9 @@
 //!   node tells remote monitors), when its node leaves, and within the membership TTL (2 s by
 //!   default, + up to 1 s) when its node is lost. A stale delete never removes a newer owner:
 //!   every delete names the revision it removes.
+//! - **Handles inside messages**: the typed handle of an `#[actor(remote)]` type is
+//!   serialisable; it travels as `(node, epoch, local id, tag)` and arrives as a stand-in (or as
+//!   the actor itself on its own node).
 //! - **Monitors and links** on a remote actor work as on a local one; when its node is lost
 //!   they fire with [`ExitReason::NoConnection`](actor_core::ExitReason::NoConnection).
 //! - **Store loss**: each node keeps the master copy of its own entries and re-creates them when
@@ -64,6 +67,7 @@
 //! Each node has one connection and one subscription. Bodies: see [`wire`].
 
 mod error;
+mod handles;
 mod node;
 mod peers;
 mod registry;

@@ -16,6 +16,10 @@ use actor_core::__private::{ExitReason, ReplyTo};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use crate::handles::{deserialize_handle, serialize_handle};
+/// serde, for the `Serialize` and `Deserialize` impls of generated handles.
+pub use serde;
+
 fn codec_error(e: postcard::Error) -> CodecError {
     CodecError(e.to_string())
 }
@@ -102,7 +106,13 @@ pub fn call<R: Serialize + DeserializeOwned + Send + 'static>(
 
 /// The reply channel of a call that arrived, and its encoded answer to come.
 pub fn reply_to<R: Serialize + DeserializeOwned + Send + 'static>() -> (ReplyTo<R>, PendingReply) {
-    remote::remote_reply(|value: &R| encode(value))
+    // Made while a frame is delivered, in the receiving node's scope: the answer is encoded in
+    // it too (it may hold handles).
+    let node = crate::handles::scope();
+    remote::remote_reply(move |value: &R| match &node {
+        Some(node) => crate::handles::in_scope(node, || encode(value)),
+        None => encode(value),
+    })
 }
 
 /// A frame named a handler this type does not have.

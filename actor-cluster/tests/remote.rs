@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use beamish::prelude::*;
 use support::{
-    Counter, CounterHandle, Entry, Member, MemberHandle, Watcher, node, pair, server, wait_for,
-    wait_until,
+    Counter, CounterHandle, Entry, Member, MemberHandle, Room, RoomHandle, Watcher, node, pair,
+    server, wait_for, wait_until,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -305,4 +305,43 @@ async fn a_full_outgoing_queue_refuses_casts_at_once_and_loses_none_it_accepted(
     };
     assert_eq!(seen, Ok(accepted));
     assert_eq!(local.get().await, Ok(accepted));
+}
+
+/// A handle inside a message reaches its actor from the other node: a local actor's handle
+/// arrives as a stand-in, a stand-in's handle arrives home as the local actor itself, and both
+/// come back inside answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handles_travel_inside_messages() {
+    let server = server();
+    let (_a, _b, names_a, names_b) = pair(&server, "t16").await;
+    let room: RoomHandle = Room::start_via(&names_a, "room", ()).await.unwrap();
+    let room_on_b: RoomHandle = wait_for(|| names_b.whereis("room")).await;
+
+    // Sent through `b`: `a` gets a stand-in and calls the actor through it.
+    let member: CounterHandle = Counter::start(5).await.unwrap();
+    room_on_b.join(member.clone()).unwrap();
+    assert_eq!(room_on_b.poke().await, Ok(vec![Ok(6)]));
+    assert_eq!(member.get().await, Ok(6));
+    let held = room.members().await.unwrap();
+    assert_eq!(held[0].id().local_id(), member.id().local_id());
+    assert!(held[0].actor_ref().is_remote(), "a reaches it through b");
+
+    // A stand-in on `b` for an actor of `a`'s arrives at `a` as the actor itself.
+    let at_a: CounterHandle = Counter::start_via(&names_a, "c", 1).await.unwrap();
+    let at_a_on_b: CounterHandle = wait_for(|| names_b.whereis("c")).await;
+    room_on_b.join(at_a_on_b).unwrap();
+    assert_eq!(room_on_b.poke().await, Ok(vec![Ok(7), Ok(2)]));
+    let held = room.members().await.unwrap();
+    assert_eq!(held[1].id(), at_a.id());
+    assert!(!held[1].actor_ref().is_remote());
+
+    // Back inside an answer: on `b`, its own actor is itself again.
+    let back = room_on_b.members().await.unwrap();
+    assert_eq!(back[0].id(), member.id());
+    assert!(!back[0].actor_ref().is_remote());
+    assert!(back[1].actor_ref().is_remote());
+    assert_eq!(back[1].get().await, Ok(2));
+
+    // Outside a message to or from a remote actor a handle means nothing: it does not encode.
+    assert!(beamish::cluster::wire::encode(&member).is_err());
 }

@@ -83,6 +83,11 @@ pub enum SendError {
     /// NATS server's max payload): it was not sent. Only a remote actor gives this.
     #[error("message too large for the connection: the message was not delivered")]
     TooLarge,
+    /// The message to a remote actor could not be encoded (a `Serialize` implementation
+    /// refused, as a handle whose node is unknown does): it was not sent. Only a remote actor
+    /// gives this.
+    #[error("message could not be encoded for a remote actor: the message was not delivered")]
+    Unencodable,
 }
 
 /// Why a `try_` send did not go through; hands the message back.

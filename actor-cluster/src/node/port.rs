@@ -217,11 +217,13 @@ impl RemotePort for Port {
         let frame = self.frame(out.op, &out.body, Some(timeout));
         let call = call_frame(self.node.clone(), self.peer.clone(), frame, timeout);
         let decoder = out.reply;
+        let node = self.node.clone();
         Box::pin(async move {
             let msg = call.await?;
             let value = answered(&msg)?;
             match decoder {
-                Some(decode) => decode(value).map_err(|e| CallError::Protocol(e.0)),
+                Some(decode) => crate::handles::in_scope(&node, || decode(value))
+                    .map_err(|e| CallError::Protocol(e.0)),
                 None => Ok(()),
             }
         })
@@ -267,6 +269,10 @@ impl RemotePort for Port {
             }
             send_until_answered(inner, self.peer.clone(), frame);
         }
+    }
+
+    fn encoding(&self, encode: &mut dyn FnMut()) {
+        crate::handles::in_scope(&self.node, encode);
     }
 
     fn released(&self) {

@@ -63,7 +63,11 @@ fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
         .then(|| inner.local_actor(local))
         .flatten();
     let delivered = match (target, remote::served_tag(frame.tag)) {
-        (Some(actor), Some(deliver)) => deliver(&actor, frame.op, frame.args).map(|d| (d, actor)),
+        // In this node's scope: handles in the message become stand-ins of this node's.
+        (Some(actor), Some(deliver)) => crate::handles::in_scope(&Arc::downgrade(inner), || {
+            deliver(&actor, frame.op, frame.args)
+        })
+        .map(|d| (d, actor)),
         _ => Err(DeliverError::NoProc),
     };
     match delivered {

@@ -196,6 +196,41 @@ impl Counter {
     }
 }
 
+/// Keeps the handles it is sent and reaches them: handles inside messages.
+pub(crate) struct Room {
+    members: Vec<CounterHandle>,
+}
+
+#[actor(remote)]
+impl Room {
+    #[init]
+    async fn init(_: ()) -> Self {
+        Room {
+            members: Vec::new(),
+        }
+    }
+
+    #[cast]
+    async fn join(&mut self, member: CounterHandle) {
+        self.members.push(member);
+    }
+
+    /// Adds 1 to every member; their answers.
+    #[call]
+    async fn poke(&mut self) -> Vec<Result<i64, String>> {
+        let mut seen = Vec::new();
+        for member in &self.members {
+            seen.push(member.add(1).await.map_err(|e| e.to_string()));
+        }
+        seen
+    }
+
+    #[call]
+    async fn members(&self) -> Vec<CounterHandle> {
+        self.members.clone()
+    }
+}
+
 /// Joins group `key` of a duplicate-key registry with `value` when it starts.
 pub(crate) struct Member {
     value: u32,

@@ -15,6 +15,7 @@ use super::follow::{Follow, Follows};
 use super::lifecycle::{ActorHandle, ActorView, FromAnyActor};
 use super::mailbox::Offer;
 use super::remote::RemoteProc;
+use super::remote_send::{remote_call, remote_cast};
 use super::reply::{ReplyRx, ReplyTo};
 use crate::{CallError, SendError, TrySendError};
 
@@ -104,6 +105,11 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// - A message over the connection's max payload (NATS: 1 MiB by default) is refused at once:
 ///   a cast with [`SendError::TooLarge`], a call with [`CallError::Protocol`]; so is a call
 ///   whose answer is over it.
+/// - The typed handle of an `#[actor(remote)]` type is serialisable, so handles travel inside
+///   messages and answers (as node, incarnation, id and type tag): the receiver gets a stand-in,
+///   or the actor itself on its own node. Outside a message to or from a remote actor a handle
+///   does not serialise, and one whose actor died before it arrived home fails to decode
+///   (`CallError::Protocol` for a call).
 /// - `stop`, `kill` and exit signals reach the real actor; monitors and links set on the
 ///   handle fire with its real exit reason, or with
 ///   [`ExitReason::NoConnection`](crate::ExitReason::NoConnection) when its node is lost. A
@@ -272,39 +278,6 @@ impl<A: Actor> ActorRef<A> {
             return Err(CallError::NoProc);
         }
         Reply::new(rx, &cell.core, Deadline::after(self.timeout)).await
-    }
-}
-
-/// [`ActorRef::cast`] to an actor on another node: encoded and sent, at most once.
-fn remote_cast<A: Actor>(remote: &RemoteProc, msg: A::Message) -> Result<(), SendError> {
-    if !remote.is_alive() {
-        return Err(SendError::NoProc);
-    }
-    let codec = A::REMOTE.ok_or(SendError::NoProc)?;
-    match (codec.encode)(msg) {
-        Ok(out) => remote.port().cast(out),
-        // Only a type that refuses to serialise fails here; the caller learns it like a refusal.
-        Err(_) => Err(SendError::Full),
-    }
-}
-
-/// [`ActorRef::call`] to an actor on another node: encoded, sent as a request, and the answer
-/// decoded into the reply channel.
-async fn remote_call<A: Actor, R>(
-    remote: &RemoteProc,
-    make: impl FnOnce(ReplyTo<R>) -> A::Message,
-    timeout: Duration,
-) -> Result<R, CallError> {
-    if !remote.is_alive() {
-        return Err(CallError::NoProc);
-    }
-    let codec = A::REMOTE.ok_or(CallError::NoProc)?;
-    let (tx, rx) = ReplyTo::channel();
-    let out = (codec.encode)(make(tx)).map_err(|e| CallError::Protocol(e.0))?;
-    remote.port().call(out, timeout).await?;
-    match rx.await {
-        Ok(Ok(value)) => Ok(value),
-        _ => Err(CallError::Protocol("the answer was not delivered".into())),
     }
 }
 

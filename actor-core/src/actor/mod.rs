@@ -26,6 +26,7 @@ mod panic;
 mod proc;
 mod relate;
 pub mod remote;
+mod remote_send;
 mod reply;
 mod run;
 mod task;

@@ -113,7 +113,7 @@ impl<M> fmt::Debug for RemoteCodec<M> {
 /// A reply channel for a call that arrived from another node: the callee's end, and the future
 /// of its encoded answer.
 pub fn remote_reply<R: Send + 'static>(
-    encode: fn(&R) -> Result<Vec<u8>, CodecError>,
+    encode: impl FnOnce(&R) -> Result<Vec<u8>, CodecError> + Send + 'static,
 ) -> (ReplyTo<R>, PendingReply) {
     let (tx, rx) = ReplyTo::channel();
     let pending = Box::pin(async move {
@@ -143,6 +143,11 @@ pub trait RemotePort: Send + Sync + 'static {
     fn signal(&self, from: ActorId, reason: ExitReason);
     /// Called once when the last handle to the stand-in is gone.
     fn released(&self) {}
+    /// Runs `encode` (the encoding of a message to this actor) in the context of the port's
+    /// node, so that handles inside the message can be encoded.
+    fn encoding(&self, encode: &mut dyn FnMut()) {
+        encode();
+    }
 }
 
 /// The stand-in for an actor on another node.

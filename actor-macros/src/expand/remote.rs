@@ -3,7 +3,8 @@
 //! Arguments travel as a tuple, answers as themselves, both through the cluster layer's wire
 //! format (`#rt::wire`, present with beamish's `cluster` feature). Each type is named with its
 //! own span, so a type that is not serialisable is reported on the argument or the return type
-//! that brought it in; without the feature, the error is on `remote` itself.
+//! that brought it in; without the feature, the error is on `remote` itself. The typed handle of
+//! a remote type is serialisable itself, so handles travel inside messages.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -119,8 +120,30 @@ pub(crate) fn codec_fns(g: &Gen<'_>) -> TokenStream {
         });
     }
     let check = quote_spanned!(at.span()=> #rt::remote_needs_cluster_feature!{});
+    let handle = &g.handle;
+    // The handle travels inside messages: as `(node, epoch, local id, tag)`.
+    let handle_serde = quote_spanned! {at.span()=>
+        #[automatically_derived]
+        impl #wire::serde::Serialize for #handle {
+            fn serialize<__S: #wire::serde::Serializer>(
+                &self,
+                serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                #wire::serialize_handle(&self.inner, serializer)
+            }
+        }
+        #[automatically_derived]
+        impl<'de> #wire::serde::Deserialize<'de> for #handle {
+            fn deserialize<__D: #wire::serde::Deserializer<'de>>(
+                deserializer: __D,
+            ) -> ::core::result::Result<Self, __D::Error> {
+                #wire::deserialize_handle(deserializer).map(|inner| Self { inner })
+            }
+        }
+    };
     quote! {
         #check
+        #handle_serde
         #[allow(unreachable_code, unused_variables, unused_mut)]
         fn #encode(
             msg: #message,
