@@ -44,7 +44,8 @@
 //! - **Handles inside messages**: the typed handle of an `#[actor(remote)]` type is
 //!   serialisable; it travels as `(node, epoch, local id, tag)` and arrives as a stand-in (or as
 //!   the actor itself on its own node).
-//! - **Monitors and links** on a remote actor work as on a local one; when its node is lost
+//! - **Monitors and links** on a remote actor work as on a local one (a link is recorded on both
+//!   nodes, and fires on either side when the other node is lost); when its node is lost
 //!   they fire with [`ExitReason::NoConnection`](actor_core::ExitReason::NoConnection).
 //! - **Store loss**: each node keeps the master copy of its own entries and re-creates them when
 //!   the server lost its store (found at the next heartbeat, every TTL/4). A name another node

@@ -5,10 +5,11 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use beamish::cluster::NodeOptions;
 use beamish::prelude::*;
 use support::{
-    Counter, CounterHandle, Entry, Member, MemberHandle, Room, RoomHandle, Watcher, node, pair,
-    server, wait_for, wait_until,
+    Counter, CounterHandle, Entry, HeldNode, Linker, Member, MemberHandle, Room, RoomHandle,
+    Watcher, node, pair, server, wait_for, wait_until,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,12 +156,17 @@ async fn remote_monitors_and_links_see_the_real_exit_reason() {
     let remote: CounterHandle = wait_for(|| names_b.whereis("t")).await;
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let _watcher = Watcher::start((remote.to_any(), tx)).await.unwrap();
+    let watcher = Watcher::start((remote.to_any(), tx)).await.unwrap();
+    // The link is recorded on `a` too: once this call is answered, `a` has it.
+    assert_eq!(remote.get().await, Ok(0));
     target.kill();
     let mut seen = Vec::new();
     while seen.len() < 2 {
         seen.push(rx.recv().await.expect("watcher alive"));
     }
+    // Once each, though the exit came both as a signal from `a` and through the stand-in.
+    watcher.ping().await.unwrap();
+    assert!(rx.try_recv().is_err(), "told twice");
     seen.sort_by(|x, y| x.0.cmp(&y.0));
     assert_eq!(
         seen,
@@ -344,4 +350,28 @@ async fn handles_travel_inside_messages() {
 
     // Outside a message to or from a remote actor a handle means nothing: it does not encode.
     assert!(beamish::cluster::wire::encode(&member).is_err());
+}
+
+/// A link made on `b` to `a`'s actor is recorded on `a` too: when `b` is lost (held still past
+/// its TTL), `a`'s actor gets the exit signal `NoConnection`, as in distributed Erlang.
+#[tokio::test(flavor = "current_thread")]
+async fn a_link_from_another_node_fires_when_that_node_is_lost() {
+    let server = server();
+    let a = node(&server, "t17", "a").await;
+    let names = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let x: CounterHandle = Counter::start_via(&names, "x", 0).await.unwrap();
+    let options = NodeOptions::new("t17", "b").ttl(Duration::from_secs(1));
+    let (mut b, _kept) = HeldNode::start(server.url(), options, |b| async move {
+        let names = b.registry::<()>("names", Keys::Unique).await.unwrap();
+        let x: CounterHandle = wait_for(|| names.whereis("x")).await;
+        let linker = Linker::start(x.to_any()).await.unwrap();
+        // The `link` frame reaches `a` before this call (one connection, one order).
+        x.get().await.expect("x answers b");
+        (names, x, linker)
+    })
+    .await;
+
+    b.hold().await;
+    let ended = tokio::time::timeout(Duration::from_secs(20), x.wait()).await;
+    assert_eq!(ended, Ok(ExitReason::NoConnection));
 }

@@ -11,7 +11,8 @@
 //! handler's name), then the arguments. Answers are a version and a status byte, then the value
 //! or exit reason. Control frames (rare) use headers: `bm-v` (version), `bm-op` (the verb),
 //! `bm-epoch` (the target node's epoch), `bm-id` (a target or subject actor's local id),
-//! `bm-from` (`<node>.<epoch>.<local id>` of a sender), `bm-seq` (an exit signal's number).
+//! `bm-from` (`<node>.<epoch>.<local id>` of a sender), `bm-seq` (an exit signal's number),
+//! `bm-link` (an exit signal a link carries), `bm-tag` (a linking actor's type tag).
 
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
@@ -31,6 +32,11 @@ pub(crate) const H_OP: &str = "bm-op";
 pub(crate) const H_EPOCH: &str = "bm-epoch";
 pub(crate) const H_ID: &str = "bm-id";
 pub(crate) const H_FROM: &str = "bm-from";
+/// The remote tag of a linking actor's type (`link`).
+pub(crate) const H_TAG: &str = "bm-tag";
+/// Set on an exit signal that a link carries (its sender is exiting): the receiver drops the
+/// link before applying it, so the sender's stand-in ending later does not signal again.
+pub(crate) const H_LINK: &str = "bm-link";
 /// A sender's number for an exit signal, the same on each retry (the receiver applies it once).
 pub(crate) const H_SEQ: &str = "bm-seq";
 

@@ -4,13 +4,13 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use actor_core::__private::remote::{BoxFuture, Outbound, RemotePort};
+use actor_core::__private::remote::{self, BoxFuture, Outbound, RemotePort};
 use actor_core::__private::{ActorId, CallError, ExitReason, SendError};
 use async_nats::StatusCode;
 use bytes::Bytes;
 
 use super::Inner;
-use super::frames::{self, Frame, H_EPOCH, H_FROM, H_ID, H_SEQ, Status, Unsent};
+use super::frames::{self, Frame, H_EPOCH, H_FROM, H_ID, H_LINK, H_SEQ, H_TAG, Status, Unsent};
 use crate::peers::Peer;
 use crate::wire;
 
@@ -247,7 +247,28 @@ impl RemotePort for Port {
         }
     }
 
+    fn linked(&self, from: ActorId, tag: &str) {
+        if let Some((inner, mut frame)) = self.ctl("link", Vec::new()) {
+            if let Some(h) = &mut frame.headers {
+                h.insert(H_FROM, frames::from_value(&inner, from.local_id()).as_str());
+                h.insert(H_TAG, tag);
+            }
+            send_until_answered(inner, self.peer.clone(), frame);
+        }
+    }
+
+    fn unlinked(&self, from: ActorId) {
+        if let Some((inner, mut frame)) = self.ctl("unlink", Vec::new()) {
+            if let Some(h) = &mut frame.headers {
+                h.insert(H_FROM, frames::from_value(&inner, from.local_id()).as_str());
+            }
+            send_until_answered(inner, self.peer.clone(), frame);
+        }
+    }
+
     fn signal(&self, from: ActorId, reason: ExitReason) {
+        // A local sender that is no longer alive is exiting: its links carry this signal.
+        let carried = from.is_local() && remote::local_actor(from.local_id()).is_none();
         if let Some((inner, mut frame)) = self.ctl("exit", wire::encode_reason(&reason)) {
             // A local sender by its own id; a remote one (forwarded) by its node's.
             let from = if from.is_local() {
@@ -266,6 +287,9 @@ impl RemotePort for Port {
                     .epoch
                     .wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
                 h.insert(H_SEQ, seq.to_string().as_str());
+                if carried {
+                    h.insert(H_LINK, "1");
+                }
             }
             send_until_answered(inner, self.peer.clone(), frame);
         }

@@ -10,7 +10,9 @@ use actor_core::__private::{ActorHandle, AnyActor, CallError, ExitReason};
 use futures_util::StreamExt;
 
 use super::Inner;
-use super::frames::{self, H_EPOCH, H_FROM, H_ID, H_OP, H_SEQ, Status, answer, header, header_u64};
+use super::frames::{
+    self, H_EPOCH, H_FROM, H_ID, H_LINK, H_OP, H_SEQ, H_TAG, Status, answer, header, header_u64,
+};
 use crate::peers;
 use crate::wire;
 
@@ -110,7 +112,7 @@ fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
     }
 }
 
-/// A control frame: `watch`, `down`, `audit`, `stop`, `kill`, `exit`.
+/// A control frame: `watch`, `down`, `audit`, `link`, `unlink`, `stop`, `kill`, `exit`.
 fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
     let local = header_u64(&msg, H_ID).unwrap_or(0);
     match header(&msg, H_OP) {
@@ -152,6 +154,26 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
             {
                 inner.rewatch(Some(&peer));
             }
+        }
+        Some(verb @ ("link" | "unlink")) => {
+            let (Some(actor), Some((node, epoch, from))) = (
+                target(inner, local, &msg),
+                header(&msg, H_FROM).and_then(frames::parse_from),
+            ) else {
+                reply(inner, &msg, Status::NoProc, &[]);
+                return;
+            };
+            if verb == "link" {
+                let tag = header(&msg, H_TAG).unwrap_or("");
+                if let Some(stand_in) = inner.actor(node, epoch, from, tag) {
+                    remote::link_here(&actor, &stand_in);
+                }
+            } else if let Some(peer) = peers::peer(node, epoch)
+                && let Some(stand_in) = inner.shadow(peer.actor_id(from))
+            {
+                remote::unlink_here(&actor, &stand_in.to_any());
+            }
+            reply(inner, &msg, Status::Ok, &[]);
         }
         Some("stop") => {
             let Some(actor) = target(inner, local, &msg) else {
@@ -203,6 +225,13 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
             } else {
                 return;
             };
+            // A link carried it: the link is gone, so the sender's stand-in here, ending when its
+            // `down` comes, does not signal again.
+            if header(&msg, H_LINK).is_some()
+                && let Some(stand_in) = inner.shadow(from)
+            {
+                remote::unlink_here(&actor, &stand_in.to_any());
+            }
             remote::signal_from(&actor, from, &reason);
         }
         _ => reply(inner, &msg, Status::Bad, b"unknown control verb"),

@@ -196,6 +196,18 @@ impl Counter {
     }
 }
 
+/// Links itself to the actor it is given when it starts (not trapping exits).
+pub(crate) struct Linker;
+
+#[actor]
+impl Linker {
+    #[init]
+    async fn init(to: AnyActor) -> Self {
+        to.link().unwrap();
+        Linker
+    }
+}
+
 /// Keeps the handles it is sent and reaches them: handles inside messages.
 pub(crate) struct Room {
     members: Vec<CounterHandle>,
@@ -275,6 +287,10 @@ impl Watcher {
         target.link().unwrap();
         Watcher { tx }
     }
+
+    /// Answered after every message queued before it.
+    #[call]
+    async fn ping(&self) {}
 
     #[info]
     async fn on_info(&mut self, info: Info) {

@@ -113,6 +113,8 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// - `stop`, `kill` and exit signals reach the real actor; monitors and links set on the
 ///   handle fire with its real exit reason, or with
 ///   [`ExitReason::NoConnection`](crate::ExitReason::NoConnection) when its node is lost. A
+///   link is recorded on both nodes, so the remote actor gets `NoConnection` as well when this
+///   node is lost, and each side is told of an exit once. A
 ///   node that drops incoming messages (its queue full) audits its watches afterwards, so a
 ///   monitor still fires; `kill` and exit signals are sent again until acknowledged.
 pub struct ActorRef<A: Actor> {

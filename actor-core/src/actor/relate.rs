@@ -8,12 +8,23 @@ use super::mailbox::Sys;
 use crate::ExitReason;
 
 /// Links `a` and `b` (both ways, once). If `b` is already dead, `a` gets the exit signal `NoProc`.
+/// A stand-in of a remote actor on either side tells that actor's node (its port), so the link
+/// is recorded there too and fires there when this node is lost.
 pub(crate) fn link(a: &ProcRef, b: &ProcRef) {
+    if link_here(a, b) {
+        tell_port(a, b, true);
+        tell_port(b, a, true);
+    }
+}
+
+/// Links `a` and `b` on this node only (a link another node recorded first). `true` if the link
+/// is new.
+pub(crate) fn link_here(a: &ProcRef, b: &ProcRef) -> bool {
     let (ca, cb) = (a.core(), b.core());
     if ca.id == cb.id {
-        return;
+        return false;
     }
-    let b_dead = {
+    let (b_dead, new) = {
         let (first, second) = if ca.id < cb.id { (ca, cb) } else { (cb, ca) };
         let mut s1 = first.lock();
         let mut s2 = second.lock();
@@ -23,27 +34,59 @@ pub(crate) fn link(a: &ProcRef, b: &ProcRef) {
             (&mut *s2, &mut *s1)
         };
         if sa.exiting {
-            return;
+            return false;
         }
         if sb.exiting {
-            true
+            (true, false)
+        } else if sa.links.contains(cb.id) {
+            (false, false)
         } else {
-            if !sa.links.contains(cb.id) {
-                sa.links.insert(b.clone());
-                sb.links.insert(a.clone());
-            }
-            false
+            sa.links.insert(b.clone());
+            sb.links.insert(a.clone());
+            (false, true)
         }
     };
     if b_dead {
         signal_exit(a, cb.id, &ExitReason::NoProc);
     }
+    new
 }
 
-/// Removes the link between `a` and `b`, if any.
+/// Tells `stand_in`'s node, if it is a stand-in of a remote actor, that `other` linked to it or
+/// unlinked from it.
+fn tell_port(stand_in: &ProcRef, other: &ProcRef, linked: bool) {
+    if stand_in.core().id.is_local() || !other.core().id.is_local() {
+        return;
+    }
+    let Some(port) = stand_in.remote() else {
+        return;
+    };
+    if linked {
+        let tag = super::remote::tag_of(other.core().type_name).unwrap_or("");
+        port.linked(other.core().id, tag);
+    } else {
+        port.unlinked(other.core().id);
+    }
+}
+
+/// Removes the link between `a` and `b`, if any (on the remote side too).
 pub(crate) fn unlink(a: &ProcRef, b: &ProcRef) {
-    a.core().lock().links.remove(b.core().id);
+    if unlink_here(a, b) {
+        tell_port(a, b, false);
+        tell_port(b, a, false);
+    }
+}
+
+/// Removes the link between `a` and `b` on this node only. `true` if there was one.
+pub(crate) fn unlink_here(a: &ProcRef, b: &ProcRef) -> bool {
+    let had = {
+        let mut sa = a.core().lock();
+        let had = sa.links.contains(b.core().id);
+        sa.links.remove(b.core().id);
+        had
+    };
     b.core().lock().links.remove(a.core().id);
+    had
 }
 
 /// `watcher` monitors `target`. A dead target answers with `Down(NoProc)` at once.

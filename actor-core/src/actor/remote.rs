@@ -143,6 +143,15 @@ pub trait RemotePort: Send + Sync + 'static {
     fn signal(&self, from: ActorId, reason: ExitReason);
     /// Called once when the last handle to the stand-in is gone.
     fn released(&self) {}
+    /// A local actor (`from`, of remote tag `tag`, empty if its type has none) linked to this
+    /// actor: the actor's node records the link too.
+    fn linked(&self, from: ActorId, tag: &str) {
+        let _ = (from, tag);
+    }
+    /// A local actor unlinked from this actor.
+    fn unlinked(&self, from: ActorId) {
+        let _ = from;
+    }
     /// Runs `encode` (the encoding of a message to this actor) in the context of the port's
     /// node, so that handles inside the message can be encoded.
     fn encoding(&self, encode: &mut dyn FnMut()) {
@@ -278,6 +287,17 @@ impl AnyActor {
         proc.remote()?;
         proc.into_any().downcast::<RemoteProc>().ok()
     }
+}
+
+/// Links local actor `local` with `stand_in` (a stand-in of a remote actor) on this node only:
+/// the link the remote actor's node recorded first.
+pub fn link_here(local: &AnyActor, stand_in: &AnyActor) {
+    super::relate::link_here(&local.proc(), &stand_in.proc());
+}
+
+/// Removes the link between local actor `local` and `stand_in` on this node only.
+pub fn unlink_here(local: &AnyActor, stand_in: &AnyActor) {
+    super::relate::unlink_here(&local.proc(), &stand_in.proc());
 }
 
 /// Delivers the exit signal of `from` (an actor on another node) to the local actor `to`.
