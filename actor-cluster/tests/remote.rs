@@ -319,7 +319,7 @@ async fn a_full_outgoing_queue_refuses_casts_at_once_and_loses_none_it_accepted(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handles_travel_inside_messages() {
     let server = server();
-    let (_a, _b, names_a, names_b) = pair(&server, "t16").await;
+    let (a, _b, names_a, names_b) = pair(&server, "t16").await;
     let room: RoomHandle = Room::start_via(&names_a, "room", ()).await.unwrap();
     let room_on_b: RoomHandle = wait_for(|| names_b.whereis("room")).await;
 
@@ -347,6 +347,17 @@ async fn handles_travel_inside_messages() {
     assert!(!back[0].actor_ref().is_remote());
     assert!(back[1].actor_ref().is_remote());
     assert_eq!(back[1].get().await, Ok(2));
+
+    // A handle whose actor died before it arrived home does not decode: the cast is dropped
+    // and counted (a call would get `CallError::Protocol`).
+    let gone: CounterHandle = Counter::start_via(&names_a, "gone", 0).await.unwrap();
+    let gone_on_b: CounterHandle = wait_for(|| names_b.whereis("gone")).await;
+    gone.kill();
+    assert_eq!(gone_on_b.wait().await, ExitReason::Killed);
+    let dropped = a.dropped_casts();
+    room_on_b.join(gone_on_b).unwrap();
+    assert_eq!(room_on_b.poke().await.map(|v| v.len()), Ok(2), "not joined");
+    assert_eq!(a.dropped_casts(), dropped + 1);
 
     // Outside a message to or from a remote actor a handle means nothing: it does not encode.
     assert!(beamish::cluster::wire::encode(&member).is_err());

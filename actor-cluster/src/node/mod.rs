@@ -305,7 +305,9 @@ impl Node {
         names
     }
 
-    /// Casts that arrived for actors that were gone, dropped (a remote cast is at most once).
+    /// Casts that arrived and were dropped (a remote cast is at most once): their actor was
+    /// gone, its bounded mailbox refused them, or they could not be decoded (a handle inside
+    /// whose actor died before it arrived home, say).
     pub fn dropped_casts(&self) -> u64 {
         self.inner.dropped_casts.load(Ordering::Relaxed)
     }

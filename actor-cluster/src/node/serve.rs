@@ -107,9 +107,17 @@ fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
                 inner.dropped_casts.fetch_add(1, Ordering::Relaxed);
             }
         }
+        Err(DeliverError::Full) if msg.reply.is_none() => cast_dropped(inner, "mailbox full"),
         Err(DeliverError::Full) => reply(inner, &msg, Status::Full, &[]),
+        Err(DeliverError::Codec(e)) if msg.reply.is_none() => cast_dropped(inner, &e.0),
         Err(DeliverError::Codec(e)) => reply(inner, &msg, Status::Bad, e.0.as_bytes()),
     }
+}
+
+/// A cast that cannot be delivered has nobody to answer: it is counted and logged.
+fn cast_dropped(inner: &Inner, why: &str) {
+    inner.dropped_casts.fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(why, "incoming cast dropped");
 }
 
 /// A control frame: `watch`, `down`, `audit`, `link`, `unlink`, `stop`, `kill`, `exit`.

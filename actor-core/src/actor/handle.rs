@@ -109,7 +109,7 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 ///   messages and answers (as node, incarnation, id and type tag): the receiver gets a stand-in,
 ///   or the actor itself on its own node. Outside a message to or from a remote actor a handle
 ///   does not serialise, and one whose actor died before it arrived home fails to decode
-///   (`CallError::Protocol` for a call).
+///   (`CallError::Protocol` for a call; a cast is dropped and counted by the receiving node).
 /// - `stop`, `kill` and exit signals reach the real actor; monitors and links set on the
 ///   handle fire with its real exit reason, or with
 ///   [`ExitReason::NoConnection`](crate::ExitReason::NoConnection) when its node is lost. A
