@@ -48,7 +48,8 @@
 //!   nodes, and fires on either side when the other node is lost); when its node is lost
 //!   they fire with [`ExitReason::NoConnection`](actor_core::ExitReason::NoConnection).
 //! - **Store loss**: each node keeps the master copy of its own entries and re-creates them when
-//!   the server lost its store (found at the next heartbeat, every TTL/4). A name another node
+//!   the server lost its store (found at the next heartbeat, every TTL/4), or when a self-audit
+//!   (every 60 s, [`NodeOptions::self_audit`]) finds one missing. A name another node
 //!   claimed meanwhile stays theirs: the store wins, and the old owner stops with
 //!   [`ExitReason::NameConflict`](actor_core::ExitReason::NameConflict).
 //! - **Lost control frames**: a node that drops incoming messages (a full queue) or reconnects

@@ -1,6 +1,7 @@
-//! Server restarts: frames sent to a node while it was away from the server went nowhere, and
-//! the audit its reconnection triggers makes them good; a name claimed by another node while
-//! the store had lost it stays with that node, and the old owner stops.
+//! Server restarts and store loss: frames sent to a node while it was away from the server went
+//! nowhere, and the audit its reconnection triggers makes them good; a name claimed by another
+//! node while the store had lost it stays with that node, and the old owner stops; an entry the
+//! store lost on its own is re-created by its owner's self-audit.
 
 mod support;
 
@@ -93,4 +94,32 @@ async fn a_name_claimed_elsewhere_after_a_store_loss_stops_its_old_owner() {
     let owner: CounterHandle = wait_for(|| names_a.whereis("o1")).await;
     assert_eq!(owner.id(), second.id());
     assert_eq!(names_a.count(), 1);
+}
+
+/// An entry the store loses behind its owner's back (JetStream has lost acknowledged writes
+/// under some faults; here another node deletes it) comes back at the owner's next self-audit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_the_store_lost_is_re_created_by_its_owners_self_audit() {
+    let server = server();
+    let url = server.url();
+    let options = NodeOptions::new("t18", "a")
+        .ttl(Duration::from_secs(5))
+        .self_audit(Duration::from_millis(200));
+    let a = Node::connect(&url, options).await.expect("node a");
+    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let owner: CounterHandle = Counter::start_via(&names_a, "k", 1).await.unwrap();
+    let (_b, names_b) = steady(&url, "t18", "b").await;
+    let _seen: CounterHandle = wait_for(|| names_b.whereis("k")).await;
+    let rev = names_b.revision("k").expect("an entry");
+
+    assert!(names_b.delete_at("k", rev).await, "lost behind a's back");
+    let back: CounterHandle = wait_for(|| {
+        names_b
+            .whereis("k")
+            .filter(|_| names_b.revision("k") != Some(rev))
+    })
+    .await;
+    assert_eq!(back.id().local_id(), owner.id().local_id());
+    assert!(names_b.revision("k") > Some(rev), "written anew");
+    assert_eq!(back.get().await, Ok(1));
 }

@@ -41,6 +41,7 @@ pub struct NodeOptions {
     ttl: Duration,
     outbound: usize,
     inbound: usize,
+    self_audit: Duration,
 }
 
 impl NodeOptions {
@@ -52,6 +53,7 @@ impl NodeOptions {
             ttl: Duration::from_secs(2),
             outbound: OUTBOUND,
             inbound: INBOUND,
+            self_audit: Duration::from_secs(60),
         }
     }
 
@@ -90,6 +92,16 @@ impl NodeOptions {
     #[must_use]
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.ttl = ttl.max(Duration::from_secs(1));
+        self
+    }
+
+    /// How often the node checks that the store still holds its registry entries as written
+    /// (default 60 s, at least 10 ms): JetStream has been seen to lose acknowledged writes under
+    /// some faults, so an entry found missing is re-created, and one found taken by another node
+    /// is given up (its actor stops with `ExitReason::NameConflict`). One KV read per entry.
+    #[must_use]
+    pub fn self_audit(mut self, every: Duration) -> Self {
+        self.self_audit = every.max(Duration::from_millis(10));
         self
     }
 }
@@ -280,6 +292,10 @@ impl Node {
         tokio::spawn(serve::receive_loop(inner.clone(), subscription));
         tokio::spawn(audit::audit_loop(Arc::downgrade(&inner), dropped));
         members::join(&inner).await?;
+        tokio::spawn(crate::registry::self_audit_loop(
+            inner.clone(),
+            options.self_audit,
+        ));
         Ok(Node { inner })
     }
 

@@ -244,32 +244,59 @@ impl RegistryCore {
         let Ok(store) = self.store().await else {
             return;
         };
-        let own: Vec<(String, Bytes)> = lock(&self.own)
+        for (kv_key, bytes) in self.own_entries() {
+            self.recreate(&store, &kv_key, bytes).await;
+        }
+    }
+
+    /// The self-audit: each entry this node owns that the store no longer holds as written
+    /// (a write it acknowledged and then lost) is re-created, or given up to the node that
+    /// holds the key now.
+    pub(crate) async fn audit_own(&self) {
+        let Ok(store) = self.store().await else {
+            return;
+        };
+        for (kv_key, bytes) in self.own_entries() {
+            match store.entry(&kv_key).await {
+                Ok(Some(entry)) if entry.operation == Operation::Put && entry.value == bytes => {}
+                Ok(Some(entry)) if entry.operation == Operation::Put => {
+                    self.lost_to_another(&kv_key);
+                }
+                Ok(_) => {
+                    tracing::warn!(key = %kv_key, "an entry of this node's was lost by the store: re-created");
+                    self.recreate(&store, &kv_key, bytes).await;
+                }
+                Err(e) => tracing::debug!(key = %kv_key, error = %e, "self-audit: entry not read"),
+            }
+        }
+    }
+
+    fn own_entries(&self) -> Vec<(String, Bytes)> {
+        lock(&self.own)
             .iter()
             .map(|(k, o)| (k.clone(), o.stored.clone()))
-            .collect();
-        for (kv_key, bytes) in own {
-            match store.create(&kv_key, bytes.clone()).await {
-                Ok(rev) => {
-                    if let Some(o) = lock(&self.own).get_mut(&kv_key) {
-                        o.rev = rev;
-                    }
+            .collect()
+    }
+
+    /// Creates the entry `kv_key` this node owns again; if another node's is there, ours goes.
+    async fn recreate(&self, store: &kv::Store, kv_key: &str, bytes: Bytes) {
+        match store.create(kv_key, bytes.clone()).await {
+            Ok(rev) => {
+                if let Some(o) = lock(&self.own).get_mut(kv_key) {
+                    o.rev = rev;
                 }
-                Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
-                    let ours =
-                        matches!(store.entry(&kv_key).await, Ok(Some(en)) if en.value == bytes);
-                    if let Ok(Some(entry)) = store.entry(&kv_key).await
-                        && ours
-                    {
-                        if let Some(o) = lock(&self.own).get_mut(&kv_key) {
+            }
+            Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
+                match store.entry(kv_key).await {
+                    Ok(Some(entry)) if entry.value == bytes => {
+                        if let Some(o) = lock(&self.own).get_mut(kv_key) {
                             o.rev = entry.revision;
                         }
-                    } else {
-                        self.lost_to_another(&kv_key);
                     }
+                    _ => self.lost_to_another(kv_key),
                 }
-                Err(e) => tracing::warn!(key = %kv_key, error = %e, "could not re-assert entry"),
             }
+            Err(e) => tracing::warn!(key = %kv_key, error = %e, "could not re-assert entry"),
         }
     }
 

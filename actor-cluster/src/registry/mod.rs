@@ -20,8 +20,8 @@ use crate::error::{ClusterError, ClusterRegistryError};
 use crate::node::{KV_TIMEOUT, Node, lock, read};
 use crate::wire;
 use key::encode_key;
-pub(crate) use watch::sweep_loop;
 use watch::watch_loop;
+pub(crate) use watch::{self_audit_loop, sweep_loop};
 
 /// A registry shared by every node of a cluster: unique names (or, with [`Keys::Duplicate`],
 /// groups) held by actors anywhere in it, each entry with a value `V`.

@@ -91,6 +91,17 @@ async fn watch_once(
     }
 }
 
+/// Every `every` (`NodeOptions::self_audit`), each registry checks that the store still holds
+/// this node's entries as written.
+pub(crate) async fn self_audit_loop(inner: Arc<Inner>, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        for registry in inner.registries() {
+            registry.audit_own().await;
+        }
+    }
+}
+
 /// Every second, each registry drops entries of node incarnations gone for more than the TTL.
 pub(crate) async fn sweep_loop(inner: Arc<Inner>) {
     loop {
