@@ -1,7 +1,7 @@
 //! A cluster of node processes on NATS: named rooms on every node, called from every node
-//! through the same handle type; then one node is killed with SIGKILL, and the others see its
-//! names freed, calls to it failing with `NodeDown` then `NoProc`, and the names claimable
-//! again.
+//! through the same handle type; a room given a handle inside a message calls back through it;
+//! then one node is killed with SIGKILL, and the others see its names freed, calls to it failing
+//! with `NodeDown` then `NoProc`, and the names claimable again.
 //!
 //! ```sh
 //! cargo run --release --features cluster --example cluster -- --demo
@@ -39,6 +39,34 @@ impl Room {
     async fn hello(&mut self, from: String) -> String {
         self.hellos += 1;
         format!("{} says hi to {from} (hello #{})", self.name, self.hellos)
+    }
+
+    /// Greets a guest through the handle it was given (a handle inside a message: it reaches
+    /// the guest on whatever node it runs).
+    #[call]
+    async fn welcome(&mut self, guest: GuestHandle) -> String {
+        match guest.greet(self.name.clone()).await {
+            Ok(answer) => answer,
+            Err(e) => format!("the guest did not answer: {e}"),
+        }
+    }
+}
+
+/// A guest: answers a room's greeting.
+struct Guest {
+    name: String,
+}
+
+#[actor(remote)]
+impl Guest {
+    #[init]
+    async fn init(name: String) -> Self {
+        Guest { name }
+    }
+
+    #[call]
+    async fn greet(&self, room: String) -> String {
+        format!("{} thanks {room}", self.name)
     }
 }
 
@@ -190,6 +218,18 @@ async fn demo() -> Result<()> {
     for node in &mut nodes {
         node.command("call")?;
         node.wait_for("done")?;
+    }
+
+    println!("\n== a handle inside a message: node-c-room-1 calls back the driver's guest");
+    let guest = Guest::start("the driver's guest".into()).await?;
+    let room: RoomHandle = rooms
+        .whereis("node-c-room-1")
+        .ok_or("node-c-room-1 not found")?;
+    let started = Instant::now();
+    let answer = room.welcome(guest.clone()).await?;
+    println!("  {answer} [{:?}, two round trips]", started.elapsed());
+    if !answer.contains("thanks node-c-room-1") {
+        return Err(format!("the room did not reach the guest: {answer}").into());
     }
 
     println!("\n== SIGKILL node-c");
