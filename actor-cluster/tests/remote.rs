@@ -386,3 +386,40 @@ async fn a_link_from_another_node_fires_when_that_node_is_lost() {
     let ended = tokio::time::timeout(Duration::from_secs(20), x.wait()).await;
     assert_eq!(ended, Ok(ExitReason::NoConnection));
 }
+
+/// The exit of a remote actor linked and monitored from this node reaches the watcher exactly
+/// once per kind, however the `link`, exit-signal and `down` frames interleave: 300 rounds, half
+/// of them killing the target before its node has recorded the link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exit_across_a_link_is_told_once_every_time() {
+    let server = server();
+    let (_a, _b, names_a, names_b) = pair(&server, "t19").await;
+    for round in 0..300 {
+        let key = format!("t{round}");
+        let target: CounterHandle = Counter::start_via(&names_a, key.as_str(), 0).await.unwrap();
+        let remote: CounterHandle = wait_for(|| names_b.whereis(&key)).await;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let watcher = Watcher::start((remote.to_any(), tx)).await.unwrap();
+        if round % 2 == 0 {
+            // The link is recorded on `a` before the kill.
+            assert_eq!(remote.get().await, Ok(0));
+        }
+        target.kill();
+        let mut seen = vec![
+            rx.recv().await.expect("watcher alive"),
+            rx.recv().await.expect("watcher alive"),
+        ];
+        watcher.ping().await.unwrap();
+        assert!(rx.try_recv().is_err(), "round {round}: told twice");
+        seen.sort_by(|x, y| x.0.cmp(&y.0));
+        assert_eq!(
+            seen,
+            vec![
+                ("down".to_owned(), remote.id(), ExitReason::Killed),
+                ("exit".to_owned(), remote.id(), ExitReason::Killed),
+            ],
+            "round {round}"
+        );
+        watcher.stop(ExitReason::Normal).await.unwrap();
+    }
+}
