@@ -107,7 +107,8 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 ///   whose answer is over it.
 /// - The typed handle of an `#[actor(remote)]` type is serialisable, so handles travel inside
 ///   messages and answers (as node, incarnation, id and type tag): the receiver gets a stand-in,
-///   or the actor itself on its own node. Outside a message to or from a remote actor a handle
+///   or the actor itself on its own node (a handle that follows a supervised child sends the
+///   incarnation current then). Outside a message to or from a remote actor a handle
 ///   does not serialise, and one whose actor died before it arrived home fails to decode
 ///   (`CallError::Protocol` for a call; a cast is dropped and counted by the receiving node).
 /// - `stop`, `kill` and exit signals reach the real actor; monitors and links set on the
