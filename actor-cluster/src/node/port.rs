@@ -249,6 +249,11 @@ impl RemotePort for Port {
 
     fn linked(&self, from: ActorId, tag: &str) {
         if let Some((inner, mut frame)) = self.ctl("link", Vec::new()) {
+            // Followed for the cluster, so that its exit is remembered: the other node, learning
+            // of the link late (a frame retried), still gets the real reason when it watches.
+            if let Some(linker) = inner.local_actor(from.local_id()) {
+                inner.track(&linker, None);
+            }
             if let Some(h) = &mut frame.headers {
                 h.insert(H_FROM, frames::from_value(&inner, from.local_id()).as_str());
                 h.insert(H_TAG, tag);

@@ -172,6 +172,8 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
                 return;
             };
             if verb == "link" {
+                // Followed for the cluster: its exit is remembered for late watches.
+                inner.track(&actor, None);
                 let tag = header(&msg, H_TAG).unwrap_or("");
                 if let Some(stand_in) = inner.actor(node, epoch, from, tag) {
                     remote::link_here(&actor, &stand_in);
