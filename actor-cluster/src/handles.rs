@@ -24,7 +24,7 @@ thread_local! {
 }
 
 /// Runs `f` in `node`'s scope (restoring the scope it found: scopes nest).
-pub(crate) fn in_scope<T>(node: &Weak<Inner>, f: impl FnOnce() -> T) -> T {
+pub(crate) fn in_scope<T>(node: Weak<Inner>, f: impl FnOnce() -> T) -> T {
     struct Restore(Option<Weak<Inner>>);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -32,7 +32,7 @@ pub(crate) fn in_scope<T>(node: &Weak<Inner>, f: impl FnOnce() -> T) -> T {
             let _ = SCOPE.try_with(|s| *s.borrow_mut() = previous);
         }
     }
-    let previous = SCOPE.with(|s| s.borrow_mut().replace(node.clone()));
+    let previous = SCOPE.with(|s| s.borrow_mut().replace(node));
     let _restore = Restore(previous);
     f()
 }

@@ -109,7 +109,7 @@ pub fn reply_to<R: Serialize + DeserializeOwned + Send + 'static>() -> (ReplyTo<
     // Made while a frame is delivered, in the receiving node's scope: the answer is encoded in
     // it too (it may hold handles).
     let node = crate::handles::scope();
-    remote::remote_reply(move |value: &R| match &node {
+    remote::remote_reply(move |value: &R| match node {
         Some(node) => crate::handles::in_scope(node, || encode(value)),
         None => encode(value),
     })

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use beamish::cluster::{NatsServer, Node, NodeOptions};
 use beamish::prelude::*;
-use support::{Counter, CounterHandle, Seen, Watcher, node, server, wait_for_within};
+use support::{
+    Counter, CounterHandle, Seen, Watcher, down_and_exit, heard, node, server, wait_for_within,
+};
 
 fn main() {
     if let Ok(spec) = std::env::var("BEAMISH_TEST_NODE") {
@@ -129,19 +131,9 @@ fn killed_node(rt: &tokio::runtime::Runtime) {
             Err(CallError::NodeDown("victim".into()))
         );
 
-        let mut seen = Vec::new();
-        while seen.len() < 2 {
-            seen.push(rx.recv().await.expect("watcher alive"));
-        }
+        let seen = heard(&mut rx).await;
         let told = killed.elapsed();
-        seen.sort_by(|x, y| x.0.cmp(&y.0));
-        assert_eq!(
-            seen,
-            vec![
-                ("down".to_owned(), remote.id(), ExitReason::NoConnection),
-                ("exit".to_owned(), remote.id(), ExitReason::NoConnection),
-            ]
-        );
+        assert_eq!(seen, down_and_exit(remote.id(), &ExitReason::NoConnection));
         wait_for_within(Duration::from_secs(5), || {
             names.whereis::<CounterHandle>("v").is_none().then_some(())
         })

@@ -9,7 +9,7 @@ use beamish::cluster::NodeOptions;
 use beamish::prelude::*;
 use support::{
     Counter, CounterHandle, Entry, HeldNode, Linker, Member, MemberHandle, Room, RoomHandle,
-    Watcher, node, pair, server, wait_for, wait_until,
+    Watcher, down_and_exit, heard, node, pair, server, wait_for, wait_until,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,21 +160,11 @@ async fn remote_monitors_and_links_see_the_real_exit_reason() {
     // The link is recorded on `a` too: once this call is answered, `a` has it.
     assert_eq!(remote.get().await, Ok(0));
     target.kill();
-    let mut seen = Vec::new();
-    while seen.len() < 2 {
-        seen.push(rx.recv().await.expect("watcher alive"));
-    }
+    let seen = heard(&mut rx).await;
     // Once each, though the exit came both as a signal from `a` and through the stand-in.
     watcher.ping().await.unwrap();
     assert!(rx.try_recv().is_err(), "told twice");
-    seen.sort_by(|x, y| x.0.cmp(&y.0));
-    assert_eq!(
-        seen,
-        vec![
-            ("down".to_owned(), remote.id(), ExitReason::Killed),
-            ("exit".to_owned(), remote.id(), ExitReason::Killed),
-        ]
-    );
+    assert_eq!(seen, down_and_exit(remote.id(), &ExitReason::Killed));
     assert_eq!(remote.wait().await, ExitReason::Killed);
 }
 
@@ -405,19 +395,12 @@ async fn an_exit_across_a_link_is_told_once_every_time() {
             assert_eq!(remote.get().await, Ok(0));
         }
         target.kill();
-        let mut seen = vec![
-            rx.recv().await.expect("watcher alive"),
-            rx.recv().await.expect("watcher alive"),
-        ];
+        let seen = heard(&mut rx).await;
         watcher.ping().await.unwrap();
         assert!(rx.try_recv().is_err(), "round {round}: told twice");
-        seen.sort_by(|x, y| x.0.cmp(&y.0));
         assert_eq!(
             seen,
-            vec![
-                ("down".to_owned(), remote.id(), ExitReason::Killed),
-                ("exit".to_owned(), remote.id(), ExitReason::Killed),
-            ],
+            down_and_exit(remote.id(), &ExitReason::Killed),
             "round {round}"
         );
         watcher.stop(ExitReason::Normal).await.unwrap();

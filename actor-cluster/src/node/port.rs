@@ -44,6 +44,15 @@ impl Port {
         }
     }
 
+    /// A body-less control frame about this node's local actor `from`.
+    fn ctl_from(&self, verb: &str, from: ActorId) -> Option<(Arc<Inner>, Frame)> {
+        let (inner, mut frame) = self.ctl(verb, Vec::new())?;
+        if let Some(h) = &mut frame.headers {
+            h.insert(H_FROM, frames::from_value(&inner, from.local_id()).as_str());
+        }
+        Some((inner, frame))
+    }
+
     fn ctl(&self, verb: &str, body: Vec<u8>) -> Option<(Arc<Inner>, Frame)> {
         let inner = self.node.upgrade()?;
         let mut h = frames::headers(verb);
@@ -222,7 +231,7 @@ impl RemotePort for Port {
             let msg = call.await?;
             let value = answered(&msg)?;
             match decoder {
-                Some(decode) => crate::handles::in_scope(&node, || decode(value))
+                Some(decode) => crate::handles::in_scope(node, || decode(value))
                     .map_err(|e| CallError::Protocol(e.0)),
                 None => Ok(()),
             }
@@ -248,14 +257,13 @@ impl RemotePort for Port {
     }
 
     fn linked(&self, from: ActorId, tag: &str) {
-        if let Some((inner, mut frame)) = self.ctl("link", Vec::new()) {
+        if let Some((inner, mut frame)) = self.ctl_from("link", from) {
             // Followed for the cluster, so that its exit is remembered: the other node, learning
             // of the link late (a frame retried), still gets the real reason when it watches.
             if let Some(linker) = inner.local_actor(from.local_id()) {
                 inner.track(&linker, None);
             }
             if let Some(h) = &mut frame.headers {
-                h.insert(H_FROM, frames::from_value(&inner, from.local_id()).as_str());
                 h.insert(H_TAG, tag);
             }
             send_until_answered(inner, self.peer.clone(), frame);
@@ -263,10 +271,7 @@ impl RemotePort for Port {
     }
 
     fn unlinked(&self, from: ActorId) {
-        if let Some((inner, mut frame)) = self.ctl("unlink", Vec::new()) {
-            if let Some(h) = &mut frame.headers {
-                h.insert(H_FROM, frames::from_value(&inner, from.local_id()).as_str());
-            }
+        if let Some((inner, frame)) = self.ctl_from("unlink", from) {
             send_until_answered(inner, self.peer.clone(), frame);
         }
     }
@@ -301,7 +306,7 @@ impl RemotePort for Port {
     }
 
     fn encoding(&self, encode: &mut dyn FnMut()) {
-        crate::handles::in_scope(&self.node, encode);
+        crate::handles::in_scope(self.node.clone(), encode);
     }
 
     fn released(&self) {

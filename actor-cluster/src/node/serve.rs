@@ -66,7 +66,7 @@ fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
         .flatten();
     let delivered = match (target, remote::served_tag(frame.tag)) {
         // In this node's scope: handles in the message become stand-ins of this node's.
-        (Some(actor), Some(deliver)) => crate::handles::in_scope(&Arc::downgrade(inner), || {
+        (Some(actor), Some(deliver)) => crate::handles::in_scope(Arc::downgrade(inner), || {
             deliver(&actor, frame.op, frame.args)
         })
         .map(|d| (d, actor)),

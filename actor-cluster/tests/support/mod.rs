@@ -269,6 +269,24 @@ impl Member {
 /// What a [`Watcher`] saw: `("down" | "exit", id, reason)`.
 pub(crate) type Seen = (String, ActorId, ExitReason);
 
+/// The first two things a [`Watcher`] hears, sorted: its `Down` and its `Exit`, once each.
+pub(crate) async fn heard(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Seen>) -> Vec<Seen> {
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        seen.push(rx.recv().await.expect("watcher alive"));
+    }
+    seen.sort_by(|x, y| x.0.cmp(&y.0));
+    seen
+}
+
+/// What [`heard`] gives when the watched actor `id` exits with `reason`.
+pub(crate) fn down_and_exit(id: ActorId, reason: &ExitReason) -> Vec<Seen> {
+    vec![
+        ("down".to_owned(), id, reason.clone()),
+        ("exit".to_owned(), id, reason.clone()),
+    ]
+}
+
 /// Monitors and links (trapping exits) the actor it is given; reports what it hears.
 pub(crate) struct Watcher {
     tx: tokio::sync::mpsc::UnboundedSender<Seen>,
