@@ -668,3 +668,51 @@ async fn calls_to_a_stopped_supervisor_fail_with_noproc() {
         Err(SupervisorError::Call(CallError::NoProc))
     ));
 }
+
+// A child killed with `ExitReason::Fenced` (its node was cut off from its cluster, which
+// re-homes its work) is not restarted by either supervisor, whatever its restart policy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fenced_child_is_never_restarted() {
+    let events = Events::new();
+    let dynamic = dyn_sup().await;
+    let children = vec![
+        worker_as("p", &events, Restart::Permanent, Shutdown::BrutalKill).untyped(),
+        worker_as("t", &events, Restart::Transient, Shutdown::BrutalKill).untyped(),
+    ];
+    let fixed = beamish::Supervisor::start(
+        children,
+        beamish::SupervisorOptions::new(beamish::Strategy::OneForAll),
+    )
+    .await
+    .unwrap();
+    for round in 0..200 {
+        let w = dynamic
+            .start_child(worker_as(
+                &format!("d{round}"),
+                &events,
+                Restart::Permanent,
+                Shutdown::BrutalKill,
+            ))
+            .await
+            .unwrap();
+        beamish::__private::remote::kill_with(&w.to_any(), ExitReason::Fenced);
+        assert_eq!(w.wait().await, ExitReason::Fenced);
+        let counts = dynamic.count_children().await.unwrap();
+        assert_eq!((counts.specs, counts.active), (0, 0), "round {round}");
+    }
+    let kids = fixed.which_children().await.unwrap();
+    for kid in &kids {
+        let ChildState::Running(actor) = &kid.state else {
+            panic!("{kid:?} runs");
+        };
+        beamish::__private::remote::kill_with(actor, ExitReason::Fenced);
+        assert_eq!(actor.wait().await, ExitReason::Fenced);
+    }
+    // Neither restarted, nor their sibling taken down with them (one_for_all): both stopped.
+    let after = fixed.which_children().await.unwrap();
+    assert!(
+        after.iter().all(|k| matches!(k.state, ChildState::Stopped)),
+        "{after:?}"
+    );
+    assert!(fixed.is_alive());
+}

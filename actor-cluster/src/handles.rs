@@ -74,7 +74,7 @@ pub fn serialize_handle<A: Actor, S: Serializer>(
         let node = scope_node().ok_or_else(|| S::Error::custom(OUTSIDE))?;
         WireHandle {
             node: node.name.clone(),
-            epoch: node.epoch,
+            epoch: node.epoch(),
             local: id.local_id(),
             tag: tag.to_owned(),
         }

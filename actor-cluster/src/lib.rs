@@ -52,6 +52,12 @@
 //!   (every 60 s, [`NodeOptions::self_audit`]) finds one missing. A name another node
 //!   claimed meanwhile stays theirs: the store wins, and the old owner stops with
 //!   [`ExitReason::NameConflict`](actor_core::ExitReason::NameConflict).
+//! - **Fencing**: a node whose heartbeats go unacknowledged for
+//!   [`NodeOptions::fence_after`] (1.5 s by default) kills its uniquely named actors with
+//!   [`ExitReason::Fenced`](actor_core::ExitReason::Fenced) before the server can expire its
+//!   key and let another node claim their names: a name never has two live owners, even
+//!   across a partition. Back in time, the node is itself again; declared lost meanwhile, it
+//!   comes back as a new incarnation (a new [`Node::epoch`]) that re-claims nothing.
 //! - **Lost control frames**: a node that drops incoming messages (a full queue) or reconnects
 //!   audits its remote monitors and links with every member; `kill`s and exit signals are sent
 //!   again until acknowledged.

@@ -134,6 +134,7 @@ enum WireReason {
     NoConnection,
     Other(String),
     NameConflict(String),
+    Fenced,
 }
 
 pub(crate) fn encode_reason(reason: &ExitReason) -> Vec<u8> {
@@ -148,6 +149,7 @@ pub(crate) fn encode_reason(reason: &ExitReason) -> Vec<u8> {
         ExitReason::MailboxOverflow => WireReason::MailboxOverflow,
         ExitReason::NoConnection => WireReason::NoConnection,
         ExitReason::NameConflict(s) => WireReason::NameConflict(s.clone()),
+        ExitReason::Fenced => WireReason::Fenced,
     };
     encode(&wire).unwrap_or_default()
 }
@@ -164,6 +166,7 @@ pub(crate) fn decode_reason(bytes: &[u8]) -> Result<ExitReason, CodecError> {
         WireReason::MailboxOverflow => ExitReason::MailboxOverflow,
         WireReason::NoConnection => ExitReason::NoConnection,
         WireReason::NameConflict(s) => ExitReason::NameConflict(s),
+        WireReason::Fenced => ExitReason::Fenced,
     })
 }
 
@@ -178,6 +181,7 @@ mod tests {
             ExitReason::ShutdownWith("bye".into()),
             ExitReason::Panic("boom".into()),
             ExitReason::NoConnection,
+            ExitReason::Fenced,
         ] {
             assert_eq!(decode_reason(&encode_reason(&reason)), Ok(reason));
         }

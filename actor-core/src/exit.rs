@@ -51,6 +51,13 @@ pub enum ExitReason {
     /// this one re-created its entry. The store wins, so this actor stops; a clean stop, not
     /// restarted by a `Transient` supervisor.
     NameConflict(String),
+    /// The actor's node was cut off from the cluster for longer than its fence allows (no
+    /// heartbeat acknowledged for `fence_after`), so it killed its uniquely named actors before
+    /// the rest of the cluster could give their names to others: never two live owners of one
+    /// name. Like [`Killed`](ExitReason::Killed), `terminate` did not run. A crash for links,
+    /// but no supervisor restarts it, whatever its [`Restart`](crate::Restart): the name is the
+    /// cluster's to re-home.
+    Fenced,
 }
 
 impl ExitReason {
@@ -76,6 +83,12 @@ impl ExitReason {
     pub fn is_crash(&self) -> bool {
         !self.is_clean()
     }
+
+    /// `false` only for [`ExitReason::Fenced`]: the one reason after which no supervisor
+    /// restarts a child, whatever its [`Restart`](crate::Restart) (another node owns its work now).
+    pub fn allows_restart(&self) -> bool {
+        !matches!(self, ExitReason::Fenced)
+    }
 }
 
 impl fmt::Display for ExitReason {
@@ -93,6 +106,7 @@ impl fmt::Display for ExitReason {
             ExitReason::NameConflict(name) => {
                 write!(f, "name `{name}` taken by an actor on another node")
             }
+            ExitReason::Fenced => f.write_str("fenced: its node was cut off from the cluster"),
         }
     }
 }

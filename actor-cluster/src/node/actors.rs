@@ -20,7 +20,7 @@ impl Inner {
         local: u64,
         tag: &str,
     ) -> Option<AnyActor> {
-        if node == self.name && epoch == self.epoch {
+        if node == self.name && epoch == self.epoch() {
             return self.local_actor(local);
         }
         let peer = peers::peer(node, epoch)?;
@@ -63,6 +63,17 @@ impl Inner {
             .iter()
             .filter(|(id, _)| id.node() == peer.index)
             .filter_map(|(_, w)| w.upgrade())
+            .collect();
+        for proc in ended {
+            proc.exited(reason.clone());
+        }
+    }
+
+    /// Ends every stand-in this node holds with `reason` (this node was cut off from all).
+    pub(crate) fn end_all_shadows(&self, reason: &ExitReason) {
+        let ended: Vec<Arc<RemoteProc>> = lock(&self.shadows)
+            .values()
+            .filter_map(Weak::upgrade)
             .collect();
         for proc in ended {
             proc.exited(reason.clone());

@@ -124,7 +124,7 @@ pub(crate) fn header_u64(msg: &async_nats::Message, name: &str) -> Option<u64> {
 
 /// `<node>.<epoch>.<local>` of this node's actor `local`.
 pub(crate) fn from_value(inner: &Inner, local: u64) -> String {
-    format!("{}.{}.{local}", inner.name, inner.epoch)
+    format!("{}.{}.{local}", inner.name, inner.epoch())
 }
 
 /// Parses a `bm-from` value.

@@ -33,9 +33,13 @@ fn key(name: &str) -> String {
 }
 
 fn info(inner: &Inner) -> Bytes {
+    info_of(inner, inner.epoch())
+}
+
+fn info_of(inner: &Inner, epoch: u64) -> Bytes {
     Bytes::from(
         wire::encode(&NodeInfo {
-            epoch: inner.epoch,
+            epoch,
             version: 1,
             ttl_ms: u64::try_from(inner.ttl.as_millis()).unwrap_or(u64::MAX),
         })
@@ -49,11 +53,15 @@ pub(crate) async fn join(inner: &Arc<Inner>) -> Result<(), ClusterError> {
     let store = inner.bucket(NODES, true).await?;
     let deadline = tokio::time::Instant::now() + inner.ttl + Duration::from_secs(1);
     let rev = loop {
+        let sent = tokio::time::Instant::now();
         match store
             .create_with_ttl(key(&inner.name), info(inner), inner.ttl)
             .await
         {
-            Ok(rev) => break rev,
+            Ok(rev) => {
+                inner.fence.acked(sent);
+                break rev;
+            }
             Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
                 if tokio::time::Instant::now() >= deadline {
                     return Err(ClusterError::NameInUse(inner.name.clone()));
@@ -63,11 +71,12 @@ pub(crate) async fn join(inner: &Arc<Inner>) -> Result<(), ClusterError> {
             Err(e) => return Err(unavailable(e)),
         }
     };
-    write(&inner.members).insert(inner.name.clone(), inner.epoch);
+    write(&inner.members).insert(inner.name.clone(), inner.epoch());
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(watch_loop(inner.clone(), Some(ready_tx)));
     let _ = tokio::time::timeout(KV_TIMEOUT, ready_rx).await;
     tokio::spawn(heartbeat_loop(inner.clone(), rev));
+    tokio::spawn(super::fence::fence_loop(inner.clone()));
     tokio::spawn(liveness_loop(inner.clone()));
     tokio::spawn(super::super::registry::sweep_loop(inner.clone()));
     Ok(())
@@ -86,13 +95,21 @@ pub(crate) async fn leave(inner: &Arc<Inner>) -> Result<(), ClusterError> {
 }
 
 /// Refreshes the key every `ttl / 4` with a raw JetStream publish (the KV API sets a TTL only
-/// at create): `Nats-TTL` and the expected last revision. After a failure, re-reads the key and
-/// adopts it if it is still this incarnation's; if it is gone (the store was lost), rebuilds.
+/// at create): `Nats-TTL` and the expected last revision. A heartbeat not acknowledged within
+/// `fence_after` failed (an acknowledgement after the fence would not matter). After a failure, re-reads the key and adopts it if it is still this
+/// incarnation's (and heartbeats again soon); if it is gone (the store was lost, or the key
+/// expired while the node was cut off), rebuilds. A reconnection to the server sends the next
+/// heartbeat at once, abandoning one in flight.
 async fn heartbeat_loop(inner: Arc<Inner>, mut rev: u64) {
     let every = inner.ttl / 4;
     let subject = format!("$KV.{NODES}.{}", key(&inner.name));
+    let mut wait = every;
     loop {
-        tokio::time::sleep(every).await;
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = inner.reconnected.notified() => {}
+        }
+        wait = every;
         if !read(&inner.members).contains_key(&inner.name) {
             return; // left
         }
@@ -102,39 +119,64 @@ async fn heartbeat_loop(inner: Arc<Inner>, mut rev: u64) {
             "Nats-Expected-Last-Subject-Sequence",
             rev.to_string().as_str(),
         );
-        let sent = async {
-            inner
+        let sent_at = tokio::time::Instant::now();
+        let beat = async {
+            let ack = inner
                 .js
                 .publish_with_headers(subject.clone(), h, info(&inner))
                 .await?
-                .await
-                .map_err(async_nats::Error::from)
+                .await?;
+            Ok::<_, async_nats::Error>(ack)
         };
-        match tokio::time::timeout(KV_TIMEOUT, sent).await {
-            Ok(Ok(ack)) => rev = ack.sequence,
-            _ => {
-                if let Some(new) = recover(&inner).await {
-                    rev = new;
-                }
+        let outcome = tokio::select! {
+            // A late acknowledgement still counts: the fence runs from the send.
+            acked = tokio::time::timeout(inner.fence.after(), beat) => acked.ok().and_then(Result::ok),
+            () = inner.reconnected.notified() => {
+                wait = Duration::ZERO;
+                continue;
             }
+        };
+        if let Some(ack) = outcome {
+            rev = ack.sequence;
+            inner.fence.acked(sent_at);
+            super::fence::unfence(&inner);
+        } else if let Some(new) = recover(&inner).await {
+            rev = new;
+            wait = every / 4;
         }
     }
 }
 
 /// After a failed heartbeat: this incarnation's key as it is, re-created with everything this
-/// node owns if the store lost it.
+/// node owns if the store lost it, or by a new incarnation if this one was fenced meanwhile.
 async fn recover(inner: &Arc<Inner>) -> Option<u64> {
+    if inner.fence.is_due() {
+        super::fence::fence(inner); // a pause outlived the fence: no re-assertion first
+    }
     let store = inner.bucket(NODES, true).await.ok()?;
     if let Ok(Some(entry)) = store.entry(key(&inner.name)).await
         && entry.operation == Operation::Put
-        && wire::decode::<NodeInfo>(&entry.value).is_ok_and(|i| i.epoch == inner.epoch)
+        && wire::decode::<NodeInfo>(&entry.value).is_ok_and(|i| i.epoch == inner.epoch())
     {
         return Some(entry.revision);
     }
+    let fenced = inner.fence.is_fenced();
+    let epoch = if fenced {
+        super::random_u64()
+    } else {
+        inner.epoch()
+    };
+    let sent = tokio::time::Instant::now();
     let rev = store
-        .create_with_ttl(key(&inner.name), info(inner), inner.ttl)
+        .create_with_ttl(key(&inner.name), info_of(inner, epoch), inner.ttl)
         .await
         .ok()?;
+    inner.fence.acked(sent);
+    if fenced {
+        super::fence::new_incarnation(inner, epoch);
+    } else {
+        super::fence::unfence(inner);
+    }
     tracing::warn!(node = %inner.name, "membership key was lost: re-created, re-asserting entries");
     for registry in inner.registries() {
         registry.reassert().await;
@@ -227,6 +269,9 @@ fn replayed(
 pub(crate) async fn liveness_loop(inner: Arc<Inner>) {
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
+        if inner.fence.is_fenced() {
+            continue; // cut off: it is this node that is not heard, not the others
+        }
         let silent: Vec<(String, u64)> = {
             let heard = super::lock(&inner.heard);
             read(&inner.members)
@@ -251,7 +296,7 @@ pub(crate) async fn liveness_loop(inner: Arc<Inner>) {
 /// `NoConnection` (or `NoProc` if it left), waiting calls fail, and the live member with the
 /// highest rendezvous score reaps its registry entries.
 fn node_down(inner: &Arc<Inner>, name: &str, epoch: u64, left: bool) {
-    if name == inner.name && epoch == inner.epoch {
+    if name == inner.name && epoch == inner.epoch() {
         return;
     }
     let Some(peer) = peers::peer(name, epoch) else {

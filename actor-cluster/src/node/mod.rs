@@ -3,6 +3,7 @@
 
 mod actors;
 mod audit;
+mod fence;
 mod frames;
 mod members;
 mod port;
@@ -42,6 +43,7 @@ pub struct NodeOptions {
     outbound: usize,
     inbound: usize,
     self_audit: Duration,
+    fence_after: Option<Duration>,
 }
 
 impl NodeOptions {
@@ -54,6 +56,7 @@ impl NodeOptions {
             outbound: OUTBOUND,
             inbound: INBOUND,
             self_audit: Duration::from_secs(60),
+            fence_after: None,
         }
     }
 
@@ -95,6 +98,23 @@ impl NodeOptions {
         self
     }
 
+    /// How long after sending its last acknowledged heartbeat a node cut off from the server
+    /// fences itself (default: the TTL less 500 ms; at least half the TTL, two heartbeat
+    /// intervals; at most the TTL less 100 ms): it kills its uniquely named actors with `ExitReason::Fenced` (no
+    /// `terminate`, no local restart) and registers nothing until it is back. The server
+    /// starts a heartbeat's TTL when the heartbeat *arrives*, so no other node can claim those
+    /// names before the TTL after that send: with a fence before it, a name never has two live
+    /// owners, even across a partition. A node whose key expired meanwhile comes back as a new
+    /// incarnation (a new epoch) that re-claims nothing it lost.
+    ///
+    /// The margin assumes the node's process is not paused (or its clock stepped) for longer
+    /// than `ttl − fence_after` at the wrong moment.
+    #[must_use]
+    pub fn fence_after(mut self, after: Duration) -> Self {
+        self.fence_after = Some(after);
+        self
+    }
+
     /// How often the node checks that the store still holds its registry entries as written
     /// (default 60 s, at least 10 ms): JetStream has been seen to lose acknowledged writes under
     /// some faults, so an entry found missing is re-created, and one found taken by another node
@@ -129,7 +149,7 @@ impl std::fmt::Debug for Node {
         f.debug_struct("Node")
             .field("cluster", &self.inner.cluster)
             .field("name", &self.inner.name)
-            .field("epoch", &self.inner.epoch)
+            .field("epoch", &self.inner.epoch())
             .finish()
     }
 }
@@ -139,8 +159,12 @@ pub(crate) struct Inner {
     pub(crate) js: jetstream::Context,
     pub(crate) cluster: String,
     pub(crate) name: String,
-    pub(crate) epoch: u64,
+    /// This incarnation's random number (a new one after a fence outlived the membership key).
+    epoch: AtomicU64,
     pub(crate) ttl: Duration,
+    pub(crate) fence: fence::Fence,
+    /// Notified when the connection to the server is (re-)established.
+    pub(crate) reconnected: Arc<tokio::sync::Notify>,
     /// `bm.<cluster>.n.`
     pub(crate) prefix: String,
     next_token: AtomicU64,
@@ -196,6 +220,11 @@ impl RecentSignals {
 }
 
 impl Inner {
+    /// This incarnation's epoch.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
     /// Whether the exit signal `seq` from `from` is new here (and now remembered).
     pub(crate) fn first_signal(&self, from: &str, seq: u64) -> bool {
         lock(&self.recent_signals).first(from, seq, RECENT_EXITS)
@@ -225,9 +254,13 @@ impl Node {
         let drops = inbound_drops.clone();
         let dropped = Arc::new(tokio::sync::Notify::new());
         let audit = dropped.clone();
+        let reconnected = Arc::new(tokio::sync::Notify::new());
+        let beat = reconnected.clone();
         let client = async_nats::ConnectOptions::new()
             .name(format!("{}/{}", options.cluster, options.name))
             .connection_timeout(Duration::from_secs(2))
+            // A connection gone silent (a black hole) is noticed within a few TTLs, not minutes.
+            .ping_interval(options.ttl)
             .client_capacity(options.outbound)
             .subscription_capacity(options.inbound)
             .event_callback(move |event| {
@@ -241,7 +274,11 @@ impl Node {
                         );
                     }
                     // Frames to or from this node may have been lost while it was away.
-                    async_nats::Event::Connected => audit.notify_one(),
+                    // Its heartbeat goes at once (a node back from a cut is unfenced sooner).
+                    async_nats::Event::Connected => {
+                        audit.notify_one();
+                        beat.notify_one();
+                    }
                     _ => {}
                 }
                 std::future::ready(())
@@ -259,16 +296,26 @@ impl Node {
                 need: "2.11",
             });
         }
-        let js = jetstream::new(client.clone());
+        // Every KV request and publish acknowledgement of the node's bookkeeping is bounded.
+        let js = jetstream::context::ContextBuilder::new()
+            .timeout(KV_TIMEOUT)
+            .build(client.clone());
         let epoch = random_u64();
+        let quarter = options.ttl / 4; // the heartbeat interval
+        let fence_after = options
+            .fence_after
+            .unwrap_or(options.ttl.saturating_sub(Duration::from_millis(500)))
+            .clamp(quarter * 2, options.ttl - Duration::from_millis(100));
         let prefix = format!("bm.{}.n.", options.cluster);
         let inner = Arc::new(Inner {
             client: client.clone(),
             js,
             cluster: options.cluster,
             name: options.name,
-            epoch,
+            epoch: AtomicU64::new(epoch),
             ttl: options.ttl,
+            fence: fence::Fence::new(fence_after),
+            reconnected,
             prefix,
             next_token: AtomicU64::new(1),
             pending: Mutex::default(),
@@ -304,9 +351,22 @@ impl Node {
         &self.inner.name
     }
 
-    /// The random number this incarnation of the node drew when it joined.
+    /// The random number this incarnation of the node drew when it joined (a node that was
+    /// fenced and declared lost comes back with a new one: see [`NodeOptions::fence_after`]).
     pub fn epoch(&self) -> u64 {
-        self.inner.epoch
+        self.inner.epoch()
+    }
+
+    /// Whether the node is fenced now: cut off from the server for longer than
+    /// [`NodeOptions::fence_after`], it has killed its uniquely named actors and registers
+    /// nothing until its heartbeats are acknowledged again.
+    pub fn is_fenced(&self) -> bool {
+        self.inner.fence.is_fenced()
+    }
+
+    /// How many times this node has fenced itself.
+    pub fn fences(&self) -> u64 {
+        self.inner.fence.count()
     }
 
     /// The cluster's name.
@@ -445,7 +505,7 @@ fn version_at_least(version: &str, need: (u32, u32)) -> bool {
 }
 
 /// A random epoch: std's randomly seeded hasher, over the clock and the pid.
-fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(

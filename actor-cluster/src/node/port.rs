@@ -294,7 +294,7 @@ impl RemotePort for Port {
                 // sender do not share numbers.
                 let n = inner.next_signal.fetch_add(1, Ordering::Relaxed);
                 let seq = inner
-                    .epoch
+                    .epoch()
                     .wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
                 h.insert(H_SEQ, seq.to_string().as_str());
                 if carried {

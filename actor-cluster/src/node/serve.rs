@@ -44,7 +44,7 @@ fn reply(inner: &Inner, msg: &async_nats::Message, status: Status, body: &[u8]) 
 
 /// The frame's target, if it is addressed to this incarnation and alive.
 fn target(inner: &Inner, local: u64, msg: &async_nats::Message) -> Option<AnyActor> {
-    if header_u64(msg, H_EPOCH) != Some(inner.epoch) {
+    if header_u64(msg, H_EPOCH) != Some(inner.epoch()) {
         return None;
     }
     inner.local_actor(local)
@@ -61,7 +61,7 @@ fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
         );
         return;
     };
-    let target = (frame.epoch == inner.epoch)
+    let target = (frame.epoch == inner.epoch())
         .then(|| inner.local_actor(local))
         .flatten();
     let delivered = match (target, remote::served_tag(frame.tag)) {
@@ -129,7 +129,7 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
                 return;
             };
             let watcher = inner.ctl_subject(node);
-            let found = if header_u64(&msg, H_EPOCH) == Some(inner.epoch) {
+            let found = if header_u64(&msg, H_EPOCH) == Some(inner.epoch()) {
                 inner.watch_target(local)
             } else {
                 Err(None)
@@ -228,7 +228,7 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
             if !first {
                 return;
             }
-            let from = if node == inner.name && epoch == inner.epoch {
+            let from = if node == inner.name && epoch == inner.epoch() {
                 actor_core::__private::ActorId::local(from)
             } else if let Some(peer) = peers::peer(node, epoch) {
                 peer.actor_id(from)

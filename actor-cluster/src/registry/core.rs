@@ -51,6 +51,8 @@ pub(crate) struct RegistryCore {
     pub(crate) cache: RwLock<BTreeMap<String, Cached>>,
     pub(crate) own: Mutex<HashMap<String, Own>>,
     pub(crate) absent_since: Mutex<HashMap<(String, u64), Instant>>,
+    /// Entries given up by a fence, to delete (at their revisions) once the node is back.
+    pub(crate) orphans: Mutex<Vec<(String, u64)>>,
 }
 
 impl RegistryCore {
@@ -97,11 +99,16 @@ impl RegistryCore {
         value: Vec<u8>,
     ) -> Result<u64, ClusterRegistryError> {
         let inner = self.inner()?;
+        if inner.fence.is_fenced() {
+            return Err(ClusterRegistryError::Unavailable(
+                "this node is fenced: cut off from the cluster".into(),
+            ));
+        }
         let local = actor.id().local_id();
         let tag = remote::tag_of(actor.type_name()).unwrap_or(actor.type_name());
         let stored = Stored {
             node: inner.name.clone(),
-            epoch: inner.epoch,
+            epoch: inner.epoch(),
             local,
             tag: tag.to_owned(),
             value,
@@ -123,6 +130,9 @@ impl RegistryCore {
                 );
                 self.insert(kv_key, key.to_owned(), stored, rev);
                 inner.track(actor, None);
+                if inner.fence.is_fenced() {
+                    self.fence(&inner); // it fell while the create was on its way
+                }
                 Ok(rev)
             }
             Ok(Err(e)) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
@@ -386,7 +396,7 @@ impl RegistryCore {
 
 /// The id here of the actor an entry names.
 fn owner_id(inner: &Inner, stored: &Stored) -> Option<ActorId> {
-    if stored.node == inner.name && stored.epoch == inner.epoch {
+    if stored.node == inner.name && stored.epoch == inner.epoch() {
         return Some(ActorId::local(stored.local));
     }
     Some(crate::peers::peer(&stored.node, stored.epoch)?.actor_id(stored.local))

@@ -2,6 +2,7 @@
 //! keeps (see the crate docs for the consistency model).
 
 mod core;
+mod fence;
 mod key;
 mod watch;
 
@@ -85,6 +86,7 @@ impl Node {
             cache: RwLock::default(),
             own: Mutex::default(),
             absent_since: Mutex::default(),
+            orphans: Mutex::default(),
         });
         lock(&self.inner.registries).push(Arc::downgrade(&core));
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
@@ -189,6 +191,17 @@ where
             Ok(encoded) => self.core.delete(&format!("u.{encoded}"), rev).await,
             Err(_) => false,
         }
+    }
+
+    /// When the server stored unique `key`'s current entry (its clock), read from the store:
+    /// the moment its owner's ownership began. For tests of the fencing promise.
+    #[doc(hidden)]
+    pub async fn stored_at(&self, key: &str) -> Option<std::time::SystemTime> {
+        let encoded = encode_key(key).ok()?;
+        let store = self.core.store().await.ok()?;
+        let entry = store.entry(format!("u.{encoded}")).await.ok()??;
+        (entry.operation == async_nats::jetstream::kv::Operation::Put)
+            .then(|| std::time::SystemTime::from(entry.created))
     }
 
     /// Every key with at least one entry, sorted.

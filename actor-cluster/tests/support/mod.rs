@@ -9,6 +9,10 @@ use beamish::prelude::*;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
+mod proxy;
+#[allow(unused_imports)]
+pub(crate) use proxy::Proxy;
+
 /// A real server, started for the test (installed on first use if the machine has none).
 pub(crate) fn server() -> NatsServer {
     NatsServer::start().unwrap_or_else(|e| panic!("cannot start nats-server: {e}"))

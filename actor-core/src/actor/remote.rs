@@ -295,6 +295,12 @@ pub fn link_here(local: &AnyActor, stand_in: &AnyActor) {
     super::relate::link_here(&local.proc(), &stand_in.proc());
 }
 
+/// Kills local actor `actor` at once with `reason` (as [`ActorHandle::kill`](crate::ActorHandle::kill)
+/// does with `Killed`): its running callback is dropped and `terminate` does not run.
+pub fn kill_with(actor: &AnyActor, reason: ExitReason) {
+    actor.proc().core().kill(reason);
+}
+
 /// Removes the link between local actor `local` and `stand_in` on this node only.
 pub fn unlink_here(local: &AnyActor, stand_in: &AnyActor) {
     super::relate::unlink_here(&local.proc(), &stand_in.proc());

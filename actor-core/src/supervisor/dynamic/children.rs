@@ -125,11 +125,12 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
         if !matches!(&child.slot, Slot::Running(a) if a.id() == id) {
             return;
         }
-        let restart = match child.spec.restart {
-            Restart::Permanent => true,
-            Restart::Transient => reason.is_crash(),
-            Restart::Temporary => false,
-        };
+        let restart = reason.allows_restart()
+            && match child.spec.restart {
+                Restart::Permanent => true,
+                Restart::Transient => reason.is_crash(),
+                Restart::Temporary => false,
+            };
         if reason.is_crash() {
             tracing::error!(child = %id, %reason, "child crashed");
         }

@@ -190,6 +190,11 @@ impl SupActor {
                 self.significant_exited(significant, ctx).await;
                 return;
             }
+            _ if !reason.allows_restart() => {
+                child.slot = Slot::Stopped;
+                self.significant_exited(significant, ctx).await;
+                return;
+            }
             Restart::Transient if reason.is_clean() => {
                 child.slot = Slot::Stopped;
                 self.significant_exited(significant, ctx).await;
