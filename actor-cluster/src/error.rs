@@ -58,6 +58,33 @@ pub enum ClusterRegistryError {
     Unavailable(String),
 }
 
+/// Why a [`ClusterSupervisor`](crate::ClusterSupervisor) operation failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClusterSupervisorError {
+    /// The child's type is not `#[actor(remote)]`.
+    #[error("{0} is not a remote-capable actor type (`#[actor(remote)]`)")]
+    NotRemote(&'static str),
+    /// No live node hosts the child's type (its remote tag here).
+    #[error("no live node hosts {0}")]
+    NoHost(String),
+    /// The child's arguments could not be encoded.
+    #[error("arguments cannot be encoded: {0}")]
+    Codec(String),
+    /// The child's `init` failed (its message): the child is given up.
+    #[error("child failed to start: {0}")]
+    Init(String),
+    /// The child did not run within 5 s (its id): it stays wished for.
+    #[error("child {0} did not start in time")]
+    Timeout(String),
+    /// No such child.
+    #[error("no child {0}")]
+    NotFound(String),
+    /// The cluster's state could not be read or written (disconnected, fenced, or no quorum).
+    #[error("cluster supervisor unavailable: {0}")]
+    Unavailable(String),
+}
+
 pub(crate) fn unavailable(e: impl std::fmt::Display) -> ClusterError {
     ClusterError::Unavailable(e.to_string())
 }

@@ -80,10 +80,12 @@ mod node;
 mod peers;
 mod registry;
 pub mod server;
+mod supervisor;
 #[doc(hidden)]
 pub mod wire;
 
-pub use error::{ClusterError, ClusterRegistryError};
+pub use error::{ClusterError, ClusterRegistryError, ClusterSupervisorError};
 pub use node::{Node, NodeOptions};
 pub use registry::ClusterRegistry;
 pub use server::NatsServer;
+pub use supervisor::{ClusterChild, ClusterChildCounts, ClusterSupervisor};

@@ -93,8 +93,9 @@ pub(crate) async fn fence_loop(inner: Arc<Inner>) {
     }
 }
 
-/// Fences the node now (once until it is back): every uniquely named actor here is killed with
-/// [`ExitReason::Fenced`], and its entries are given up.
+/// Fences the node now (once until it is back): every uniquely named actor and every
+/// cluster-supervised child here is killed with [`ExitReason::Fenced`], and their entries are
+/// given up.
 pub(crate) fn fence(inner: &Arc<Inner>) {
     if inner.fence.fenced.swap(true, Ordering::AcqRel) {
         return;
@@ -107,6 +108,9 @@ pub(crate) fn fence(inner: &Arc<Inner>) {
     );
     for registry in inner.registries() {
         registry.fence(inner);
+    }
+    for supervisor in inner.supervisors() {
+        supervisor.fence();
     }
 }
 
@@ -139,5 +143,8 @@ pub(crate) fn new_incarnation(inner: &Arc<Inner>, new: u64) {
 fn give_up_orphans(inner: &Arc<Inner>) {
     for registry in inner.registries() {
         tokio::spawn(async move { registry.delete_orphans().await });
+    }
+    for supervisor in inner.supervisors() {
+        tokio::spawn(async move { supervisor.delete_orphans().await });
     }
 }

@@ -82,8 +82,12 @@ pub(crate) async fn join(inner: &Arc<Inner>) -> Result<(), ClusterError> {
     Ok(())
 }
 
-/// Leaves: deletes the registry entries, then the membership key.
+/// Leaves: stops the cluster-supervised children here (the others adopt them), deletes the
+/// registry entries, then the membership key.
 pub(crate) async fn leave(inner: &Arc<Inner>) -> Result<(), ClusterError> {
+    for supervisor in inner.supervisors() {
+        supervisor.leave().await;
+    }
     for registry in inner.registries() {
         registry.leave().await;
     }
@@ -180,6 +184,9 @@ async fn recover(inner: &Arc<Inner>) -> Option<u64> {
     tracing::warn!(node = %inner.name, "membership key was lost: re-created, re-asserting entries");
     for registry in inner.registries() {
         registry.reassert().await;
+    }
+    for supervisor in inner.supervisors() {
+        supervisor.reassert(inner).await;
     }
     inner.generation.send_modify(|g| *g += 1);
     Some(rev)
@@ -309,6 +316,9 @@ fn node_down(inner: &Arc<Inner>, name: &str, epoch: u64, left: bool) {
         ExitReason::NoConnection
     };
     inner.end_shadows_of(&peer, &reason);
+    for supervisor in inner.supervisors() {
+        supervisor.kick.notify_one(); // its children are adopted now
+    }
     let members: HashMap<String, u64> = read(&inner.members).clone();
     let subject = format!("{name}.{epoch}");
     let reaper = members

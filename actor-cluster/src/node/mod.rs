@@ -186,6 +186,9 @@ pub(crate) struct Inner {
     /// When each member's key was last written (a heartbeat), and its TTL.
     pub(crate) heard: Mutex<HashMap<String, (std::time::Instant, Duration)>>,
     pub(crate) registries: Mutex<Vec<Weak<RegistryCore>>>,
+    /// The cluster supervisors opened on this node (kept while the node lives: they own the
+    /// children running here).
+    pub(crate) supervisors: Mutex<Vec<Arc<crate::supervisor::SupCore>>>,
     /// Bumped when the cluster state was rebuilt: watches restart.
     pub(crate) generation: watch::Sender<u64>,
     /// Casts to dead or unknown local actors, dropped.
@@ -327,6 +330,7 @@ impl Node {
             members: RwLock::default(),
             heard: Mutex::default(),
             registries: Mutex::default(),
+            supervisors: Mutex::default(),
             generation: watch::Sender::new(0),
             dropped_casts: AtomicU64::new(0),
             inbound_drops,
@@ -444,6 +448,11 @@ impl Inner {
         let mut list = lock(&self.registries);
         list.retain(|w| w.strong_count() > 0);
         list.iter().filter_map(Weak::upgrade).collect()
+    }
+
+    /// The cluster supervisors opened on this node.
+    pub(crate) fn supervisors(&self) -> Vec<Arc<crate::supervisor::SupCore>> {
+        lock(&self.supervisors).clone()
     }
 
     /// The KV bucket `bucket`, created if missing (history 1, file storage).

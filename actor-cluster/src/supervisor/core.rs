@@ -1,0 +1,315 @@
+//! One cluster supervisor's state on this node: its cache of the bucket (desired children,
+//! owners, hosts), the children running here, and the KV writes.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use actor_core::__private::{AnyActor, Restart};
+use async_nats::jetstream::kv::{self, Operation};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Notify, watch};
+
+use crate::node::{Inner, lock, read, write};
+use crate::wire;
+
+/// Starts a child of one hosted type from its encoded arguments: its handle, or why not.
+pub(crate) type Starter =
+    fn(&[u8]) -> Pin<Box<dyn Future<Output = Result<AnyActor, String>> + Send>>;
+
+/// `c.<id>`: a child the cluster wants running.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Desired {
+    pub(crate) tag: String,
+    pub(crate) args: Vec<u8>,
+    /// 0 permanent, 1 transient, 2 temporary.
+    pub(crate) restart: u8,
+}
+
+impl Desired {
+    pub(crate) fn restart(&self) -> Restart {
+        match self.restart {
+            0 => Restart::Permanent,
+            1 => Restart::Transient,
+            _ => Restart::Temporary,
+        }
+    }
+
+    pub(crate) fn restart_code(restart: Restart) -> u8 {
+        match restart {
+            Restart::Permanent => 0,
+            Restart::Transient => 1,
+            Restart::Temporary => 2,
+        }
+    }
+}
+
+/// `o.<id>`: which node incarnation owns (runs) a child. `local` 0: claimed, starting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Owner {
+    pub(crate) node: String,
+    pub(crate) epoch: u64,
+    pub(crate) local: u64,
+    /// Its start failed (`init`'s error): the child is given up.
+    pub(crate) failed: Option<String>,
+}
+
+/// `h.<node>`: the types a node hosts for this supervisor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Host {
+    pub(crate) epoch: u64,
+    pub(crate) tags: Vec<String>,
+}
+
+/// A child running on this node.
+pub(crate) struct Running {
+    pub(crate) actor: AnyActor,
+    /// The revision of its `o.` entry as this node last wrote it.
+    pub(crate) rev: u64,
+    pub(crate) desired: Desired,
+    /// Its local restarts in the intensity window.
+    pub(crate) restarts: VecDeque<Instant>,
+}
+
+pub(crate) struct SupCore {
+    pub(crate) node: Weak<Inner>,
+    pub(crate) name: String,
+    /// Its bucket (opened again after the server lost its store).
+    pub(crate) bucket: String,
+    store: RwLock<kv::Store>,
+    pub(crate) hosted: RwLock<HashMap<String, Starter>>,
+    pub(crate) desired: RwLock<BTreeMap<String, (Desired, u64)>>,
+    pub(crate) owners: RwLock<BTreeMap<String, (Owner, u64)>>,
+    pub(crate) hosts: RwLock<BTreeMap<String, Host>>,
+    pub(crate) running: Mutex<HashMap<String, Running>>,
+    /// Owner incarnations not among the members, since when.
+    pub(crate) absent_since: Mutex<HashMap<(String, u64), Instant>>,
+    /// `o.` entries a fence gave up, to delete at their revisions once back.
+    pub(crate) orphans: Mutex<Vec<(String, u64)>>,
+    /// The cache holds a full replay of the bucket (reconciling on half a view could stop
+    /// children whose entries were not replayed yet).
+    pub(crate) synced: AtomicBool,
+    /// Reconcile now.
+    pub(crate) kick: Notify,
+    /// Bumped at each change the watch applies.
+    pub(crate) changed: watch::Sender<u64>,
+    /// Exits of the children running here, to the loop (one message per child incarnation:
+    /// bounded by the children).
+    pub(crate) exits: tokio::sync::mpsc::UnboundedSender<super::reconcile::Exited>,
+}
+
+pub(crate) fn desired_key(id: &str) -> String {
+    format!("c.{id}")
+}
+
+pub(crate) fn owner_key(id: &str) -> String {
+    format!("o.{id}")
+}
+
+pub(crate) fn host_key(node: &str) -> String {
+    format!("h.{node}")
+}
+
+impl SupCore {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        node: Weak<Inner>,
+        name: String,
+        bucket: String,
+        store: kv::Store,
+        exits: tokio::sync::mpsc::UnboundedSender<super::reconcile::Exited>,
+    ) -> Self {
+        SupCore {
+            node,
+            name,
+            bucket,
+            store: RwLock::new(store),
+            hosted: RwLock::default(),
+            desired: RwLock::default(),
+            owners: RwLock::default(),
+            hosts: RwLock::default(),
+            running: Mutex::default(),
+            absent_since: Mutex::default(),
+            orphans: Mutex::default(),
+            synced: AtomicBool::new(false),
+            kick: Notify::new(),
+            changed: watch::Sender::new(0),
+            exits,
+        }
+    }
+
+    /// Its bucket.
+    pub(crate) fn store(&self) -> kv::Store {
+        read(&self.store).clone()
+    }
+
+    /// Opens its bucket again (created if the server lost it).
+    pub(crate) async fn reopen(&self, inner: &Inner) {
+        match inner.bucket(&self.bucket, false).await {
+            Ok(store) => *write(&self.store) = store,
+            Err(e) => tracing::warn!(bucket = %self.bucket, error = %e, "cannot reopen bucket"),
+        }
+    }
+
+    pub(crate) fn inner(&self) -> Option<Arc<Inner>> {
+        self.node.upgrade()
+    }
+
+    /// Applies one watched entry to the cache.
+    pub(crate) fn apply(&self, entry: &kv::Entry) {
+        let put = entry.operation == Operation::Put;
+        if let Some(id) = entry.key.strip_prefix("c.") {
+            let mut desired = write(&self.desired);
+            match wire::decode::<Desired>(&entry.value) {
+                Ok(d) if put => {
+                    desired.insert(id.to_owned(), (d, entry.revision));
+                }
+                _ => {
+                    desired.remove(id);
+                }
+            }
+        } else if let Some(id) = entry.key.strip_prefix("o.") {
+            let mut owners = write(&self.owners);
+            match wire::decode::<Owner>(&entry.value) {
+                Ok(o) if put => {
+                    owners.insert(id.to_owned(), (o, entry.revision));
+                }
+                _ => {
+                    owners.remove(id);
+                }
+            }
+        } else if let Some(node) = entry.key.strip_prefix("h.") {
+            let mut hosts = write(&self.hosts);
+            match wire::decode::<Host>(&entry.value) {
+                Ok(h) if put => {
+                    hosts.insert(node.to_owned(), h);
+                }
+                _ => {
+                    hosts.remove(node);
+                }
+            }
+        }
+        self.changed.send_modify(|n| *n += 1);
+        self.kick.notify_one();
+    }
+
+    /// The live members that host `tag`, by name.
+    pub(crate) fn hosting(&self, inner: &Inner, tag: &str) -> Vec<String> {
+        let members = read(&inner.members);
+        read(&self.hosts)
+            .iter()
+            .filter(|(node, h)| {
+                members.get(*node) == Some(&h.epoch) && h.tags.iter().any(|t| t == tag)
+            })
+            .map(|(node, _)| node.clone())
+            .collect()
+    }
+
+    /// Whether owner incarnation `(node, epoch)` is alive as far as this node can tell: a
+    /// member, this node's own, or absent for less than the TTL and not seen lost.
+    pub(crate) fn owner_alive(&self, inner: &Inner, node: &str, epoch: u64) -> bool {
+        if node == inner.name && epoch == inner.epoch() {
+            return true;
+        }
+        if read(&inner.members).get(node) == Some(&epoch) {
+            lock(&self.absent_since).remove(&(node.to_owned(), epoch));
+            return true;
+        }
+        if crate::peers::peer(node, epoch).is_none_or(|p| p.is_down()) {
+            return false;
+        }
+        let mut absent = lock(&self.absent_since);
+        let since = *absent
+            .entry((node.to_owned(), epoch))
+            .or_insert_with(Instant::now);
+        since.elapsed() <= inner.ttl
+    }
+
+    /// Writes `o.<id>` as `owner`: a create (`expect` none) or an update at revision `expect`.
+    /// The new revision, or `None` if another write got there first.
+    pub(crate) async fn write_owner(
+        &self,
+        id: &str,
+        owner: &Owner,
+        expect: Option<u64>,
+    ) -> Option<u64> {
+        let bytes = Bytes::from(wire::encode(owner).ok()?);
+        let key = owner_key(id);
+        let written = match expect {
+            None => self.store().create(&key, bytes).await.ok(),
+            Some(rev) => self.store().update(&key, bytes, rev).await.ok(),
+        };
+        if let Some(rev) = written {
+            // Seen before the watch brings it: the next reconcile acts on it.
+            write(&self.owners).insert(id.to_owned(), (owner.clone(), rev));
+        }
+        written
+    }
+
+    /// Deletes `key` at revision `rev` (a newer write is left alone).
+    pub(crate) async fn delete_at(&self, key: &str, rev: u64) -> bool {
+        tokio::time::timeout(
+            crate::node::KV_TIMEOUT,
+            self.store().delete_expect_revision(key, Some(rev)),
+        )
+        .await
+        .is_ok_and(|r| r.is_ok())
+    }
+
+    /// A child is gone for good: its `o.` entry (at `owner_rev`), then its `c.` entry.
+    pub(crate) async fn forget(&self, id: &str, owner_rev: Option<u64>) {
+        if let Some(rev) = owner_rev {
+            self.delete_at(&owner_key(id), rev).await;
+        }
+        let desired_rev = read(&self.desired).get(id).map(|(_, rev)| *rev);
+        if let Some(rev) = desired_rev {
+            self.delete_at(&desired_key(id), rev).await;
+        }
+    }
+
+    /// Advertises the hosted types under this node's current epoch, unless the cache shows it.
+    pub(crate) async fn advertise(&self, inner: &Inner) {
+        let mut tags: Vec<String> = read(&self.hosted).keys().cloned().collect();
+        if tags.is_empty() {
+            return;
+        }
+        tags.sort();
+        let host = Host {
+            epoch: inner.epoch(),
+            tags,
+        };
+        if read(&self.hosts).get(&inner.name) == Some(&host) {
+            return;
+        }
+        if let Ok(bytes) = wire::encode(&host)
+            && self
+                .store()
+                .put(host_key(&inner.name), Bytes::from(bytes))
+                .await
+                .is_ok()
+        {
+            write(&self.hosts).insert(inner.name.clone(), host);
+        }
+    }
+
+    /// Deletes `key` whatever its revision.
+    pub(crate) async fn delete_at_any(&self, key: &str) {
+        let _ = tokio::time::timeout(crate::node::KV_TIMEOUT, self.store().delete(key)).await;
+    }
+
+    pub(crate) fn node_name(&self) -> String {
+        self.inner().map(|i| i.name.clone()).unwrap_or_default()
+    }
+
+    pub(crate) fn is_synced(&self) -> bool {
+        self.synced.load(Ordering::Acquire)
+    }
+}
+
+/// How long a new child may take to be claimed and started before `start_child` gives up
+/// waiting (the child stays desired and starts when a host can).
+pub(crate) const START_WAIT: Duration = Duration::from_secs(5);

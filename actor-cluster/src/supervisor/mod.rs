@@ -1,0 +1,404 @@
+//! The distributed DynamicSupervisor: children wished for in a KV bucket, each run by exactly
+//! one node, re-homed when their node is lost.
+//!
+//! Bucket `bm_sup_<cluster>_<name>`: `c.<id>` the wish (type tag, encoded arguments, restart),
+//! `o.<id>` the owner (node incarnation and local id), `h.<node>` the types a node hosts. Every
+//! node computes the same owner for a child (rendezvous hashing over the live hosts of its type)
+//! and only that node claims it, by compare-and-set on `o.<id>`; a claim that loses starts
+//! nothing.
+
+mod core;
+mod reconcile;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actor_core::__private::{
+    Actor, ActorHandle, ActorRef, AnyActor, FromAnyActor, Restart, StartOptions,
+};
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub(crate) use self::core::SupCore;
+use self::core::{Desired, START_WAIT, Starter, desired_key};
+use crate::error::{ClusterError, ClusterSupervisorError};
+use crate::node::{Node, lock, read, write};
+use crate::wire;
+
+/// A supervisor whose children run across the cluster: each on exactly one node, restarted
+/// there on a crash (at most 3 times in 5 s per node, then given up), and started again on
+/// another node when theirs is lost — permanent and transient children; temporary ones are
+/// dropped with their node.
+///
+/// ```no_run
+/// use beamish::cluster::{Node, NodeOptions};
+/// use beamish::prelude::*;
+///
+/// struct Session(String);
+///
+/// #[actor(remote)]
+/// impl Session {
+///     #[init]
+///     async fn init(user: String) -> Self { Session(user) }
+///     #[call]
+///     async fn user(&self) -> String { self.0.clone() }
+/// }
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let node = Node::connect("nats://127.0.0.1:4222", NodeOptions::new("shop", "a")).await?;
+/// let sessions = node.supervisor("sessions").await?;
+/// sessions.host::<Session>().await?; // this node runs sessions
+/// let child = sessions.start_child::<Session>("ann".into()).await?;
+/// let ann: SessionHandle = child.handle().expect("a session");
+/// assert_eq!(ann.user().await?, "ann");
+/// println!("{} runs on {:?}", child.id(), child.node());
+/// # Ok(()) }
+/// ```
+///
+/// Where a child runs: of the live nodes hosting its type ([`host`](Self::host)), the one
+/// with the highest rendezvous score for the child's id, so a node's loss moves only its own
+/// children. A node fenced off the cluster kills its children with `ExitReason::Fenced` before
+/// the others can adopt them (see `NodeOptions::fence_after`); a node that leaves stops its
+/// children and the others adopt them at once. Adoption is a move, not a crash: no intensity
+/// counts it.
+#[derive(Clone)]
+pub struct ClusterSupervisor {
+    core: Arc<SupCore>,
+}
+
+impl std::fmt::Debug for ClusterSupervisor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterSupervisor")
+            .field("name", &self.core.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One child of a [`ClusterSupervisor`], as the cluster knows it.
+#[derive(Clone, Debug)]
+pub struct ClusterChild {
+    id: String,
+    tag: String,
+    restart: Restart,
+    node: Option<String>,
+    actor: Option<AnyActor>,
+}
+
+impl ClusterChild {
+    /// Its cluster-wide id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Its actor type's remote tag.
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// Its restart policy.
+    pub fn restart(&self) -> Restart {
+        self.restart
+    }
+
+    /// The node it runs on, if it runs (not between its node's loss and its adoption).
+    pub fn node(&self) -> Option<&str> {
+        self.node.as_deref()
+    }
+
+    /// Its actor, untyped (a stand-in when it runs on another node).
+    pub fn actor(&self) -> Option<&AnyActor> {
+        self.actor.as_ref()
+    }
+
+    /// Its actor through its typed handle: `None` if it does not run, or is of another type.
+    pub fn handle<H: FromAnyActor>(&self) -> Option<H> {
+        H::from_any(self.actor.clone()?)
+    }
+}
+
+/// How many children a [`ClusterSupervisor`] has, cluster-wide.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClusterChildCounts {
+    /// Children wished for.
+    pub specs: usize,
+    /// Of those, the ones running (an owner with a live actor).
+    pub active: usize,
+}
+
+impl Node {
+    /// The cluster supervisor `name` (a token of `[A-Za-z0-9_-]`), shared by every node that
+    /// opens it; one per name per node.
+    ///
+    /// # Errors
+    /// [`ClusterError::InvalidName`], or [`ClusterError::Unavailable`] if its bucket cannot be
+    /// opened.
+    pub async fn supervisor(&self, name: &str) -> Result<ClusterSupervisor, ClusterError> {
+        if !crate::node::is_token(name) {
+            return Err(ClusterError::InvalidName(name.to_owned()));
+        }
+        if let Some(core) = self
+            .inner
+            .supervisors()
+            .into_iter()
+            .find(|s| s.name == name)
+        {
+            return Ok(ClusterSupervisor { core });
+        }
+        let bucket = format!("bm_sup_{}_{name}", self.inner.cluster);
+        let store = self.inner.bucket(&bucket, false).await?;
+        let (exits, exited) = tokio::sync::mpsc::unbounded_channel();
+        let core = Arc::new(SupCore::new(
+            Arc::downgrade(&self.inner),
+            name.to_owned(),
+            bucket,
+            store,
+            exits,
+        ));
+        {
+            let mut list = lock(&self.inner.supervisors);
+            if let Some(found) = list.iter().find(|s| s.name == name) {
+                return Ok(ClusterSupervisor {
+                    core: found.clone(),
+                });
+            }
+            list.push(core.clone());
+        }
+        tokio::spawn(reconcile::watch_loop(core.clone(), self.inner.clone()));
+        tokio::spawn(reconcile::run(core.clone(), exited));
+        let deadline = tokio::time::Instant::now() + crate::node::KV_TIMEOUT;
+        while !core.is_synced() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Ok(ClusterSupervisor { core })
+    }
+}
+
+impl ClusterSupervisor {
+    /// The supervisor's name.
+    pub fn name(&self) -> &str {
+        &self.core.name
+    }
+
+    /// This node runs children of type `A` for the supervisor (an `#[actor(remote)]` type whose
+    /// `init` argument is serialisable). Only nodes that host a type are given its children.
+    ///
+    /// # Errors
+    /// [`ClusterSupervisorError::NotRemote`] for a type that is not `#[actor(remote)]`,
+    /// [`ClusterSupervisorError::Unavailable`] if the node is gone.
+    pub async fn host<A>(&self) -> Result<(), ClusterSupervisorError>
+    where
+        A: Actor,
+        A::Args: DeserializeOwned,
+    {
+        let tag = tag_of::<A>()?;
+        let inner = self.inner()?;
+        write(&self.core.hosted).insert(tag.to_owned(), start_hosted::<A> as Starter);
+        self.core.advertise(&inner).await;
+        self.core.kick.notify_one();
+        Ok(())
+    }
+
+    /// Starts a permanent child of type `A` with `args` on the node the cluster places it on,
+    /// and returns once it runs there.
+    ///
+    /// # Errors
+    /// See [`start_child_with`](Self::start_child_with).
+    pub async fn start_child<A>(
+        &self,
+        args: A::Args,
+    ) -> Result<ClusterChild, ClusterSupervisorError>
+    where
+        A: Actor,
+        A::Args: Serialize,
+    {
+        self.start_child_with::<A>(args, Restart::Permanent).await
+    }
+
+    /// Starts a child of type `A` with `args` and restart policy `restart` on the node the
+    /// cluster places it on, and returns once it runs there.
+    ///
+    /// # Errors
+    /// [`NotRemote`](ClusterSupervisorError::NotRemote) for a type that is not
+    /// `#[actor(remote)]`; [`NoHost`](ClusterSupervisorError::NoHost) if no live node hosts
+    /// it; [`Codec`](ClusterSupervisorError::Codec) if `args` cannot be encoded;
+    /// [`Unavailable`](ClusterSupervisorError::Unavailable) if the wish cannot be written (or
+    /// this node is fenced); [`Init`](ClusterSupervisorError::Init) if its `init` failed (the
+    /// child is given up); [`Timeout`](ClusterSupervisorError::Timeout) if it did not run
+    /// within 5 s (it stays wished for, and starts when a host can).
+    pub async fn start_child_with<A>(
+        &self,
+        args: A::Args,
+        restart: Restart,
+    ) -> Result<ClusterChild, ClusterSupervisorError>
+    where
+        A: Actor,
+        A::Args: Serialize,
+    {
+        let tag = tag_of::<A>()?;
+        let inner = self.inner()?;
+        if inner.fence.is_fenced() {
+            return Err(ClusterSupervisorError::Unavailable(
+                "this node is fenced: cut off from the cluster".into(),
+            ));
+        }
+        if self.core.hosting(&inner, tag).is_empty() {
+            return Err(ClusterSupervisorError::NoHost(tag.to_owned()));
+        }
+        let wish = Desired {
+            tag: tag.to_owned(),
+            args: wire::encode(&args).map_err(|e| ClusterSupervisorError::Codec(e.0))?,
+            restart: Desired::restart_code(restart),
+        };
+        let bytes = wire::encode(&wish).map_err(|e| ClusterSupervisorError::Codec(e.0))?;
+        let id = format!(
+            "{:016x}{:016x}",
+            crate::node::random_u64(),
+            crate::node::random_u64()
+        );
+        let mut changed = self.core.changed.subscribe();
+        self.core
+            .store()
+            .create(desired_key(&id), Bytes::from(bytes))
+            .await
+            .map_err(|e| ClusterSupervisorError::Unavailable(e.to_string()))?;
+        let waited = tokio::time::timeout(START_WAIT, async {
+            loop {
+                let owner = read(&self.core.owners).get(&id).cloned();
+                if let Some((o, rev)) = owner {
+                    if let Some(why) = o.failed {
+                        self.core.delete_at(&self::core::owner_key(&id), rev).await;
+                        return Err(ClusterSupervisorError::Init(why));
+                    }
+                    if o.local != 0
+                        && let Some(child) = self.child(&id)
+                        && child.actor.is_some()
+                    {
+                        return Ok(child);
+                    }
+                }
+                if changed.changed().await.is_err() {
+                    return Err(ClusterSupervisorError::Unavailable("node closed".into()));
+                }
+            }
+        })
+        .await;
+        waited.unwrap_or(Err(ClusterSupervisorError::Timeout(id)))
+    }
+
+    /// Stops child `id` for good, wherever it runs (within its shutdown), and returns once its
+    /// node has let it go (at most 5 s).
+    ///
+    /// # Errors
+    /// [`NotFound`](ClusterSupervisorError::NotFound) if no such child is wished for;
+    /// [`Unavailable`](ClusterSupervisorError::Unavailable) if the wish cannot be deleted.
+    pub async fn terminate_child(&self, id: &str) -> Result<(), ClusterSupervisorError> {
+        let rev = read(&self.core.desired)
+            .get(id)
+            .map(|(_, rev)| *rev)
+            .ok_or_else(|| ClusterSupervisorError::NotFound(id.to_owned()))?;
+        let mut changed = self.core.changed.subscribe();
+        self.core
+            .store()
+            .delete_expect_revision(desired_key(id), Some(rev))
+            .await
+            .map_err(|e| ClusterSupervisorError::Unavailable(e.to_string()))?;
+        let _ = tokio::time::timeout(START_WAIT, async {
+            while read(&self.core.owners).contains_key(id) {
+                if changed.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
+        .await;
+        Ok(())
+    }
+
+    /// Every child, cluster-wide, as this node's cache of the bucket has them (one watch
+    /// delivery behind the store), sorted by id.
+    pub fn which_children(&self) -> Vec<ClusterChild> {
+        let ids: Vec<String> = read(&self.core.desired).keys().cloned().collect();
+        ids.iter().filter_map(|id| self.child(id)).collect()
+    }
+
+    /// How many children there are, cluster-wide (from this node's cache).
+    pub fn count_children(&self) -> ClusterChildCounts {
+        let children = self.which_children();
+        ClusterChildCounts {
+            specs: children.len(),
+            active: children.iter().filter(|c| c.actor.is_some()).count(),
+        }
+    }
+
+    /// The live nodes that host type `A` for this supervisor (as this node last saw them),
+    /// sorted.
+    pub fn hosts<A: Actor>(&self) -> Vec<String> {
+        let (Ok(tag), Some(inner)) = (tag_of::<A>(), self.core.inner()) else {
+            return Vec::new();
+        };
+        let mut nodes = self.core.hosting(&inner, tag);
+        nodes.sort();
+        nodes
+    }
+
+    /// The ids of the children running on this node (alive), sorted.
+    pub fn running_here(&self) -> Vec<String> {
+        let mut ids: Vec<String> = lock(&self.core.running)
+            .iter()
+            .filter(|(_, r)| r.actor.is_alive())
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    fn child(&self, id: &str) -> Option<ClusterChild> {
+        let inner = self.core.inner()?;
+        let (d, _) = read(&self.core.desired).get(id).cloned()?;
+        let owner = read(&self.core.owners).get(id).map(|(o, _)| o.clone());
+        let live = owner.filter(|o| {
+            o.failed.is_none() && o.local != 0 && self.core.owner_alive(&inner, &o.node, o.epoch)
+        });
+        let actor = live
+            .as_ref()
+            .and_then(|o| inner.actor(&o.node, o.epoch, o.local, &d.tag))
+            .filter(ActorHandle::is_alive);
+        Some(ClusterChild {
+            id: id.to_owned(),
+            restart: d.restart(),
+            node: live.map(|o| o.node),
+            tag: d.tag,
+            actor,
+        })
+    }
+
+    fn inner(&self) -> Result<Arc<crate::node::Inner>, ClusterSupervisorError> {
+        self.core
+            .inner()
+            .ok_or_else(|| ClusterSupervisorError::Unavailable("node closed".into()))
+    }
+}
+
+fn tag_of<A: Actor>() -> Result<&'static str, ClusterSupervisorError> {
+    A::REMOTE
+        .map(|codec| codec.tag)
+        .ok_or(ClusterSupervisorError::NotRemote(std::any::type_name::<A>()))
+}
+
+/// Starts a hosted child of type `A` from its encoded arguments.
+fn start_hosted<A>(
+    args: &[u8],
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<AnyActor, String>> + Send>>
+where
+    A: Actor,
+    A::Args: DeserializeOwned,
+{
+    let args = wire::decode::<A::Args>(args);
+    Box::pin(async move {
+        let args = args.map_err(|e| format!("arguments do not decode: {}", e.0))?;
+        ActorRef::<A>::start_with(args, StartOptions::new())
+            .await
+            .map(|actor| actor.to_any())
+            .map_err(|e| e.to_string())
+    })
+}

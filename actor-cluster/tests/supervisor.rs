@@ -1,0 +1,270 @@
+//! The cluster supervisor on one machine: placement, one copy per child, local restarts within
+//! the node's intensity, the end of temporary and transient children, `terminate_child`, a
+//! failed `init`, a node that leaves, and a node fenced off (its children adopted once).
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use beamish::Restart;
+use beamish::cluster::{ClusterSupervisor, ClusterSupervisorError, Node, NodeOptions};
+use beamish::prelude::*;
+use support::{Counter, CounterHandle, Proxy, node, server, wait_for, wait_for_within};
+
+/// Refuses to start when told to.
+pub(crate) struct Picky;
+
+#[actor(remote)]
+impl Picky {
+    #[init]
+    async fn init(ok: bool) -> Result<Self, String> {
+        if ok {
+            Ok(Picky)
+        } else {
+            Err("not today".into())
+        }
+    }
+}
+
+/// Nodes `names` of `cluster`, each hosting `Counter` under supervisor "jobs".
+async fn hosts(
+    server: &beamish::cluster::NatsServer,
+    cluster: &str,
+    names: &[&str],
+) -> Vec<(Node, ClusterSupervisor)> {
+    let mut all = Vec::new();
+    for name in names {
+        let n = node(server, cluster, name).await;
+        let jobs = n.supervisor("jobs").await.unwrap();
+        jobs.host::<Counter>().await.unwrap();
+        all.push((n, jobs));
+    }
+    // Every node sees every host before children are placed.
+    for (_, jobs) in &all {
+        let probe = jobs.clone();
+        wait_for(|| (probe_hosts(&probe) == names.len()).then_some(())).await;
+    }
+    all
+}
+
+fn probe_hosts(jobs: &ClusterSupervisor) -> usize {
+    jobs.hosts::<Counter>().len()
+}
+
+/// Which node runs each child, by every node's own account; panics on a child run twice.
+fn running(all: &[(Node, ClusterSupervisor)]) -> BTreeMap<String, String> {
+    let mut at = BTreeMap::new();
+    for (n, jobs) in all {
+        for id in jobs.running_here() {
+            if let Some(other) = at.insert(id.clone(), n.name().to_owned()) {
+                panic!("child {id} runs on {other} and on {}", n.name());
+            }
+        }
+    }
+    at
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn children_are_placed_across_hosts_and_each_runs_once() {
+    let server = server();
+    let all = hosts(&server, "s1", &["a", "b", "c"]).await;
+    let jobs = &all[0].1;
+    let mut ids = BTreeSet::new();
+    for i in 0..30 {
+        let child = jobs.start_child::<Counter>(i).await.unwrap();
+        let h: CounterHandle = child.handle().expect("a counter");
+        assert_eq!(h.get().await, Ok(i));
+        ids.insert(child.id().to_owned());
+    }
+    let at = running(&all);
+    assert_eq!(at.keys().cloned().collect::<BTreeSet<_>>(), ids);
+    let used: BTreeSet<&String> = at.values().collect();
+    assert_eq!(
+        used.len(),
+        3,
+        "rendezvous spreads 30 children over 3 hosts: {at:?}"
+    );
+    // Every node's view agrees with where they run, and reaches them.
+    for (_, view) in &all {
+        wait_for(|| (view.count_children().active == 30).then_some(())).await;
+        for child in view.which_children() {
+            assert_eq!(child.node(), at.get(child.id()).map(String::as_str));
+            let h: CounterHandle = child.handle().unwrap();
+            assert!(h.get().await.is_ok());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashing_child_restarts_on_its_node_until_the_node_gives_it_up() {
+    let server = server();
+    let all = hosts(&server, "s2", &["a", "b"]).await;
+    let (_, jobs) = &all[1];
+    let child = jobs.start_child::<Counter>(5).await.unwrap();
+    let home = child.node().unwrap().to_owned();
+    let mut h: CounterHandle = child.handle().unwrap();
+    for round in 0..3 {
+        assert!(h.crash().await.is_err());
+        assert!(h.wait().await.is_crash());
+        // Restarted on the same node, with its start arguments, under the same id.
+        h = wait_for(|| {
+            let c = jobs
+                .which_children()
+                .into_iter()
+                .find(|c| c.id() == child.id())?;
+            let now: CounterHandle = c.handle()?;
+            (now.id() != h.id() && c.node() == Some(home.as_str())).then_some(now)
+        })
+        .await;
+        assert_eq!(h.get().await, Ok(5), "round {round}");
+    }
+    // The fourth crash in 5 s: the node gives the child up, cluster-wide.
+    assert!(h.crash().await.is_err());
+    wait_for(|| jobs.which_children().is_empty().then_some(())).await;
+    assert!(running(&all).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_temporary_and_terminated_children_end_for_good() {
+    let server = server();
+    let all = hosts(&server, "s3", &["a", "b"]).await;
+    let jobs = &all[0].1;
+    let transient = jobs
+        .start_child_with::<Counter>(1, Restart::Transient)
+        .await
+        .unwrap();
+    let temporary = jobs
+        .start_child_with::<Counter>(2, Restart::Temporary)
+        .await
+        .unwrap();
+    let permanent = jobs.start_child::<Counter>(3).await.unwrap();
+    assert_eq!(jobs.count_children().specs, 3);
+
+    // A transient child that stops cleanly and a temporary one that crashes are gone.
+    let t: CounterHandle = transient.handle().unwrap();
+    t.stop(ExitReason::Normal).await.unwrap();
+    let tmp: CounterHandle = temporary.handle().unwrap();
+    assert!(tmp.crash().await.is_err());
+    wait_for(|| (jobs.count_children().specs == 1).then_some(())).await;
+    // terminate_child stops a permanent one wherever it runs.
+    let p: CounterHandle = permanent.handle().unwrap();
+    jobs.terminate_child(permanent.id()).await.unwrap();
+    assert_eq!(p.wait().await, ExitReason::Shutdown);
+    assert!(jobs.which_children().is_empty());
+    assert_eq!(
+        jobs.terminate_child(permanent.id()).await,
+        Err(ClusterSupervisorError::NotFound(permanent.id().to_owned()))
+    );
+    assert!(running(&all).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_init_and_a_type_nobody_hosts_are_reported() {
+    let server = server();
+    let all = hosts(&server, "s4", &["a"]).await;
+    let jobs = &all[0].1;
+    let none = jobs.start_child::<Picky>(true).await;
+    assert!(
+        matches!(&none, Err(ClusterSupervisorError::NoHost(tag)) if tag.ends_with("::Picky")),
+        "{none:?}"
+    );
+    jobs.host::<Picky>().await.unwrap();
+    assert!(jobs.start_child::<Picky>(true).await.is_ok());
+    let failed = jobs.start_child::<Picky>(false).await;
+    assert!(
+        matches!(&failed, Err(ClusterSupervisorError::Init(why)) if why.contains("not today")),
+        "{failed:?}"
+    );
+    wait_for(|| (jobs.count_children().specs == 1).then_some(())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leaving_node_hands_its_children_to_the_others() {
+    let server = server();
+    let mut all = hosts(&server, "s5", &["a", "b", "c"]).await;
+    let jobs = all[0].1.clone();
+    for i in 0..12 {
+        jobs.start_child::<Counter>(i).await.unwrap();
+    }
+    let before = running(&all);
+    let (leaving, _) = all.pop().unwrap();
+    let moved = before.values().filter(|n| *n == "c").count();
+    leaving.leave().await.unwrap();
+    let after = wait_for(|| {
+        let at = running(&all);
+        (at.len() == 12).then_some(at)
+    })
+    .await;
+    assert!(after.values().all(|n| n != "c"));
+    // Only c's children moved (rendezvous): the others stayed where they were.
+    let stayed = before
+        .iter()
+        .filter(|(id, n)| after.get(*id) == Some(n))
+        .count();
+    assert_eq!(stayed, 12 - moved);
+}
+
+/// A node black-holed away from the server fences: it kills its children before the others
+/// adopt them, so no child ever runs twice (sampled every 10 ms), and each is adopted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fenced_nodes_children_are_adopted_once_and_never_run_twice() {
+    let server = server();
+    let all = hosts(&server, "s6", &["a", "b"]).await;
+    let proxy = Proxy::start(server.port());
+    let c = Node::connect(
+        &proxy.url(),
+        NodeOptions::new("s6", "c").ttl(Duration::from_secs(1)),
+    )
+    .await
+    .unwrap();
+    let jobs_c = c.supervisor("jobs").await.unwrap();
+    jobs_c.host::<Counter>().await.unwrap();
+    let jobs = all[0].1.clone();
+    wait_for(|| (probe_hosts(&jobs) == 3).then_some(())).await;
+    for i in 0..24 {
+        jobs.start_child::<Counter>(i).await.unwrap();
+    }
+    let on_c = jobs_c.running_here();
+    assert!(!on_c.is_empty(), "some children run on c");
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let sampled = {
+        let (all_jobs, jobs_c) = (
+            all.iter().map(|(_, j)| j.clone()).collect::<Vec<_>>(),
+            jobs_c.clone(),
+        );
+        tokio::spawn(async move {
+            let (mut samples, mut twice) = (0, Vec::new());
+            let mut every = tokio::time::interval(Duration::from_millis(10));
+            while !*stopped.borrow() {
+                every.tick().await;
+                samples += 1;
+                let mut seen = BTreeSet::new();
+                for jobs in all_jobs.iter().chain([&jobs_c]) {
+                    for id in jobs.running_here() {
+                        if !seen.insert(id.clone()) {
+                            twice.push(id);
+                        }
+                    }
+                }
+            }
+            (samples, twice)
+        })
+    };
+    proxy.blackhole();
+    let after = wait_for_within(Duration::from_secs(15), || {
+        let at = running(&all);
+        (at.len() == 24).then_some(at)
+    })
+    .await;
+    assert!(c.is_fenced());
+    assert!(jobs_c.running_here().is_empty());
+    for id in &on_c {
+        assert!(after.contains_key(id), "{id} adopted");
+    }
+    stop.send(true).unwrap();
+    let (samples, twice) = sampled.await.unwrap();
+    assert!(twice.is_empty(), "run twice: {twice:?}");
+    assert!(samples > 50);
+}
