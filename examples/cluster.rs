@@ -1,7 +1,8 @@
 //! A cluster of node processes on NATS: named rooms on every node, called from every node
 //! through the same handle type; a room given a handle inside a message calls back through it;
-//! then one node is killed with SIGKILL, and the others see its names freed, calls to it failing
-//! with `NodeDown` then `NoProc`, and the names claimable again.
+//! sessions started under a cluster supervisor across the nodes; then one node is killed with
+//! SIGKILL, and the others see its names freed, calls to it failing with `NodeDown` then
+//! `NoProc`, the names claimable again, and its sessions back on the survivors.
 //!
 //! ```sh
 //! cargo run --release --features cluster --example cluster -- --demo
@@ -16,7 +17,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use beamish::cluster::{ClusterRegistry, NatsServer, Node, NodeOptions};
+use beamish::cluster::{ClusterRegistry, ClusterSupervisor, NatsServer, Node, NodeOptions};
 use beamish::prelude::*;
 
 const CLUSTER: &str = "demo";
@@ -99,6 +100,9 @@ fn arg(args: &[String], i: usize) -> Result<String> {
 async fn node_process(name: String, url: String) -> Result<()> {
     let node = Node::connect(&url, NodeOptions::new(CLUSTER, name.as_str())).await?;
     let rooms = node.registry::<()>("rooms", Keys::Unique).await?;
+    // This node runs the cluster's sessions (rooms too), wherever the supervisor places them.
+    let sessions = node.supervisor("sessions").await?;
+    sessions.host::<Room>().await?;
     for i in 1..=2 {
         let room = format!("{name}-room-{i}");
         Room::start_via(&rooms, room.as_str(), room.clone()).await?;
@@ -232,6 +236,26 @@ async fn demo() -> Result<()> {
         return Err(format!("the room did not reach the guest: {answer}").into());
     }
 
+    println!("\n== sessions under the cluster supervisor \"sessions\", placed across the nodes");
+    let sessions = me.supervisor("sessions").await?;
+    wait(Duration::from_secs(5), || {
+        sessions.hosts::<Room>().len() == 3
+    })
+    .await?;
+    // Placement hashes each session's random id: start sessions until node-c has two.
+    let mut started = 0;
+    while started < 6 || (started < 20 && on_node(&sessions, "node-c") < 2) {
+        started += 1;
+        let child = sessions
+            .start_child::<Room>(format!("session-{started}"))
+            .await?;
+        println!(
+            "  session-{started} runs on {}",
+            child.node().unwrap_or("?")
+        );
+    }
+    let on_c = on_node(&sessions, "node-c");
+
     println!("\n== SIGKILL node-c");
     let doomed: RoomHandle = rooms
         .whereis("node-c-room-1")
@@ -263,6 +287,20 @@ async fn demo() -> Result<()> {
         return Err(format!("expected NoProc, got {after:?}").into());
     }
 
+    println!("\n== node-c's {on_c} sessions re-homed on the survivors");
+    wait(Duration::from_secs(10), || {
+        let now = homes(&sessions);
+        now.len() == started && now.iter().all(|(_, node)| node != "node-c")
+    })
+    .await?;
+    let rehomed = killed.elapsed();
+    for child in sessions.which_children() {
+        let session: RoomHandle = child.handle().ok_or("a session is not running")?;
+        let answer = session.hello("driver".into()).await?;
+        println!("  on {}: {answer}", child.node().unwrap_or("?"));
+    }
+    println!("all {started} sessions answer, {rehomed:?} after the kill");
+
     println!("\n== node-c-room-1 claimed again, by the driver; node-a calls every room");
     Room::start_via(
         &rooms,
@@ -276,9 +314,24 @@ async fn demo() -> Result<()> {
 
     println!("\nsummary: 6 rooms on 3 nodes, each called from every node; node-c SIGKILLed:");
     println!(
-        "  first call NodeDown, monitors told NoConnection, names freed in {freed:?} (bound: 3 s)"
+        "  first call NodeDown, monitors told NoConnection, names freed in {freed:?} (bound: 3 s),"
     );
+    println!("  its {on_c} sessions running again on the survivors in {rehomed:?}");
     Ok(())
+}
+
+/// Where each running session is, by the driver's view of the cluster.
+fn homes(sessions: &ClusterSupervisor) -> Vec<(String, String)> {
+    sessions
+        .which_children()
+        .into_iter()
+        .filter_map(|c| Some((c.id().to_owned(), c.node()?.to_owned())))
+        .collect()
+}
+
+/// How many sessions run on `node`.
+fn on_node(sessions: &ClusterSupervisor, node: &str) -> usize {
+    homes(sessions).iter().filter(|(_, n)| n == node).count()
 }
 
 /// Polls `f` (a cache kept by a watch) until it holds, at most `within`.

@@ -1,5 +1,5 @@
-//! Clusters for beamish: the same typed handles across machines, a cluster-wide Registry and
-//! remote monitors and links, on [NATS](https://nats.io) (core request/reply for messages,
+//! Clusters for beamish: the same typed handles across machines, a cluster-wide Registry, a
+//! distributed DynamicSupervisor, fencing, and remote monitors and links, on [NATS](https://nats.io) (core request/reply for messages,
 //! JetStream KV for cluster state). Re-exported by `beamish` as `beamish::cluster` behind the
 //! `cluster` feature.
 //!
@@ -58,6 +58,11 @@
 //!   key and let another node claim their names: a name never has two live owners, even
 //!   across a partition. Back in time, the node is itself again; declared lost meanwhile, it
 //!   comes back as a new incarnation (a new [`Node::epoch`]) that re-claims nothing.
+//! - **Cluster-supervised children** ([`ClusterSupervisor`]) run on exactly one of the live
+//!   nodes hosting their type, restart there on a crash (3 times in 5 s per node, then they
+//!   are given up), and run again on another host when their node is lost, leaves or fences:
+//!   each placement is a compare-and-set on the child's owner entry, so a child never runs on
+//!   two nodes at once.
 //! - **Lost control frames**: a node that drops incoming messages (a full queue) or reconnects
 //!   audits its remote monitors and links with every member; `kill`s and exit signals are sent
 //!   again until acknowledged.

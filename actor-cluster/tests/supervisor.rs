@@ -206,7 +206,8 @@ async fn a_leaving_node_hands_its_children_to_the_others() {
 }
 
 /// A node black-holed away from the server fences: it kills its children before the others
-/// adopt them, so no child ever runs twice (sampled every 10 ms), and each is adopted once.
+/// adopt them, so no child ever runs twice (sampled every 10 ms through the cut and the heal),
+/// and each is adopted once; healed, the node takes new children and none of its old ones.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fenced_nodes_children_are_adopted_once_and_never_run_twice() {
     let server = server();
@@ -263,6 +264,19 @@ async fn a_fenced_nodes_children_are_adopted_once_and_never_run_twice() {
     for id in &on_c {
         assert!(after.contains_key(id), "{id} adopted");
     }
+    // Healed, c rejoins as a new incarnation, claims nothing it lost, and hosts new children.
+    proxy.restore();
+    wait_for_within(Duration::from_secs(15), || (!c.is_fenced()).then_some(())).await;
+    wait_for_within(Duration::from_secs(10), || {
+        (probe_hosts(&jobs) == 3).then_some(())
+    })
+    .await;
+    assert_eq!(running(&all), after, "nobody's children moved to c");
+    assert!(jobs_c.running_here().is_empty());
+    for i in 0..24 {
+        jobs.start_child::<Counter>(100 + i).await.unwrap();
+    }
+    assert!(!jobs_c.running_here().is_empty(), "c hosts new children");
     stop.send(true).unwrap();
     let (samples, twice) = sampled.await.unwrap();
     assert!(twice.is_empty(), "run twice: {twice:?}");

@@ -534,7 +534,13 @@ pub(crate) fn score(subject: &str, member: &str) -> u64 {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    h
+    // MurmurHash3's finaliser: names that differ in their last byte alone (node-a, node-b)
+    // would otherwise rank in nearly the same order for every subject.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 #[cfg(test)]

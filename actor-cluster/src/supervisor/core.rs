@@ -93,6 +93,10 @@ pub(crate) struct SupCore {
     /// The cache holds a full replay of the bucket (reconciling on half a view could stop
     /// children whose entries were not replayed yet).
     pub(crate) synced: AtomicBool,
+    /// When each failed start was seen.
+    pub(crate) failed_at: Mutex<HashMap<String, Instant>>,
+    /// The node leaves: it claims nothing more.
+    pub(crate) leaving: AtomicBool,
     /// Reconcile now.
     pub(crate) kick: Notify,
     /// Bumped at each change the watch applies.
@@ -136,6 +140,8 @@ impl SupCore {
             absent_since: Mutex::default(),
             orphans: Mutex::default(),
             synced: AtomicBool::new(false),
+            leaving: AtomicBool::new(false),
+            failed_at: Mutex::default(),
             kick: Notify::new(),
             changed: watch::Sender::new(0),
             exits,
@@ -176,10 +182,16 @@ impl SupCore {
             let mut owners = write(&self.owners);
             match wire::decode::<Owner>(&entry.value) {
                 Ok(o) if put => {
+                    if o.failed.is_some() {
+                        lock(&self.failed_at)
+                            .entry(id.to_owned())
+                            .or_insert_with(Instant::now);
+                    }
                     owners.insert(id.to_owned(), (o, entry.revision));
                 }
                 _ => {
                     owners.remove(id);
+                    lock(&self.failed_at).remove(id);
                 }
             }
         } else if let Some(node) = entry.key.strip_prefix("h.") {
@@ -244,6 +256,9 @@ impl SupCore {
             Some(rev) => self.store().update(&key, bytes, rev).await.ok(),
         };
         if let Some(rev) = written {
+            if owner.failed.is_some() {
+                lock(&self.failed_at).insert(id.to_owned(), Instant::now());
+            }
             // Seen before the watch brings it: the next reconcile acts on it.
             write(&self.owners).insert(id.to_owned(), (owner.clone(), rev));
         }
@@ -303,6 +318,14 @@ impl SupCore {
 
     pub(crate) fn node_name(&self) -> String {
         self.inner().map(|i| i.name.clone()).unwrap_or_default()
+    }
+
+    /// Whether the failed start of `id` was seen long enough ago that its starter has read it
+    /// (or is gone).
+    pub(crate) fn failed_long_ago(&self, id: &str) -> bool {
+        lock(&self.failed_at)
+            .get(id)
+            .is_none_or(|at| at.elapsed() > START_WAIT * 2)
     }
 
     pub(crate) fn is_synced(&self) -> bool {

@@ -263,7 +263,15 @@ impl ClusterSupervisor {
             .await
             .map_err(|e| ClusterSupervisorError::Unavailable(e.to_string()))?;
         let waited = tokio::time::timeout(START_WAIT, async {
+            let mut wished = false;
             loop {
+                if read(&self.core.desired).contains_key(&id) {
+                    wished = true;
+                } else if wished && !read(&self.core.owners).contains_key(&id) {
+                    return Err(ClusterSupervisorError::Init(
+                        "given up before it ran (its init failed)".into(),
+                    ));
+                }
                 let owner = read(&self.core.owners).get(&id).cloned();
                 if let Some((o, rev)) = owner {
                     if let Some(why) = o.failed {

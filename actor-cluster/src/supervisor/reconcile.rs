@@ -41,7 +41,7 @@ pub(crate) async fn run(core: Arc<SupCore>, mut exits: mpsc::UnboundedReceiver<E
         if let Some((id, actor, reason)) = exited {
             on_exit(&core, &inner, &id, &actor, reason).await;
         }
-        if !inner.fence.is_fenced() && core.is_synced() {
+        if !inner.fence.is_fenced() && core.is_synced() && !core.leaving.load(Ordering::Acquire) {
             reconcile(&core, &inner).await;
         }
     }
@@ -128,7 +128,11 @@ async fn reconcile(core: &Arc<SupCore>, inner: &Arc<Inner>) {
     for (id, actor) in running {
         let wanted = read(&core.desired).contains_key(&id);
         let owner = read(&core.owners).get(&id).map(|(o, _)| o.clone());
-        if !wanted {
+        if owner.is_none() {
+            // Neither a terminate (which deletes the wish only) nor a loss of ownership (which
+            // rewrites it) removes the owner entry of a child running here: the store lost it.
+            core.heal(inner, &id, &actor, wanted).await;
+        } else if !wanted {
             tokio::spawn(async move {
                 let _ = actor.stop(ExitReason::Shutdown).await;
             });
@@ -141,10 +145,14 @@ async fn reconcile(core: &Arc<SupCore>, inner: &Arc<Inner>) {
         }
     }
     // Owner entries of children no longer wanted, whose owner is gone: deleted.
+    // A failed start's entry is left to its starter for a while (it reads the error there).
     let stale: Vec<(String, u64)> = read(&core.owners)
         .iter()
         .filter(|(id, _)| !read(&core.desired).contains_key(*id))
-        .filter(|(_, (o, _))| !core.owner_alive(inner, &o.node, o.epoch) || o.failed.is_some())
+        .filter(|(id, (o, _))| match &o.failed {
+            Some(_) => core.failed_long_ago(id),
+            None => !core.owner_alive(inner, &o.node, o.epoch),
+        })
         .map(|(id, (_, rev))| (id.clone(), *rev))
         .collect();
     for (id, rev) in stale {
@@ -190,20 +198,28 @@ async fn start(
     match started {
         Ok(actor) => {
             owner.local = actor.id().local_id();
+            // Running here before the owner entry says so: whoever sees the entry finds it here.
+            lock(&core.running).insert(
+                id.to_owned(),
+                Running {
+                    actor: actor.clone(),
+                    rev,
+                    desired: d,
+                    restarts,
+                },
+            );
+            follow(core, id, actor.clone());
             match core.write_owner(id, &owner, Some(rev)).await {
                 Some(rev) => {
-                    lock(&core.running).insert(
-                        id.to_owned(),
-                        Running {
-                            actor: actor.clone(),
-                            rev,
-                            desired: d,
-                            restarts,
-                        },
-                    );
-                    follow(core, id, actor);
+                    if let Some(r) = lock(&core.running).get_mut(id) {
+                        r.rev = rev;
+                    }
                 }
-                None => remote::kill_with(&actor, ExitReason::Fenced), // lost the claim meanwhile
+                None => {
+                    // Lost the claim meanwhile.
+                    lock(&core.running).remove(id);
+                    remote::kill_with(&actor, ExitReason::Fenced);
+                }
             }
         }
         Err(why) => {
@@ -306,13 +322,46 @@ impl SupCore {
     /// The node leaves: the children running here stop (each within its shutdown), then their
     /// owner entries go, so the other hosts adopt them at once.
     pub(crate) async fn leave(&self) {
+        // No more claims here, and no more hosting: the others place nothing here from now on.
+        self.leaving.store(true, Ordering::Release);
+        self.delete_at_any(&super::core::host_key(&self.node_name()))
+            .await;
         let running: Vec<(String, Running)> = lock(&self.running).drain().collect();
         for (id, r) in running {
             let _ = r.actor.stop(ExitReason::Shutdown).await;
-            self.delete_at(&owner_key(&id), r.rev).await;
+            if r.desired.restart() == Restart::Temporary {
+                self.forget(&id, Some(r.rev)).await; // stopped for good: not adopted
+            } else {
+                self.delete_at(&owner_key(&id), r.rev).await;
+            }
         }
-        self.delete_at_any(&super::core::host_key(&self.node_name()))
-            .await;
+    }
+
+    /// The store lost the entries of child `id`, running here: its ownership is re-created,
+    /// then its wish if that went too.
+    async fn heal(&self, inner: &Inner, id: &str, actor: &AnyActor, wanted: bool) {
+        let owner = Owner {
+            node: inner.name.clone(),
+            epoch: inner.epoch(),
+            local: actor.id().local_id(),
+            failed: None,
+        };
+        let Some(rev) = self.write_owner(id, &owner, None).await else {
+            return;
+        };
+        tracing::warn!(child = %id, "the store lost a child's entries: re-created");
+        let desired = {
+            let mut running = lock(&self.running);
+            let Some(r) = running.get_mut(id) else { return };
+            r.rev = rev;
+            r.desired.clone()
+        };
+        if !wanted && let Ok(bytes) = wire::encode(&desired) {
+            let _ = self
+                .store()
+                .create(desired_key(id), Bytes::from(bytes))
+                .await;
+        }
     }
 
     /// The store lost its data: each child running here has its wish and its ownership
@@ -324,6 +373,21 @@ impl SupCore {
             .map(|(id, r)| (id.clone(), r.desired.clone(), r.actor.id().local_id()))
             .collect();
         for (id, d, local) in running {
+            // The ownership first: a wish seen without its owner would be claimed elsewhere.
+            let owner = Owner {
+                node: inner.name.clone(),
+                epoch: inner.epoch(),
+                local,
+                failed: None,
+            };
+            match self.write_owner(&id, &owner, None).await {
+                Some(rev) => {
+                    if let Some(r) = lock(&self.running).get_mut(&id) {
+                        r.rev = rev;
+                    }
+                }
+                None => continue, // not written (or owned elsewhere): the sweep settles it
+            }
             let Ok(bytes) = wire::encode(&d) else {
                 continue;
             };
@@ -331,17 +395,6 @@ impl SupCore {
                 .store()
                 .create(desired_key(&id), Bytes::from(bytes))
                 .await;
-            let owner = Owner {
-                node: inner.name.clone(),
-                epoch: inner.epoch(),
-                local,
-                failed: None,
-            };
-            if let Some(rev) = self.write_owner(&id, &owner, None).await
-                && let Some(r) = lock(&self.running).get_mut(&id)
-            {
-                r.rev = rev;
-            }
         }
         write(&self.hosts).remove(&inner.name);
         self.kick.notify_one();

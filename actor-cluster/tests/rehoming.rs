@@ -1,0 +1,284 @@
+//! The cluster supervisor against node loss, with node processes killed by SIGKILL: over 20
+//! rounds of "kill a random host, start a replacement" (and, before the eleventh, the server's
+//! store wiped: everything back within 5 s), every permanent and transient child runs on exactly one live node afterwards, the
+//! temporary children of the killed nodes are gone, and every node's view agrees with the
+//! store's.
+//!
+//! `harness = false`: run with `BEAMISH_TEST_HOST=<url>|<cluster>|<node>`, this binary is a host
+//! process (it hosts `Counter` children for supervisor "jobs" and answers a `Probe` under its
+//! node name) that waits to be killed; run without it, it runs the test.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use beamish::Restart;
+use beamish::cluster::{ClusterSupervisor, NatsServer, Node, NodeOptions};
+use beamish::prelude::*;
+use support::{Counter, server};
+
+const ROUNDS: usize = 20;
+/// The round after which the server restarts with its store wiped.
+const WIPE_AT: usize = 10;
+
+fn main() {
+    if let Ok(spec) = std::env::var("BEAMISH_TEST_HOST") {
+        host_process(&spec);
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let name = "every_child_runs_once_over_rounds_of_node_kills_and_a_wiped_store";
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rounds(&rt)));
+    drop(rt);
+    if outcome.is_ok() {
+        println!("test {name} ... ok\n\nrehoming: 1 passed, 0 failed");
+    } else {
+        println!("test {name} ... FAILED\n\nrehoming: 0 passed, 1 failed");
+        std::process::exit(1);
+    }
+}
+
+/// What a host process tells the test: the children running there, and its view of where
+/// every child runs.
+pub(crate) struct Probe {
+    jobs: ClusterSupervisor,
+}
+
+#[actor(remote)]
+impl Probe {
+    #[init]
+    async fn init(jobs: ClusterSupervisor) -> Self {
+        Probe { jobs }
+    }
+
+    #[call]
+    async fn running(&self) -> Vec<String> {
+        self.jobs.running_here()
+    }
+
+    #[call]
+    async fn placement(&self) -> BTreeMap<String, Option<String>> {
+        view_of(&self.jobs)
+    }
+}
+
+fn view_of(jobs: &ClusterSupervisor) -> BTreeMap<String, Option<String>> {
+    jobs.which_children()
+        .into_iter()
+        .map(|c| (c.id().to_owned(), c.node().map(str::to_owned)))
+        .collect()
+}
+
+/// A host process: joins, hosts `Counter`, registers its probe, says `ready`, waits.
+fn host_process(spec: &str) {
+    let parts: Vec<&str> = spec.split('|').collect();
+    let [url, cluster, name] = parts[..] else {
+        panic!("BEAMISH_TEST_HOST={spec}: want url|cluster|node");
+    };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let node = Node::connect(url, NodeOptions::new(cluster, name))
+            .await
+            .expect("join");
+        let jobs = node.supervisor("jobs").await.expect("supervisor");
+        jobs.host::<Counter>().await.expect("host");
+        let probes = node
+            .registry::<()>("probes", Keys::Unique)
+            .await
+            .expect("registry");
+        let _probe: ProbeHandle = Probe::start_via(&probes, name, jobs).await.expect("probe");
+        println!("ready");
+        loop {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
+}
+
+/// A host process of this test binary, killed by SIGKILL on drop.
+struct HostProcess {
+    name: String,
+    child: Child,
+}
+
+impl HostProcess {
+    fn start(server: &NatsServer, cluster: &str, name: &str) -> HostProcess {
+        let exe = std::env::current_exe().expect("test binary");
+        let mut child = Command::new(exe)
+            .env(
+                "BEAMISH_TEST_HOST",
+                format!("{}|{cluster}|{name}", server.url()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("host process");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("host output");
+        assert_eq!(line.trim(), "ready", "host process {name} did not start");
+        HostProcess {
+            name: name.to_owned(),
+            child,
+        }
+    }
+}
+
+impl Drop for HostProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill(); // SIGKILL
+        let _ = self.child.wait();
+    }
+}
+
+/// A small deterministic generator (the victims are the same every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+/// Where each child runs by the hosts' own accounts (`None` while a host does not answer);
+/// panics on a child running on two nodes at once.
+async fn running_on(
+    probes: &beamish::cluster::ClusterRegistry,
+    hosts: &[HostProcess],
+) -> Option<BTreeMap<String, String>> {
+    let mut at = BTreeMap::new();
+    for h in hosts {
+        let probe: ProbeHandle = probes.whereis(&h.name)?;
+        for id in probe.running().await.ok()? {
+            if let Some(other) = at.insert(id.clone(), h.name.clone()) {
+                panic!("child {id} runs on {other} and on {}", h.name);
+            }
+        }
+    }
+    Some(at)
+}
+
+/// Whether every host's view, and the test node's, show each expected child on the node that
+/// runs it (and nothing else).
+async fn settled(
+    jobs: &ClusterSupervisor,
+    probes: &beamish::cluster::ClusterRegistry,
+    hosts: &[HostProcess],
+    expected: &BTreeSet<String>,
+) -> bool {
+    let Some(at) = running_on(probes, hosts).await else {
+        return false;
+    };
+    if at.keys().cloned().collect::<BTreeSet<_>>() != *expected {
+        return false;
+    }
+    let truth: BTreeMap<String, Option<String>> =
+        at.into_iter().map(|(id, node)| (id, Some(node))).collect();
+    if view_of(jobs) != truth {
+        return false;
+    }
+    for h in hosts {
+        let Some(probe) = probes.whereis::<ProbeHandle>(&h.name) else {
+            return false;
+        };
+        if probe.placement().await.ok().as_ref() != Some(&truth) {
+            return false;
+        }
+    }
+    true
+}
+
+fn rounds(rt: &tokio::runtime::Runtime) {
+    let mut server = server();
+    let cluster = "rh";
+    let mut hosts: Vec<HostProcess> = (0..3)
+        .map(|i| HostProcess::start(&server, cluster, &format!("h{i}")))
+        .collect();
+    rt.block_on(async {
+        let me = Node::connect(&server.url(), NodeOptions::new(cluster, "test"))
+            .await
+            .expect("test node");
+        let jobs = me.supervisor("jobs").await.unwrap();
+        let probes = me.registry::<()>("probes", Keys::Unique).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while jobs.hosts::<Counter>().len() < 3 {
+            assert!(Instant::now() < deadline, "hosts not seen");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let mut kinds: BTreeMap<String, Restart> = BTreeMap::new();
+        for (i, restart) in [Restart::Permanent, Restart::Transient, Restart::Temporary]
+            .into_iter()
+            .flat_map(|r| [r; 8])
+            .enumerate()
+        {
+            let child = jobs.start_child_with::<Counter>(i as i64, restart).await.unwrap();
+            kinds.insert(child.id().to_owned(), restart);
+        }
+        let mut expected: BTreeSet<String> = kinds.keys().cloned().collect();
+        let mut rng = Lcg(17);
+        let mut took = Vec::new();
+        let mut rebuilt = None;
+        for round in 0..ROUNDS {
+            if round == WIPE_AT {
+                // The store is lost; the hosts hold the master copies of what they run.
+                server.restart_wiped().expect("server back");
+                let wiped = Instant::now();
+                while !settled(&jobs, &probes, &hosts, &expected).await {
+                    assert!(
+                        wiped.elapsed() < Duration::from_secs(5),
+                        "not rebuilt 5 s after the wipe; running {:?}, expected {expected:?}, view {:?}",
+                        running_on(&probes, &hosts).await,
+                        view_of(&jobs)
+                    );
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                rebuilt = Some(wiped.elapsed());
+            }
+            let victim = hosts.remove(rng.below(hosts.len()));
+            let view = view_of(&jobs);
+            // The temporary children of the killed node go with it.
+            for (id, node) in &view {
+                if node.as_deref() == Some(victim.name.as_str()) && kinds[id] == Restart::Temporary {
+                    expected.remove(id);
+                }
+            }
+            let killed = Instant::now();
+            drop(victim); // SIGKILL
+            let next = 3 + round; // a new name for each replacement
+            hosts.push(HostProcess::start(&server, cluster, &format!("h{next}")));
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !settled(&jobs, &probes, &hosts, &expected).await {
+                assert!(
+                    Instant::now() < deadline,
+                    "round {round}: not settled; running {:?}, expected {expected:?}, view {:?}",
+                    running_on(&probes, &hosts).await,
+                    view_of(&jobs)
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            took.push(killed.elapsed());
+        }
+        let permanent = kinds.values().filter(|r| **r != Restart::Temporary).count();
+        assert!(expected.len() >= permanent, "no permanent or transient child lost");
+        took.sort();
+        println!(
+            "  {ROUNDS} rounds: settled after a kill in {:?} (median), {:?} (max); {} temporary children went with their nodes; all rebuilt {:?} after the store was wiped",
+            took[took.len() / 2],
+            took[took.len() - 1],
+            kinds.len() - expected.len(),
+            rebuilt.expect("the wipe round ran")
+        );
+    });
+}
