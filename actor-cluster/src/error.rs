@@ -68,6 +68,9 @@ pub enum ClusterSupervisorError {
     /// No live node hosts the child's type (its remote tag here).
     #[error("no live node hosts {0}")]
     NoHost(String),
+    /// The supervisor's placement refuses to start children with these live hosts.
+    #[error("no quorum of hosts: {0:?}")]
+    NoQuorum(Vec<String>),
     /// The child's arguments could not be encoded.
     #[error("arguments cannot be encoded: {0}")]
     Codec(String),

@@ -93,4 +93,4 @@ pub use error::{ClusterError, ClusterRegistryError, ClusterSupervisorError};
 pub use node::{Node, NodeOptions};
 pub use registry::ClusterRegistry;
 pub use server::NatsServer;
-pub use supervisor::{ClusterChild, ClusterChildCounts, ClusterSupervisor};
+pub use supervisor::{ClusterChild, ClusterChildCounts, ClusterSupervisor, Placement, Rendezvous};

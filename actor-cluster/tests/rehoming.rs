@@ -270,6 +270,30 @@ fn rounds(rt: &tokio::runtime::Runtime) {
             }
             took.push(killed.elapsed());
         }
+        // The host entries of the 20 killed hosts are swept from the store (names that come and
+        // go do not pile up): only the live hosts' remain.
+        let raw = async_nats::connect(server.url()).await.expect("raw client");
+        let bucket = async_nats::jetstream::new(raw)
+            .get_key_value("bm_sup_rh_jobs")
+            .await
+            .expect("the supervisor's bucket");
+        let live: BTreeSet<String> = hosts.iter().map(|h| format!("h.{}", h.name)).collect();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut keys = bucket.keys().await.expect("keys");
+            let mut found = BTreeSet::new();
+            while let Some(key) = futures_util::StreamExt::next(&mut keys).await {
+                let key = key.expect("a key");
+                if key.starts_with("h.") {
+                    found.insert(key);
+                }
+            }
+            if found == live {
+                break;
+            }
+            assert!(Instant::now() < deadline, "host entries left: {found:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         let permanent = kinds.values().filter(|r| **r != Restart::Temporary).count();
         assert!(expected.len() >= permanent, "no permanent or transient child lost");
         took.sort();

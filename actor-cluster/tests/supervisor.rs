@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use beamish::Restart;
-use beamish::cluster::{ClusterSupervisor, ClusterSupervisorError, Node, NodeOptions};
+use beamish::cluster::{ClusterSupervisor, ClusterSupervisorError, Node, NodeOptions, Placement};
 use beamish::prelude::*;
 use support::{Counter, CounterHandle, Proxy, node, server, wait_for, wait_for_within};
 
@@ -281,4 +281,40 @@ async fn a_fenced_nodes_children_are_adopted_once_and_never_run_twice() {
     let (samples, twice) = sampled.await.unwrap();
     assert!(twice.is_empty(), "run twice: {twice:?}");
     assert!(samples > 50);
+}
+
+/// Puts every child on one named node, and wants two hosts before it starts any.
+struct Pinned(&'static str);
+
+impl Placement for Pinned {
+    fn choose(&self, _child: &str, hosts: &[String]) -> Option<String> {
+        hosts.iter().find(|h| *h == self.0).cloned()
+    }
+
+    fn has_quorum(&self, hosts: &[String]) -> bool {
+        hosts.len() >= 2
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_placement_chooses_the_node_and_the_quorum() {
+    let server = server();
+    let a = node(&server, "s7", "a").await;
+    let b = node(&server, "s7", "b").await;
+    let on_a = a.supervisor_with("pinned", Pinned("b")).await.unwrap();
+    let on_b = b.supervisor_with("pinned", Pinned("b")).await.unwrap();
+    on_a.host::<Counter>().await.unwrap();
+    wait_for(|| (on_a.hosts::<Counter>().len() == 1).then_some(())).await;
+    assert_eq!(
+        on_a.start_child::<Counter>(0).await.err(),
+        Some(ClusterSupervisorError::NoQuorum(vec!["a".into()]))
+    );
+    on_b.host::<Counter>().await.unwrap();
+    wait_for(|| (on_a.hosts::<Counter>().len() == 2).then_some(())).await;
+    for i in 0..8 {
+        let child = on_a.start_child::<Counter>(i).await.unwrap();
+        assert_eq!(child.node(), Some("b"));
+    }
+    assert_eq!(on_b.running_here().len(), 8);
+    assert!(on_a.running_here().is_empty());
 }

@@ -84,7 +84,10 @@ pub(crate) struct SupCore {
     pub(crate) hosted: RwLock<HashMap<String, Starter>>,
     pub(crate) desired: RwLock<BTreeMap<String, (Desired, u64)>>,
     pub(crate) owners: RwLock<BTreeMap<String, (Owner, u64)>>,
-    pub(crate) hosts: RwLock<BTreeMap<String, Host>>,
+    /// `h.<node>` entries, with their revisions.
+    pub(crate) hosts: RwLock<BTreeMap<String, (Host, u64)>>,
+    /// Where children run: the same on every node.
+    pub(crate) placement: Box<dyn super::Placement>,
     pub(crate) running: Mutex<HashMap<String, Running>>,
     /// Owner incarnations not among the members, since when.
     pub(crate) absent_since: Mutex<HashMap<(String, u64), Instant>>,
@@ -119,12 +122,12 @@ pub(crate) fn host_key(node: &str) -> String {
 }
 
 impl SupCore {
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         node: Weak<Inner>,
         name: String,
         bucket: String,
         store: kv::Store,
+        placement: Box<dyn super::Placement>,
         exits: tokio::sync::mpsc::UnboundedSender<super::reconcile::Exited>,
     ) -> Self {
         SupCore {
@@ -136,6 +139,7 @@ impl SupCore {
             desired: RwLock::default(),
             owners: RwLock::default(),
             hosts: RwLock::default(),
+            placement,
             running: Mutex::default(),
             absent_since: Mutex::default(),
             orphans: Mutex::default(),
@@ -198,7 +202,7 @@ impl SupCore {
             let mut hosts = write(&self.hosts);
             match wire::decode::<Host>(&entry.value) {
                 Ok(h) if put => {
-                    hosts.insert(node.to_owned(), h);
+                    hosts.insert(node.to_owned(), (h, entry.revision));
                 }
                 _ => {
                     hosts.remove(node);
@@ -209,12 +213,32 @@ impl SupCore {
         self.kick.notify_one();
     }
 
+    /// The node that should run child `id` of type `tag`, by the placement.
+    pub(crate) fn target(&self, inner: &Inner, id: &str, tag: &str) -> Option<String> {
+        let mut hosts = self.hosting(inner, tag);
+        hosts.sort();
+        self.placement.choose(id, &hosts)
+    }
+
+    /// Host entries whose node incarnation has been gone for more than the TTL: deleted (at
+    /// their revisions), so node names that come and go do not pile up.
+    pub(crate) async fn sweep_hosts(&self, inner: &Inner) {
+        let stale: Vec<(String, u64)> = read(&self.hosts)
+            .iter()
+            .filter(|(node, (h, _))| !self.owner_alive(inner, node, h.epoch))
+            .map(|(node, (_, rev))| (node.clone(), *rev))
+            .collect();
+        for (node, rev) in stale {
+            self.delete_at(&host_key(&node), rev).await;
+        }
+    }
+
     /// The live members that host `tag`, by name.
     pub(crate) fn hosting(&self, inner: &Inner, tag: &str) -> Vec<String> {
         let members = read(&inner.members);
         read(&self.hosts)
             .iter()
-            .filter(|(node, h)| {
+            .filter(|(node, (h, _))| {
                 members.get(*node) == Some(&h.epoch) && h.tags.iter().any(|t| t == tag)
             })
             .map(|(node, _)| node.clone())
@@ -297,17 +321,16 @@ impl SupCore {
             epoch: inner.epoch(),
             tags,
         };
-        if read(&self.hosts).get(&inner.name) == Some(&host) {
+        if read(&self.hosts).get(&inner.name).map(|(h, _)| h) == Some(&host) {
             return;
         }
         if let Ok(bytes) = wire::encode(&host)
-            && self
+            && let Ok(rev) = self
                 .store()
                 .put(host_key(&inner.name), Bytes::from(bytes))
                 .await
-                .is_ok()
         {
-            write(&self.hosts).insert(inner.name.clone(), host);
+            write(&self.hosts).insert(inner.name.clone(), (host, rev));
         }
     }
 

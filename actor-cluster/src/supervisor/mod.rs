@@ -56,9 +56,9 @@ use crate::wire;
 /// # Ok(()) }
 /// ```
 ///
-/// Where a child runs: of the live nodes hosting its type ([`host`](Self::host)), the one
-/// with the highest rendezvous score for the child's id, so a node's loss moves only its own
-/// children. A node fenced off the cluster kills its children with `ExitReason::Fenced` before
+/// Where a child runs: of the live nodes hosting its type ([`host`](Self::host)), the one its
+/// [`Placement`] chooses — by default the one with the highest rendezvous score for the child's
+/// id, so a node's loss moves only its own children. A node fenced off the cluster kills its children with `ExitReason::Fenced` before
 /// the others can adopt them (see `NodeOptions::fence_after`); a node that leaves stops its
 /// children and the others adopt them at once. Adoption is a move, not a crash: no intensity
 /// counts it.
@@ -126,14 +126,57 @@ pub struct ClusterChildCounts {
     pub active: usize,
 }
 
+/// Where a [`ClusterSupervisor`]'s children run. Every node computes each child's place on its
+/// own, so a supervisor must be opened with the same placement on every node (a claim is a
+/// compare-and-set, so differing choices never run a child twice; they only move it).
+pub trait Placement: Send + Sync + 'static {
+    /// The node that should run child `child` (its id), of the live nodes hosting its type
+    /// (`hosts`, sorted, never empty); `None` leaves it unplaced for now.
+    fn choose(&self, child: &str, hosts: &[String]) -> Option<String>;
+
+    /// Whether new children may be started with these live hosts (sorted): `false` makes
+    /// `start_child` fail with [`ClusterSupervisorError::NoQuorum`]. By default, any host will do.
+    fn has_quorum(&self, hosts: &[String]) -> bool {
+        !hosts.is_empty()
+    }
+}
+
+/// The default [`Placement`]: rendezvous (highest random weight) hashing of the child's id over
+/// the hosts, so a host's loss moves only its own children, and a new host takes a fair share of
+/// new children without moving old ones.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Rendezvous;
+
+impl Placement for Rendezvous {
+    fn choose(&self, child: &str, hosts: &[String]) -> Option<String> {
+        hosts
+            .iter()
+            .max_by_key(|node| crate::node::score(child, node))
+            .cloned()
+    }
+}
+
 impl Node {
-    /// The cluster supervisor `name` (a token of `[A-Za-z0-9_-]`), shared by every node that
-    /// opens it; one per name per node.
+    /// The cluster supervisor `name` (a token of `[A-Za-z0-9_-]`) with the default
+    /// [`Rendezvous`] placement, shared by every node that opens it; one per name per node.
     ///
     /// # Errors
     /// [`ClusterError::InvalidName`], or [`ClusterError::Unavailable`] if its bucket cannot be
     /// opened.
     pub async fn supervisor(&self, name: &str) -> Result<ClusterSupervisor, ClusterError> {
+        self.supervisor_with(name, Rendezvous).await
+    }
+
+    /// The cluster supervisor `name` with `placement` (the same on every node; ignored if this
+    /// node opened the supervisor before).
+    ///
+    /// # Errors
+    /// As [`supervisor`](Self::supervisor).
+    pub async fn supervisor_with(
+        &self,
+        name: &str,
+        placement: impl Placement,
+    ) -> Result<ClusterSupervisor, ClusterError> {
         if !crate::node::is_token(name) {
             return Err(ClusterError::InvalidName(name.to_owned()));
         }
@@ -153,6 +196,7 @@ impl Node {
             name.to_owned(),
             bucket,
             store,
+            Box::new(placement),
             exits,
         ));
         {
@@ -242,8 +286,13 @@ impl ClusterSupervisor {
                 "this node is fenced: cut off from the cluster".into(),
             ));
         }
-        if self.core.hosting(&inner, tag).is_empty() {
+        let mut hosts = self.core.hosting(&inner, tag);
+        if hosts.is_empty() {
             return Err(ClusterSupervisorError::NoHost(tag.to_owned()));
+        }
+        hosts.sort();
+        if !self.core.placement.has_quorum(&hosts) {
+            return Err(ClusterSupervisorError::NoQuorum(hosts));
         }
         let wish = Desired {
             tag: tag.to_owned(),

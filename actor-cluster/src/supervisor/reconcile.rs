@@ -102,12 +102,10 @@ async fn reconcile(core: &Arc<SupCore>, inner: &Arc<Inner>) {
         {
             continue;
         }
-        // The live host with the highest rendezvous score for the child acts; every node
-        // computes the same, and a claim is a compare-and-set, so one wins if views differ.
-        let target = core
-            .hosting(inner, &d.tag)
-            .into_iter()
-            .max_by_key(|node| crate::node::score(&id, node));
+        // The placement's choice among the live hosts acts (by default the one with the highest
+        // rendezvous score); every node computes the same, and a claim is a compare-and-set, so
+        // one wins if views differ.
+        let target = core.target(inner, &id, &d.tag);
         if target.as_deref() != Some(inner.name.as_str()) {
             continue;
         }
@@ -158,6 +156,7 @@ async fn reconcile(core: &Arc<SupCore>, inner: &Arc<Inner>) {
     for (id, rev) in stale {
         core.delete_at(&owner_key(&id), rev).await;
     }
+    core.sweep_hosts(inner).await;
 }
 
 /// Claims child `id` (a create, or an update of a lost owner's entry at `expect`) and starts it
