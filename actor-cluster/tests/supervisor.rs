@@ -104,19 +104,25 @@ async fn a_crashing_child_restarts_on_its_node_until_the_node_gives_it_up() {
     let child = jobs.start_child::<Counter>(5).await.unwrap();
     let home = child.node().unwrap().to_owned();
     let mut h: CounterHandle = child.handle().unwrap();
+    let mut token = child.revision().unwrap();
     for round in 0..3 {
         assert!(h.crash().await.is_err());
         assert!(h.wait().await.is_crash());
-        // Restarted on the same node, with its start arguments, under the same id.
-        h = wait_for(|| {
+        // Restarted on the same node, with its start arguments, under the same id, with a
+        // higher fencing token.
+        let (now, rev) = wait_for(|| {
             let c = jobs
                 .which_children()
                 .into_iter()
                 .find(|c| c.id() == child.id())?;
             let now: CounterHandle = c.handle()?;
-            (now.id() != h.id() && c.node() == Some(home.as_str())).then_some(now)
+            (now.id() != h.id() && c.node() == Some(home.as_str())).then(|| (now, c.revision()))
         })
         .await;
+        h = now;
+        let rev = rev.unwrap();
+        assert!(rev > token, "round {round}: token {rev} after {token}");
+        token = rev;
         assert_eq!(h.get().await, Ok(5), "round {round}");
     }
     // The fourth crash in 5 s: the node gives the child up, cluster-wide.

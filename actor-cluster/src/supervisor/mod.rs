@@ -10,7 +10,7 @@
 mod core;
 mod reconcile;
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use actor_core::__private::{
@@ -76,13 +76,26 @@ impl std::fmt::Debug for ClusterSupervisor {
 }
 
 /// One child of a [`ClusterSupervisor`], as the cluster knows it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ClusterChild {
     id: String,
     tag: String,
     restart: Restart,
-    node: Option<String>,
-    actor: Option<AnyActor>,
+    /// Where it runs: node, epoch, local id; and its owner entry's revision.
+    owner: Option<(String, u64, u64, u64)>,
+    node_ref: Weak<crate::node::Inner>,
+}
+
+impl std::fmt::Debug for ClusterChild {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterChild")
+            .field("id", &self.id)
+            .field("tag", &self.tag)
+            .field("restart", &self.restart)
+            .field("node", &self.node())
+            .field("revision", &self.revision())
+            .finish()
+    }
 }
 
 impl ClusterChild {
@@ -103,17 +116,28 @@ impl ClusterChild {
 
     /// The node it runs on, if it runs (not between its node's loss and its adoption).
     pub fn node(&self) -> Option<&str> {
-        self.node.as_deref()
+        self.owner.as_ref().map(|(node, ..)| node.as_str())
     }
 
-    /// Its actor, untyped (a stand-in when it runs on another node).
-    pub fn actor(&self) -> Option<&AnyActor> {
-        self.actor.as_ref()
+    /// The revision of its ownership entry: its fencing token. Every change of owner (an
+    /// adoption, a local restart) writes a higher one, so a system outside the cluster can
+    /// refuse writes from an owner older than the newest it has seen.
+    pub fn revision(&self) -> Option<u64> {
+        self.owner.as_ref().map(|(.., rev)| *rev)
+    }
+
+    /// Its actor, untyped (a stand-in when it runs on another node); `None` if it does not
+    /// run.
+    pub fn actor(&self) -> Option<AnyActor> {
+        let (node, epoch, local, _) = self.owner.as_ref()?;
+        self.node_ref
+            .upgrade()?
+            .actor(node, *epoch, *local, &self.tag)
     }
 
     /// Its actor through its typed handle: `None` if it does not run, or is of another type.
     pub fn handle<H: FromAnyActor>(&self) -> Option<H> {
-        H::from_any(self.actor.clone()?)
+        H::from_any(self.actor()?)
     }
 }
 
@@ -122,7 +146,7 @@ impl ClusterChild {
 pub struct ClusterChildCounts {
     /// Children wished for.
     pub specs: usize,
-    /// Of those, the ones running (an owner with a live actor).
+    /// Of those, the ones running (an owner on a live node, started).
     pub active: usize,
 }
 
@@ -329,7 +353,7 @@ impl ClusterSupervisor {
                     }
                     if o.local != 0
                         && let Some(child) = self.child(&id)
-                        && child.actor.is_some()
+                        && child.owner.is_some()
                     {
                         return Ok(child);
                     }
@@ -383,7 +407,7 @@ impl ClusterSupervisor {
         let children = self.which_children();
         ClusterChildCounts {
             specs: children.len(),
-            active: children.iter().filter(|c| c.actor.is_some()).count(),
+            active: children.iter().filter(|c| c.owner.is_some()).count(),
         }
     }
 
@@ -412,20 +436,16 @@ impl ClusterSupervisor {
     fn child(&self, id: &str) -> Option<ClusterChild> {
         let inner = self.core.inner()?;
         let (d, _) = read(&self.core.desired).get(id).cloned()?;
-        let owner = read(&self.core.owners).get(id).map(|(o, _)| o.clone());
-        let live = owner.filter(|o| {
+        let owner = read(&self.core.owners).get(id).cloned();
+        let live = owner.filter(|(o, _)| {
             o.failed.is_none() && o.local != 0 && self.core.owner_alive(&inner, &o.node, o.epoch)
         });
-        let actor = live
-            .as_ref()
-            .and_then(|o| inner.actor(&o.node, o.epoch, o.local, &d.tag))
-            .filter(ActorHandle::is_alive);
         Some(ClusterChild {
             id: id.to_owned(),
             restart: d.restart(),
-            node: live.map(|o| o.node),
+            owner: live.map(|(o, rev)| (o.node, o.epoch, o.local, rev)),
             tag: d.tag,
-            actor,
+            node_ref: Arc::downgrade(&inner),
         })
     }
 
