@@ -83,6 +83,9 @@ pub enum ClusterSupervisorError {
     /// No such child.
     #[error("no child {0}")]
     NotFound(String),
+    /// A named child's registry has duplicate keys: a name must be unique.
+    #[error("a named child needs a unique-key registry")]
+    NotUnique,
     /// The cluster's state could not be read or written (disconnected, fenced, or no quorum).
     #[error("cluster supervisor unavailable: {0}")]
     Unavailable(String),

@@ -1,8 +1,8 @@
 //! The cluster supervisor against node loss, with node processes killed by SIGKILL: over 20
 //! rounds of "kill a random host, start a replacement" (and, before the eleventh, the server's
 //! store wiped: everything back within 5 s), every permanent and transient child runs on exactly one live node afterwards, the
-//! temporary children of the killed nodes are gone, and every node's view agrees with the
-//! store's.
+//! temporary children of the killed nodes are gone, every node's view agrees with the store's,
+//! and each named child's name resolves to the incarnation that runs.
 //!
 //! `harness = false`: run with `BEAMISH_TEST_HOST=<url>|<cluster>|<node>`, this binary is a host
 //! process (it hosts `Counter` children for supervisor "jobs" and answers a `Probe` under its
@@ -16,9 +16,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use beamish::Restart;
-use beamish::cluster::{ClusterSupervisor, NatsServer, Node, NodeOptions};
+use beamish::cluster::{ClusterRegistry, ClusterSupervisor, NatsServer, Node, NodeOptions};
 use beamish::prelude::*;
-use support::{Counter, server};
+use support::{Counter, CounterHandle, server};
 
 const ROUNDS: usize = 20;
 /// The round after which the server restarts with its store wiped.
@@ -171,10 +171,14 @@ async fn running_on(
 }
 
 /// Whether every host's view, and the test node's, show each expected child on the node that
-/// runs it (and nothing else).
+/// runs it (and nothing else), and each named child's name resolves to it.
 async fn settled(
-    jobs: &ClusterSupervisor,
-    probes: &beamish::cluster::ClusterRegistry,
+    (jobs, names, named): (
+        &ClusterSupervisor,
+        &ClusterRegistry,
+        &BTreeMap<String, String>,
+    ),
+    probes: &ClusterRegistry,
     hosts: &[HostProcess],
     expected: &BTreeSet<String>,
 ) -> bool {
@@ -197,7 +201,16 @@ async fn settled(
             return false;
         }
     }
-    true
+    // Each named child's name resolves to the incarnation that runs.
+    let children = jobs.which_children();
+    named.iter().all(|(id, key)| {
+        let running = children
+            .iter()
+            .find(|c| c.id() == id)
+            .and_then(|c| c.handle::<CounterHandle>());
+        let holder = names.whereis::<CounterHandle>(key);
+        running.is_some() && running.map(|r| r.id()) == holder.map(|h| h.id())
+    })
 }
 
 fn rounds(rt: &tokio::runtime::Runtime) {
@@ -212,6 +225,8 @@ fn rounds(rt: &tokio::runtime::Runtime) {
             .expect("test node");
         let jobs = me.supervisor("jobs").await.unwrap();
         let probes = me.registry::<()>("probes", Keys::Unique).await.unwrap();
+        let names = me.registry::<()>("names", Keys::Unique).await.unwrap();
+        let mut named: BTreeMap<String, String> = BTreeMap::new();
         let deadline = Instant::now() + Duration::from_secs(10);
         while jobs.hosts::<Counter>().len() < 3 {
             assert!(Instant::now() < deadline, "hosts not seen");
@@ -223,7 +238,20 @@ fn rounds(rt: &tokio::runtime::Runtime) {
             .flat_map(|r| [r; 8])
             .enumerate()
         {
-            let child = jobs.start_child_with::<Counter>(i as i64, restart).await.unwrap();
+            // The permanent ones are named: their names must follow them.
+            let child = if restart == Restart::Permanent {
+                let key = format!("job-{i}");
+                let child = jobs
+                    .start_child_via::<Counter, ()>(&names, &key, i as i64, restart)
+                    .await
+                    .unwrap();
+                named.insert(child.id().to_owned(), key);
+                child
+            } else {
+                jobs.start_child_with::<Counter>(i as i64, restart)
+                    .await
+                    .unwrap()
+            };
             kinds.insert(child.id().to_owned(), restart);
         }
         let mut expected: BTreeSet<String> = kinds.keys().cloned().collect();
@@ -235,7 +263,7 @@ fn rounds(rt: &tokio::runtime::Runtime) {
                 // The store is lost; the hosts hold the master copies of what they run.
                 server.restart_wiped().expect("server back");
                 let wiped = Instant::now();
-                while !settled(&jobs, &probes, &hosts, &expected).await {
+                while !settled((&jobs, &names, &named), &probes, &hosts, &expected).await {
                     assert!(
                         wiped.elapsed() < Duration::from_secs(5),
                         "not rebuilt 5 s after the wipe; running {:?}, expected {expected:?}, view {:?}",
@@ -259,7 +287,7 @@ fn rounds(rt: &tokio::runtime::Runtime) {
             let next = 3 + round; // a new name for each replacement
             hosts.push(HostProcess::start(&server, cluster, &format!("h{next}")));
             let deadline = Instant::now() + Duration::from_secs(20);
-            while !settled(&jobs, &probes, &hosts, &expected).await {
+            while !settled((&jobs, &names, &named), &probes, &hosts, &expected).await {
                 assert!(
                     Instant::now() < deadline,
                     "round {round}: not settled; running {:?}, expected {expected:?}, view {:?}",

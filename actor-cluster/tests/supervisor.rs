@@ -324,3 +324,69 @@ async fn a_custom_placement_chooses_the_node_and_the_quorum() {
     assert_eq!(on_b.running_here().len(), 8);
     assert!(on_a.running_here().is_empty());
 }
+
+/// A named child registers under its name wherever it runs: after a crash and after its node
+/// leaves, the name resolves to its new incarnation, on every node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_childs_name_follows_it_across_restarts_and_nodes() {
+    let server = server();
+    let mut all = hosts(&server, "s8", &["a", "b", "c"]).await;
+    let mut names = Vec::new();
+    for (n, _) in &all {
+        names.push(n.registry::<()>("names", Keys::Unique).await.unwrap());
+    }
+    let jobs = all[0].1.clone();
+    for i in 0..6 {
+        let key = format!("job-{i}");
+        let child = jobs
+            .start_child_via::<Counter, ()>(&names[0], &key, i, Restart::Permanent)
+            .await
+            .unwrap();
+        // The same actor, seen from the node that started it; and reached from another.
+        let h: CounterHandle = wait_for(|| names[0].whereis(&key)).await;
+        assert_eq!(
+            Some(h.id()),
+            child.handle::<CounterHandle>().map(|c| c.id())
+        );
+        let far: CounterHandle = wait_for(|| names[1].whereis(&key)).await;
+        assert_eq!(far.get().await, Ok(i));
+    }
+    // A crash: the restarted child takes its name back from its dead self.
+    let old: CounterHandle = names[0].whereis("job-0").unwrap();
+    assert!(old.crash().await.is_err());
+    let new: CounterHandle = wait_for(|| {
+        names[2]
+            .whereis("job-0")
+            .filter(|h: &CounterHandle| h.id() != old.id())
+    })
+    .await;
+    assert_eq!(new.get().await, Ok(0));
+    // A node leaves: its named children run elsewhere, under their names.
+    let (leaving, _) = all.pop().unwrap();
+    names.pop();
+    leaving.leave().await.unwrap();
+    for i in 0..6 {
+        let key = format!("job-{i}");
+        let h: CounterHandle = wait_for_within(Duration::from_secs(10), || {
+            let h: CounterHandle = names[0].whereis(&key)?;
+            let c = jobs.which_children().into_iter().find(|c| {
+                c.node().is_some() && c.handle::<CounterHandle>().map(|x| x.id()) == Some(h.id())
+            })?;
+            (c.node() != Some("c")).then_some(h)
+        })
+        .await;
+        assert_eq!(h.get().await, Ok(i), "{key}");
+    }
+    // A duplicate-key registry cannot name a child.
+    let groups = all[0]
+        .0
+        .registry::<()>("groups", Keys::Duplicate)
+        .await
+        .unwrap();
+    assert_eq!(
+        jobs.start_child_via::<Counter, ()>(&groups, "g", 0, Restart::Permanent)
+            .await
+            .err(),
+        Some(ClusterSupervisorError::NotUnique)
+    );
+}

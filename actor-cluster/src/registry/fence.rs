@@ -53,6 +53,30 @@ impl RegistryCore {
         }
     }
 
+    /// Unique `key` is held: if by a dead owner (this node's actor that exited, or an actor of
+    /// a node incarnation that is no longer a member), its entry is deleted at its revision and
+    /// `true` is returned; `false` if a live actor holds it.
+    pub(crate) async fn free_if_stale(&self, inner: &Arc<Inner>, key: &str) -> bool {
+        let Ok(encoded) = super::key::encode_key(key) else {
+            return false;
+        };
+        let kv_key = format!("u.{encoded}");
+        let Some(held) = crate::node::read(&self.cache).get(&kv_key).cloned() else {
+            return true; // gone meanwhile (or not seen yet): try again
+        };
+        let s = &held.stored;
+        let alive = if s.node == inner.name && s.epoch == inner.epoch() {
+            inner.local_actor(s.local).is_some()
+        } else {
+            crate::node::read(&inner.members).get(&s.node) == Some(&s.epoch)
+        };
+        if alive {
+            return false;
+        }
+        self.delete(&kv_key, held.rev).await;
+        true
+    }
+
     /// The node came back as a new incarnation: its group entries name the old one, which the
     /// others have reaped, so each is re-keyed to the new epoch (and created again by the
     /// re-assertion that follows).

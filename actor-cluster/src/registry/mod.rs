@@ -40,6 +40,23 @@ pub struct ClusterRegistry<V = ()> {
     _value: PhantomData<fn() -> V>,
 }
 
+impl ClusterRegistry {
+    /// The registry whose state on this node is `core`.
+    pub(crate) fn from_core(core: Arc<RegistryCore>) -> Self {
+        ClusterRegistry {
+            core,
+            _value: PhantomData,
+        }
+    }
+}
+
+impl<V> ClusterRegistry<V> {
+    /// Its state on this node.
+    pub(crate) fn core(&self) -> &Arc<RegistryCore> {
+        &self.core
+    }
+}
+
 impl<V> Clone for ClusterRegistry<V> {
     fn clone(&self) -> Self {
         ClusterRegistry {

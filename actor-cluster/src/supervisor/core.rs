@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use actor_core::__private::{AnyActor, Restart};
+use actor_core::__private::{AnyActor, Restart, StartError, StartOptions};
 use async_nats::jetstream::kv::{self, Operation};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -17,9 +17,10 @@ use tokio::sync::{Notify, watch};
 use crate::node::{Inner, lock, read, write};
 use crate::wire;
 
-/// Starts a child of one hosted type from its encoded arguments: its handle, or why not.
+/// Starts a child of one hosted type from its encoded arguments, with start options (a via
+/// name): its handle, or why not.
 pub(crate) type Starter =
-    fn(&[u8]) -> Pin<Box<dyn Future<Output = Result<AnyActor, String>> + Send>>;
+    fn(&[u8], StartOptions) -> Pin<Box<dyn Future<Output = Result<AnyActor, StartError>> + Send>>;
 
 /// `c.<id>`: a child the cluster wants running.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -28,6 +29,8 @@ pub(crate) struct Desired {
     pub(crate) args: Vec<u8>,
     /// 0 permanent, 1 transient, 2 temporary.
     pub(crate) restart: u8,
+    /// The unique name it registers under wherever it runs: a cluster registry's name, a key.
+    pub(crate) via: Option<(String, String)>,
 }
 
 impl Desired {
@@ -98,6 +101,8 @@ pub(crate) struct SupCore {
     pub(crate) synced: AtomicBool,
     /// When each failed start was seen.
     pub(crate) failed_at: Mutex<HashMap<String, Instant>>,
+    /// The cluster registries named children register in, opened for them on this node.
+    pub(crate) registries: Mutex<HashMap<String, crate::ClusterRegistry>>,
     /// The node leaves: it claims nothing more.
     pub(crate) leaving: AtomicBool,
     /// Reconcile now.
@@ -145,6 +150,7 @@ impl SupCore {
             orphans: Mutex::default(),
             synced: AtomicBool::new(false),
             leaving: AtomicBool::new(false),
+            registries: Mutex::default(),
             failed_at: Mutex::default(),
             kick: Notify::new(),
             changed: watch::Sender::new(0),
@@ -184,6 +190,11 @@ impl SupCore {
             }
         } else if let Some(id) = entry.key.strip_prefix("o.") {
             let mut owners = write(&self.owners);
+            // This node's own writes are cached before the watch brings them: an older event
+            // must not undo a newer write.
+            if owners.get(id).is_some_and(|(_, rev)| *rev > entry.revision) {
+                return;
+            }
             match wire::decode::<Owner>(&entry.value) {
                 Ok(o) if put => {
                     if o.failed.is_some() {

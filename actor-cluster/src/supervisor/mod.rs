@@ -8,13 +8,14 @@
 //! nothing.
 
 mod core;
+mod named;
 mod reconcile;
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use actor_core::__private::{
-    Actor, ActorHandle, ActorRef, AnyActor, FromAnyActor, Restart, StartOptions,
+    Actor, ActorHandle, ActorRef, AnyActor, FromAnyActor, Restart, StartError, StartOptions,
 };
 use bytes::Bytes;
 use serde::Serialize;
@@ -303,6 +304,48 @@ impl ClusterSupervisor {
         A: Actor,
         A::Args: Serialize,
     {
+        self.start::<A>(args, restart, None).await
+    }
+
+    /// Starts a child of type `A` that registers under unique `key` in `registry` wherever it
+    /// runs: after a restart or an adoption the name resolves to the new incarnation, on any
+    /// node. A name still held by the child's dead previous owner is taken over (its entry
+    /// deleted at its revision); one held by a live actor fails the start.
+    ///
+    /// # Errors
+    /// As [`start_child_with`](Self::start_child_with); [`Init`](ClusterSupervisorError::Init)
+    /// if the name is held by a live actor; [`NotUnique`](ClusterSupervisorError::NotUnique)
+    /// for a registry of duplicate keys.
+    pub async fn start_child_via<A, V>(
+        &self,
+        registry: &crate::ClusterRegistry<V>,
+        key: &str,
+        args: A::Args,
+        restart: Restart,
+    ) -> Result<ClusterChild, ClusterSupervisorError>
+    where
+        A: Actor,
+        A::Args: Serialize,
+    {
+        if !registry.core().unique {
+            return Err(ClusterSupervisorError::NotUnique);
+        }
+        let inner = self.inner()?;
+        let name = named::registry_name(&inner, registry);
+        self.start::<A>(args, restart, Some((name, key.to_owned())))
+            .await
+    }
+
+    async fn start<A>(
+        &self,
+        args: A::Args,
+        restart: Restart,
+        via: Option<(String, String)>,
+    ) -> Result<ClusterChild, ClusterSupervisorError>
+    where
+        A: Actor,
+        A::Args: Serialize,
+    {
         let tag = tag_of::<A>()?;
         let inner = self.inner()?;
         if inner.fence.is_fenced() {
@@ -322,6 +365,7 @@ impl ClusterSupervisor {
             tag: tag.to_owned(),
             args: wire::encode(&args).map_err(|e| ClusterSupervisorError::Codec(e.0))?,
             restart: Desired::restart_code(restart),
+            via,
         };
         let bytes = wire::encode(&wish).map_err(|e| ClusterSupervisorError::Codec(e.0))?;
         let id = format!(
@@ -465,17 +509,22 @@ fn tag_of<A: Actor>() -> Result<&'static str, ClusterSupervisorError> {
 /// Starts a hosted child of type `A` from its encoded arguments.
 fn start_hosted<A>(
     args: &[u8],
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<AnyActor, String>> + Send>>
+    options: StartOptions,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<AnyActor, StartError>> + Send>>
 where
     A: Actor,
     A::Args: DeserializeOwned,
 {
     let args = wire::decode::<A::Args>(args);
     Box::pin(async move {
-        let args = args.map_err(|e| format!("arguments do not decode: {}", e.0))?;
-        ActorRef::<A>::start_with(args, StartOptions::new())
+        let args = args.map_err(|e| {
+            StartError::Init(actor_core::__private::InitError::msg(format!(
+                "arguments do not decode: {}",
+                e.0
+            )))
+        })?;
+        ActorRef::<A>::start_with(args, options)
             .await
             .map(|actor| actor.to_any())
-            .map_err(|e| e.to_string())
     })
 }

@@ -1,0 +1,87 @@
+//! Named children: a child that registers under a unique name in a cluster registry wherever
+//! it runs, so that the name follows it across restarts and adoptions.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actor_core::__private::{AnyActor, StartError, StartOptions, ViaRegistry};
+
+use super::core::{Desired, Starter, SupCore};
+use crate::ClusterRegistry;
+use crate::node::{Inner, Node, lock};
+
+/// How often a start retries a name still held by the child's previous, dead owner (its entry
+/// being deleted, or its node's being reaped).
+const ATTEMPTS: usize = 20;
+const PAUSE: Duration = Duration::from_millis(50);
+
+/// Starts `d` with `starter`, registered under its name if it has one.
+pub(super) async fn start(
+    core: &SupCore,
+    inner: &Arc<Inner>,
+    starter: Starter,
+    d: &Desired,
+) -> Result<AnyActor, String> {
+    let Some((name, key)) = &d.via else {
+        return starter(&d.args, StartOptions::new())
+            .await
+            .map_err(|e| e.to_string());
+    };
+    let registry = registry(core, inner, name).await?;
+    for _ in 0..ATTEMPTS {
+        let options = registry
+            .via_options(key.as_str(), StartOptions::new())
+            .map_err(|e| e.to_string())?;
+        match starter(&d.args, options).await {
+            Err(StartError::AlreadyStarted(_)) => {
+                // Held by a dead owner (this child's previous incarnation, whose entry is being
+                // deleted, or one on a lost node, not yet reaped): its entry goes, at its
+                // revision. Held by a live actor: the name is not this child's to take.
+                if !registry.core().free_if_stale(inner, key).await {
+                    return Err(format!("name {key:?} is held by a live actor"));
+                }
+                tokio::time::sleep(PAUSE).await;
+            }
+            started => return started.map_err(|e| e.to_string()),
+        }
+    }
+    Err(format!("name {key:?} did not come free"))
+}
+
+/// This node's registry `name` (unique keys): one the application opened, or one opened here.
+async fn registry(
+    core: &SupCore,
+    inner: &Arc<Inner>,
+    name: &str,
+) -> Result<ClusterRegistry, String> {
+    if let Some(found) = lock(&core.registries).get(name) {
+        return Ok(found.clone());
+    }
+    let bucket = format!("bm_reg_{}_{name}", inner.cluster);
+    let opened = match inner
+        .registries()
+        .into_iter()
+        .find(|r| r.bucket == bucket && r.unique)
+    {
+        Some(found) => ClusterRegistry::from_core(found),
+        None => Node {
+            inner: inner.clone(),
+        }
+        .registry::<()>(name, actor_core::__private::Keys::Unique)
+        .await
+        .map_err(|e| e.to_string())?,
+    };
+    lock(&core.registries).insert(name.to_owned(), opened.clone());
+    Ok(opened)
+}
+
+/// The registry name of `registry` (its bucket is `bm_reg_<cluster>_<name>`).
+pub(super) fn registry_name(inner: &Inner, registry: &ClusterRegistry<impl Sized>) -> String {
+    let prefix = format!("bm_reg_{}_", inner.cluster);
+    registry
+        .core()
+        .bucket
+        .strip_prefix(&prefix)
+        .unwrap_or(&registry.core().bucket)
+        .to_owned()
+}
