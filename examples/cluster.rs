@@ -17,6 +17,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use beamish::Restart;
 use beamish::cluster::{ClusterRegistry, ClusterSupervisor, NatsServer, Node, NodeOptions};
 use beamish::prelude::*;
 
@@ -238,6 +239,8 @@ async fn demo() -> Result<()> {
 
     println!("\n== sessions under the cluster supervisor \"sessions\", placed across the nodes");
     let sessions = me.supervisor("sessions").await?;
+    // Each session registers under its name wherever it runs.
+    let session_names = me.registry::<()>("session-names", Keys::Unique).await?;
     wait(Duration::from_secs(5), || {
         sessions.hosts::<Room>().len() == 3
     })
@@ -246,13 +249,11 @@ async fn demo() -> Result<()> {
     let mut started = 0;
     while started < 6 || (started < 20 && on_node(&sessions, "node-c") < 2) {
         started += 1;
+        let name = format!("session-{started}");
         let child = sessions
-            .start_child::<Room>(format!("session-{started}"))
+            .start_child_via::<Room, ()>(&session_names, &name, name.clone(), Restart::Permanent)
             .await?;
-        println!(
-            "  session-{started} runs on {}",
-            child.node().unwrap_or("?")
-        );
+        println!("  {name} runs on {}", child.node().unwrap_or("?"));
     }
     let on_c = on_node(&sessions, "node-c");
 
@@ -294,12 +295,26 @@ async fn demo() -> Result<()> {
     })
     .await?;
     let rehomed = killed.elapsed();
-    for child in sessions.which_children() {
-        let session: RoomHandle = child.handle().ok_or("a session is not running")?;
+    // Called by name: each name resolves to its session's new owner.
+    for i in 1..=started {
+        let name = format!("session-{i}");
+        let mut session = None;
+        wait(Duration::from_secs(5), || {
+            session = session_names.whereis::<RoomHandle>(&name);
+            session.is_some()
+        })
+        .await?;
+        let session = session.ok_or("a session has no name")?;
+        let home = sessions
+            .which_children()
+            .into_iter()
+            .find(|c| c.handle::<RoomHandle>().map(|h| h.id()) == Some(session.id()))
+            .and_then(|c| c.node().map(str::to_owned))
+            .unwrap_or_else(|| "?".into());
         let answer = session.hello("driver".into()).await?;
-        println!("  on {}: {answer}", child.node().unwrap_or("?"));
+        println!("  {name} (by name) on {home}: {answer}");
     }
-    println!("all {started} sessions answer, {rehomed:?} after the kill");
+    println!("all {started} sessions answer by name, {rehomed:?} after the kill");
 
     println!("\n== node-c-room-1 claimed again, by the driver; node-a calls every room");
     Room::start_via(

@@ -62,7 +62,8 @@
 //!   nodes hosting their type, restart there on a crash (3 times in 5 s per node, then they
 //!   are given up), and run again on another host when their node is lost, leaves or fences:
 //!   each placement is a compare-and-set on the child's owner entry, so a child never runs on
-//!   two nodes at once.
+//!   two nodes at once. A named child
+//!   ([`start_child_via`](ClusterSupervisor::start_child_via)) takes its name with it.
 //! - **Lost control frames**: a node that drops incoming messages (a full queue) or reconnects
 //!   audits its remote monitors and links with every member; `kill`s and exit signals are sent
 //!   again until acknowledged.
