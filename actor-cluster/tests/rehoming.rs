@@ -139,6 +139,40 @@ impl Drop for HostProcess {
     }
 }
 
+/// An owner entry as the store holds it (the layout of CLUSTER.md §5).
+#[derive(serde::Deserialize)]
+struct StoredOwner {
+    node: String,
+    _epoch: u64,
+    local: u64,
+    failed: Option<String>,
+}
+
+/// Child id → owning node, read raw from the supervisor's bucket (started children only).
+async fn owners_in_store(server: &NatsServer) -> BTreeMap<String, String> {
+    let raw = async_nats::connect(server.url()).await.expect("raw client");
+    let bucket = async_nats::jetstream::new(raw)
+        .get_key_value("bm_sup_rh_jobs")
+        .await
+        .expect("the supervisor's bucket");
+    let mut keys = bucket.keys().await.expect("keys");
+    let mut owners = BTreeMap::new();
+    while let Some(key) = futures_util::StreamExt::next(&mut keys).await {
+        let key = key.expect("a key");
+        let Some(id) = key.strip_prefix("o.") else {
+            continue;
+        };
+        let Ok(Some(value)) = bucket.get(&key).await else {
+            continue;
+        };
+        let owner: StoredOwner = beamish::cluster::wire::decode(&value).expect("an owner entry");
+        if owner.local != 0 && owner.failed.is_none() {
+            owners.insert(id.to_owned(), owner.node);
+        }
+    }
+    owners
+}
+
 /// A small deterministic generator (the victims are the same every run).
 struct Lcg(u64);
 
@@ -297,6 +331,10 @@ fn rounds(rt: &tokio::runtime::Runtime) {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             took.push(killed.elapsed());
+            // And by the store itself, read raw: each expected child's owner entry names the
+            // host that runs it.
+            let at = running_on(&probes, &hosts).await.expect("hosts answer");
+            assert_eq!(owners_in_store(&server).await, at, "round {round}: the store disagrees");
         }
         // The host entries of the 20 killed hosts are swept from the store (names that come and
         // go do not pile up): only the live hosts' remain.
