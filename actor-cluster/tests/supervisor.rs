@@ -355,12 +355,28 @@ async fn a_named_childs_name_follows_it_across_restarts_and_nodes() {
     let old: CounterHandle = names[0].whereis("job-0").unwrap();
     assert!(old.crash().await.is_err());
     let new: CounterHandle = wait_for(|| {
-        names[2]
+        names[0]
             .whereis("job-0")
             .filter(|h: &CounterHandle| h.id() != old.id())
     })
     .await;
     assert_eq!(new.get().await, Ok(0));
+    // (Ids are per node: compare on one node; from another, the name soon answers too, once
+    // that node's cache has the new entry.)
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let far: Option<CounterHandle> = names[2].whereis("job-0");
+        if let Some(far) = far
+            && far.get().await == Ok(0)
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "job-0 not reached from c"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     // A node leaves: its named children run elsewhere, under their names.
     let (leaving, _) = all.pop().unwrap();
     names.pop();

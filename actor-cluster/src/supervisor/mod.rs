@@ -7,19 +7,24 @@
 //! and only that node claims it, by compare-and-set on `o.<id>`; a claim that loses starts
 //! nothing.
 
+mod child;
 mod core;
 mod named;
+mod placement;
 mod reconcile;
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::__private::{
-    Actor, ActorHandle, ActorRef, AnyActor, FromAnyActor, Restart, StartError, StartOptions,
+    Actor, ActorHandle, ActorRef, AnyActor, Restart, StartError, StartOptions,
 };
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+pub use child::{ClusterChild, ClusterChildCounts};
+pub use placement::{Placement, Rendezvous};
 
 pub(crate) use self::core::SupCore;
 use self::core::{Desired, START_WAIT, Starter, desired_key};
@@ -73,111 +78,6 @@ impl std::fmt::Debug for ClusterSupervisor {
         f.debug_struct("ClusterSupervisor")
             .field("name", &self.core.name)
             .finish_non_exhaustive()
-    }
-}
-
-/// One child of a [`ClusterSupervisor`], as the cluster knows it.
-#[derive(Clone)]
-pub struct ClusterChild {
-    id: String,
-    tag: String,
-    restart: Restart,
-    /// Where it runs: node, epoch, local id; and its owner entry's revision.
-    owner: Option<(String, u64, u64, u64)>,
-    node_ref: Weak<crate::node::Inner>,
-}
-
-impl std::fmt::Debug for ClusterChild {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClusterChild")
-            .field("id", &self.id)
-            .field("tag", &self.tag)
-            .field("restart", &self.restart)
-            .field("node", &self.node())
-            .field("revision", &self.revision())
-            .finish()
-    }
-}
-
-impl ClusterChild {
-    /// Its cluster-wide id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// Its actor type's remote tag.
-    pub fn tag(&self) -> &str {
-        &self.tag
-    }
-
-    /// Its restart policy.
-    pub fn restart(&self) -> Restart {
-        self.restart
-    }
-
-    /// The node it runs on, if it runs (not between its node's loss and its adoption).
-    pub fn node(&self) -> Option<&str> {
-        self.owner.as_ref().map(|(node, ..)| node.as_str())
-    }
-
-    /// The revision of its ownership entry: its fencing token. Every change of owner (an
-    /// adoption, a local restart) writes a higher one, so a system outside the cluster can
-    /// refuse writes from an owner older than the newest it has seen.
-    pub fn revision(&self) -> Option<u64> {
-        self.owner.as_ref().map(|(.., rev)| *rev)
-    }
-
-    /// Its actor, untyped (a stand-in when it runs on another node); `None` if it does not
-    /// run.
-    pub fn actor(&self) -> Option<AnyActor> {
-        let (node, epoch, local, _) = self.owner.as_ref()?;
-        self.node_ref
-            .upgrade()?
-            .actor(node, *epoch, *local, &self.tag)
-    }
-
-    /// Its actor through its typed handle: `None` if it does not run, or is of another type.
-    pub fn handle<H: FromAnyActor>(&self) -> Option<H> {
-        H::from_any(self.actor()?)
-    }
-}
-
-/// How many children a [`ClusterSupervisor`] has, cluster-wide.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ClusterChildCounts {
-    /// Children wished for.
-    pub specs: usize,
-    /// Of those, the ones running (an owner on a live node, started).
-    pub active: usize,
-}
-
-/// Where a [`ClusterSupervisor`]'s children run. Every node computes each child's place on its
-/// own, so a supervisor must be opened with the same placement on every node (a claim is a
-/// compare-and-set, so differing choices never run a child twice; they only move it).
-pub trait Placement: Send + Sync + 'static {
-    /// The node that should run child `child` (its id), of the live nodes hosting its type
-    /// (`hosts`, sorted, never empty); `None` leaves it unplaced for now.
-    fn choose(&self, child: &str, hosts: &[String]) -> Option<String>;
-
-    /// Whether new children may be started with these live hosts (sorted): `false` makes
-    /// `start_child` fail with [`ClusterSupervisorError::NoQuorum`]. By default, any host will do.
-    fn has_quorum(&self, hosts: &[String]) -> bool {
-        !hosts.is_empty()
-    }
-}
-
-/// The default [`Placement`]: rendezvous (highest random weight) hashing of the child's id over
-/// the hosts, so a host's loss moves only its own children, and a new host takes a fair share of
-/// new children without moving old ones.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Rendezvous;
-
-impl Placement for Rendezvous {
-    fn choose(&self, child: &str, hosts: &[String]) -> Option<String> {
-        hosts
-            .iter()
-            .max_by_key(|node| crate::node::score(child, node))
-            .cloned()
     }
 }
 
