@@ -218,3 +218,38 @@ async fn a_short_cut_fences_and_the_node_comes_back_as_itself() {
     assert_eq!(seen.get().await, Ok(42));
     assert_eq!(seen.id().local_id(), again.id().local_id());
 }
+
+/// A named actor that exits while its node is black-holed (for 5 s, shorter than its fence)
+/// cannot delete its entry then; the entry is kept and deleted once the node is back, so the
+/// name does not stay held by a dead actor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_whose_owner_exited_while_cut_off_is_freed_once_back() {
+    let server = server();
+    let proxy = Proxy::start(server.port());
+    let a = node(&server, "p3", "a").await;
+    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let options = NodeOptions::new("p3", "c")
+        .ttl(Duration::from_secs(10))
+        .fence_after(Duration::from_secs(8));
+    let (c, _names_c, owned) = cut_off_node(&proxy, options).await;
+    for i in 0..NAMES {
+        wait_for(|| names_a.whereis::<CounterHandle>(&name(i))).await;
+    }
+    proxy.blackhole();
+    for h in &owned {
+        h.stop(ExitReason::Normal).await.unwrap();
+    }
+    // The fault lasts past the deletes' timeouts (2 s to delete, 2 s to check): they are lost.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    proxy.restore();
+    for i in 0..NAMES {
+        wait_for_within(Duration::from_secs(10), || {
+            names_a
+                .whereis::<CounterHandle>(&name(i))
+                .is_none()
+                .then_some(())
+        })
+        .await;
+    }
+    assert_eq!(c.fences(), 0, "the cut was shorter than the fence");
+}

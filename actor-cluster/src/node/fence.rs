@@ -148,3 +148,19 @@ fn give_up_orphans(inner: &Arc<Inner>) {
         tokio::spawn(async move { supervisor.delete_orphans().await });
     }
 }
+
+/// The guard of this node's cluster-bound actors: each checks, before every message, that the
+/// node's fence deadline has not passed (one clock read), so none handles a message past it
+/// even if the fence task runs late.
+pub(crate) fn fence_guard(inner: &Arc<Inner>) -> Arc<dyn actor_core::__private::remote::Guard> {
+    Arc::new(FenceGuard(Arc::downgrade(inner)))
+}
+
+struct FenceGuard(std::sync::Weak<Inner>);
+
+impl actor_core::__private::remote::Guard for FenceGuard {
+    fn check(&self) -> Option<ExitReason> {
+        let inner = self.0.upgrade()?;
+        inner.fence.is_due().then_some(ExitReason::Fenced)
+    }
+}

@@ -25,6 +25,7 @@ use tokio::sync::{oneshot, watch};
 use crate::error::{ClusterError, unavailable};
 
 use crate::registry::RegistryCore;
+pub(crate) use fence::fence_guard;
 pub(crate) use frames::Frame;
 pub use options::NodeOptions;
 

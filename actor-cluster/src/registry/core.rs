@@ -130,6 +130,11 @@ impl RegistryCore {
                 );
                 self.insert(kv_key, key.to_owned(), stored, rev);
                 inner.track(actor, None);
+                if self.unique {
+                    // Past the fence deadline it handles nothing more, even before the fence
+                    // task runs (CLUSTER.md promise 2).
+                    remote::guard(actor, crate::node::fence_guard(&inner));
+                }
                 if inner.fence.is_fenced() {
                     self.fence(&inner); // it fell while the create was on its way
                 }
@@ -197,7 +202,7 @@ impl RegistryCore {
                 }
             }
             let core = self.clone();
-            let delete = tokio::spawn(async move { core.delete(&kv_key, rev).await });
+            let delete = tokio::spawn(async move { core.delete_or_orphan(&kv_key, rev).await });
             let _ = tokio::time::timeout(DELETE_WAIT, delete).await;
         }
     }

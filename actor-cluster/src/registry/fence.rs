@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use actor_core::__private::ExitReason;
 use actor_core::__private::remote;
+use async_nats::jetstream::kv;
 use bytes::Bytes;
 
 use super::core::{Own, RegistryCore, Stored};
@@ -35,21 +36,40 @@ impl RegistryCore {
         }
     }
 
-    /// Deletes the entries a fence gave up; one whose delete did not get through (still cut
-    /// off) waits for the next time.
+    /// Deletes the entries given up (by a fence, or by an owner's exit while the server was
+    /// out of reach); one the store still holds at its revision afterwards (the delete did not
+    /// get through) waits for the next time: the sweep, every second.
     pub(crate) async fn delete_orphans(&self) {
         let orphans: Vec<(String, u64)> = std::mem::take(&mut *lock(&self.orphans));
+        if orphans.is_empty() {
+            return;
+        }
         let Ok(store) = self.store().await else {
             lock(&self.orphans).extend(orphans);
             return;
         };
         for (kv_key, rev) in orphans {
-            let delete = store.delete_expect_revision(&kv_key, Some(rev));
-            match tokio::time::timeout(KV_TIMEOUT, delete).await {
-                // Deleted, or refused because another owner's entry is there now: done.
-                Ok(_) => {}
-                Err(_) => lock(&self.orphans).push((kv_key, rev)),
+            if !delete_for_sure(&store, &kv_key, rev).await {
+                lock(&self.orphans).push((kv_key, rev));
             }
+        }
+    }
+
+    /// Deletes `kv_key` at `rev` (an exited owner's entry); if that does not get through, the
+    /// entry is kept as an orphan for the sweep to delete, so it never outlives its owner for
+    /// good.
+    pub(crate) async fn delete_or_orphan(&self, kv_key: &str, rev: u64) {
+        let gone = match self.store().await {
+            Ok(store) => delete_for_sure(&store, kv_key, rev).await,
+            Err(_) => false,
+        };
+        let mut cache = crate::node::write(&self.cache);
+        if cache.get(kv_key).is_some_and(|c| c.rev == rev) {
+            cache.remove(kv_key);
+        }
+        drop(cache);
+        if !gone {
+            lock(&self.orphans).push((kv_key.to_owned(), rev));
         }
     }
 
@@ -108,5 +128,16 @@ impl RegistryCore {
                 },
             );
         }
+    }
+}
+
+/// Deletes `kv_key` at revision `rev` and tells whether the store no longer holds that entry
+/// (deleted now, or replaced by a newer one): `false` if it could not be told (cut off).
+pub(crate) async fn delete_for_sure(store: &kv::Store, kv_key: &str, rev: u64) -> bool {
+    let _ = tokio::time::timeout(KV_TIMEOUT, store.delete_expect_revision(kv_key, Some(rev))).await;
+    match tokio::time::timeout(KV_TIMEOUT, store.entry(kv_key)).await {
+        Ok(Ok(Some(entry))) => entry.revision != rev || entry.operation != kv::Operation::Put,
+        Ok(Ok(None)) => true,
+        _ => false,
     }
 }

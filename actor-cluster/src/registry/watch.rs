@@ -102,12 +102,14 @@ pub(crate) async fn self_audit_loop(inner: Arc<Inner>, every: Duration) {
     }
 }
 
-/// Every second, each registry drops entries of node incarnations gone for more than the TTL.
+/// Every second, each registry drops entries of node incarnations gone for more than the TTL,
+/// and those of its own that an exit or a fence could not delete then.
 pub(crate) async fn sweep_loop(inner: Arc<Inner>) {
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         for registry in inner.registries() {
             registry.sweep(&inner).await;
+            registry.delete_orphans().await;
         }
     }
 }

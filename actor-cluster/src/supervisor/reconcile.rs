@@ -157,6 +157,9 @@ async fn reconcile(core: &Arc<SupCore>, inner: &Arc<Inner>) {
         core.delete_at(&owner_key(&id), rev).await;
     }
     core.sweep_hosts(inner).await;
+    if !lock(&core.orphans).is_empty() {
+        core.delete_orphans().await;
+    }
 }
 
 /// Claims child `id` (a create, or an update of a lost owner's entry at `expect`) and starts it
@@ -197,6 +200,8 @@ async fn start(
     match started {
         Ok(actor) => {
             owner.local = actor.id().local_id();
+            // Past the fence deadline it handles nothing more, even before the fence task runs.
+            remote::guard(&actor, crate::node::fence_guard(inner));
             // Running here before the owner entry says so: whoever sees the entry finds it here.
             lock(&core.running).insert(
                 id.to_owned(),
@@ -302,20 +307,16 @@ impl SupCore {
         }
     }
 
-    /// Deletes the owner entries a fence gave up; one that did not get through waits.
+    /// Deletes the owner entries a fence gave up; one that did not get through waits for the
+    /// next pass.
     pub(crate) async fn delete_orphans(&self) {
         let orphans: Vec<(String, u64)> = std::mem::take(&mut *lock(&self.orphans));
         let store = self.store();
         for (key, rev) in orphans {
-            let delete = store.delete_expect_revision(&key, Some(rev));
-            if tokio::time::timeout(crate::node::KV_TIMEOUT, delete)
-                .await
-                .is_err()
-            {
+            if !crate::registry::delete_for_sure(&store, &key, rev).await {
                 lock(&self.orphans).push((key, rev));
             }
         }
-        self.kick.notify_one();
     }
 
     /// The node leaves: the children running here stop (each within its shutdown), then their

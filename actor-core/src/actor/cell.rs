@@ -38,6 +38,16 @@ use crate::{ActorId, ExitReason};
 const KILL: u8 = 1;
 /// In [`Core::signals`]: the actor was asked to stop at once ([`Core::halt`]).
 const HALT: u8 = 2;
+/// In [`Core::signals`]: the actor has a [`Guard`] to ask before each message.
+const GUARDED: u8 = 4;
+
+/// A check an actor's run loop makes before each message, for an actor whose right to run can
+/// lapse (a cluster-bound actor whose node passed its fence deadline): a reason, and the actor
+/// is killed with it instead of handling the message.
+pub trait Guard: Send + Sync + 'static {
+    /// `Some(reason)` if the actor must not handle another message.
+    fn check(&self) -> Option<ExitReason>;
+}
 
 /// Something to run when an actor exits, before anyone can observe the exit (registries).
 pub(crate) trait ExitHook: Send + Sync + 'static {
@@ -82,6 +92,8 @@ pub(super) struct State {
     pub(super) monitored_by: Vec<(MonitorRef, ProcRef)>,
     pub(super) monitoring: Vec<(MonitorRef, ProcRef)>,
     pub(super) hooks: Vec<Arc<dyn ExitHook>>,
+    /// Asked before each message (boxed: guards are rare, and this is in every actor).
+    pub(super) guard: Option<Box<Arc<dyn Guard>>>,
 }
 
 impl Core {
@@ -215,11 +227,36 @@ impl Core {
         }
     }
 
-    /// `true` once the actor was killed or halted (one atomic load): the run loop checks it
-    /// between messages, so that such an actor handles nothing more even if its task is busy.
+    /// `true` once the actor was killed or halted, or if it has a guard (one atomic load): the
+    /// run loop checks it between messages, so that such an actor handles nothing more even if
+    /// its task is busy.
     #[inline]
     pub(crate) fn interrupted(&self) -> bool {
         self.signals.load(Ordering::Acquire) != 0
+    }
+
+    /// Installs `guard`, asked before each message from now on (replacing any other).
+    pub(crate) fn set_guard(&self, guard: Arc<dyn Guard>) {
+        self.lock().guard = Some(Box::new(guard));
+        self.signals.fetch_or(GUARDED, Ordering::Release);
+    }
+
+    /// Whether the run loop must stop before the next message: killed, halted, or its guard
+    /// says so (which kills it with the guard's reason). Called only when
+    /// [`interrupted`](Self::interrupted), so an actor without a guard pays nothing more.
+    pub(crate) fn must_stop(&self) -> bool {
+        let signals = self.signals.load(Ordering::Acquire);
+        if signals & (KILL | HALT) != 0 {
+            return true;
+        }
+        if signals & GUARDED != 0 {
+            let guard = self.lock().guard.as_deref().cloned();
+            if let Some(reason) = guard.and_then(|g| g.check()) {
+                self.kill(reason);
+                return true;
+            }
+        }
+        false
     }
 
     /// `true` once the actor was killed.

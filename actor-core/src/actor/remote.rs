@@ -19,6 +19,7 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use super::any::AnyActor;
+pub use super::cell::Guard;
 use super::cell::{self, Core, ProcRef};
 use super::follow::Publish;
 use super::mailbox::Sys;
@@ -299,6 +300,12 @@ pub fn link_here(local: &AnyActor, stand_in: &AnyActor) {
 /// does with `Killed`): its running callback is dropped and `terminate` does not run.
 pub fn kill_with(actor: &AnyActor, reason: ExitReason) {
     actor.proc().core().kill(reason);
+}
+
+/// Installs `guard` on local actor `actor`: asked before each message it handles from now on;
+/// a reason kills it (see [`Guard`]).
+pub fn guard(actor: &AnyActor, guard: Arc<dyn Guard>) {
+    actor.proc().core().set_guard(guard);
 }
 
 /// Removes the link between local actor `local` and `stand_in` on this node only.

@@ -300,7 +300,7 @@ async fn messages<A: Actor>(
         if let Some(reason) = &ctx.stop {
             return reason.clone();
         }
-        if core.interrupted() {
+        if core.interrupted() && core.must_stop() {
             interrupted().await;
         }
         // Continuations first: each runs right after the callback that asked for it (GS-7).
@@ -311,7 +311,7 @@ async fn messages<A: Actor>(
             continue;
         }
         let envelope = rx.recv().await;
-        if core.interrupted() {
+        if core.interrupted() && core.must_stop() {
             interrupted().await;
         }
         let handled = match envelope {
