@@ -43,7 +43,7 @@ impl NodeOptions {
     /// 65,536, at least 1) while the node's receiving task is behind. Past it, NATS drops the
     /// newest messages, as it does for any slow consumer: a cast is lost, a call or its answer
     /// times out at its caller. Each drop is logged (`warn`) and counted in
-    /// [`Node::inbound_drops`]. The registry's watches are ordered JetStream consumers: a gap
+    /// [`Node::inbound_drops`](super::Node::inbound_drops). The registry's watches are ordered JetStream consumers: a gap
     /// makes them re-sync, so their caches are not left stale.
     ///
     /// Remote monitors and links survive drops: each drop, and each reconnection to the

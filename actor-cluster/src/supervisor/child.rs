@@ -4,7 +4,7 @@ use std::sync::Weak;
 
 use actor_core::__private::{AnyActor, FromAnyActor, Restart};
 
-/// One child of a [`ClusterSupervisor`], as the cluster knows it.
+/// One child of a [`ClusterSupervisor`](crate::ClusterSupervisor), as the cluster knows it.
 #[derive(Clone)]
 pub struct ClusterChild {
     pub(super) id: String,
@@ -70,7 +70,7 @@ impl ClusterChild {
     }
 }
 
-/// How many children a [`ClusterSupervisor`] has, cluster-wide.
+/// How many children a [`ClusterSupervisor`](crate::ClusterSupervisor) has, cluster-wide.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ClusterChildCounts {
     /// Children wished for.

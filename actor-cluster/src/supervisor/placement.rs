@@ -1,6 +1,6 @@
 //! Where a cluster supervisor's children run: the [`Placement`] trait and its default.
 
-/// Where a [`ClusterSupervisor`]'s children run. Every node computes each child's place on its
+/// Where a [`ClusterSupervisor`](crate::ClusterSupervisor)'s children run. Every node computes each child's place on its
 /// own, so a supervisor must be opened with the same placement on every node (a claim is a
 /// compare-and-set, so differing choices never run a child twice; they only move it).
 pub trait Placement: Send + Sync + 'static {
@@ -9,7 +9,7 @@ pub trait Placement: Send + Sync + 'static {
     fn choose(&self, child: &str, hosts: &[String]) -> Option<String>;
 
     /// Whether new children may be started with these live hosts (sorted): `false` makes
-    /// `start_child` fail with [`ClusterSupervisorError::NoQuorum`]. By default, any host will do.
+    /// `start_child` fail with [`ClusterSupervisorError::NoQuorum`](crate::ClusterSupervisorError::NoQuorum). By default, any host will do.
     fn has_quorum(&self, hosts: &[String]) -> bool {
         !hosts.is_empty()
     }
