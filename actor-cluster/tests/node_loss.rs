@@ -6,14 +6,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use beamish::cluster::{NatsServer, Node, NodeOptions};
 use beamish::prelude::*;
 use support::{
-    Counter, CounterHandle, Seen, Watcher, down_and_exit, heard, node, server, wait_for_within,
+    Counter, CounterHandle, Process, Seen, Watcher, down_and_exit, heard, node, server,
+    wait_for_within,
 };
 
 fn main() {
@@ -75,39 +74,17 @@ fn node_process(spec: &str) {
     });
 }
 
-/// A node process of this test binary, killed by SIGKILL on drop.
-struct NodeProcess(Child);
+/// A node process of this test binary.
+struct NodeProcess(Process);
 
 impl NodeProcess {
     fn start(server: &NatsServer, cluster: &str, name: &str, key: &str) -> NodeProcess {
-        let exe = std::env::current_exe().expect("test binary");
-        let mut child = Command::new(exe)
-            .env(
-                "BEAMISH_TEST_NODE",
-                format!("{}|{cluster}|{name}|{key}", server.url()),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("node process");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("node output");
-        assert_eq!(line.trim(), "ready", "node process {name} did not start");
-        NodeProcess(child)
+        let spec = format!("{}|{cluster}|{name}|{key}", server.url());
+        NodeProcess(Process::start("BEAMISH_TEST_NODE", spec, name))
     }
 
     fn kill(&mut self) {
-        let _ = self.0.kill(); // SIGKILL
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        self.kill();
+        self.0.kill();
     }
 }
 

@@ -11,14 +11,12 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use beamish::Restart;
 use beamish::cluster::{ClusterRegistry, ClusterSupervisor, NatsServer, Node, NodeOptions};
 use beamish::prelude::*;
-use support::{Counter, CounterHandle, server};
+use support::{Counter, CounterHandle, Process, server};
 
 const ROUNDS: usize = 20;
 /// The round after which the server restarts with its store wiped.
@@ -104,38 +102,16 @@ fn host_process(spec: &str) {
 /// A host process of this test binary, killed by SIGKILL on drop.
 struct HostProcess {
     name: String,
-    child: Child,
+    _process: Process,
 }
 
 impl HostProcess {
     fn start(server: &NatsServer, cluster: &str, name: &str) -> HostProcess {
-        let exe = std::env::current_exe().expect("test binary");
-        let mut child = Command::new(exe)
-            .env(
-                "BEAMISH_TEST_HOST",
-                format!("{}|{cluster}|{name}", server.url()),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("host process");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("host output");
-        assert_eq!(line.trim(), "ready", "host process {name} did not start");
+        let spec = format!("{}|{cluster}|{name}", server.url());
         HostProcess {
             name: name.to_owned(),
-            child,
+            _process: Process::start("BEAMISH_TEST_HOST", spec, name),
         }
-    }
-}
-
-impl Drop for HostProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill(); // SIGKILL
-        let _ = self.child.wait();
     }
 }
 
@@ -324,9 +300,13 @@ fn rounds(rt: &tokio::runtime::Runtime) {
             while !settled((&jobs, &names, &named), &probes, &hosts, &expected).await {
                 assert!(
                     Instant::now() < deadline,
-                    "round {round}: not settled; running {:?}, expected {expected:?}, view {:?}",
+                    "round {round}: not settled; running {:?}, expected {expected:?}, view {:?}, names unresolved {:?}",
                     running_on(&probes, &hosts).await,
-                    view_of(&jobs)
+                    view_of(&jobs),
+                    named
+                        .values()
+                        .filter(|k| names.whereis::<CounterHandle>(k).is_none())
+                        .collect::<Vec<_>>()
                 );
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }

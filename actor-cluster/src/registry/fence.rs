@@ -44,14 +44,9 @@ impl RegistryCore {
         if orphans.is_empty() {
             return;
         }
-        let Ok(store) = self.store().await else {
-            lock(&self.orphans).extend(orphans);
-            return;
-        };
-        for (kv_key, rev) in orphans {
-            if !delete_for_sure(&store, &kv_key, rev).await {
-                lock(&self.orphans).push((kv_key, rev));
-            }
+        match self.store().await {
+            Ok(store) => retry_orphans(&store, &self.orphans, orphans).await,
+            Err(_) => lock(&self.orphans).extend(orphans),
         }
     }
 
@@ -81,10 +76,17 @@ impl RegistryCore {
             return false;
         };
         let kv_key = format!("u.{encoded}");
-        let Some(held) = crate::node::read(&self.cache).get(&kv_key).cloned() else {
-            return true; // gone meanwhile (or not seen yet): try again
+        // Read from the store, not the cache: the cache may not show the entry yet.
+        let Ok(store) = self.store().await else {
+            return true; // try again
         };
-        let s = &held.stored;
+        let held = match tokio::time::timeout(KV_TIMEOUT, store.entry(&kv_key)).await {
+            Ok(Ok(Some(entry))) if entry.operation == kv::Operation::Put => entry,
+            _ => return true, // gone meanwhile, or not read: try again
+        };
+        let Ok(s) = wire::decode::<Stored>(&held.value) else {
+            return false;
+        };
         let alive = if s.node == inner.name && s.epoch == inner.epoch() {
             inner.local_actor(s.local).is_some()
         } else {
@@ -93,7 +95,7 @@ impl RegistryCore {
         if alive {
             return false;
         }
-        self.delete(&kv_key, held.rev).await;
+        self.delete(&kv_key, held.revision).await;
         true
     }
 
@@ -139,5 +141,18 @@ pub(crate) async fn delete_for_sure(store: &kv::Store, kv_key: &str, rev: u64) -
         Ok(Ok(Some(entry))) => entry.revision != rev || entry.operation != kv::Operation::Put,
         Ok(Ok(None)) => true,
         _ => false,
+    }
+}
+
+/// Deletes each of `orphans` (key, revision) for sure; those it cannot go back to `keep`.
+pub(crate) async fn retry_orphans(
+    store: &kv::Store,
+    keep: &std::sync::Mutex<Vec<(String, u64)>>,
+    orphans: Vec<(String, u64)>,
+) {
+    for (key, rev) in orphans {
+        if !delete_for_sure(store, &key, rev).await {
+            lock(keep).push((key, rev));
+        }
     }
 }

@@ -20,7 +20,7 @@ pub(crate) use self::core::RegistryCore;
 use crate::error::{ClusterError, ClusterRegistryError};
 use crate::node::{KV_TIMEOUT, Node, lock, read};
 use crate::wire;
-pub(crate) use fence::delete_for_sure;
+pub(crate) use fence::retry_orphans;
 use key::encode_key;
 use watch::watch_loop;
 pub(crate) use watch::{self_audit_loop, sweep_loop};

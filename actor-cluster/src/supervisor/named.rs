@@ -11,8 +11,8 @@ use crate::ClusterRegistry;
 use crate::node::{Inner, Node, lock};
 
 /// How often a start retries a name still held by the child's previous, dead owner (its entry
-/// being deleted, or its node's being reaped).
-const ATTEMPTS: usize = 20;
+/// being deleted, or its node's being reaped): 3 s in all.
+const ATTEMPTS: usize = 60;
 const PAUSE: Duration = Duration::from_millis(50);
 
 /// Starts `d` with `starter`, registered under its name if it has one.

@@ -311,12 +311,7 @@ impl SupCore {
     /// next pass.
     pub(crate) async fn delete_orphans(&self) {
         let orphans: Vec<(String, u64)> = std::mem::take(&mut *lock(&self.orphans));
-        let store = self.store();
-        for (key, rev) in orphans {
-            if !crate::registry::delete_for_sure(&store, &key, rev).await {
-                lock(&self.orphans).push((key, rev));
-            }
-        }
+        crate::registry::retry_orphans(&self.store(), &self.orphans, orphans).await;
     }
 
     /// The node leaves: the children running here stop (each within its shutdown), then their

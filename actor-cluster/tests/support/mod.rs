@@ -9,7 +9,10 @@ use beamish::prelude::*;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
+mod process;
 mod proxy;
+#[allow(unused_imports)]
+pub(crate) use process::Process;
 #[allow(unused_imports)]
 pub(crate) use proxy::Proxy;
 
