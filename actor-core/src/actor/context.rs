@@ -62,6 +62,15 @@ pub struct Context<A: Actor> {
     me: ActorRef<A>,
     proc: ProcRef,
     pub(crate) stop: Option<ExitReason>,
+    /// Deferred replies, timers and continuations: boxed, and only once one is used, so that an
+    /// actor that uses none keeps one word for them (the context lives in every idle actor's
+    /// task), and the message loop's check for continuations is one branch.
+    rare: Option<Box<Rare>>,
+}
+
+/// The parts of a [`Context`] most actors never use.
+#[derive(Default)]
+struct Rare {
     deferred: Vec<Box<dyn FnOnce() + Send>>,
     timers: Vec<Timer>,
     /// Continuations the current callback asked for, in the order asked.
@@ -86,11 +95,17 @@ impl<A: Actor> Context<A> {
             me,
             proc,
             stop: None,
-            deferred: Vec::new(),
-            timers: Vec::new(),
-            asked: Vec::new(),
-            pending: Vec::new(),
+            rare: None,
         }
+    }
+
+    /// This actor's process.
+    pub(crate) fn proc(&self) -> &ProcRef {
+        &self.proc
+    }
+
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
     }
 
     /// This actor's id.
@@ -127,7 +142,7 @@ impl<A: Actor> Context<A> {
     /// back until its `terminate` has run, as GS-3.7 requires.
     pub fn reply<R: Send + 'static>(&mut self, to: ReplyTo<R>, value: R) {
         if self.stop.is_some() {
-            self.deferred.push(Box::new(move || {
+            self.rare().deferred.push(Box::new(move || {
                 to.send(value);
             }));
         } else {
@@ -136,7 +151,8 @@ impl<A: Actor> Context<A> {
     }
 
     pub(crate) fn flush_deferred(&mut self) {
-        for reply in self.deferred.drain(..) {
+        let Some(rare) = &mut self.rare else { return };
+        for reply in rare.deferred.drain(..) {
             reply();
         }
     }
@@ -185,13 +201,14 @@ impl<A: Actor> Context<A> {
     /// # }
     /// ```
     pub fn continue_with<T: Any + Send>(&mut self, value: T) {
-        self.asked.push(Continuation::new(value));
+        self.rare().asked.push(Continuation::new(value));
     }
 
     /// The next continuation to run, if any: what the last callback asked for comes first.
     pub(crate) fn next_continuation(&mut self) -> Option<Continuation> {
-        self.pending.extend(self.asked.drain(..).rev());
-        self.pending.pop()
+        let rare = self.rare.as_deref_mut()?;
+        rare.pending.extend(rare.asked.drain(..).rev());
+        rare.pending.pop()
     }
 
     /// Turns exit signals from linked actors into [`Info::Exit`] messages instead of death (EX-3).
@@ -246,9 +263,12 @@ impl<A: Actor> Context<A> {
 
     /// Cancels a timer. Returns `true` if it had not fired yet: then it never will.
     pub fn cancel_timer(&mut self, timer: TimerRef) -> bool {
-        match self.timers.iter().position(|t| t.timer == timer) {
+        let Some(rare) = &mut self.rare else {
+            return false;
+        };
+        match rare.timers.iter().position(|t| t.timer == timer) {
             Some(i) => {
-                let t = self.timers.swap_remove(i);
+                let t = rare.timers.swap_remove(i);
                 t.task.abort();
                 !t.claimed.swap(true, Ordering::AcqRel)
             }
@@ -262,7 +282,8 @@ impl<A: Actor> Context<A> {
         delay: Duration,
         fire: impl FnOnce() + Send + 'static,
     ) -> TimerRef {
-        self.timers.retain(|t| !t.task.is_finished());
+        let timers = &mut self.rare().timers;
+        timers.retain(|t| !t.task.is_finished());
         let claimed = Arc::new(AtomicBool::new(false));
         let claim = claimed.clone();
         let task = tokio::spawn(async move {
@@ -271,7 +292,7 @@ impl<A: Actor> Context<A> {
                 fire();
             }
         });
-        self.timers.push(Timer {
+        timers.push(Timer {
             timer,
             task: task.abort_handle(),
             claimed,
@@ -287,7 +308,8 @@ impl<A: Actor> Context<A> {
 
 impl<A: Actor> Drop for Context<A> {
     fn drop(&mut self) {
-        for t in &self.timers {
+        let Some(rare) = &self.rare else { return };
+        for t in &rare.timers {
             t.claimed.store(true, Ordering::Release);
             t.task.abort();
         }

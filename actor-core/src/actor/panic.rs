@@ -1,20 +1,36 @@
 //! Catching panics in actor callbacks without boxing the future.
 
 use std::any::Any;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// Polls `fut` to completion, turning a panic in any poll into `Err(message)`.
-pub(crate) async fn catch<F: Future>(fut: F) -> Result<F::Output, String> {
-    let mut fut = pin!(fut);
-    poll_fn(|cx| match poll_caught(fut.as_mut(), cx) {
-        Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-        Ok(Poll::Pending) => Poll::Pending,
-        Err(payload) => Poll::Ready(Err(message(payload.as_ref()))),
-    })
-    .await
+pub(crate) fn catch<F: Future>(fut: F) -> Catch<F> {
+    Catch { fut }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`catch`]: `fut` in place, no bigger than it (an `async fn` would hold it
+    /// twice, as its argument and as the pinned local it is moved to; callbacks' futures live in
+    /// every actor's task).
+    pub(crate) struct Catch<F> {
+        #[pin]
+        fut: F,
+    }
+}
+
+impl<F: Future> Future for Catch<F> {
+    type Output = Result<F::Output, String>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match poll_caught(self.project().fut, cx) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(message(payload.as_ref()))),
+        }
+    }
 }
 
 /// One poll of `fut`, its panic caught in a small frame of its own.

@@ -119,7 +119,13 @@ pub(crate) fn spawn<A: Actor>(
     }
     let (started_tx, started_rx) = oneshot::channel();
     let span = tracing::debug_span!("actor", id = %me.id(), actor = proc.core().type_name);
-    let task = actor_task(me.clone(), rx, args, options.before_init, started_tx);
+    let task = actor_task(
+        Context::new(me.clone()),
+        rx,
+        args,
+        options.before_init,
+        Some(started_tx),
+    );
     tokio::spawn(CURRENT.scope(proc, task).instrument(span));
     (me, started_rx)
 }
@@ -141,139 +147,167 @@ impl Drop for Abandoned {
     }
 }
 
-async fn actor_task<A: Actor>(
-    me: ActorRef<A>,
-    rx: MailboxRx<A::Message>,
+/// The actor's task: `run` inside the kill check, then the exit path.
+///
+/// Written as a function returning an `async move` block, not as an `async fn`, and with the
+/// context, mailbox and start sender borrowed by [`run`] rather than moved into it: an `async fn`
+/// keeps each argument twice in its state (as an argument and as the local it is moved to), and
+/// every word here is held by every idle actor for its whole life.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would keep each argument twice in every actor's task"
+)]
+fn actor_task<A: Actor>(
+    mut ctx: Context<A>,
+    mut rx: MailboxRx<A::Message>,
     args: A::Args,
     before_init: Option<BeforeInit>,
-    started: oneshot::Sender<Result<(), StartError>>,
-) {
-    let proc = me.proc();
-    let mut started = Some(started);
-    let outcome = {
+    mut started: Option<oneshot::Sender<Result<(), StartError>>>,
+) -> impl Future<Output = ()> + Send {
+    async move {
+        let proc = ctx.proc().clone();
+        let core = proc.core();
         // In an `Option` so that a kill can drop the actor's state (inside `run`) in place, where
         // a panicking `Drop` cannot unwind past the exit path. A kill is checked before every
         // poll of the actor (one atomic load) and wakes the task wherever it waits, through the
         // waker the task registers with its core (again only if it changes).
-        let core = proc.core();
-        let mut run = pin!(Some(run(me, rx, args, before_init, &mut started)));
-        let mut task: Option<Waker> = None;
-        let outcome = poll_fn(|cx| {
-            if !task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
-                core.set_task(cx.waker());
-                task = Some(cx.waker().clone());
-            }
-            if let Some(reason) = core.take_kill() {
-                return Poll::Ready(Outcome {
-                    reason,
-                    start_error: None,
-                });
-            }
-            match run.as_mut().as_pin_mut() {
-                Some(run) => run.poll(cx),
-                None => unreachable!("the run future is dropped only after it returned"),
-            }
-        })
-        .await;
-        drop_quietly("the actor's state", || run.set(None));
-        outcome
-    };
-    if outcome.reason.is_crash() {
-        tracing::error!(reason = %outcome.reason, "actor crashed");
-    }
-    // A start that did not complete (init failed or panicked, a start hook refused, or a kill
-    // during init) is reported to the linked starter as the start error, not as an exit signal:
-    // it is spared. Every other link — made by `init` itself — hears the exit as usual (EX-3).
-    let spare = if started.is_some() {
-        proc.core().parent()
-    } else {
-        None
-    };
-    cell::exit(&proc, outcome.reason.clone(), spare);
-    if let Some(started) = started.take() {
-        let error = outcome
-            .start_error
-            .unwrap_or(StartError::Exited(outcome.reason));
-        let _ = started.send(Err(error));
+        let outcome = {
+            let mut running = pin!(Some(run(
+                &mut ctx,
+                &mut rx,
+                core,
+                args,
+                before_init,
+                &mut started,
+            )));
+            let mut task: Option<Waker> = None;
+            let outcome = poll_fn(|cx| {
+                if !task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
+                    core.set_task(cx.waker());
+                    task = Some(cx.waker().clone());
+                }
+                if let Some(reason) = core.take_kill() {
+                    return Poll::Ready(Outcome {
+                        reason,
+                        start_error: None,
+                    });
+                }
+                match running.as_mut().as_pin_mut() {
+                    Some(run) => run.poll(cx),
+                    None => unreachable!("the run future is dropped only after it returned"),
+                }
+            })
+            .await;
+            drop_quietly("the actor's state", || running.set(None));
+            outcome
+        };
+        drop_quietly("the actor's mailbox", move || {
+            drop(rx);
+            drop(ctx);
+        });
+        if outcome.reason.is_crash() {
+            tracing::error!(reason = %outcome.reason, "actor crashed");
+        }
+        // A start that did not complete (init failed or panicked, a start hook refused, or a kill
+        // during init) is reported to the linked starter as the start error, not as an exit
+        // signal: it is spared. Every other link — made by `init` itself — hears the exit as
+        // usual (EX-3).
+        let spare = if started.is_some() {
+            core.parent()
+        } else {
+            None
+        };
+        cell::exit(&proc, outcome.reason.clone(), spare);
+        if let Some(started) = started.take() {
+            let error = outcome
+                .start_error
+                .unwrap_or(StartError::Exited(outcome.reason));
+            let _ = started.send(Err(error));
+        }
     }
 }
 
-async fn run<A: Actor>(
-    me: ActorRef<A>,
-    mut rx: MailboxRx<A::Message>,
+/// The actor's life up to its exit: the start hook, `init`, the message loop and `terminate`.
+/// The state is dropped here; the mailbox and the context are the task's to drop.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would keep each argument twice in every actor's task"
+)]
+fn run<'a, A: Actor>(
+    ctx: &'a mut Context<A>,
+    rx: &'a mut MailboxRx<A::Message>,
+    core: &'a Core,
     args: A::Args,
     before_init: Option<BeforeInit>,
-    started: &mut Option<oneshot::Sender<Result<(), StartError>>>,
-) -> Outcome {
-    let proc = me.proc();
-    let core = proc.core();
-    let mut ctx = Context::new(me);
-    if let Some(hook) = before_init {
-        match catch(async { hook().await }).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Outcome::failed_start(ExitReason::Normal, e),
+    started: &'a mut Option<oneshot::Sender<Result<(), StartError>>>,
+) -> impl Future<Output = Outcome> + Send + 'a {
+    async move {
+        if let Some(hook) = before_init {
+            match catch(async { hook().await }).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Outcome::failed_start(ExitReason::Normal, e),
+                Err(panic) => {
+                    return Outcome::failed_start(
+                        ExitReason::Panic(panic.clone()),
+                        StartError::Panic(panic),
+                    );
+                }
+            }
+        }
+        let mut state = match catch(A::init(args, ctx)).await {
+            Ok(Ok(state)) => state,
+            Ok(Err(e)) => {
+                // The exit reason crosses links and monitors as text; the start error keeps the
+                // error.
+                let reason = ExitReason::Error(e.to_string());
+                return Outcome::failed_start(reason, StartError::Init(e));
+            }
             Err(panic) => {
                 return Outcome::failed_start(
                     ExitReason::Panic(panic.clone()),
                     StartError::Panic(panic),
                 );
             }
+        };
+        if let Some(reason) = ctx.stop.clone() {
+            // `ctx.stop` inside `init` is GenServer's `{:stop, reason}` from init (GS-1.2): the
+            // start fails with that reason and `terminate` does not run.
+            drop_quietly("the actor's state", move || drop(state));
+            return Outcome::failed_start(reason.clone(), StartError::Exited(reason));
         }
-    }
-    let mut state = match catch(A::init(args, &mut ctx)).await {
-        Ok(Ok(state)) => state,
-        Ok(Err(e)) => {
-            // The exit reason crosses links and monitors as text; the start error keeps the error.
-            let reason = ExitReason::Error(e.to_string());
-            return Outcome::failed_start(reason, StartError::Init(e));
+        if let Some(started) = started.take() {
+            let _ = started.send(Ok(()));
         }
-        Err(panic) => {
-            return Outcome::failed_start(
-                ExitReason::Panic(panic.clone()),
-                StartError::Panic(panic),
-            );
+        let reason = {
+            // One future for the whole message loop, built once: a halt drops it (and with it
+            // the running callback, at the await it is parked on) and keeps the state for
+            // `terminate`.
+            let mut messages = pin!(messages(&mut state, ctx, rx, core));
+            poll_fn(|cx| {
+                if core.interrupted() {
+                    if core.kill_requested() {
+                        // The actor task checks the kill before it polls again.
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
+                    if let Some(reason) = core.take_halt() {
+                        return Poll::Ready(reason);
+                    }
+                }
+                messages.as_mut().poll(cx)
+            })
+            .await
+        };
+        ctx.stop.get_or_insert_with(|| reason.clone());
+        if let Err(panic) = catch(state.terminate(&reason, ctx)).await {
+            tracing::error!(panic = %panic, "terminate panicked");
         }
-    };
-    if let Some(reason) = ctx.stop.clone() {
-        // `ctx.stop` inside `init` is GenServer's `{:stop, reason}` from init (GS-1.2): the start
-        // fails with that reason and `terminate` does not run.
+        ctx.flush_deferred();
         drop_quietly("the actor's state", move || drop(state));
-        return Outcome::failed_start(reason.clone(), StartError::Exited(reason));
-    }
-    if let Some(started) = started.take() {
-        let _ = started.send(Ok(()));
-    }
-    let reason = {
-        // One future for the whole message loop, built once: a halt drops it (and with it the
-        // running callback, at the await it is parked on) and keeps the state for `terminate`.
-        let mut messages = pin!(messages(&mut state, &mut ctx, &mut rx, core));
-        poll_fn(|cx| {
-            if core.interrupted() {
-                if core.kill_requested() {
-                    // The actor task checks the kill before it polls again.
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
-                if let Some(reason) = core.take_halt() {
-                    return Poll::Ready(reason);
-                }
-            }
-            messages.as_mut().poll(cx)
-        })
-        .await
-    };
-    ctx.stop.get_or_insert_with(|| reason.clone());
-    if let Err(panic) = catch(state.terminate(&reason, &mut ctx)).await {
-        tracing::error!(panic = %panic, "terminate panicked");
-    }
-    ctx.flush_deferred();
-    drop_quietly("the actor's state", move || {
-        drop(state);
-        drop(rx);
-    });
-    Outcome {
-        reason,
-        start_error: None,
+        Outcome {
+            reason,
+            start_error: None,
+        }
     }
 }
 
@@ -290,50 +324,56 @@ async fn run<A: Actor>(
 /// - a halt ([`Core::halt`], a supervisor's shutdown of a non-trapping child) drops this future
 ///   — the running handler's future, at the await it is parked on — and stops the actor with the
 ///   halt's reason: the state stays, and `terminate` runs.
-async fn messages<A: Actor>(
-    state: &mut A,
-    ctx: &mut Context<A>,
-    rx: &mut MailboxRx<A::Message>,
-    core: &Core,
-) -> ExitReason {
-    loop {
-        if let Some(reason) = &ctx.stop {
-            return reason.clone();
-        }
-        if core.interrupted() && core.must_stop() {
-            interrupted().await;
-        }
-        // Continuations first: each runs right after the callback that asked for it (GS-7).
-        if let Some(cont) = ctx.next_continuation() {
-            if let Err(panic) = catch(state.handle_continue(cont, ctx)).await {
-                return ExitReason::Panic(panic);
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would keep each argument twice in every actor's task"
+)]
+fn messages<'a, A: Actor>(
+    state: &'a mut A,
+    ctx: &'a mut Context<A>,
+    rx: &'a mut MailboxRx<A::Message>,
+    core: &'a Core,
+) -> impl Future<Output = ExitReason> + Send + 'a {
+    async move {
+        loop {
+            if let Some(reason) = &ctx.stop {
+                return reason.clone();
             }
-            continue;
-        }
-        let envelope = rx.recv().await;
-        if core.interrupted() && core.must_stop() {
-            interrupted().await;
-        }
-        let handled = match envelope {
-            Envelope::Msg(msg) => catch(state.handle(msg, ctx)).await,
-            Envelope::Sys(sys) => match *sys {
-                Sys::Info(info) => {
-                    if let Info::Down { monitor, .. } = &info
-                        && !ctx.take_down(*monitor)
-                    {
+            if core.interrupted() && core.must_stop() {
+                interrupted().await;
+            }
+            // Continuations first: each runs right after the callback that asked for it (GS-7).
+            if let Some(cont) = ctx.next_continuation() {
+                if let Err(panic) = catch(state.handle_continue(cont, ctx)).await {
+                    return ExitReason::Panic(panic);
+                }
+                continue;
+            }
+            let envelope = rx.recv().await;
+            if core.interrupted() && core.must_stop() {
+                interrupted().await;
+            }
+            let handled = match envelope {
+                Envelope::Msg(msg) => catch(state.handle(msg, ctx)).await,
+                Envelope::Sys(sys) => match *sys {
+                    Sys::Info(info) => {
+                        if let Info::Down { monitor, .. } = &info
+                            && !ctx.take_down(*monitor)
+                        {
+                            continue;
+                        }
+                        catch(state.handle_info(info, ctx)).await
+                    }
+                    Sys::Stop(reason) => return reason,
+                    Sys::Inspect(reply) => {
+                        let _ = reply.send(state.debug_state());
                         continue;
                     }
-                    catch(state.handle_info(info, ctx)).await
-                }
-                Sys::Stop(reason) => return reason,
-                Sys::Inspect(reply) => {
-                    let _ = reply.send(state.debug_state());
-                    continue;
-                }
-            },
-        };
-        if let Err(panic) = handled {
-            return ExitReason::Panic(panic);
+                },
+            };
+            if let Err(panic) = handled {
+                return ExitReason::Panic(panic);
+            }
         }
     }
 }
