@@ -72,7 +72,11 @@
 //!   `SendError::Full` and calls with `CallError::Full`); incoming messages wait in a queue of
 //!   65,536 per subscription (`NodeOptions::inbound_queue`; past it NATS drops the newest, as for
 //!   any slow consumer, counted in `Node::inbound_drops`); incoming calls each hold one small
-//!   task until answered or the caller's timeout.
+//!   task until answered or the caller's timeout. Against a buggy or hostile member: a local
+//!   actor keeps at most 1,024 links with one other node's actors
+//!   ([`NodeOptions::peer_links`]; a `link` past it is refused, answered as an exit with
+//!   `NoProc`), and a member's `audit`s are answered at most once per 100 ms, those in between
+//!   together at its end ([`NodeOptions::audit_spacing`]).
 //!
 //! # Wire
 //!

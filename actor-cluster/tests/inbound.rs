@@ -1,16 +1,19 @@
 //! The connection's bounds: a node whose subscription queue overflows drops the newest messages
 //! (NATS's slow-consumer policy), counts the drops, and goes on serving; a message or an answer
 //! over the server's max payload is refused at once, never lost silently; control frames lost
-//! in a burst are made good.
+//! in a burst are made good; a member flooding a node with `link` or `audit` frames costs it
+//! a bounded number of links and of re-sent watches.
 
 mod support;
 
 use std::time::Duration;
 
+use beamish::cluster::Node;
 use beamish::cluster::NodeOptions;
 use beamish::prelude::*;
 use support::{
-    Counter, CounterHandle, Entry, HeldNode, Watcher, node, pair, server, wait_for, wait_until,
+    Counter, CounterHandle, EXITED, Entry, Ghost, HeldNode, NOPROC, OK, Watcher, down_and_exit,
+    heard, node, pair, server, wait_for, wait_until,
 };
 
 const SENT: i64 = 2_000;
@@ -174,4 +177,152 @@ async fn control_frames_dropped_in_a_burst_are_made_good() {
     let ended = tokio::time::timeout(within, linked.wait()).await;
     assert_eq!(ended, Ok(ExitReason::Killed), "the link's exit signal");
     assert!(b.node.inbound_drops() > 0, "the burst overflowed b's queue");
+}
+
+/// The links of local actor `id` now.
+fn links(id: ActorId) -> Vec<ActorId> {
+    beamish::sys::process(id).expect("alive").links
+}
+
+/// A member naming made-up actors in `link` frames gets at most `peer_links` links with one
+/// local actor: the rest are refused (answered as an exit) and make nothing, not even a
+/// stand-in's watch; a `link` naming a local actor that is not there makes nothing either.
+/// Another node's links are not held back by the flood, and the one it asks for past the
+/// bound reaches its linking actor as an exit signal `NoProc`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_asked_for_by_one_node_are_bounded_per_actor() {
+    const BOUND: usize = 8;
+    const FLOOD: u64 = 200;
+    let server = server();
+    let b = Node::connect(
+        &server.url(),
+        NodeOptions::new("t14", "b")
+            .ttl(Duration::from_secs(1))
+            .peer_links(BOUND),
+    )
+    .await
+    .unwrap();
+    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let target: CounterHandle = Counter::start_via(&names_b, "target", 0).await.unwrap();
+    let local = target.id().local_id();
+
+    let mut ghost = Ghost::connect(&server, "t14", 14).await;
+    let mut tokens = Vec::new();
+    for from in 1..=FLOOD {
+        tokens.push(ghost.link(&b, local, from).await);
+    }
+    let mut answers = Vec::new();
+    for token in tokens {
+        answers.push(ghost.answer(token).await);
+    }
+    assert_eq!(links(target.id()).len(), BOUND, "links made");
+    // The first ones in order are made, every later one is refused.
+    let (made, refused) = answers.split_at(BOUND);
+    assert!(made.iter().all(|s| *s == OK), "{made:?}");
+    let accepted = refused.iter().filter(|s| **s != EXITED).count();
+    assert_eq!(accepted, 0, "links past the bound not refused");
+    // A watch for each stand-in made (sent before its `link` was answered), none for the rest.
+    let expected: Vec<u64> = (1..=BOUND as u64).collect();
+    assert_eq!(ghost.watches, expected);
+    // A `link` sent again for a link made is accepted again, and makes nothing new.
+    let again = ghost.link(&b, local, 1).await;
+    assert_eq!(ghost.answer(again).await, OK);
+    // `link`s naming a local actor that is not there make nothing.
+    for from in FLOOD + 1..=FLOOD + 50 {
+        let token = ghost.link(&b, u64::MAX - 1, from).await;
+        assert_eq!(ghost.answer(token).await, NOPROC);
+    }
+    assert_eq!(links(target.id()).len(), BOUND);
+    assert_eq!(ghost.watches, expected, "no stand-in made");
+
+    // A real node's links: as many again, then one refused.
+    let a = node(&server, "t14", "a").await;
+    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let remote: CounterHandle = wait_for(|| names_a.whereis("target")).await;
+    let mut watchers = Vec::new();
+    for _ in 0..=BOUND {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let watcher = Watcher::start((remote.to_any(), tx)).await.unwrap();
+        watchers.push((watcher, rx));
+    }
+    let (last, mut last_rx) = watchers.pop().expect("one past the bound");
+    let told = tokio::time::timeout(Duration::from_secs(10), last_rx.recv()).await;
+    let exit = ("exit".to_owned(), remote.id(), ExitReason::NoProc);
+    assert_eq!(told, Ok(Some(exit)), "the refused link is told as an exit");
+    // Its `link` came after the others (one sender, one order): they are made.
+    assert_eq!(links(target.id()).len(), 2 * BOUND);
+
+    target.kill();
+    for (_, rx) in &mut watchers {
+        assert_eq!(
+            heard(rx).await,
+            down_and_exit(remote.id(), &ExitReason::Killed)
+        );
+    }
+    // The refused one is only told of the exit by its monitor.
+    let down = ("down".to_owned(), remote.id(), ExitReason::Killed);
+    assert_eq!(last_rx.recv().await, Some(down));
+    last.ping().await.unwrap();
+    assert!(
+        last_rx.try_recv().is_err(),
+        "no exit signal for a refused link"
+    );
+}
+
+/// A member sending a burst of `audit` frames gets one re-send of the watches at once and one
+/// when the spacing is over (all the others answered by it), not one re-send per frame.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_audits_is_answered_once_at_once_and_once_later() {
+    const STAND_INS: u64 = 3;
+    const BURST: usize = 1_000;
+    let spacing = Duration::from_secs(1);
+    let server = server();
+    let b = Node::connect(
+        &server.url(),
+        NodeOptions::new("t15", "b")
+            .ttl(Duration::from_secs(1))
+            .audit_spacing(spacing),
+    )
+    .await
+    .unwrap();
+    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let target: CounterHandle = Counter::start_via(&names_b, "target", 0).await.unwrap();
+
+    // Node `b` holds stand-ins of three of the ghost's actors (linked to `target`).
+    let mut ghost = Ghost::connect(&server, "t15", 15).await;
+    for from in 1..=STAND_INS {
+        let token = ghost.link(&b, target.id().local_id(), from).await;
+        assert_eq!(ghost.answer(token).await, OK);
+    }
+    let each: Vec<u64> = (1..=STAND_INS).collect();
+    assert_eq!(ghost.watches, each);
+
+    let started = std::time::Instant::now();
+    for _ in 0..BURST {
+        ghost.audit(&b).await;
+    }
+    let marker = ghost.marker(&b).await;
+    assert_eq!(ghost.answer(marker).await, NOPROC);
+    // The burst was handled within one spacing (it takes milliseconds), so the re-send due at
+    // its end cannot have come yet.
+    assert!(
+        started.elapsed() < spacing,
+        "the burst took {:?}",
+        started.elapsed()
+    );
+    let mut at_once = std::mem::take(&mut ghost.watches).split_off(each.len());
+    let audits = at_once.len() / each.len();
+    assert_eq!(audits, 1, "audits answered at once");
+    at_once.sort_unstable();
+    assert_eq!(at_once, each, "the first audit is answered at once, alone");
+
+    // The others are answered together once the spacing is over.
+    ghost.watched(each.len()).await;
+    let mut later = std::mem::take(&mut ghost.watches);
+    later.sort_unstable();
+    assert_eq!(later, each, "the rest are answered by one re-send");
+    assert!(started.elapsed() >= spacing);
+    let marker = ghost.marker(&b).await;
+    assert_eq!(ghost.answer(marker).await, NOPROC);
+    assert_eq!(ghost.watches, Vec::<u64>::new(), "nothing more");
 }

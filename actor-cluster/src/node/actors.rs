@@ -45,6 +45,45 @@ impl Inner {
         Some(proc.to_any())
     }
 
+    /// Whether local `actor` may be linked with `peer`'s actor `from` at `peer`'s asking: it has
+    /// fewer than [`NodeOptions::peer_links`](crate::NodeOptions::peer_links) links with
+    /// `peer`'s actors, or already this one (a `link` frame sent again). A frame claiming to
+    /// come from this node itself is no peer's, and refused.
+    pub(crate) fn admits_link(&self, actor: &AnyActor, peer: &Peer, from: u64) -> bool {
+        if *peer.name == *self.name && peer.epoch == self.epoch() {
+            return false;
+        }
+        // Gone meanwhile: the link is not made, and the linker's watch tells the real reason.
+        let Some(info) = actor_core::sys::process(actor.id()) else {
+            return true;
+        };
+        let linker = peer.actor_id(from);
+        let mut count = 0;
+        for id in info.links.iter().filter(|id| id.node() == peer.index) {
+            if *id == linker {
+                return true;
+            }
+            count += 1;
+        }
+        count < self.peer_links
+    }
+
+    /// The target's node refused the link of local actor `linker` with the remote `target`
+    /// (see [`NodeOptions::peer_links`](crate::NodeOptions::peer_links)): the link is dropped
+    /// here too, and `linker` gets the exit signal `reason` from `target`, as if the link had
+    /// fired. Nothing happens if the link is gone meanwhile (unlinked, or ended).
+    pub(crate) fn link_refused(&self, linker: ActorId, target: ActorId, reason: &ExitReason) {
+        let (Some(actor), Some(stand_in)) =
+            (self.local_actor(linker.local_id()), self.shadow(target))
+        else {
+            return;
+        };
+        if actor_core::sys::process(actor.id()).is_some_and(|p| p.links.contains(&target)) {
+            remote::unlink_here(&actor, &stand_in.to_any());
+            remote::signal_from(&actor, target, reason);
+        }
+    }
+
     /// The stand-in for `id`, if one is held.
     pub(crate) fn shadow(&self, id: ActorId) -> Option<Arc<RemoteProc>> {
         lock(&self.shadows).get(&id).and_then(Weak::upgrade)

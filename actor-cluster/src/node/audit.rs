@@ -16,21 +16,26 @@
 //! away, or to a node that had not yet subscribed again, went nowhere.
 //!
 //! The audit's own frames or their answers can be dropped too while the burst lasts; each such
-//! drop is reported in turn and triggers another audit, at most one every [`SPACING`].
+//! drop is reported in turn and triggers another audit, at most one every
+//! [`NodeOptions::audit_spacing`](crate::NodeOptions::audit_spacing) (100 ms by default).
+//!
+//! Answering a member's `audit` costs one `watch` frame per stand-in of its actors, so the
+//! answers are spaced as well: at most one per member per spacing. The first `audit` is
+//! answered at once; those that come within the spacing after an answer are coalesced into one
+//! answer when it is over (never dropped: each `audit` is followed by a re-send that starts
+//! after it arrived). A member sending a stream of `audit` frames thus costs this node one
+//! re-send per spacing, however fast it sends.
 
+use std::collections::hash_map::Entry;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
 
 use tokio::sync::Notify;
 
 use super::{Inner, frames, lock, read};
 use crate::peers::{self, Peer};
 
-/// The least time between two audits, so that a long burst of drops costs a few audits, not
-/// one per drop.
-const SPACING: Duration = Duration::from_millis(100);
-
-/// Audits `node` each time `dropped` is notified, until the node is gone.
+/// Audits `node` each time `dropped` is notified (at most once per spacing, so that a long
+/// burst of drops costs a few audits, not one per drop), until the node is gone.
 pub(crate) async fn audit_loop(node: Weak<Inner>, dropped: Arc<Notify>) {
     loop {
         dropped.notified().await;
@@ -41,8 +46,9 @@ pub(crate) async fn audit_loop(node: Weak<Inner>, dropped: Arc<Notify>) {
             // A frame found the outgoing queue full: try again at the next turn.
             dropped.notify_one();
         }
+        let spacing = inner.audit_spacing;
         drop(inner);
-        tokio::time::sleep(SPACING).await;
+        tokio::time::sleep(spacing).await;
     }
 }
 
@@ -61,6 +67,46 @@ impl Inner {
         }
         tracing::debug!(node = %self.name, "audit after dropped incoming messages");
         sent
+    }
+
+    /// Answers `peer`'s `audit`: at once if none of its audits was answered within the last
+    /// spacing, else once the spacing is over, together with every other asked meanwhile.
+    pub(crate) fn audit_asked(self: &Arc<Self>, peer: Arc<Peer>) {
+        match lock(&self.answering).entry(peer.index) {
+            // Answered lately: this one waits for the end of the spacing.
+            Entry::Occupied(mut asked) => {
+                asked.insert(true);
+                return;
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(false);
+            }
+        }
+        if !self.rewatch(Some(&peer)) {
+            // Some watch did not fit in the outgoing queue: answered again at the next turn.
+            lock(&self.answering).insert(peer.index, true);
+        }
+        let (node, spacing) = (Arc::downgrade(self), self.audit_spacing);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(spacing).await;
+                let Some(inner) = node.upgrade() else {
+                    return;
+                };
+                {
+                    let mut answering = lock(&inner.answering);
+                    if answering.get(&peer.index) != Some(&true) {
+                        // None asked since the last answer: the next is answered at once.
+                        answering.remove(&peer.index);
+                        return;
+                    }
+                    answering.insert(peer.index, false);
+                }
+                if !inner.rewatch(Some(&peer)) {
+                    lock(&inner.answering).insert(peer.index, true);
+                }
+            }
+        });
     }
 
     /// Re-sends `watch` for each live stand-in (of `peer`'s actors only, if given). `false` if

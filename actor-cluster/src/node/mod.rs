@@ -107,6 +107,14 @@ pub(crate) struct Inner {
     pub(crate) dropped_casts: AtomicU64,
     /// Incoming messages dropped by the connection (slow consumer events).
     inbound_drops: Arc<AtomicU64>,
+    /// Links a local actor keeps with one other node's actors at most
+    /// ([`NodeOptions::peer_links`]).
+    peer_links: usize,
+    /// The least time between two audits, both ways ([`NodeOptions::audit_spacing`]).
+    audit_spacing: Duration,
+    /// The other nodes whose last audit was answered less than `audit_spacing` ago, by peer
+    /// index, each with whether another was asked for since (see the `audit` module).
+    answering: Mutex<HashMap<u32, bool>>,
 }
 
 impl Inner {
@@ -221,6 +229,9 @@ impl Node {
             generation: watch::Sender::new(0),
             dropped_casts: AtomicU64::new(0),
             inbound_drops,
+            peer_links: options.peer_links,
+            audit_spacing: options.audit_spacing,
+            answering: Mutex::default(),
         });
         let subscription = client
             .subscribe(format!("{}{}.>", inner.prefix, inner.name))

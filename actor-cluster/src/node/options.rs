@@ -4,6 +4,11 @@ use std::time::Duration;
 
 use super::{INBOUND, OUTBOUND};
 
+/// Links a local actor keeps with the actors of one other node, by default.
+const PEER_LINKS: usize = 1_024;
+/// The least time between two audits, by default.
+const AUDIT_SPACING: Duration = Duration::from_millis(100);
+
 /// How a node joins: its cluster, its name, and its membership timing.
 #[derive(Clone, Debug)]
 pub struct NodeOptions {
@@ -14,6 +19,8 @@ pub struct NodeOptions {
     pub(super) inbound: usize,
     pub(super) self_audit: Duration,
     pub(super) fence_after: Option<Duration>,
+    pub(super) peer_links: usize,
+    pub(super) audit_spacing: Duration,
 }
 
 impl NodeOptions {
@@ -27,6 +34,8 @@ impl NodeOptions {
             inbound: INBOUND,
             self_audit: Duration::from_secs(60),
             fence_after: None,
+            peer_links: PEER_LINKS,
+            audit_spacing: AUDIT_SPACING,
         }
     }
 
@@ -47,7 +56,7 @@ impl NodeOptions {
     /// makes them re-sync, so their caches are not left stale.
     ///
     /// Remote monitors and links survive drops: each drop, and each reconnection to the
-    /// server, triggers an audit (at most one per 100 ms) in which this node re-sends its watches of remote actors and asks every member
+    /// server, triggers an audit (at most one per [`audit_spacing`](Self::audit_spacing)) in which this node re-sends its watches of remote actors and asks every member
     /// to re-send theirs of this node's actors, so a lost `watch` or exit notice is made good
     /// with the real exit reason (or `NoProc` if the exit is too old to be remembered). A
     /// `kill` or an exit signal is a request, sent again every 500 ms until acknowledged (at
@@ -92,6 +101,46 @@ impl NodeOptions {
     #[must_use]
     pub fn self_audit(mut self, every: Duration) -> Self {
         self.self_audit = every.max(Duration::from_millis(10));
+        self
+    }
+
+    /// How many links one local actor keeps with the actors of one other node (one node
+    /// incarnation), at most (default 1,024, at least 1). Another node asks for a link with a
+    /// `link` frame, and each accepted one makes a stand-in here, linked to the local actor: a
+    /// buggy or hostile member naming made-up actors could otherwise grow that actor's links,
+    /// and this node's stand-ins, without bound. Links the actor already has count, whoever
+    /// made them (`beamish::sys::process` lists them); a `link` for one it already has is
+    /// accepted again (a retried frame).
+    ///
+    /// A `link` past the bound is refused, and creates nothing here: no stand-in, no watch.
+    /// Its sender is answered as if the target had exited with `ExitReason::NoProc`, the
+    /// reason a link to an actor that is not there gives: its node drops its half of the link
+    /// and delivers that exit signal to the linking actor (which dies of it unless it traps
+    /// exits). A refusal must not be silence, or the linker would believe in a link that will
+    /// never fire; and it is the answer to the `link` request itself, not a frame of its own,
+    /// so a flood of refused links costs this node one small answer each, never a retried
+    /// signal or a stand-in. The count is read from the actor's links at each `link` frame:
+    /// O(its links), a cost only `link` frames pay.
+    #[must_use]
+    pub fn peer_links(mut self, links: usize) -> Self {
+        self.peer_links = links.max(1);
+        self
+    }
+
+    /// The least time between two audits, both ways (default 100 ms, at least 1 ms; see
+    /// [`inbound_queue`](Self::inbound_queue) for what an audit does).
+    ///
+    /// This node audits at most once per spacing however many drops or reconnections its
+    /// connection reports. And it answers at most one audit per spacing from each other node:
+    /// answering one re-sends a `watch` for every stand-in this node holds of the asker's
+    /// actors, so a member sending a stream of `audit` frames would otherwise make this node
+    /// send that many frames for each. An audit that comes within the spacing after one was
+    /// answered is not dropped: all that come then are answered together once the spacing is
+    /// over, so an audit asked for (after a legitimate reconnection, say) is always answered,
+    /// by a re-send that starts after it arrived.
+    #[must_use]
+    pub fn audit_spacing(mut self, spacing: Duration) -> Self {
+        self.audit_spacing = spacing.max(Duration::from_millis(1));
         self
     }
 }

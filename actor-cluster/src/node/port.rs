@@ -172,11 +172,17 @@ const CTL_RETRY: Duration = Duration::from_millis(500);
 /// How many times it is sent at most while its node lives (then it is logged as lost).
 const CTL_ATTEMPTS: u32 = 20;
 
-/// Sends a `kill` or an exit signal as a request, and again each [`CTL_RETRY`] until the target
-/// node answers, is gone, or [`CTL_ATTEMPTS`] are spent: a frame dropped by a node whose
-/// incoming queue was full is not lost. The receiver applies an exit signal once however often
-/// it comes (`bm-seq`); a second kill finds nothing to kill.
-fn send_until_answered(inner: Arc<Inner>, peer: Arc<Peer>, frame: Frame) {
+/// Sends a `kill`, a `link` or an exit signal as a request, and again each [`CTL_RETRY`] until
+/// the target node answers (`then` gets the answer), is gone, or [`CTL_ATTEMPTS`] are spent: a
+/// frame dropped by a node whose incoming queue was full is not lost. The receiver applies an
+/// exit signal once however often it comes (`bm-seq`); a second kill finds nothing to kill, and
+/// a second `link` the link already made.
+fn send_until_answered(
+    inner: Arc<Inner>,
+    peer: Arc<Peer>,
+    frame: Frame,
+    then: impl FnOnce(&Inner, &async_nats::Message) + Send + 'static,
+) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         // Outside a runtime there is nothing to wait with: sent once.
         let _ = inner.send(frame);
@@ -200,7 +206,10 @@ fn send_until_answered(inner: Arc<Inner>, peer: Arc<Peer>, frame: Frame) {
             match outcome {
                 Err(Some(CallError::Timeout)) => {}
                 Err(Some(CallError::Full)) => tokio::time::sleep(CTL_RETRY).await,
-                // Answered (applied, or no such actor), no responders, refused, or node gone.
+                Ok(msg) if msg.status != Some(StatusCode::NO_RESPONDERS) => {
+                    return then(&inner, &msg);
+                }
+                // No responders, refused, or node gone.
                 _ => return,
             }
         }
@@ -252,7 +261,7 @@ impl RemotePort for Port {
 
     fn kill(&self) {
         if let Some((inner, frame)) = self.ctl("kill", Vec::new()) {
-            send_until_answered(inner, self.peer.clone(), frame);
+            send_until_answered(inner, self.peer.clone(), frame, |_, _| {});
         }
     }
 
@@ -266,13 +275,18 @@ impl RemotePort for Port {
             if let Some(h) = &mut frame.headers {
                 h.insert(H_TAG, tag);
             }
-            send_until_answered(inner, self.peer.clone(), frame);
+            let target = self.peer.actor_id(self.local);
+            send_until_answered(inner, self.peer.clone(), frame, move |inner, answer| {
+                if let Err(CallError::Exited(reason)) = answered(answer) {
+                    inner.link_refused(from, target, &reason);
+                }
+            });
         }
     }
 
     fn unlinked(&self, from: ActorId) {
         if let Some((inner, frame)) = self.ctl_from("unlink", from) {
-            send_until_answered(inner, self.peer.clone(), frame);
+            send_until_answered(inner, self.peer.clone(), frame, |_, _| {});
         }
     }
 
@@ -301,7 +315,7 @@ impl RemotePort for Port {
                     h.insert(H_LINK, "1");
                 }
             }
-            send_until_answered(inner, self.peer.clone(), frame);
+            send_until_answered(inner, self.peer.clone(), frame, |_, _| {});
         }
     }
 

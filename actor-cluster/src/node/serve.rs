@@ -160,7 +160,7 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
             if let Some((node, epoch, _)) = header(&msg, H_FROM).and_then(frames::parse_from)
                 && let Some(peer) = peers::peer(node, epoch)
             {
-                inner.rewatch(Some(&peer));
+                inner.audit_asked(peer);
             }
         }
         Some(verb @ ("link" | "unlink")) => {
@@ -172,10 +172,19 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
                 return;
             };
             if verb == "link" {
+                let Some(peer) =
+                    peers::peer(node, epoch).filter(|p| inner.admits_link(&actor, p, from))
+                else {
+                    // Refused (see `NodeOptions::peer_links`): nothing is made here, and the
+                    // linker is told as if this actor had exited.
+                    let reason = wire::encode_reason(&ExitReason::NoProc);
+                    reply(inner, &msg, Status::Exited, &reason);
+                    return;
+                };
                 // Followed for the cluster: its exit is remembered for late watches.
                 inner.track(&actor, None);
                 let tag = header(&msg, H_TAG).unwrap_or("");
-                if let Some(stand_in) = inner.actor(node, epoch, from, tag) {
+                if let Some(stand_in) = inner.actor(&peer.name, peer.epoch, from, tag) {
                     remote::link_here(&actor, &stand_in);
                 }
             } else if let Some(peer) = peers::peer(node, epoch)

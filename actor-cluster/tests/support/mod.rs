@@ -9,8 +9,11 @@ use beamish::prelude::*;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
+mod ghost;
 mod process;
 mod proxy;
+#[allow(unused_imports)]
+pub(crate) use ghost::{EXITED, Ghost, NOPROC, OK};
 #[allow(unused_imports)]
 pub(crate) use process::Process;
 #[allow(unused_imports)]
