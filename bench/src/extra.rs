@@ -65,6 +65,21 @@ impl Extra {
         Extra::AskSpawned,
     ];
 
+    /// A short name for `--only`: the variant's name in kebab case, sizes dropped
+    /// (`restart-announced`; `tree-build` selects the three tree sizes).
+    pub fn key(self) -> String {
+        let name = format!("{self:?}");
+        let name = name.split('(').next().unwrap_or_default();
+        let mut key = String::new();
+        for (i, c) in name.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                key.push('-');
+            }
+            key.push(c.to_ascii_lowercase());
+        }
+        key
+    }
+
     /// The row title and what the baseline is.
     pub fn describe(self, n: usize) -> (String, &'static str) {
         match self {

@@ -21,7 +21,8 @@ struct Options {
     smoke: bool,
     runs: usize,
     only: Option<Vec<Workload>>,
-    extra: bool,
+    /// The beamish-only rows to run.
+    extras: Vec<Extra>,
     frameworks: Vec<Framework>,
     divide: u32,
 }
@@ -31,7 +32,7 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
         smoke: std::env::var_os("BEAMISH_BENCH_SMOKE").is_some_and(|v| v != "0"),
         runs: 3,
         only: None,
-        extra: true,
+        extras: Extra::ALL.to_vec(),
         frameworks: Framework::ALL.to_vec(),
         divide: 1,
     };
@@ -46,13 +47,23 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
             }
             "--only" => {
                 let list = args.next().ok_or("`--only` needs a list of workloads")?;
-                options.extra = list.split(',').any(|k| k == "extra");
-                let workloads = list
-                    .split(',')
-                    .filter(|&k| k != "extra")
-                    .map(|k| Workload::from_key(k).ok_or(format!("unknown workload `{k}`")))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let (mut workloads, mut extras) = (Vec::new(), Vec::new());
+                for k in list.split(',') {
+                    if k == "extra" {
+                        extras.extend(Extra::ALL);
+                    } else if let Some(w) = Workload::from_key(k) {
+                        workloads.push(w);
+                    } else {
+                        let rows = Extra::ALL.into_iter().filter(|e| e.key() == k);
+                        let before = extras.len();
+                        extras.extend(rows);
+                        if extras.len() == before {
+                            return Err(format!("unknown workload `{k}`"));
+                        }
+                    }
+                }
                 options.only = Some(workloads);
+                options.extras = extras;
             }
             "--divide" => {
                 let n = args.next().ok_or("`--divide` needs a number")?;
@@ -81,7 +92,7 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
             }
             "-h" | "--help" => {
                 println!(
-                    "usage: compare [--smoke] [--runs N] [--only tell,ask,...,extra] \
+                    "usage: compare [--smoke] [--runs N] [--only tell,ask,...,extra,restart-followed,...] \
                      [--frameworks beamish,ractor,...] [--divide N]"
                 );
                 std::process::exit(0);
@@ -182,9 +193,9 @@ fn main() {
     }
     // The beamish-only workloads, each paired with its own baseline.
     let mut extras: HashMap<Extra, Vec<(f64, f64)>> = HashMap::new();
-    if options.extra {
+    if !options.extras.is_empty() {
         for run in 0..runs {
-            for e in Extra::ALL {
+            for &e in &options.extras {
                 let (mut ours, mut base) = (f64::INFINITY, f64::INFINITY);
                 for _ in 0..REPEAT {
                     let (o, b) = extra::run(e, sizes.extra);
@@ -198,7 +209,7 @@ fn main() {
         }
     }
     print_table(&workloads, &options.frameworks, &results, &sizes, runs);
-    if options.extra {
+    if !options.extras.is_empty() {
         print_extra_table(&extras, &sizes, runs);
     }
     eprintln!("total {:.1?}", started.elapsed());
