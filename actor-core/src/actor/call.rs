@@ -43,7 +43,14 @@ impl<R> Future for Reply<'_, R> {
             match Pin::new(&mut this.rx).poll(cx) {
                 Poll::Ready(Ok(Ok(value))) => return Poll::Ready(Ok(value)),
                 Poll::Ready(Ok(Err(Evicted))) => return Poll::Ready(Err(CallError::Dropped)),
-                Poll::Ready(Err(_)) => this.exited = Some(Box::pin(this.core.wait())),
+                Poll::Ready(Err(_)) => {
+                    // Usually the exit is told already (the actor task drops the messages it
+                    // did not handle after its exit): no wait to box.
+                    if let Some(reason) = this.core.told_reason() {
+                        return Poll::Ready(Err(CallError::Exited(reason)));
+                    }
+                    this.exited = Some(Box::pin(this.core.wait()));
+                }
                 Poll::Pending => {}
             }
         }

@@ -153,6 +153,16 @@ impl Core {
 
     /// Waits for the exit reason; returns at once for a dead actor. Returns only once the exit
     /// path has told every link and monitor (see the module docs).
+    /// The exit reason, once the exit path has told everyone (what [`wait`](Self::wait) returns
+    /// then).
+    pub(crate) fn told_reason(&self) -> Option<ExitReason> {
+        if self.told.load(Ordering::Acquire) {
+            self.exit.get().cloned()
+        } else {
+            None
+        }
+    }
+
     pub(crate) async fn wait(&self) -> ExitReason {
         loop {
             let notified = self.exited.notified();

@@ -201,10 +201,11 @@ fn actor_task<A: Actor>(
             drop_quietly("the actor's state", || running.set(None));
             outcome
         };
-        drop_quietly("the actor's mailbox", move || {
-            drop(rx);
-            drop(ctx);
-        });
+        // Closed now, so that no send succeeds once the exit is told; the messages it still
+        // holds are dropped after the exit (below), so that a caller waiting on one of them
+        // wakes once, to the exit reason.
+        let unhandled = rx.close();
+        drop_quietly("the actor's context", move || drop(ctx));
         if outcome.reason.is_crash() {
             tracing::error!(reason = %outcome.reason, "actor crashed");
         }
@@ -218,6 +219,10 @@ fn actor_task<A: Actor>(
             None
         };
         cell::exit(&proc, outcome.reason.clone(), spare);
+        drop_quietly("the actor's unhandled messages", move || {
+            drop(unhandled);
+            drop(rx);
+        });
         if let Some(started) = started.take() {
             let error = outcome
                 .start_error

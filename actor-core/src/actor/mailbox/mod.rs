@@ -377,11 +377,13 @@ impl<M> MailboxRx<M> {
     }
 }
 
-impl<M> Drop for MailboxRx<M> {
-    fn drop(&mut self) {
-        // Every later send fails; queued messages (and the reply channels inside them) are
-        // dropped now, outside the lock, so their callers learn at once that the actor is gone.
-        let queued = {
+impl<M> MailboxRx<M> {
+    /// Closes the mailbox: every later send fails, and senders waiting for room learn at once
+    /// that the actor is gone. Returns the messages still queued, for the caller to drop when it
+    /// chooses: the actor task drops them once its exit is told, so that a caller whose call was
+    /// queued wakes once, to an exit reason already there.
+    pub(crate) fn close(&mut self) -> Unhandled<M> {
+        let mut queued = {
             let mut q = self.shared.lock();
             q.closed = true;
             q.waiting = None;
@@ -389,11 +391,25 @@ impl<M> Drop for MailboxRx<M> {
             q.accepted = self.received;
             std::mem::take(&mut q.items)
         };
-        drop(queued);
-        // Senders waiting for room learn at once that the actor is gone.
         if let Some(room) = &self.room {
             room.close();
         }
+        // In arrival order: those taken from the queue came first.
+        let mut unhandled = std::mem::take(&mut self.taken);
+        unhandled.append(&mut queued);
+        unhandled
+    }
+}
+
+/// Messages a closed mailbox still held (and the reply channels inside them): dropping them
+/// tells their callers the actor is gone.
+pub(crate) type Unhandled<M> = VecDeque<Envelope<M>>;
+
+impl<M> Drop for MailboxRx<M> {
+    fn drop(&mut self) {
+        // Queued messages (and the reply channels inside them) are dropped now, outside the lock,
+        // so their callers learn at once that the actor is gone.
+        drop(self.close());
     }
 }
 
