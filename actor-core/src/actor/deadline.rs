@@ -15,7 +15,10 @@
 //! (tokio re-files it).
 //!
 //! A pooled timer also remembers the waker it was last polled with, so a task that borrows it
-//! again does not poll it again until it fires.
+//! again does not poll it again until it fires. The timer a thread's last call gave back is kept
+//! apart, as one pointer, with the id of the task that used it: a task making calls in a row
+//! takes it back without looking up its runtime (a task never changes runtime) or searching the
+//! pool.
 //!
 //! Nor is the clock read for a call that never waits: the deadline is computed at the first poll
 //! that finds the answer not there yet (right after the message was sent), so the timeout counts
@@ -25,7 +28,7 @@
 //! the runtime it runs on. A pooled `Sleep` may later wake the task that used it last, once, when
 //! it comes due; a spurious wake-up is harmless.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::task::{Poll, Waker};
@@ -42,7 +45,13 @@ const POOL: usize = 8;
 const TASKS: usize = 8;
 
 thread_local! {
-    static TIMERS: RefCell<Vec<Armed>> = const { RefCell::new(Vec::new()) };
+    /// The timer the last call on this thread gave back: usually the next call's, made by the
+    /// same task (a caller making calls in a row). Taken and given back as one pointer.
+    static LAST: Cell<Option<Box<Armed>>> = const { Cell::new(None) };
+    /// The others this thread keeps (boxed, as in `LAST`: they move between the two as a
+    /// pointer).
+    #[expect(clippy::vec_box, reason = "timers move between the pool and LAST as one pointer")]
+    static TIMERS: RefCell<Vec<Box<Armed>>> = const { RefCell::new(Vec::new()) };
     /// Recent tasks on this thread and their runtime: a task never changes runtime and task ids are
     /// never reused, so an entry is never stale. Spares `Handle::try_current`, which clones (and
     /// drops) the runtime handle's `Arc` — a reference count every worker thread writes.
@@ -57,9 +66,9 @@ struct RecentTasks {
     next: usize,
 }
 
-/// The id of the runtime this code runs on, if any.
-fn runtime_id() -> Option<Id> {
-    let Some(task) = task::try_id() else {
+/// The id of the runtime this code runs on, if any (`task`: the task it runs in).
+fn runtime_id(task: Option<task::Id>) -> Option<Id> {
+    let Some(task) = task else {
         return Handle::try_current().ok().map(|h| h.id());
     };
     let known = RUNTIMES
@@ -92,6 +101,9 @@ fn runtime_id() -> Option<Id> {
 struct Armed {
     /// `None` outside any runtime (the `Sleep` then panicked at creation with tokio's message).
     runtime: Option<Id>,
+    /// The task that borrowed it last: the same task borrowing it again needs no runtime lookup
+    /// (a task never changes runtime).
+    task: Option<task::Id>,
     sleep: Pin<Box<Sleep>>,
     waker: Option<Waker>,
 }
@@ -121,55 +133,85 @@ impl Armed {
 
 /// A timer borrowed from this thread's pool, returned to the pool of the thread that drops it.
 struct Timer {
-    armed: Option<Armed>,
+    armed: Option<Box<Armed>>,
 }
 
 impl Timer {
-    /// A timer of `runtime` due no later than `deadline`.
-    fn borrow(runtime: Option<Id>, deadline: Instant) -> Timer {
-        let pooled = runtime.and_then(|runtime| {
-            TIMERS
-                .try_with(|pool| {
-                    let mut pool = pool.borrow_mut();
-                    // Timers of another runtime (a thread that ran several in turn) are useless here.
-                    while let Some(armed) = pool.pop() {
-                        if armed.runtime == Some(runtime) {
-                            return Some(armed);
+    /// A timer of the runtime this task runs on, due no later than `deadline`.
+    fn borrow(deadline: Instant) -> Timer {
+        let task = task::try_id();
+        let last = LAST.try_with(Cell::take).ok().flatten();
+        let mut armed = match last {
+            // The usual case: this task's own timer from its last call.
+            Some(armed) if task.is_some() && armed.task == task => Some(armed),
+            last => {
+                let runtime = runtime_id(task);
+                match last {
+                    Some(armed) if runtime.is_some() && armed.runtime == runtime => Some(armed),
+                    last => {
+                        if let Some(other) = last {
+                            pool(other);
                         }
+                        runtime.and_then(pooled)
                     }
-                    None
-                })
-                .ok()
-                .flatten()
-        });
-        let armed = match pooled {
-            Some(mut armed) => {
-                if armed.sleep.deadline() > deadline {
-                    armed.sleep.as_mut().reset(deadline);
-                    // Re-filed: poll it again before relying on it to wake this task.
-                    armed.waker = None;
                 }
-                armed
+                .or_else(|| {
+                    // Outside a runtime this panics with tokio's own message, as
+                    // `tokio::time::timeout` does.
+                    Some(Box::new(Armed {
+                        runtime,
+                        task,
+                        sleep: Box::pin(tokio::time::sleep_until(deadline)),
+                        waker: None,
+                    }))
+                })
             }
-            None => Armed {
-                runtime,
-                sleep: Box::pin(tokio::time::sleep_until(deadline)),
-                waker: None,
-            },
         };
-        Timer { armed: Some(armed) }
+        if let Some(armed) = &mut armed {
+            armed.task = task;
+            if armed.sleep.deadline() > deadline {
+                armed.sleep.as_mut().reset(deadline);
+                // Re-filed: poll it again before relying on it to wake this task.
+                armed.waker = None;
+            }
+        }
+        Timer { armed }
     }
+}
+
+/// A timer of `runtime` from this thread's pool.
+fn pooled(runtime: Id) -> Option<Box<Armed>> {
+    TIMERS
+        .try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            // Timers of another runtime (a thread that ran several in turn) are useless here.
+            while let Some(armed) = pool.pop() {
+                if armed.runtime == Some(runtime) {
+                    return Some(armed);
+                }
+            }
+            None
+        })
+        .ok()
+        .flatten()
+}
+
+/// Keeps `armed` in this thread's pool, if there is room.
+fn pool(armed: Box<Armed>) {
+    let _ = TIMERS.try_with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() < POOL {
+            pool.push(armed);
+        }
+    });
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if let Some(armed) = self.armed.take().filter(|a| a.runtime.is_some()) {
-            let _ = TIMERS.try_with(|pool| {
-                let mut pool = pool.borrow_mut();
-                if pool.len() < POOL {
-                    pool.push(armed);
-                }
-            });
+        if let Some(armed) = self.armed.take().filter(|a| a.runtime.is_some())
+            && let Ok(Some(other)) = LAST.try_with(|last| last.replace(Some(armed)))
+        {
+            pool(other);
         }
     }
 }
@@ -216,9 +258,7 @@ impl Deadline {
             return Poll::Pending;
         };
         if self.timer.armed.is_none() {
-            // Outside a runtime the `Sleep` panics with tokio's own message, as
-            // `tokio::time::timeout` does.
-            self.timer = Timer::borrow(runtime_id(), at);
+            self.timer = Timer::borrow(at);
         }
         match &mut self.timer.armed {
             Some(armed) => armed.poll(at, cx),
