@@ -406,3 +406,94 @@ async fn a_named_childs_name_follows_it_across_restarts_and_nodes() {
         Some(ClusterSupervisorError::NotUnique)
     );
 }
+
+/// Places every child on its own node: nodes using it disagree about every child.
+struct Greedy(&'static str);
+
+impl Placement for Greedy {
+    fn choose(&self, _child: &str, hosts: &[String]) -> Option<String> {
+        hosts.iter().find(|h| *h == self.0).cloned()
+    }
+}
+
+/// The claim is a compare-and-set in the store, so a child runs once even when every node
+/// claims it at the same moment: three nodes whose placements each choose themselves, 1,000
+/// children started 100 at a time from all three, a sampler looking for a child run twice every
+/// millisecond throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_every_node_claims_at_once_runs_once() {
+    const CHILDREN: i64 = 1_000;
+    const BATCH: i64 = 100;
+    let server = server();
+    let mut all = Vec::new();
+    for name in ["a", "b", "c"] {
+        let n = node(&server, "s9", name).await;
+        let jobs = n.supervisor_with("greedy", Greedy(name)).await.unwrap();
+        jobs.host::<Counter>().await.unwrap();
+        all.push((n, jobs));
+    }
+    for (_, jobs) in &all {
+        wait_for(|| (probe_hosts(jobs) == 3).then_some(())).await;
+    }
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let sampled = {
+        let all_jobs: Vec<_> = all.iter().map(|(_, j)| j.clone()).collect();
+        tokio::spawn(async move {
+            let (mut samples, mut twice) = (0_u64, BTreeSet::new());
+            while !*stopped.borrow() {
+                samples += 1;
+                let mut seen = BTreeSet::new();
+                for jobs in &all_jobs {
+                    for id in jobs.running_here() {
+                        if !seen.insert(id.clone()) {
+                            twice.insert(id);
+                        }
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            (samples, twice)
+        })
+    };
+
+    let mut started = Vec::new();
+    for batch in 0..CHILDREN / BATCH {
+        let mut starts = tokio::task::JoinSet::new();
+        for i in 0..BATCH {
+            let from = usize::try_from(i % 3).unwrap();
+            let jobs = all[from].1.clone();
+            let arg = batch * BATCH + i;
+            starts.spawn(async move { (arg, jobs.start_child::<Counter>(arg).await) });
+        }
+        while let Some(done) = starts.join_next().await {
+            started.push(done.unwrap());
+        }
+    }
+    stop.send(true).unwrap();
+    let (samples, twice) = sampled.await.unwrap();
+    let some: Vec<_> = twice.iter().take(5).collect();
+    assert!(twice.is_empty(), "{} run twice, e.g. {some:?}", twice.len());
+    assert!(
+        samples > 10,
+        "the sampler ran throughout ({samples} samples)"
+    );
+    let started: Vec<_> = started
+        .into_iter()
+        .map(|(arg, child)| (arg, child.expect("started")))
+        .collect();
+
+    // Each runs on the node its owner entry names, and answers there with its own argument.
+    let at = running(&all);
+    assert_eq!(at.len(), started.len());
+    let mut per_node = BTreeMap::<String, usize>::new();
+    for (arg, child) in &started {
+        let node = child.node().expect("placed");
+        assert_eq!(at.get(child.id()).map(String::as_str), Some(node));
+        *per_node.entry(node.to_owned()).or_default() += 1;
+        let h: CounterHandle = child.handle().expect("a counter");
+        assert_eq!(h.get().await, Ok(*arg));
+    }
+    // Every node won some of the races.
+    assert_eq!(per_node.len(), 3, "{per_node:?}");
+}
