@@ -149,6 +149,8 @@ pub(crate) struct MailboxRx<M> {
     received: u64,
     /// [`Overflow::DropOldest`]: one message per lock, its room given back under the lock.
     one_at_a_time: bool,
+    /// [`close`](Self::close) ran: dropping has nothing left to do.
+    closed: bool,
 }
 
 /// A mailbox: unbounded when `capacity` is `None`, else bounded with `overflow` as its policy.
@@ -182,6 +184,7 @@ pub(crate) fn channel<M>(
             room,
             received: 0,
             one_at_a_time: overflow == Overflow::DropOldest,
+            closed: false,
         },
     )
 }
@@ -383,6 +386,7 @@ impl<M> MailboxRx<M> {
     /// chooses: the actor task drops them once its exit is told, so that a caller whose call was
     /// queued wakes once, to an exit reason already there.
     pub(crate) fn close(&mut self) -> Unhandled<M> {
+        self.closed = true;
         let mut queued = {
             let mut q = self.shared.lock();
             q.closed = true;
@@ -409,7 +413,9 @@ impl<M> Drop for MailboxRx<M> {
     fn drop(&mut self) {
         // Queued messages (and the reply channels inside them) are dropped now, outside the lock,
         // so their callers learn at once that the actor is gone.
-        drop(self.close());
+        if !self.closed {
+            drop(self.close());
+        }
     }
 }
 
