@@ -31,6 +31,9 @@ pub enum ClusterError {
     /// JetStream refused or did not answer (the server is unreachable, or has no quorum).
     #[error("cluster state unavailable: {0}")]
     Unavailable(String),
+    /// The registry is open on this node with the other kind of keys (unique or duplicate).
+    #[error("registry {0:?} is open here with the other kind of keys")]
+    KeysDiffer(String),
 }
 
 /// Why a cluster registry operation failed.

@@ -406,3 +406,35 @@ async fn an_exit_across_a_link_is_told_once_every_time() {
         watcher.stop(ExitReason::Normal).await.unwrap();
     }
 }
+
+/// Opened again on the same node (with any value type), a registry is the same one: one watch
+/// of the store (a JetStream consumer on the bucket's stream) however often it is opened, and
+/// a name registered through one handle is there through the others. The other kind of keys is
+/// refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_opened_again_on_a_node_is_the_same_one() {
+    let server = server();
+    let a = node(&server, "t20", "a").await;
+    let first = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let js = async_nats::jetstream::new(async_nats::connect(server.url()).await.unwrap());
+    let mut stream = js.get_stream("KV_bm_reg_t20_names").await.unwrap();
+    let watches = stream.info().await.unwrap().state.consumer_count;
+    assert_eq!(watches, 1, "one watch for the first open");
+
+    let mut again = Vec::new();
+    for _ in 0..20 {
+        again.push(a.registry::<u32>("names", Keys::Unique).await.unwrap());
+    }
+    let unit = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    assert_eq!(stream.info().await.unwrap().state.consumer_count, watches);
+
+    let counter: CounterHandle = Counter::start_via(&first, "c", 1).await.unwrap();
+    let through: CounterHandle = unit.whereis("c").expect("the same registry, at once");
+    assert_eq!(through.id(), counter.id());
+    assert!(again.iter().all(|r| r.count() == 1));
+
+    assert_eq!(
+        a.registry::<()>("names", Keys::Duplicate).await.err(),
+        Some(beamish::cluster::ClusterError::KeysDiffer("names".into()))
+    );
+}

@@ -98,6 +98,8 @@ pub(crate) struct Inner {
     /// When each member's key was last written (a heartbeat), and its TTL.
     pub(crate) heard: Mutex<HashMap<String, (std::time::Instant, Duration)>>,
     pub(crate) registries: Mutex<Vec<Weak<RegistryCore>>>,
+    /// Held while a registry is opened, so that two opens of one name share one core.
+    pub(crate) opening_registry: tokio::sync::Mutex<()>,
     /// The cluster supervisors opened on this node (kept while the node lives: they own the
     /// children running here).
     pub(crate) supervisors: Mutex<Vec<Arc<crate::supervisor::SupCore>>>,
@@ -225,6 +227,7 @@ impl Node {
             members: RwLock::default(),
             heard: Mutex::default(),
             registries: Mutex::default(),
+            opening_registry: tokio::sync::Mutex::const_new(()),
             supervisors: Mutex::default(),
             generation: watch::Sender::new(0),
             dropped_casts: AtomicU64::new(0),

@@ -41,16 +41,6 @@ pub struct ClusterRegistry<V = ()> {
     _value: PhantomData<fn() -> V>,
 }
 
-impl ClusterRegistry {
-    /// The registry whose state on this node is `core`.
-    pub(crate) fn from_core(core: Arc<RegistryCore>) -> Self {
-        ClusterRegistry {
-            core,
-            _value: PhantomData,
-        }
-    }
-}
-
 impl<V> ClusterRegistry<V> {
     /// Its state on this node.
     pub(crate) fn core(&self) -> &Arc<RegistryCore> {
@@ -80,9 +70,12 @@ impl Node {
     /// The cluster registry `name` (a token of `[A-Za-z0-9_-]`), created in the cluster if no
     /// node has yet. Every node that opens it with the same name shares it; `keys` must agree.
     ///
+    /// Opened again on the same node (whatever `V`), it is the same registry: one cache and one
+    /// watch of the store per name and node, however often it is opened.
+    ///
     /// # Errors
-    /// [`ClusterError::InvalidName`], or [`ClusterError::Unavailable`] if the bucket cannot be
-    /// opened.
+    /// [`ClusterError::InvalidName`], [`ClusterError::KeysDiffer`] if this node has it open with
+    /// the other kind of keys, or [`ClusterError::Unavailable`] if the bucket cannot be opened.
     pub async fn registry<V>(
         &self,
         name: &str,
@@ -95,11 +88,27 @@ impl Node {
             return Err(ClusterError::InvalidName(name.to_owned()));
         }
         let bucket = format!("bm_reg_{}_{name}", self.inner.cluster);
+        let unique = keys == Keys::Unique;
+        let _opening = self.inner.opening_registry.lock().await;
+        if let Some(core) = self
+            .inner
+            .registries()
+            .into_iter()
+            .find(|core| core.bucket == bucket)
+        {
+            if core.unique != unique {
+                return Err(ClusterError::KeysDiffer(name.to_owned()));
+            }
+            return Ok(ClusterRegistry {
+                core,
+                _value: PhantomData,
+            });
+        }
         let store = self.inner.bucket(&bucket, false).await?;
         let core = Arc::new(RegistryCore {
             node: Arc::downgrade(&self.inner),
             bucket,
-            unique: keys == Keys::Unique,
+            unique,
             store: RwLock::new(Some(store)),
             cache: RwLock::default(),
             own: Mutex::default(),

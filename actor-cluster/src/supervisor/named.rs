@@ -57,20 +57,13 @@ async fn registry(
     if let Some(found) = lock(&core.registries).get(name) {
         return Ok(found.clone());
     }
-    let bucket = format!("bm_reg_{}_{name}", inner.cluster);
-    let opened = match inner
-        .registries()
-        .into_iter()
-        .find(|r| r.bucket == bucket && r.unique)
-    {
-        Some(found) => ClusterRegistry::from_core(found),
-        None => Node {
-            inner: inner.clone(),
-        }
-        .registry::<()>(name, actor_core::__private::Keys::Unique)
-        .await
-        .map_err(|e| e.to_string())?,
-    };
+    // The application's registry of that name when it has one open (`Node::registry` shares it).
+    let opened = Node {
+        inner: inner.clone(),
+    }
+    .registry::<()>(name, actor_core::__private::Keys::Unique)
+    .await
+    .map_err(|e| e.to_string())?;
     lock(&core.registries).insert(name.to_owned(), opened.clone());
     Ok(opened)
 }
