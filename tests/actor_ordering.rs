@@ -96,6 +96,16 @@ impl Target {
         drop(reply);
         ctx.stop(ExitReason::Error("asked to".into()));
     }
+
+    /// Stops with an error; whatever is queued behind it is never handled.
+    #[cast]
+    async fn quit(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop(ExitReason::Error("quit".into()));
+    }
+
+    /// Answers.
+    #[call]
+    async fn ping(&mut self) {}
 }
 
 async fn target() -> TargetHandle {
@@ -138,6 +148,31 @@ async fn a_failed_call_then_call_sees_the_down() {
         assert_eq!(x.fail().await, Err(CallError::Exited(reason.clone())));
         assert_eq!(m.saw_down(x.id()).await, Ok(true), "round {round}");
     }
+}
+
+// The same when the call was queued behind the message that ended X: it is never handled, and
+// fails with X's exit reason only once X's `Down` is on its way. (A call that comes after X's
+// mailbox closed fails with `NoProc` instead, which says nothing of the `Down`: those rounds
+// are counted, not checked.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_queued_behind_the_end_then_call_sees_the_down() {
+    let m = Watcher::start(false).await.unwrap();
+    let reason = ExitReason::Error("quit".into());
+    let mut queued = 0;
+    for round in 0..ROUNDS {
+        let x = target().await;
+        m.watch(x.to_any()).await.unwrap();
+        x.quit().unwrap();
+        match x.ping().await {
+            Err(CallError::Exited(r)) => {
+                assert_eq!(r, reason);
+                assert_eq!(m.saw_down(x.id()).await, Ok(true), "round {round}");
+                queued += 1;
+            }
+            other => assert_eq!(other, Err(CallError::NoProc), "round {round}"),
+        }
+    }
+    assert!(queued > 0, "no call was queued behind the end");
 }
 
 // Links: a trapping M linked to X has handled X's `Exit` before the next call, every time.

@@ -184,6 +184,23 @@ fn links(id: ActorId) -> Vec<ActorId> {
     beamish::sys::process(id).expect("alive").links
 }
 
+/// Node `b` of `cluster` (TTL 1 s, with `options`), and a counter registered there as "target".
+async fn node_with_target(
+    server: &beamish::cluster::NatsServer,
+    cluster: &str,
+    options: impl FnOnce(NodeOptions) -> NodeOptions,
+) -> (Node, CounterHandle) {
+    let b = Node::connect(
+        &server.url(),
+        options(NodeOptions::new(cluster, "b").ttl(Duration::from_secs(1))),
+    )
+    .await
+    .unwrap();
+    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let target: CounterHandle = Counter::start_via(&names_b, "target", 0).await.unwrap();
+    (b, target)
+}
+
 /// A member naming made-up actors in `link` frames gets at most `peer_links` links with one
 /// local actor: the rest are refused (answered as an exit) and make nothing, not even a
 /// stand-in's watch; a `link` naming a local actor that is not there makes nothing either.
@@ -194,16 +211,7 @@ async fn links_asked_for_by_one_node_are_bounded_per_actor() {
     const BOUND: usize = 8;
     const FLOOD: u64 = 200;
     let server = server();
-    let b = Node::connect(
-        &server.url(),
-        NodeOptions::new("t14", "b")
-            .ttl(Duration::from_secs(1))
-            .peer_links(BOUND),
-    )
-    .await
-    .unwrap();
-    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
-    let target: CounterHandle = Counter::start_via(&names_b, "target", 0).await.unwrap();
+    let (b, target) = node_with_target(&server, "t14", |o| o.peer_links(BOUND)).await;
     let local = target.id().local_id();
 
     let mut ghost = Ghost::connect(&server, "t14", 14).await;
@@ -279,16 +287,7 @@ async fn a_burst_of_audits_is_answered_once_at_once_and_once_later() {
     // within one spacing.
     let spacing = Duration::from_secs(3);
     let server = server();
-    let b = Node::connect(
-        &server.url(),
-        NodeOptions::new("t15", "b")
-            .ttl(Duration::from_secs(1))
-            .audit_spacing(spacing),
-    )
-    .await
-    .unwrap();
-    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
-    let target: CounterHandle = Counter::start_via(&names_b, "target", 0).await.unwrap();
+    let (b, target) = node_with_target(&server, "t15", |o| o.audit_spacing(spacing)).await;
 
     // Node `b` holds stand-ins of three of the ghost's actors (linked to `target`).
     let mut ghost = Ghost::connect(&server, "t15", 15).await;

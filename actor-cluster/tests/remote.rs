@@ -437,4 +437,21 @@ async fn a_registry_opened_again_on_a_node_is_the_same_one() {
         a.registry::<()>("names", Keys::Duplicate).await.err(),
         Some(beamish::cluster::ClusterError::KeysDiffer("names".into()))
     );
+
+    // Opened by many tasks at once, a name still gets one registry: 10 names, 100 opens each.
+    for n in 0..10 {
+        let name = format!("racing{n}");
+        let mut opens = tokio::task::JoinSet::new();
+        for _ in 0..100 {
+            let (a, name) = (a.clone(), name.clone());
+            opens.spawn(async move { a.registry::<()>(&name, Keys::Unique).await.unwrap() });
+        }
+        opens.join_all().await;
+        let mut stream = js
+            .get_stream(format!("KV_bm_reg_t20_{name}"))
+            .await
+            .unwrap();
+        let watches = stream.info().await.unwrap().state.consumer_count;
+        assert_eq!(watches, 1, "{name}: one watch for 100 opens at once");
+    }
 }

@@ -101,8 +101,6 @@ pub(crate) struct SupCore {
     pub(crate) synced: AtomicBool,
     /// When each failed start was seen.
     pub(crate) failed_at: Mutex<HashMap<String, Instant>>,
-    /// The cluster registries named children register in, opened for them on this node.
-    pub(crate) registries: Mutex<HashMap<String, crate::ClusterRegistry>>,
     /// The node leaves: it claims nothing more.
     pub(crate) leaving: AtomicBool,
     /// Reconcile now.
@@ -150,7 +148,6 @@ impl SupCore {
             orphans: Mutex::default(),
             synced: AtomicBool::new(false),
             leaving: AtomicBool::new(false),
-            registries: Mutex::default(),
             failed_at: Mutex::default(),
             kick: Notify::new(),
             changed: watch::Sender::new(0),

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use actor_core::__private::{AnyActor, StartError, StartOptions, ViaRegistry};
 
-use super::core::{Desired, Starter, SupCore};
+use super::core::{Desired, Starter};
 use crate::ClusterRegistry;
-use crate::node::{Inner, Node, lock};
+use crate::node::{Inner, Node};
 
 /// How often a start retries a name still held by the child's previous, dead owner (its entry
 /// being deleted, or its node's being reaped): 3 s in all.
@@ -17,7 +17,6 @@ const PAUSE: Duration = Duration::from_millis(50);
 
 /// Starts `d` with `starter`, registered under its name if it has one.
 pub(super) async fn start(
-    core: &SupCore,
     inner: &Arc<Inner>,
     starter: Starter,
     d: &Desired,
@@ -27,7 +26,7 @@ pub(super) async fn start(
             .await
             .map_err(|e| e.to_string());
     };
-    let registry = registry(core, inner, name).await?;
+    let registry = registry(inner, name).await?;
     for _ in 0..ATTEMPTS {
         let options = registry
             .via_options(key.as_str(), StartOptions::new())
@@ -48,24 +47,15 @@ pub(super) async fn start(
     Err(format!("name {key:?} did not come free"))
 }
 
-/// This node's registry `name` (unique keys): one the application opened, or one opened here.
-async fn registry(
-    core: &SupCore,
-    inner: &Arc<Inner>,
-    name: &str,
-) -> Result<ClusterRegistry, String> {
-    if let Some(found) = lock(&core.registries).get(name) {
-        return Ok(found.clone());
-    }
-    // The application's registry of that name when it has one open (`Node::registry` shares it).
-    let opened = Node {
+/// This node's registry `name` (unique keys): the application's when it has it open
+/// (`Node::registry` gives every open of a name the same registry).
+async fn registry(inner: &Arc<Inner>, name: &str) -> Result<ClusterRegistry, String> {
+    Node {
         inner: inner.clone(),
     }
     .registry::<()>(name, actor_core::__private::Keys::Unique)
     .await
-    .map_err(|e| e.to_string())?;
-    lock(&core.registries).insert(name.to_owned(), opened.clone());
-    Ok(opened)
+    .map_err(|e| e.to_string())
 }
 
 /// The registry name of `registry` (its bucket is `bm_reg_<cluster>_<name>`).

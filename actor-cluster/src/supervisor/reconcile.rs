@@ -188,7 +188,7 @@ async fn start(
 ) {
     let starter = read(&core.hosted).get(&d.tag).copied();
     let started = match starter {
-        Some(starter) => super::named::start(core, inner, starter, &d).await,
+        Some(starter) => super::named::start(inner, starter, &d).await,
         None => Err(format!("type {} is not hosted here", d.tag)),
     };
     let mut owner = Owner {

@@ -140,42 +140,39 @@ impl Timer {
     /// A timer of the runtime this task runs on, due no later than `deadline`.
     fn borrow(deadline: Instant) -> Timer {
         let task = task::try_id();
-        let last = LAST.try_with(Cell::take).ok().flatten();
-        let mut armed = match last {
+        let mut armed = match LAST.try_with(Cell::take).ok().flatten() {
             // The usual case: this task's own timer from its last call.
-            Some(armed) if task.is_some() && armed.task == task => Some(armed),
+            Some(armed) if task.is_some() && armed.task == task => armed,
             last => {
                 let runtime = runtime_id(task);
-                match last {
+                let reusable = match last {
                     Some(armed) if runtime.is_some() && armed.runtime == runtime => Some(armed),
-                    last => {
-                        if let Some(other) = last {
+                    other => {
+                        if let Some(other) = other {
                             pool(other);
                         }
                         runtime.and_then(pooled)
                     }
-                }
-                .or_else(|| {
-                    // Outside a runtime this panics with tokio's own message, as
-                    // `tokio::time::timeout` does.
-                    Some(Box::new(Armed {
+                };
+                // Outside a runtime the `Sleep` panics with tokio's own message, as
+                // `tokio::time::timeout` does.
+                reusable.unwrap_or_else(|| {
+                    Box::new(Armed {
                         runtime,
                         task,
                         sleep: Box::pin(tokio::time::sleep_until(deadline)),
                         waker: None,
-                    }))
+                    })
                 })
             }
         };
-        if let Some(armed) = &mut armed {
-            armed.task = task;
-            if armed.sleep.deadline() > deadline {
-                armed.sleep.as_mut().reset(deadline);
-                // Re-filed: poll it again before relying on it to wake this task.
-                armed.waker = None;
-            }
+        armed.task = task;
+        if armed.sleep.deadline() > deadline {
+            armed.sleep.as_mut().reset(deadline);
+            // Re-filed: poll it again before relying on it to wake this task.
+            armed.waker = None;
         }
-        Timer { armed }
+        Timer { armed: Some(armed) }
     }
 }
 
