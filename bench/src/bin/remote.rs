@@ -5,7 +5,13 @@
 //! ```sh
 //! cargo run --release -p bench --bin remote                # 3 paired runs, 20k calls, 200k casts
 //! cargo run --release -p bench --bin remote -- --smoke     # tiny sizes, once
+//! cargo run --release -p bench --bin remote -- --casts raw  # only the raw casts (or `beamish`),
+//!                                                           # 1,000,000 of them, for a profiler
 //! ```
+//!
+//! With `--casts`, `--count N` sets the number of casts, and the nodes' membership TTL is a
+//! minute, so the process may run under an instruction counter (valgrind) without being
+//! declared lost; the hot path is the same.
 //!
 //! Targets (the cluster issue): remote call p50 and p99 ≤ 1.3× raw request/reply; cast
 //! throughput ≥ 0.8× raw publish.
@@ -52,23 +58,55 @@ struct Sizes {
     calls: usize,
     casts: usize,
     runs: usize,
+    /// `--casts raw|beamish`: only that side's casts, once, for a profiler.
+    only: Option<Side>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Raw,
+    Beamish,
 }
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 fn main() -> Res<()> {
-    let smoke = std::env::args().any(|a| a == "--smoke");
-    let sizes = if smoke {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let only = match args.iter().position(|a| a == "--casts") {
+        None => None,
+        Some(at) => match args.get(at + 1).map(String::as_str) {
+            Some("raw") => Some(Side::Raw),
+            Some("beamish") => Some(Side::Beamish),
+            _ => return Err("--casts takes `raw` or `beamish`".into()),
+        },
+    };
+    let count = match args.iter().position(|a| a == "--count") {
+        None => 1_000_000,
+        Some(at) => args
+            .get(at + 1)
+            .and_then(|n| n.parse().ok())
+            .ok_or("--count takes a number")?,
+    };
+    let sizes = if only.is_some() {
+        Sizes {
+            calls: 0,
+            casts: count,
+            runs: 1,
+            only,
+        }
+    } else if args.iter().any(|a| a == "--smoke") {
         Sizes {
             calls: 200,
             casts: 2_000,
             runs: 1,
+            only,
         }
     } else {
         Sizes {
             calls: 20_000,
             casts: 200_000,
             runs: 3,
+            only,
         }
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -86,8 +124,15 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn run(sizes: &Sizes) -> Res<()> {
     let server = NatsServer::start()?;
     let url = server.url();
-    let host = Node::connect(&url, NodeOptions::new("bench", "host")).await?;
-    let caller = Node::connect(&url, NodeOptions::new("bench", "caller")).await?;
+    let options = |name: &str| {
+        let options = NodeOptions::new("bench", name);
+        match sizes.only {
+            Some(_) => options.ttl(Duration::from_secs(60)),
+            None => options,
+        }
+    };
+    let host = Node::connect(&url, options("host")).await?;
+    let caller = Node::connect(&url, options("caller")).await?;
     let names_host = host.registry::<()>("bench", Keys::Unique).await?;
     let names_caller = caller.registry::<()>("bench", Keys::Unique).await?;
     Echo::start_via(&names_host, "echo", ()).await?;
@@ -127,6 +172,14 @@ async fn run(sizes: &Sizes) -> Res<()> {
         echo.echo(i).await?;
     }
 
+    if let Some(side) = sizes.only {
+        let rate = match side {
+            Side::Raw => raw_casts(&url, &requester, sizes.casts, "only").await?,
+            Side::Beamish => beamish_casts(&echo, sizes.casts).await?,
+        };
+        println!("{} casts: {:.0} k/s", sizes.casts, rate / 1e3);
+        return Ok(());
+    }
     let (mut raw_p50, mut raw_p99, mut bm_p50, mut bm_p99) = (vec![], vec![], vec![], vec![]);
     let (mut raw_rate, mut bm_rate) = (vec![], vec![]);
     for run in 1..=sizes.runs {
@@ -155,85 +208,8 @@ async fn run(sizes: &Sizes) -> Res<()> {
 
         // Casts: raw publishes to a counting subscriber, then beamish casts to the actor; each
         // timed until the receiver has them all.
-        let total = sizes.casts;
-        // Raw publishes have no flow control: if the counting subscriber falls 65,536 behind,
-        // NATS drops the rest (slow consumer) and the count stalls. Such an attempt is
-        // reported and made again (at most 3 times) rather than waited on forever.
-        let mut attempt = 0;
-        let started = loop {
-            attempt += 1;
-            let subject = format!("raw.cast.{run}.{attempt}");
-            let counter = async_nats::connect(&url).await?;
-            let mut counted = counter.subscribe(subject.clone()).await?;
-            counter.flush().await?;
-            let started = Instant::now();
-            let publisher = requester.clone();
-            let sending = tokio::spawn(async move {
-                for i in 0..total {
-                    publisher
-                        .publish(
-                            subject.clone(),
-                            Bytes::from((i as u64).to_le_bytes().to_vec()),
-                        )
-                        .await?;
-                }
-                publisher.flush().await?;
-                Ok::<_, async_nats::Error>(())
-            });
-            let mut got = 0;
-            while got < total {
-                match tokio::time::timeout(Duration::from_secs(2), counted.next()).await {
-                    Ok(Some(_)) => got += 1,
-                    Ok(None) | Err(_) => break,
-                }
-            }
-            sending.await??;
-            if got == total {
-                break started;
-            }
-            eprintln!("raw run {run}: {got} of {total} publishes arrived (slow consumer); again");
-            if attempt == 3 {
-                return Err("raw publishes kept being dropped".into());
-            }
-        };
-        raw_rate.push(total as f64 / started.elapsed().as_secs_f64());
-
-        let before = echo.casts().await?;
-        let started = Instant::now();
-        // A sliding window: a call behind every WINDOW casts (calls and casts keep their
-        // order, so its answer says every cast before it was handled), and the sender waits
-        // for the previous window's answer, not this one's, so the pipe never runs dry. The
-        // receiving node's subscription holds 65,536 messages and drops past that, as NATS does
-        // for any slow consumer: a sender that needs every cast paces itself like this.
-        // The sender is a spawned task, as the raw publisher is (same placement: a worker).
-        let sender = echo.clone();
-        let sending = tokio::spawn(async move {
-            let mut behind: Option<tokio::task::JoinHandle<Result<u64, CallError>>> = None;
-            for (i, chunk_end) in (0..total)
-                .step_by(WINDOW)
-                .map(|s| (s, (s + WINDOW).min(total)))
-            {
-                for n in i..chunk_end {
-                    while sender.note(n as u64 + 1) == Err(SendError::Full) {
-                        tokio::task::yield_now().await;
-                    }
-                }
-                let marker = sender.clone();
-                let this = tokio::spawn(async move { marker.casts().await });
-                if let Some(previous) = behind.replace(this) {
-                    let seen = previous.await??;
-                    assert!(seen <= before + chunk_end as u64);
-                }
-            }
-            if let Some(last) = behind {
-                last.await??;
-            }
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-        });
-        sending.await??;
-        let got = echo.casts().await? - before;
-        assert_eq!(got, total as u64, "casts lost");
-        bm_rate.push(total as f64 / started.elapsed().as_secs_f64());
+        raw_rate.push(raw_casts(&url, &requester, sizes.casts, &run.to_string()).await?);
+        bm_rate.push(beamish_casts(&echo, sizes.casts).await?);
     }
     let med = |mut v: Vec<Duration>| {
         v.sort_unstable();
@@ -266,4 +242,89 @@ async fn run(sizes: &Sizes) -> Res<()> {
         br / rr
     );
     Ok(())
+}
+
+/// Raw publishes to a counting subscriber on its own connection; the rate once it has them all.
+async fn raw_casts(url: &str, requester: &async_nats::Client, total: usize, run: &str) -> Res<f64> {
+    // Raw publishes have no flow control: if the counting subscriber falls 65,536 behind,
+    // NATS drops the rest (slow consumer) and the count stalls. Such an attempt is
+    // reported and made again (at most 3 times) rather than waited on forever.
+    let mut attempt = 0;
+    let started = loop {
+        attempt += 1;
+        let subject = format!("raw.cast.{run}.{attempt}");
+        let counter = async_nats::connect(url).await?;
+        let mut counted = counter.subscribe(subject.clone()).await?;
+        counter.flush().await?;
+        let started = Instant::now();
+        let publisher = requester.clone();
+        let sending = tokio::spawn(async move {
+            for i in 0..total {
+                publisher
+                    .publish(
+                        subject.clone(),
+                        Bytes::from((i as u64).to_le_bytes().to_vec()),
+                    )
+                    .await?;
+            }
+            publisher.flush().await?;
+            Ok::<_, async_nats::Error>(())
+        });
+        let mut got = 0;
+        while got < total {
+            match tokio::time::timeout(Duration::from_secs(2), counted.next()).await {
+                Ok(Some(_)) => got += 1,
+                Ok(None) | Err(_) => break,
+            }
+        }
+        sending.await??;
+        if got == total {
+            break started;
+        }
+        eprintln!("raw run {run}: {got} of {total} publishes arrived (slow consumer); again");
+        if attempt == 3 {
+            return Err("raw publishes kept being dropped".into());
+        }
+    };
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Beamish casts to a remote actor, paced by a sliding window; the rate once it has run them all.
+async fn beamish_casts(echo: &EchoHandle, total: usize) -> Res<f64> {
+    let before = echo.casts().await?;
+    let started = Instant::now();
+    // A sliding window: a call behind every WINDOW casts (calls and casts keep their
+    // order, so its answer says every cast before it was handled), and the sender waits
+    // for the previous window's answer, not this one's, so the pipe never runs dry. The
+    // receiving node's subscription holds 65,536 messages and drops past that, as NATS does
+    // for any slow consumer: a sender that needs every cast paces itself like this.
+    // The sender is a spawned task, as the raw publisher is (same placement: a worker).
+    let sender = echo.clone();
+    let sending = tokio::spawn(async move {
+        let mut behind: Option<tokio::task::JoinHandle<Result<u64, CallError>>> = None;
+        for (i, chunk_end) in (0..total)
+            .step_by(WINDOW)
+            .map(|s| (s, (s + WINDOW).min(total)))
+        {
+            for n in i..chunk_end {
+                while sender.note(n as u64 + 1) == Err(SendError::Full) {
+                    tokio::task::yield_now().await;
+                }
+            }
+            let marker = sender.clone();
+            let this = tokio::spawn(async move { marker.casts().await });
+            if let Some(previous) = behind.replace(this) {
+                let seen = previous.await??;
+                assert!(seen <= before + chunk_end as u64);
+            }
+        }
+        if let Some(last) = behind {
+            last.await??;
+        }
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+    });
+    sending.await??;
+    let got = echo.casts().await? - before;
+    assert_eq!(got, total as u64, "casts lost");
+    Ok(total as f64 / started.elapsed().as_secs_f64())
 }
