@@ -19,27 +19,62 @@ use crate::node::Inner;
 use crate::peers;
 
 thread_local! {
-    /// The node whose message this thread encodes or decodes now.
-    static SCOPE: RefCell<Option<Weak<Inner>>> = const { RefCell::new(None) };
+    /// The node whose message this thread encodes or decodes now (if `active`). The last node
+    /// stays here after its scope ends, inactive, so the next scope of the same node (a run of
+    /// frames, the common case) changes a flag rather than a reference count.
+    static SCOPE: RefCell<Scope> = const { RefCell::new(Scope { node: None, active: false }) };
+}
+
+struct Scope {
+    node: Option<Weak<Inner>>,
+    active: bool,
 }
 
 /// Runs `f` in `node`'s scope (restoring the scope it found: scopes nest).
-pub(crate) fn in_scope<T>(node: Weak<Inner>, f: impl FnOnce() -> T) -> T {
-    struct Restore(Option<Weak<Inner>>);
+pub(crate) fn in_scope<T>(node: &Weak<Inner>, f: impl FnOnce() -> T) -> T {
+    /// The scope found on entry: the same node (and whether it was active), or another one
+    /// that was active, to put back.
+    enum Found {
+        Same(bool),
+        Other(Weak<Inner>),
+    }
+    struct Restore(Option<Found>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            let previous = self.0.take();
-            let _ = SCOPE.try_with(|s| *s.borrow_mut() = previous);
+            let found = self.0.take();
+            let _ = SCOPE.try_with(|s| {
+                let mut s = s.borrow_mut();
+                match found {
+                    Some(Found::Same(active)) => s.active = active,
+                    Some(Found::Other(node)) => s.node = Some(node),
+                    None => s.active = false,
+                }
+            });
         }
     }
-    let previous = SCOPE.with(|s| s.borrow_mut().replace(node));
-    let _restore = Restore(previous);
+    let found = SCOPE.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.node.as_ref().is_some_and(|n| n.ptr_eq(node)) {
+            Some(Found::Same(std::mem::replace(&mut s.active, true)))
+        } else {
+            let previous = s.node.replace(node.clone());
+            let was_active = std::mem::replace(&mut s.active, true);
+            previous.filter(|_| was_active).map(Found::Other)
+        }
+    });
+    let _restore = Restore(found);
     f()
 }
 
 /// The node of the current scope.
 pub(crate) fn scope() -> Option<Weak<Inner>> {
-    SCOPE.try_with(|s| s.borrow().clone()).ok().flatten()
+    SCOPE
+        .try_with(|s| {
+            let s = s.borrow();
+            s.node.clone().filter(|_| s.active)
+        })
+        .ok()
+        .flatten()
 }
 
 fn scope_node() -> Option<Arc<Inner>> {

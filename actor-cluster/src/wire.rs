@@ -110,7 +110,7 @@ pub fn reply_to<R: Serialize + DeserializeOwned + Send + 'static>() -> (ReplyTo<
     // it too (it may hold handles).
     let node = crate::handles::scope();
     remote::remote_reply(move |value: &R| match node {
-        Some(node) => crate::handles::in_scope(node, || encode(value)),
+        Some(node) => crate::handles::in_scope(&node, || encode(value)),
         None => encode(value),
     })
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Weak};
 use actor_core::__private::remote::{self, RemoteProc};
 use actor_core::__private::{ActorHandle, ActorId, AnyActor, ExitReason};
 
-use super::{Inner, Tracked, frames, lock, port, read};
+use super::{Inner, Tracked, frames, lock, port};
 use crate::peers::{self, Peer};
 
 impl Inner {
@@ -149,7 +149,8 @@ impl Inner {
 
     /// Whether a newer incarnation of `peer`'s node is a member.
     pub(crate) fn superseded(&self, peer: &Peer) -> bool {
-        read(&self.members)
+        self.members
+            .read()
             .get(&*peer.name)
             .is_some_and(|epoch| *epoch != peer.epoch)
     }

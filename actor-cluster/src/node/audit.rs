@@ -31,7 +31,7 @@ use std::sync::{Arc, Weak};
 
 use tokio::sync::Notify;
 
-use super::{Inner, frames, lock, read};
+use super::{Inner, frames, lock};
 use crate::peers::{self, Peer};
 
 /// Audits `node` each time `dropped` is notified (at most once per spacing, so that a long
@@ -57,7 +57,9 @@ impl Inner {
     /// this node's actors. `false` if some frame did not fit in the outgoing queue.
     fn audit(&self) -> bool {
         let mut sent = self.rewatch(None);
-        let members: Vec<(String, u64)> = read(&self.members)
+        let members: Vec<(String, u64)> = self
+            .members
+            .read()
             .iter()
             .filter(|(name, _)| **name != self.name)
             .map(|(name, epoch)| (name.clone(), *epoch))

@@ -15,13 +15,18 @@ use actor_core::__private::ExitReason;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::{Inner, read, write};
+use super::Inner;
 
 /// A node's fence: when it falls, and whether it has.
 pub(crate) struct Fence {
     after: Duration,
-    /// The send time of the last acknowledged heartbeat, plus `after`.
+    /// The send time of the last acknowledged heartbeat, plus `after`: for the fence task,
+    /// which waits on its changes.
     deadline: watch::Sender<Instant>,
+    /// The same deadline, in nanoseconds since `base`: what every guarded actor reads before
+    /// each message (one load, where the watch takes a lock).
+    due_nanos: AtomicU64,
+    base: Instant,
     fenced: AtomicBool,
     /// Times this node fenced itself.
     count: AtomicU64,
@@ -29,9 +34,12 @@ pub(crate) struct Fence {
 
 impl Fence {
     pub(crate) fn new(after: Duration) -> Self {
+        let base = Instant::now();
         Fence {
             after,
-            deadline: watch::Sender::new(Instant::now() + after),
+            deadline: watch::Sender::new(base + after),
+            due_nanos: AtomicU64::new(nanos(after)),
+            base,
             fenced: AtomicBool::new(false),
             count: AtomicU64::new(0),
         }
@@ -44,6 +52,9 @@ impl Fence {
             let later = due > *d;
             if later {
                 *d = due;
+                // Under the watch's lock: the mirror moves in the same order as the watch.
+                self.due_nanos
+                    .store(nanos(due.duration_since(self.base)), Ordering::Release);
             }
             later
         });
@@ -54,9 +65,10 @@ impl Fence {
         self.fenced.load(Ordering::Acquire)
     }
 
-    /// Whether the fence's time has come, fenced or not yet: one clock read.
+    /// Whether the fence's time has come, fenced or not yet: one clock read and one load.
     pub(crate) fn is_due(&self) -> bool {
-        Instant::now() >= *self.deadline.borrow()
+        nanos(Instant::now().saturating_duration_since(self.base))
+            >= self.due_nanos.load(Ordering::Acquire)
     }
 
     /// How long after a heartbeat's send the fence falls if it is the last acknowledged.
@@ -77,7 +89,7 @@ pub(crate) async fn fence_loop(inner: Arc<Inner>) {
         let due = *deadline.borrow_and_update();
         tokio::select! {
             () = tokio::time::sleep_until(due) => {
-                if !read(&inner.members).contains_key(&inner.name) {
+                if !inner.members.read().contains_key(&inner.name) {
                     return; // left
                 }
                 if !inner.fence.is_due() {
@@ -130,7 +142,7 @@ pub(crate) fn unfence(inner: &Arc<Inner>) {
 /// from now on.
 pub(crate) fn new_incarnation(inner: &Arc<Inner>, new: u64) {
     let old = inner.epoch.swap(new, Ordering::AcqRel);
-    write(&inner.members).insert(inner.name.clone(), new);
+    inner.members.write().insert(inner.name.clone(), new);
     tracing::warn!(node = %inner.name, old = %format_args!("{old:x}"), new = %format_args!("{new:x}"), "rejoins as a new incarnation");
     inner.end_all_shadows(&ExitReason::NoConnection);
     for registry in inner.registries() {
@@ -153,14 +165,29 @@ fn give_up_orphans(inner: &Arc<Inner>) {
 /// node's fence deadline has not passed (one clock read), so none handles a message past it
 /// even if the fence task runs late.
 pub(crate) fn fence_guard(inner: &Arc<Inner>) -> Arc<dyn actor_core::__private::remote::Guard> {
-    Arc::new(FenceGuard(Arc::downgrade(inner)))
+    Arc::new(FenceGuard {
+        node: Arc::downgrade(inner),
+        fence: inner.fence.clone(),
+    })
 }
 
-struct FenceGuard(std::sync::Weak<Inner>);
+/// Holds the fence itself, so a check writes nothing shared (no upgrade of the node, whose
+/// counts every sender touches); the node is only asked whether it is still there.
+struct FenceGuard {
+    node: std::sync::Weak<Inner>,
+    fence: Arc<Fence>,
+}
 
 impl actor_core::__private::remote::Guard for FenceGuard {
     fn check(&self) -> Option<ExitReason> {
-        let inner = self.0.upgrade()?;
-        inner.fence.is_due().then_some(ExitReason::Fenced)
+        if self.node.strong_count() == 0 {
+            return None; // the node is gone: nothing fences its actors any more
+        }
+        self.fence.is_due().then_some(ExitReason::Fenced)
     }
+}
+
+/// Saturates (after some 584 years).
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }

@@ -14,12 +14,13 @@
 //! `bm-from` (`<node>.<epoch>.<local id>` of a sender), `bm-seq` (an exit signal's number),
 //! `bm-link` (an exit signal a link carries), `bm-tag` (a linking actor's type tag).
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
 use async_nats::client::{PublishError, PublishErrorKind};
 use async_nats::{HeaderMap, Subject};
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 
 use super::Inner;
 use crate::peers::Peer;
@@ -216,19 +217,39 @@ pub(crate) fn parse_answer(payload: &[u8]) -> Option<(Status, &[u8])> {
     Some((status, body))
 }
 
+/// How much a thread's [`BODIES`] buffer takes at a time.
+const BODIES_CHUNK: usize = 16 * 1024;
+
+thread_local! {
+    /// Where this thread writes the bodies of its messages to actors: each body is split off
+    /// the buffer (and keeps its part alive until the connection has written it), and a used-up
+    /// buffer is replaced by a fresh chunk. One allocation per chunk rather than one per
+    /// message; what a thread keeps is at most one chunk plus the bodies in flight.
+    static BODIES: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+}
+
 /// The body of a message to an actor: the envelope, then the arguments.
 pub(crate) fn actor_body(epoch: u64, timeout_ms: u32, tag: &str, op: &str, args: &[u8]) -> Bytes {
     let (tag, op) = (short(tag), short(op));
-    let mut bytes = Vec::with_capacity(15 + tag.len() + op.len() + args.len());
-    bytes.push(ENVELOPE);
-    bytes.extend_from_slice(&epoch.to_le_bytes());
-    bytes.extend_from_slice(&timeout_ms.to_le_bytes());
-    bytes.push(tag.len() as u8);
-    bytes.extend_from_slice(tag);
-    bytes.push(op.len() as u8);
-    bytes.extend_from_slice(op);
-    bytes.extend_from_slice(args);
-    Bytes::from(bytes)
+    let len = 15 + tag.len() + op.len() + args.len();
+    let write = |bytes: &mut BytesMut| {
+        if bytes.capacity() < len {
+            bytes.reserve(len.max(BODIES_CHUNK));
+        }
+        bytes.put_u8(ENVELOPE);
+        bytes.put_u64_le(epoch);
+        bytes.put_u32_le(timeout_ms);
+        bytes.put_u8(tag.len() as u8);
+        bytes.put_slice(tag);
+        bytes.put_u8(op.len() as u8);
+        bytes.put_slice(op);
+        bytes.put_slice(args);
+        bytes.split().freeze()
+    };
+    BODIES
+        .try_with(|bodies| write(&mut bodies.borrow_mut()))
+        // A thread tearing down its locals: a buffer of its own.
+        .unwrap_or_else(|_| write(&mut BytesMut::new()))
 }
 
 /// At most 255 bytes (a longer tag or name cannot be served: it fails to match).

@@ -3,7 +3,8 @@
 //! lost its store.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use actor_core::__private::ExitReason;
@@ -18,6 +19,58 @@ use crate::error::{ClusterError, unavailable};
 use crate::{peers, wire};
 
 pub(crate) const NODES: &str = "bm_nodes";
+
+/// The live members as this node sees them: node name → epoch, and how many times that changed,
+/// so a sender can tell without the lock that nothing changed since it last looked.
+#[derive(Default)]
+pub(crate) struct Members {
+    map: RwLock<HashMap<String, u64>>,
+    changes: AtomicU64,
+}
+
+impl Members {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, HashMap<String, u64>> {
+        read(&self.map)
+    }
+
+    /// The map to change; the change count moves when the guard drops, before the lock is
+    /// released (so a reader that saw the new count sees the new map).
+    pub(crate) fn write(&self) -> MembersWrite<'_> {
+        MembersWrite {
+            map: write(&self.map),
+            changes: &self.changes,
+        }
+    }
+
+    /// How many times the map was written.
+    pub(crate) fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+}
+
+pub(crate) struct MembersWrite<'a> {
+    map: RwLockWriteGuard<'a, HashMap<String, u64>>,
+    changes: &'a AtomicU64,
+}
+
+impl std::ops::Deref for MembersWrite<'_> {
+    type Target = HashMap<String, u64>;
+    fn deref(&self) -> &Self::Target {
+        &self.map
+    }
+}
+
+impl std::ops::DerefMut for MembersWrite<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.map
+    }
+}
+
+impl Drop for MembersWrite<'_> {
+    fn drop(&mut self) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+    }
+}
 
 /// What a node's membership key holds.
 #[derive(Serialize, Deserialize)]
@@ -71,7 +124,10 @@ pub(crate) async fn join(inner: &Arc<Inner>) -> Result<(), ClusterError> {
             Err(e) => return Err(unavailable(e)),
         }
     };
-    write(&inner.members).insert(inner.name.clone(), inner.epoch());
+    inner
+        .members
+        .write()
+        .insert(inner.name.clone(), inner.epoch());
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(watch_loop(inner.clone(), Some(ready_tx)));
     let _ = tokio::time::timeout(KV_TIMEOUT, ready_rx).await;
@@ -94,7 +150,7 @@ pub(crate) async fn leave(inner: &Arc<Inner>) -> Result<(), ClusterError> {
     let store = inner.js.get_key_value(NODES).await.map_err(unavailable)?;
     store.delete(key(&inner.name)).await.map_err(unavailable)?;
     // Stop heartbeating: the heartbeat loop ends when it finds the key gone.
-    write(&inner.members).remove(&inner.name);
+    inner.members.write().remove(&inner.name);
     Ok(())
 }
 
@@ -114,7 +170,7 @@ async fn heartbeat_loop(inner: Arc<Inner>, mut rev: u64) {
             () = inner.reconnected.notified() => {}
         }
         wait = every;
-        if !read(&inner.members).contains_key(&inner.name) {
+        if !inner.members.read().contains_key(&inner.name) {
             return; // left
         }
         let mut h = HeaderMap::new();
@@ -236,7 +292,7 @@ async fn watch_once(
                     seen.insert(name.to_owned());
                     let ttl = Duration::from_millis(info.ttl_ms);
                     super::lock(&inner.heard).insert(name.to_owned(), (Instant::now(), ttl));
-                    let old = write(&inner.members).insert(name.to_owned(), info.epoch);
+                    let old = inner.members.write().insert(name.to_owned(), info.epoch);
                     if let Some(old) = old.filter(|old| *old != info.epoch) {
                         node_down(inner, name, old, true);
                     }
@@ -246,7 +302,7 @@ async fn watch_once(
             // next heartbeat fails and re-creates the key.
             _ if name == inner.name => {}
             op => {
-                let old = write(&inner.members).remove(name);
+                let old = inner.members.write().remove(name);
                 if let Some(old) = old {
                     node_down(inner, name, old, op == Operation::Delete);
                 }
@@ -281,7 +337,9 @@ pub(crate) async fn liveness_loop(inner: Arc<Inner>) {
         }
         let silent: Vec<(String, u64)> = {
             let heard = super::lock(&inner.heard);
-            read(&inner.members)
+            inner
+                .members
+                .read()
                 .iter()
                 .filter(|(name, _)| **name != inner.name)
                 .filter(|(name, _)| {
@@ -293,7 +351,7 @@ pub(crate) async fn liveness_loop(inner: Arc<Inner>) {
                 .collect()
         };
         for (name, epoch) in silent {
-            write(&inner.members).remove(&name);
+            inner.members.write().remove(&name);
             node_down(&inner, &name, epoch, false);
         }
     }
@@ -319,7 +377,7 @@ fn node_down(inner: &Arc<Inner>, name: &str, epoch: u64, left: bool) {
     for supervisor in inner.supervisors() {
         supervisor.kick.notify_one(); // its children are adopted now
     }
-    let members: HashMap<String, u64> = read(&inner.members).clone();
+    let members: HashMap<String, u64> = inner.members.read().clone();
     let subject = format!("{name}.{epoch}");
     let reaper = members
         .keys()

@@ -74,7 +74,7 @@ pub(crate) struct Inner {
     /// This incarnation's random number (a new one after a fence outlived the membership key).
     epoch: AtomicU64,
     pub(crate) ttl: Duration,
-    pub(crate) fence: fence::Fence,
+    pub(crate) fence: Arc<fence::Fence>,
     /// Notified when the connection to the server is (re-)established.
     pub(crate) reconnected: Arc<tokio::sync::Notify>,
     /// `bm.<cluster>.n.`
@@ -94,7 +94,7 @@ pub(crate) struct Inner {
     /// signal sent again because its acknowledgement was late is applied once.
     recent_signals: Mutex<signals::RecentSignals>,
     /// Live members: node name → epoch.
-    pub(crate) members: RwLock<HashMap<String, u64>>,
+    pub(crate) members: members::Members,
     /// When each member's key was last written (a heartbeat), and its TTL.
     pub(crate) heard: Mutex<HashMap<String, (std::time::Instant, Duration)>>,
     pub(crate) registries: Mutex<Vec<Weak<RegistryCore>>>,
@@ -214,7 +214,7 @@ impl Node {
             name: options.name,
             epoch: AtomicU64::new(epoch),
             ttl: options.ttl,
-            fence: fence::Fence::new(fence_after),
+            fence: Arc::new(fence::Fence::new(fence_after)),
             reconnected,
             prefix,
             next_token: AtomicU64::new(1),
@@ -224,7 +224,7 @@ impl Node {
             recent_exits: Mutex::default(),
             next_signal: AtomicU64::new(0),
             recent_signals: Mutex::default(),
-            members: RwLock::default(),
+            members: members::Members::default(),
             heard: Mutex::default(),
             registries: Mutex::default(),
             opening_registry: tokio::sync::Mutex::const_new(()),
@@ -281,7 +281,7 @@ impl Node {
 
     /// The live members as this node last saw them (itself included), sorted by name.
     pub fn members(&self) -> Vec<String> {
-        let mut names: Vec<String> = read(&self.inner.members).keys().cloned().collect();
+        let mut names: Vec<String> = self.inner.members.read().keys().cloned().collect();
         names.sort();
         names
     }

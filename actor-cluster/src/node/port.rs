@@ -1,6 +1,6 @@
 //! The way from a stand-in to the real actor: [`Port`], the runtime's `RemotePort`.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -20,6 +20,9 @@ pub(crate) struct Port {
     local: u64,
     tag: Arc<str>,
     subject: async_nats::Subject,
+    /// The membership change count at which `peer` was last found current (not superseded by
+    /// a newer incarnation); `u64::MAX`: not yet. Casts look again only after a change.
+    current_at: AtomicU64,
 }
 
 impl Port {
@@ -30,7 +33,22 @@ impl Port {
             peer,
             local,
             tag: Arc::from(tag),
+            current_at: AtomicU64::new(u64::MAX),
         }
+    }
+
+    /// Whether a newer incarnation of the peer is a member: the members' lock is taken only
+    /// when they changed since the peer was last found current.
+    fn superseded(&self, inner: &Inner) -> bool {
+        let changes = inner.members.changes();
+        if self.current_at.load(Ordering::Relaxed) == changes {
+            return false;
+        }
+        let superseded = inner.superseded(&self.peer);
+        if !superseded {
+            self.current_at.store(changes, Ordering::Relaxed);
+        }
+        superseded
     }
 
     /// A message to the actor; `timeout`: the caller's, for a call.
@@ -220,7 +238,7 @@ fn send_until_answered(
 impl RemotePort for Port {
     fn cast(&self, out: Outbound) -> Result<(), SendError> {
         let inner = self.node.upgrade().ok_or(SendError::NoProc)?;
-        if self.peer.is_down() || inner.superseded(&self.peer) {
+        if self.peer.is_down() || self.superseded(&inner) {
             return Err(SendError::NoProc);
         }
         inner
@@ -240,7 +258,7 @@ impl RemotePort for Port {
             let msg = call.await?;
             let value = answered(&msg)?;
             match decoder {
-                Some(decode) => crate::handles::in_scope(node, || decode(value))
+                Some(decode) => crate::handles::in_scope(&node, || decode(value))
                     .map_err(|e| CallError::Protocol(e.0)),
                 None => Ok(()),
             }
@@ -320,7 +338,7 @@ impl RemotePort for Port {
     }
 
     fn encoding(&self, encode: &mut dyn FnMut()) {
-        crate::handles::in_scope(self.node.clone(), encode);
+        crate::handles::in_scope(&self.node, encode);
     }
 
     fn released(&self) {

@@ -1,8 +1,8 @@
 //! What arrives on the node's subscription: frames for its actors, control frames, and answers
 //! to its own requests.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use actor_core::__private::remote::{self, Answer, DeliverError, Delivered};
@@ -19,6 +19,11 @@ use crate::wire;
 /// Routes every message of the node's subscription, until the connection closes.
 pub(crate) async fn receive_loop(inner: Arc<Inner>, mut sub: async_nats::Subscriber) {
     let own = format!("{}{}.", inner.prefix, inner.name);
+    let mut recent = Recent {
+        node: Arc::downgrade(&inner),
+        actor: None,
+        deliver: None,
+    };
     while let Some(msg) = sub.next().await {
         let Some(tail) = msg.subject.as_str().strip_prefix(own.as_str()) else {
             continue;
@@ -30,7 +35,44 @@ pub(crate) async fn receive_loop(inner: Arc<Inner>, mut sub: async_nats::Subscri
         } else if tail == "ctl" {
             ctl(&inner, msg);
         } else if let Ok(local) = tail.parse::<u64>() {
-            actor_frame(&inner, local, msg);
+            actor_frame(&inner, &mut recent, local, msg);
+        }
+    }
+}
+
+/// What the last actor frame reached. Frames mostly come in runs to one actor, so the receive
+/// loop keeps that actor and its type's delivery function rather than looking both up in the
+/// process-wide tables (a lock and a hash each) per frame. Local ids are never reused, and an
+/// actor found dead is looked up again; the kept actor is let go at the next frame to another.
+struct Recent {
+    /// The node itself, for the scope frames are decoded in.
+    node: Weak<Inner>,
+    actor: Option<(u64, AnyActor)>,
+    deliver: Option<(&'static str, remote::Deliver)>,
+}
+
+impl Recent {
+    /// This node's live actor `local`, kept in `kept` (a field of its own: the borrow of the
+    /// actor leaves the node free).
+    fn actor<'a>(
+        kept: &'a mut Option<(u64, AnyActor)>,
+        inner: &Inner,
+        local: u64,
+    ) -> Option<&'a AnyActor> {
+        if !matches!(kept, Some((id, actor)) if *id == local && actor.is_alive()) {
+            *kept = inner.local_actor(local).map(|actor| (local, actor));
+        }
+        kept.as_ref().map(|(_, actor)| actor)
+    }
+
+    /// The delivery function of actor type `tag`.
+    fn deliver(&mut self, tag: &str) -> Option<remote::Deliver> {
+        match self.deliver {
+            Some((kept, deliver)) if kept == tag => Some(deliver),
+            _ => {
+                self.deliver = remote::served_tag(tag);
+                self.deliver.map(|(_, deliver)| deliver)
+            }
         }
     }
 }
@@ -51,7 +93,7 @@ fn target(inner: &Inner, local: u64, msg: &async_nats::Message) -> Option<AnyAct
 }
 
 /// A call or cast for local actor `local`.
-fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
+fn actor_frame(inner: &Arc<Inner>, recent: &mut Recent, local: u64, msg: async_nats::Message) {
     let Some(frame) = frames::parse_actor(&msg.payload) else {
         reply(
             inner,
@@ -61,15 +103,18 @@ fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
         );
         return;
     };
-    let target = (frame.epoch == inner.epoch())
-        .then(|| inner.local_actor(local))
-        .flatten();
-    let delivered = match (target, remote::served_tag(frame.tag)) {
+    let deliver = recent.deliver(frame.tag);
+    let target = if frame.epoch == inner.epoch() {
+        Recent::actor(&mut recent.actor, inner, local)
+    } else {
+        None
+    };
+    let delivered = match (target, deliver) {
         // In this node's scope: handles in the message become stand-ins of this node's.
-        (Some(actor), Some(deliver)) => crate::handles::in_scope(Arc::downgrade(inner), || {
-            deliver(&actor, frame.op, frame.args)
-        })
-        .map(|d| (d, actor)),
+        (Some(actor), Some(deliver)) => {
+            crate::handles::in_scope(&recent.node, || deliver(actor, frame.op, frame.args))
+                .map(|d| (d, actor))
+        }
         _ => Err(DeliverError::NoProc),
     };
     match delivered {
@@ -79,7 +124,7 @@ fn actor_frame(inner: &Arc<Inner>, local: u64, msg: async_nats::Message) {
                 return;
             };
             let patience = Duration::from_millis(u64::from(frame.timeout_ms));
-            let inner = inner.clone();
+            let (inner, actor) = (inner.clone(), actor.clone());
             let reply_to = to.clone();
             tokio::spawn(async move {
                 let answer = match pending.await {

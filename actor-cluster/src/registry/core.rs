@@ -318,7 +318,7 @@ impl RegistryCore {
     /// Entries whose owner's node incarnation has been absent for more than the TTL go (a
     /// reaper that died midway, or entries of a node lost before this one joined).
     pub(crate) async fn sweep(&self, inner: &Inner) {
-        let members = read(&inner.members).clone();
+        let members = inner.members.read().clone();
         let now = Instant::now();
         let mut doomed = Vec::new();
         {

@@ -90,7 +90,7 @@ impl RegistryCore {
         let alive = if s.node == inner.name && s.epoch == inner.epoch() {
             inner.local_actor(s.local).is_some()
         } else {
-            crate::node::read(&inner.members).get(&s.node) == Some(&s.epoch)
+            inner.members.read().get(&s.node) == Some(&s.epoch)
         };
         if alive {
             return false;

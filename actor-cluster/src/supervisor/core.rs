@@ -243,7 +243,7 @@ impl SupCore {
 
     /// The live members that host `tag`, by name.
     pub(crate) fn hosting(&self, inner: &Inner, tag: &str) -> Vec<String> {
-        let members = read(&inner.members);
+        let members = inner.members.read();
         read(&self.hosts)
             .iter()
             .filter(|(node, (h, _))| {
@@ -259,7 +259,7 @@ impl SupCore {
         if node == inner.name && epoch == inner.epoch() {
             return true;
         }
-        if read(&inner.members).get(node) == Some(&epoch) {
+        if inner.members.read().get(node) == Some(&epoch) {
             lock(&self.absent_since).remove(&(node.to_owned(), epoch));
             return true;
         }

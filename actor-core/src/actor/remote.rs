@@ -418,14 +418,15 @@ pub(crate) fn serve<A: Actor>() {
     }
 }
 
-/// The delivery function for `tag`, if an actor of that type was started in this process.
-pub fn served_tag(tag: &str) -> Option<Deliver> {
+/// The delivery function for `tag`, with the tag as it was recorded, if an actor of that type
+/// was started in this process. A tag's function never changes once recorded.
+pub fn served_tag(tag: &str) -> Option<(&'static str, Deliver)> {
     served()
         .read()
         .unwrap_or_else(PoisonError::into_inner)
         .by_tag
-        .get(tag)
-        .copied()
+        .get_key_value(tag)
+        .map(|(tag, deliver)| (*tag, *deliver))
 }
 
 /// The remote tag of the actor type named `type_name` (an [`ActorHandle::type_name`]), if it is
