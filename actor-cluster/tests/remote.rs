@@ -455,3 +455,42 @@ async fn a_registry_opened_again_on_a_node_is_the_same_one() {
         assert_eq!(watches, 1, "{name}: one watch for 100 opens at once");
     }
 }
+
+/// The receiving node keeps the actor its last frame reached: frames to two actors in turn each
+/// reach their own, and a kept actor that died is never delivered to. 1,000 alternating casts
+/// (the kept actor changes at every frame), then 200 rounds of a call that makes an actor the
+/// kept one, its kill, and a call through a fresh handle that must get `NoProc`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_in_turn_reach_their_own_actor_and_never_a_dead_kept_one() {
+    let server = server();
+    let (_a, _b, names_a, names_b) = pair(&server, "t19").await;
+    let locals: Vec<CounterHandle> = vec![
+        Counter::start_via(&names_a, "left", 0).await.unwrap(),
+        Counter::start_via(&names_a, "right", 1_000_000).await.unwrap(),
+    ];
+    let left: CounterHandle = wait_for(|| names_b.whereis("left")).await;
+    let right: CounterHandle = wait_for(|| names_b.whereis("right")).await;
+    for _ in 0..1_000 {
+        left.bump().unwrap();
+        right.bump().unwrap();
+    }
+    assert_eq!(left.get().await, Ok(1_000));
+    assert_eq!(right.get().await, Ok(1_001_000));
+    assert_eq!(locals[0].get().await, Ok(1_000));
+
+    for round in 0..200 {
+        let name = format!("short-{round}");
+        let local: CounterHandle = Counter::start_via(&names_a, &name, round).await.unwrap();
+        let remote: CounterHandle = wait_for(|| names_b.whereis(&name)).await;
+        // Now the actor `a` keeps for frames.
+        assert_eq!(remote.get().await, Ok(round));
+        let fresh = remote.with_timeout(Duration::from_secs(5));
+        local.kill();
+        assert_eq!(local.wait().await, ExitReason::Killed);
+        // Whether `b` already knows (its stand-in answers) or not (`a` answers): `NoProc`,
+        // never an answer from the dead actor.
+        assert_eq!(fresh.add(1).await, Err(CallError::NoProc), "round {round}");
+        // The other actors are still reached.
+        assert_eq!(left.get().await, Ok(1_000), "round {round}");
+    }
+}
