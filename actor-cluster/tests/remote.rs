@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use beamish::cluster::NodeOptions;
 use beamish::prelude::*;
 use support::{
-    Counter, CounterHandle, Entry, HeldNode, Linker, Member, MemberHandle, Room, RoomHandle,
+    Counter, CounterHandle, Entry, HeldNode, Linker, Member, MemberHandle, Proxy, Room, RoomHandle,
     Watcher, down_and_exit, heard, node, pair, server, wait_for, wait_until,
 };
 
@@ -303,6 +303,101 @@ async fn a_full_outgoing_queue_refuses_casts_at_once_and_loses_none_it_accepted(
     assert_eq!(local.get().await, Ok(accepted));
 }
 
+/// `send` to a remote actor waits for room in the node's outgoing queue where `cast` is refused,
+/// and `try_send` hands a refused message back. On a single-threaded runtime the queue stays
+/// full until the test awaits.
+#[tokio::test(flavor = "current_thread")]
+async fn send_waits_for_room_on_the_way_out_and_try_send_hands_the_message_back() {
+    use beamish::cluster::{Node, NodeOptions};
+    type Msg = <Counter as Actor>::Message;
+    let server = server();
+    let a = node(&server, "t20", "a").await;
+    let b = Node::connect(
+        &server.url(),
+        NodeOptions::new("t20", "b").outbound_queue(64),
+    )
+    .await
+    .unwrap();
+    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let local: CounterHandle = Counter::start_via(&names_a, "q", 0).await.unwrap();
+    let remote: CounterHandle = wait_for(|| names_b.whereis("q")).await;
+    assert_eq!(remote.get().await, Ok(0));
+    let to = remote.actor_ref();
+
+    let mut sent = 0;
+    while remote.bump().is_ok() {
+        sent += 1;
+    }
+    assert!(sent <= 64, "the bound holds: {sent}");
+    assert!(matches!(
+        to.try_send(Msg::Bump()),
+        Err(TrySendError::Full(Msg::Bump()))
+    ));
+    // Waiting, every one goes: 10,000 sends into a queue of 64.
+    for _ in 0..10_000 {
+        assert_eq!(to.send(Msg::Bump()).await, Ok(()));
+        sent += 1;
+    }
+    let seen = loop {
+        match remote.get().await {
+            Err(CallError::Full) => tokio::task::yield_now().await,
+            other => break other,
+        }
+    };
+    assert_eq!(seen, Ok(sent));
+    assert_eq!(local.get().await, Ok(sent));
+}
+
+/// A `send` waits for room only within its handle's timeout: with the server no longer reading
+/// the connection (its socket buffers, then its queue, fill up), a send ends with `Full`, not a
+/// hang; once it reads again, sends go through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_that_finds_no_room_in_time_is_full() {
+    use beamish::cluster::{Node, NodeOptions};
+    type Msg = <Counter as Actor>::Message;
+    let server = server();
+    let proxy = Proxy::start(server.port());
+    let a = node(&server, "t21", "a").await;
+    let b = Node::connect(
+        &proxy.url(),
+        NodeOptions::new("t21", "b").outbound_queue(64),
+    )
+    .await
+    .unwrap();
+    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    let _local: CounterHandle = Counter::start_via(&names_a, "q", 0).await.unwrap();
+    let remote: CounterHandle = wait_for(|| names_b.whereis("q")).await;
+    assert_eq!(remote.get().await, Ok(0));
+
+    proxy.stall();
+    let impatient = remote.with_timeout(Duration::from_millis(200));
+    let impatient = impatient.actor_ref();
+    let big = || Entry {
+        key: "x".repeat(64 * 1024),
+        hits: 1,
+    };
+    // Some MiB fit in the socket buffers and the queue; then every send waits, and gives up.
+    let mut sent = 0;
+    let sending = async {
+        loop {
+            match impatient.send(Msg::BumpBy(big())).await {
+                Ok(()) if sent < 2_000 => sent += 1,
+                other => break other,
+            }
+        }
+    };
+    let refused = tokio::time::timeout(Duration::from_secs(30), sending)
+        .await
+        .expect("a send waited past its handle's timeout");
+    assert_eq!(refused, Err(SendError::Full), "after {sent} sends");
+    proxy.restore();
+    let patient = remote.with_timeout(Duration::from_secs(30));
+    assert_eq!(patient.actor_ref().send(Msg::BumpBy(big())).await, Ok(()));
+    assert_eq!(patient.get().await, Ok(i64::from(sent) + 1));
+}
+
 /// A handle inside a message reaches its actor from the other node: a local actor's handle
 /// arrives as a stand-in, a stand-in's handle arrives home as the local actor itself, and both
 /// come back inside answers.
@@ -466,7 +561,9 @@ async fn frames_in_turn_reach_their_own_actor_and_never_a_dead_kept_one() {
     let (_a, _b, names_a, names_b) = pair(&server, "t19").await;
     let locals: Vec<CounterHandle> = vec![
         Counter::start_via(&names_a, "left", 0).await.unwrap(),
-        Counter::start_via(&names_a, "right", 1_000_000).await.unwrap(),
+        Counter::start_via(&names_a, "right", 1_000_000)
+            .await
+            .unwrap(),
     ];
     let left: CounterHandle = wait_for(|| names_b.whereis("left")).await;
     let right: CounterHandle = wait_for(|| names_b.whereis("right")).await;

@@ -62,6 +62,28 @@ pub(crate) enum Unsent {
     Refused(String),
 }
 
+impl From<Unsent> for actor_core::__private::SendError {
+    fn from(unsent: Unsent) -> Self {
+        match unsent {
+            Unsent::Full => Self::Full,
+            Unsent::Refused(_) => Self::TooLarge,
+        }
+    }
+}
+
+/// Hands `frame` to the connection, waiting for room in its queue (the caller bounds the wait).
+/// A frame that finds the connection closed counts as sent, as in [`send_now`].
+pub(crate) async fn send_waiting(client: &async_nats::Client, frame: Frame) -> Result<(), Unsent> {
+    match send(client, frame).await {
+        Err(e) if e.kind() != PublishErrorKind::Send => Err(Unsent::Refused(e.to_string())),
+        Err(_) => {
+            tracing::debug!("frame not sent: connection closed");
+            Ok(())
+        }
+        Ok(()) => Ok(()),
+    }
+}
+
 /// Hands `frame` to the connection now, or says why not. A frame that finds the connection
 /// closed counts as sent: it is lost with the connection, as the peers' loss handling assumes.
 pub(crate) fn send_now(client: &async_nats::Client, frame: Frame) -> Result<(), Unsent> {

@@ -318,6 +318,11 @@ impl Inner {
         frames::send_now(&self.client, frame)
     }
 
+    /// Hands `frame` to the connection, waiting for room in its queue.
+    pub(crate) async fn send_waiting(&self, frame: Frame) -> Result<(), frames::Unsent> {
+        frames::send_waiting(&self.client, frame).await
+    }
+
     /// A reply subject of this node, and the token it is routed by.
     fn reply_slot(&self) -> (String, u64, oneshot::Receiver<async_nats::Message>) {
         let token = self.next_token.fetch_add(1, Ordering::Relaxed);

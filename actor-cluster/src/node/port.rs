@@ -236,17 +236,29 @@ fn send_until_answered(
 }
 
 impl RemotePort for Port {
-    fn cast(&self, out: Outbound) -> Result<(), SendError> {
-        let inner = self.node.upgrade().ok_or(SendError::NoProc)?;
+    fn cast(&self, out: Outbound) -> Result<(), (SendError, Outbound)> {
+        let Some(inner) = self.node.upgrade() else {
+            return Err((SendError::NoProc, out));
+        };
         if self.peer.is_down() || self.superseded(&inner) {
-            return Err(SendError::NoProc);
+            return Err((SendError::NoProc, out));
         }
-        inner
-            .send(self.frame(out.op, &out.body, None))
-            .map_err(|unsent| match unsent {
-                Unsent::Full => SendError::Full,
-                Unsent::Refused(_) => SendError::TooLarge,
-            })
+        match inner.send(self.frame(out.op, &out.body, None)) {
+            Ok(()) => Ok(()),
+            Err(unsent) => Err((unsent.into(), out)),
+        }
+    }
+
+    fn send(&self, out: Outbound, patience: Duration) -> BoxFuture<Result<(), SendError>> {
+        let frame = self.frame(out.op, &out.body, None);
+        let node = self.node.clone();
+        Box::pin(async move {
+            let inner = node.upgrade().ok_or(SendError::NoProc)?;
+            match tokio::time::timeout(patience, inner.send_waiting(frame)).await {
+                Ok(sent) => sent.map_err(SendError::from),
+                Err(_) => Err(SendError::Full),
+            }
+        })
     }
 
     fn call(&self, out: Outbound, timeout: Duration) -> BoxFuture<Result<(), CallError>> {

@@ -18,6 +18,9 @@ enum Mode {
     /// Connections stay open and every byte is dropped, both ways; new ones are accepted and
     /// go nowhere (a silent network: nothing tells the node).
     Blackhole,
+    /// Connections stay open and nothing is read either way: the sender's socket buffers fill
+    /// and its writes block (a peer that stops reading). Nothing is lost: a restore goes on.
+    Stall,
 }
 
 /// The proxy: listens on a free loopback port, forwards to `upstream`, on a thread (and
@@ -81,6 +84,11 @@ impl Proxy {
         self.set(Mode::Blackhole);
     }
 
+    /// Stops reading both ways, connections kept open, until [`restore`](Self::restore).
+    pub(crate) fn stall(&self) {
+        self.set(Mode::Stall);
+    }
+
     /// Lets traffic through again. Connections that lived through a black hole are closed (their
     /// byte streams lost bytes): the node reconnects.
     pub(crate) fn restore(&self) {
@@ -121,7 +129,14 @@ async fn pipe(client: TcpStream, upstream: SocketAddr, mut mode: watch::Receiver
     let mut up = vec![0u8; 64 * 1024];
     let mut down = vec![0u8; 64 * 1024];
     loop {
-        let open = mode.borrow().0 == Mode::Open;
+        let current = mode.borrow().0;
+        if current == Mode::Stall {
+            if mode.changed().await.is_err() || mode.borrow().0 == Mode::Cut {
+                return;
+            }
+            continue;
+        }
+        let open = current == Mode::Open;
         tokio::select! {
             n = client_rx.read(&mut up) => {
                 let Ok(n @ 1..) = n else { return };
@@ -141,8 +156,9 @@ async fn pipe(client: TcpStream, upstream: SocketAddr, mut mode: watch::Receiver
                 if changed.is_err() {
                     return;
                 }
-                // A cut closes it; a restore after a fault closes it (bytes were lost).
-                if mode.borrow().0 != Mode::Blackhole {
+                // A cut closes it; a restore after a black hole closes it (bytes were lost); a
+                // stall loses nothing.
+                if !matches!(mode.borrow().0, Mode::Blackhole | Mode::Stall) {
                     return;
                 }
             }

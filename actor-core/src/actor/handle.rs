@@ -15,7 +15,7 @@ use super::follow::{Follow, Follows};
 use super::lifecycle::{ActorHandle, ActorView, FromAnyActor};
 use super::mailbox::Offer;
 use super::remote::RemoteProc;
-use super::remote_send::{remote_call, remote_cast};
+use super::remote_send::{remote_call, remote_cast, remote_send, remote_try_send};
 use super::reply::{ReplyRx, ReplyTo};
 use crate::{CallError, SendError, TrySendError};
 
@@ -211,21 +211,29 @@ impl<A: Actor> ActorRef<A> {
     /// [`cast`](Self::cast) does).
     ///
     /// A handle that follows a restarting child waits for the new incarnation within its
-    /// [`timeout`](Self::timeout).
+    /// [`timeout`](Self::timeout). To an actor on another node, this waits for room in the node's
+    /// outgoing queue (the cluster's `NodeOptions::outbound_queue`) within the handle's
+    /// timeout, where [`cast`](Self::cast) is refused at once.
     ///
     /// # Errors
     /// [`SendError::NoProc`] if the actor is dead, or dies while this waits for room;
-    /// [`SendError::Full`] as for [`cast`](Self::cast) under a policy that does not wait.
+    /// [`SendError::Full`] as for [`cast`](Self::cast) under a policy that does not wait, or
+    /// when a remote actor's way out had no room within the timeout.
     pub async fn send(&self, msg: A::Message) -> Result<(), SendError> {
         match &self.target {
             Target::Cell(cell) => cell.send(msg).await.cast_result(),
             Target::Follow(follow) => follow.send(msg, Deadline::after(self.timeout)).await,
-            Target::Remote(remote) => remote_cast::<A>(remote, msg),
+            Target::Remote(remote) => remote_send::<A>(remote, msg, self.timeout).await,
         }
     }
 
     /// Sends a message if there is room now. A full mailbox's policy applies, except that a
     /// message it refuses (`Wait`, `Reject`, `DropNewest`, `Stop`) comes back to you.
+    ///
+    /// To an actor on another node, a message the node's outgoing queue has no room for comes
+    /// back decoded from its own frame: what the actor would have received. (One that cannot be
+    /// encoded, or whose handles' actors died before it was decoded back, is dropped and
+    /// logged: the encoder took it.)
     ///
     /// # Errors
     /// Hands the message back in [`TrySendError::Full`] or [`TrySendError::NoProc`].
@@ -234,12 +242,7 @@ impl<A: Actor> ActorRef<A> {
         match &self.target {
             Target::Cell(cell) => cell.offer(msg).try_result(),
             Target::Follow(follow) => follow.offer(msg).try_result(),
-            Target::Remote(remote) if !remote.is_alive() => Err(TrySendError::NoProc(msg)),
-            // Encoded and sent: a failure now can no longer hand the message back.
-            Target::Remote(remote) => {
-                let _ = remote_cast::<A>(remote, msg);
-                Ok(())
-            }
+            Target::Remote(remote) => remote_try_send::<A>(remote, msg),
         }
     }
 

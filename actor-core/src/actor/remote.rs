@@ -132,8 +132,16 @@ pub fn remote_reply<R: Send + 'static>(
 
 /// The cluster layer's way to the real actor behind a [`RemoteProc`].
 pub trait RemotePort: Send + Sync + 'static {
-    /// Sends a cast. Casts are at most once: `Ok` means sent, not delivered.
-    fn cast(&self, out: Outbound) -> Result<(), SendError>;
+    /// Sends a cast. Casts are at most once: `Ok` means sent, not delivered. A cast not sent
+    /// comes back with the reason (`SendError::Full`: the way out has no room now).
+    fn cast(&self, out: Outbound) -> Result<(), (SendError, Outbound)>;
+    /// Sends a cast that [`cast`](Self::cast) found no room for, waiting up to `patience` for
+    /// room; past it, `SendError::Full`.
+    fn send(&self, out: Outbound, patience: Duration) -> BoxFuture<Result<(), SendError>> {
+        let _ = patience;
+        let sent = self.cast(out).map_err(|(e, _)| e);
+        Box::pin(async move { sent })
+    }
     /// Sends a call and, on an answer, feeds it to `out.reply`; `Ok` once it has.
     fn call(&self, out: Outbound, timeout: Duration) -> BoxFuture<Result<(), CallError>>;
     /// Stops the actor in order and waits for its exit (as [`ActorHandle::stop`]).
