@@ -307,9 +307,11 @@ async fn beamish_casts(echo: &EchoHandle, total: usize) -> Res<f64> {
             .map(|s| (s, (s + WINDOW).min(total)))
         {
             for n in i..chunk_end {
-                while sender.note(n as u64 + 1) == Err(SendError::Full) {
-                    tokio::task::yield_now().await;
-                }
+                // Waits for room on the way out, as the raw publisher's `publish` does.
+                sender
+                    .actor_ref()
+                    .send(EchoMessage::Note(n as u64 + 1))
+                    .await?;
             }
             let marker = sender.clone();
             let this = tokio::spawn(async move { marker.casts().await });
