@@ -69,7 +69,8 @@
 //!   again until acknowledged.
 //! - **Bounds**: frames go from the sender's task into the connection's one ordered queue of
 //!   65,536 (`NodeOptions::outbound_queue`; past it, casts fail with
-//!   `SendError::Full` and calls with `CallError::Full`); incoming messages wait in a queue of
+//!   `SendError::Full`, `send` waits for room within its handle's timeout, `try_send` hands
+//!   the message back, and calls fail with `CallError::Full`); incoming messages wait in a queue of
 //!   65,536 per subscription (`NodeOptions::inbound_queue`; past it NATS drops the newest, as for
 //!   any slow consumer, counted in `Node::inbound_drops`); incoming calls each hold one small
 //!   task until answered or the caller's timeout. Against a buggy or hostile member: a local

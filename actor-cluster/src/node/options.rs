@@ -40,8 +40,9 @@ impl NodeOptions {
     }
 
     /// How many outgoing frames may wait for the connection (default 65,536, at least 1).
-    /// Past it, casts fail at once with `SendError::Full` and calls with `CallError::Full`:
-    /// nothing waits and nothing is queued without bound.
+    /// Past it, casts fail at once with `SendError::Full`, `try_send` hands its message back,
+    /// calls fail at once with `CallError::Full`, and `send` waits for room within its handle's
+    /// timeout (then `SendError::Full`): nothing is queued without bound.
     #[must_use]
     pub fn outbound_queue(mut self, frames: usize) -> Self {
         self.outbound = frames.max(1);
