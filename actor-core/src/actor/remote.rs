@@ -137,11 +137,7 @@ pub trait RemotePort: Send + Sync + 'static {
     fn cast(&self, out: Outbound) -> Result<(), (SendError, Outbound)>;
     /// Sends a cast that [`cast`](Self::cast) found no room for, waiting up to `patience` for
     /// room; past it, `SendError::Full`.
-    fn send(&self, out: Outbound, patience: Duration) -> BoxFuture<Result<(), SendError>> {
-        let _ = patience;
-        let sent = self.cast(out).map_err(|(e, _)| e);
-        Box::pin(async move { sent })
-    }
+    fn send(&self, out: Outbound, patience: Duration) -> BoxFuture<Result<(), SendError>>;
     /// Sends a call and, on an answer, feeds it to `out.reply`; `Ok` once it has.
     fn call(&self, out: Outbound, timeout: Duration) -> BoxFuture<Result<(), CallError>>;
     /// Stops the actor in order and waits for its exit (as [`ActorHandle::stop`]).
