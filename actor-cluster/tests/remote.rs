@@ -5,7 +5,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use beamish::cluster::NodeOptions;
+use beamish::cluster::{ClusterRegistry, NatsServer, Node, NodeOptions};
 use beamish::prelude::*;
 use support::{
     Counter, CounterHandle, Entry, HeldNode, Linker, Member, MemberHandle, Proxy, Room, RoomHandle,
@@ -256,25 +256,50 @@ async fn stop_and_kill_through_a_remote_handle_reach_the_real_actor() {
     assert_eq!(remote.wait().await, ExitReason::Killed);
 }
 
-/// The outgoing queue is bounded, and full means `Full` at once: on a single-threaded runtime
-/// a burst of casts without an await never lets the connection run, so past the bound every cast is
-/// refused, and exactly the accepted ones arrive.
-#[tokio::test(flavor = "current_thread")]
-async fn a_full_outgoing_queue_refuses_casts_at_once_and_loses_none_it_accepted() {
-    use beamish::cluster::{Node, NodeOptions};
-    let server = server();
-    let a = node(&server, "t10", "a").await;
-    let b = Node::connect(
-        &server.url(),
-        NodeOptions::new("t10", "b").outbound_queue(64),
-    )
-    .await
-    .unwrap();
+/// Node `a` hosting the counter "q" (at 0), and node `b`, connected at `b_url` with an outgoing
+/// queue of `queue` frames, holding a handle to it that has answered once.
+struct Queued {
+    local: CounterHandle,
+    remote: CounterHandle,
+    _nodes: (Node, Node, ClusterRegistry, ClusterRegistry),
+}
+
+async fn queued(server: &NatsServer, b_url: &str, cluster: &str, queue: usize) -> Queued {
+    let a = node(server, cluster, "a").await;
+    let b = Node::connect(b_url, NodeOptions::new(cluster, "b").outbound_queue(queue))
+        .await
+        .unwrap();
     let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
     let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
     let local: CounterHandle = Counter::start_via(&names_a, "q", 0).await.unwrap();
     let remote: CounterHandle = wait_for(|| names_b.whereis("q")).await;
     assert_eq!(remote.get().await, Ok(0));
+    Queued {
+        local,
+        remote,
+        _nodes: (a, b, names_a, names_b),
+    }
+}
+
+/// `get` through a full outgoing queue is refused at once (`Full`): made again until there is
+/// room, it queues behind everything sent before it and sees all of it.
+async fn get_past_full(remote: &CounterHandle) -> Result<i64, CallError> {
+    loop {
+        match remote.get().await {
+            Err(CallError::Full) => tokio::task::yield_now().await,
+            other => return other,
+        }
+    }
+}
+
+/// The outgoing queue is bounded, and full means `Full` at once: on a single-threaded runtime
+/// a burst of casts without an await never lets the connection run, so past the bound every cast is
+/// refused, and exactly the accepted ones arrive.
+#[tokio::test(flavor = "current_thread")]
+async fn a_full_outgoing_queue_refuses_casts_at_once_and_loses_none_it_accepted() {
+    let server = server();
+    let q = queued(&server, &server.url(), "t10", 64).await;
+    let (local, remote) = (q.local.clone(), q.remote.clone());
 
     let (mut accepted, mut refused) = (0, 0);
     for _ in 0..10_000 {
@@ -293,12 +318,7 @@ async fn a_full_outgoing_queue_refuses_casts_at_once_and_loses_none_it_accepted(
     // A call is refused too while the queue is full; once the connection drains it, the call
     // queues behind the accepted casts (same order), so it sees all of them.
     assert_eq!(remote.get().await, Err(CallError::Full));
-    let seen = loop {
-        match remote.get().await {
-            Err(CallError::Full) => tokio::task::yield_now().await,
-            other => break other,
-        }
-    };
+    let seen = get_past_full(&remote).await;
     assert_eq!(seen, Ok(accepted));
     assert_eq!(local.get().await, Ok(accepted));
 }
@@ -308,21 +328,10 @@ async fn a_full_outgoing_queue_refuses_casts_at_once_and_loses_none_it_accepted(
 /// full until the test awaits.
 #[tokio::test(flavor = "current_thread")]
 async fn send_waits_for_room_on_the_way_out_and_try_send_hands_the_message_back() {
-    use beamish::cluster::{Node, NodeOptions};
     type Msg = <Counter as Actor>::Message;
     let server = server();
-    let a = node(&server, "t20", "a").await;
-    let b = Node::connect(
-        &server.url(),
-        NodeOptions::new("t20", "b").outbound_queue(64),
-    )
-    .await
-    .unwrap();
-    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
-    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
-    let local: CounterHandle = Counter::start_via(&names_a, "q", 0).await.unwrap();
-    let remote: CounterHandle = wait_for(|| names_b.whereis("q")).await;
-    assert_eq!(remote.get().await, Ok(0));
+    let q = queued(&server, &server.url(), "t20", 64).await;
+    let (local, remote) = (q.local.clone(), q.remote.clone());
     let to = remote.actor_ref();
 
     let mut sent = 0;
@@ -339,12 +348,7 @@ async fn send_waits_for_room_on_the_way_out_and_try_send_hands_the_message_back(
         assert_eq!(to.send(Msg::Bump()).await, Ok(()));
         sent += 1;
     }
-    let seen = loop {
-        match remote.get().await {
-            Err(CallError::Full) => tokio::task::yield_now().await,
-            other => break other,
-        }
-    };
+    let seen = get_past_full(&remote).await;
     assert_eq!(seen, Ok(sent));
     assert_eq!(local.get().await, Ok(sent));
 }
@@ -353,20 +357,10 @@ async fn send_waits_for_room_on_the_way_out_and_try_send_hands_the_message_back(
 /// send waits its turn and none is lost (8 tasks × 5,000 sends into a queue of 16).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_sends_into_a_small_queue_all_arrive() {
-    use beamish::cluster::{Node, NodeOptions};
     type Msg = <Counter as Actor>::Message;
     let server = server();
-    let a = node(&server, "t22", "a").await;
-    let b = Node::connect(
-        &server.url(),
-        NodeOptions::new("t22", "b").outbound_queue(16),
-    )
-    .await
-    .unwrap();
-    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
-    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
-    let local: CounterHandle = Counter::start_via(&names_a, "q", 0).await.unwrap();
-    let remote: CounterHandle = wait_for(|| names_b.whereis("q")).await;
+    let q = queued(&server, &server.url(), "t22", 16).await;
+    let (local, remote) = (q.local.clone(), q.remote.clone());
     let senders: Vec<_> = (0..8)
         .map(|_| {
             let remote = remote.with_timeout(Duration::from_secs(30));
@@ -383,14 +377,49 @@ async fn concurrent_sends_into_a_small_queue_all_arrive() {
     }
     // Every send is in the connection's queue now: a call through it comes after all of them
     // (one connection keeps its order), so it sees every one.
-    let seen = loop {
-        match remote.get().await {
-            Err(CallError::Full) => tokio::task::yield_now().await,
-            other => break other,
-        }
-    };
+    let seen = get_past_full(&remote).await;
     assert_eq!(seen, Ok(40_000));
     assert_eq!(local.get().await, Ok(40_000));
+}
+
+/// `try_send` from many tasks into a small outgoing queue on a multi-threaded runtime: each
+/// message either goes (and arrives) or comes back, never vanishes (8 tasks × 5,000 into 16).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_try_sends_either_arrive_or_come_back() {
+    type Msg = <Counter as Actor>::Message;
+    let server = server();
+    let q = queued(&server, &server.url(), "t23", 16).await;
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let remote = q.remote.clone();
+            tokio::spawn(async move {
+                let (mut went, mut back) = (0, 0);
+                for i in 0..5_000 {
+                    match remote.actor_ref().try_send(Msg::Bump()) {
+                        Ok(()) => went += 1,
+                        Err(TrySendError::Full(Msg::Bump())) => back += 1,
+                        Err(_) => panic!("send {i}: neither sent nor handed back as full"),
+                    }
+                    if i % 64 == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+                (went, back)
+            })
+        })
+        .collect();
+    let (mut went, mut back) = (0, 0);
+    for task in tasks {
+        let (w, b) = task.await.unwrap();
+        (went, back) = (went + w, back + b);
+    }
+    assert_eq!(went + back, 40_000);
+    assert!(
+        back > 0,
+        "the queue of 16 was never full: the test proved nothing"
+    );
+    assert_eq!(get_past_full(&q.remote).await, Ok(went));
+    assert_eq!(q.local.get().await, Ok(went));
 }
 
 /// A `send` waits for room only within its handle's timeout: with the server no longer reading
@@ -398,22 +427,11 @@ async fn concurrent_sends_into_a_small_queue_all_arrive() {
 /// hang; once it reads again, sends go through.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_send_that_finds_no_room_in_time_is_full() {
-    use beamish::cluster::{Node, NodeOptions};
     type Msg = <Counter as Actor>::Message;
     let server = server();
     let proxy = Proxy::start(server.port());
-    let a = node(&server, "t21", "a").await;
-    let b = Node::connect(
-        &proxy.url(),
-        NodeOptions::new("t21", "b").outbound_queue(64),
-    )
-    .await
-    .unwrap();
-    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
-    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
-    let _local: CounterHandle = Counter::start_via(&names_a, "q", 0).await.unwrap();
-    let remote: CounterHandle = wait_for(|| names_b.whereis("q")).await;
-    assert_eq!(remote.get().await, Ok(0));
+    let q = queued(&server, &proxy.url(), "t21", 64).await;
+    let (_local, remote) = (q.local.clone(), q.remote.clone());
 
     proxy.stall();
     let impatient = remote.with_timeout(Duration::from_millis(200));

@@ -74,14 +74,7 @@ impl From<Unsent> for actor_core::__private::SendError {
 /// Hands `frame` to the connection, waiting for room in its queue (the caller bounds the wait).
 /// A frame that finds the connection closed counts as sent, as in [`send_now`].
 pub(crate) async fn send_waiting(client: &async_nats::Client, frame: Frame) -> Result<(), Unsent> {
-    match send(client, frame).await {
-        Err(e) if e.kind() != PublishErrorKind::Send => Err(Unsent::Refused(e.to_string())),
-        Err(_) => {
-            tracing::debug!("frame not sent: connection closed");
-            Ok(())
-        }
-        Ok(()) => Ok(()),
-    }
+    sent(send(client, frame).await)
 }
 
 /// Hands `frame` to the connection now, or says why not. A frame that finds the connection
@@ -96,14 +89,20 @@ pub(crate) fn send_now(client: &async_nats::Client, frame: Frame) -> Result<(), 
         .poll(&mut Context::from_waker(Waker::noop()))
     {
         Poll::Pending => Err(Unsent::Full),
-        Poll::Ready(Err(e)) if e.kind() != PublishErrorKind::Send => {
-            Err(Unsent::Refused(e.to_string()))
-        }
-        Poll::Ready(Err(_)) => {
+        Poll::Ready(published) => sent(published),
+    }
+}
+
+/// What a publish that went through says: refused (over the server's max payload), or sent —
+/// a closed connection counts as sent (the frame is lost with it).
+fn sent(published: Result<(), PublishError>) -> Result<(), Unsent> {
+    match published {
+        Err(e) if e.kind() != PublishErrorKind::Send => Err(Unsent::Refused(e.to_string())),
+        Err(_) => {
             tracing::debug!("frame not sent: connection closed");
             Ok(())
         }
-        Poll::Ready(Ok(())) => Ok(()),
+        Ok(()) => Ok(()),
     }
 }
 
