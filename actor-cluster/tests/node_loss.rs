@@ -37,12 +37,10 @@ fn main() {
             .expect("runtime");
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(&rt)));
         drop(rt);
-        if outcome.is_ok() {
+        if support::report(name, outcome) {
             passed += 1;
-            println!("test {name} ... ok");
         } else {
             failed += 1;
-            println!("test {name} ... FAILED");
         }
     }
     println!("\nnode_loss: {passed} passed, {failed} failed");

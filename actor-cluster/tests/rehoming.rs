@@ -35,10 +35,10 @@ fn main() {
     let name = "every_child_runs_once_over_rounds_of_node_kills_and_a_wiped_store";
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rounds(&rt)));
     drop(rt);
-    if outcome.is_ok() {
-        println!("test {name} ... ok\n\nrehoming: 1 passed, 0 failed");
+    if support::report(name, outcome) {
+        println!("\nrehoming: 1 passed, 0 failed");
     } else {
-        println!("test {name} ... FAILED\n\nrehoming: 0 passed, 1 failed");
+        println!("\nrehoming: 0 passed, 1 failed");
         std::process::exit(1);
     }
 }
@@ -124,17 +124,23 @@ struct StoredOwner {
     failed: Option<String>,
 }
 
-/// Child id → owning node, read raw from the supervisor's bucket (started children only).
-async fn owners_in_store(server: &NatsServer) -> BTreeMap<String, String> {
-    let raw = async_nats::connect(server.url()).await.expect("raw client");
+/// The supervisor's bucket read raw: child id → owning node (started children only), and the
+/// ids of the children wished for. `None` while the bucket cannot be read (the server is back
+/// from its wipe but nobody re-created the bucket yet).
+async fn in_store(server: &NatsServer) -> Option<(BTreeMap<String, String>, BTreeSet<String>)> {
+    let raw = async_nats::connect(server.url()).await.ok()?;
     let bucket = async_nats::jetstream::new(raw)
         .get_key_value("bm_sup_rh_jobs")
         .await
-        .expect("the supervisor's bucket");
-    let mut keys = bucket.keys().await.expect("keys");
-    let mut owners = BTreeMap::new();
+        .ok()?;
+    let mut keys = bucket.keys().await.ok()?;
+    let (mut owners, mut wishes) = (BTreeMap::new(), BTreeSet::new());
     while let Some(key) = futures_util::StreamExt::next(&mut keys).await {
-        let key = key.expect("a key");
+        let key = key.ok()?;
+        if let Some(id) = key.strip_prefix("c.") {
+            wishes.insert(id.to_owned());
+            continue;
+        }
         let Some(id) = key.strip_prefix("o.") else {
             continue;
         };
@@ -146,7 +152,23 @@ async fn owners_in_store(server: &NatsServer) -> BTreeMap<String, String> {
             owners.insert(id.to_owned(), owner.node);
         }
     }
-    owners
+    Some((owners, wishes))
+}
+
+/// Whether the store itself agrees with the hosts: each expected child is wished for, and its
+/// owner entry names the host that runs it.
+async fn store_agrees(
+    server: &NatsServer,
+    probes: &ClusterRegistry,
+    hosts: &[HostProcess],
+    expected: &BTreeSet<String>,
+) -> bool {
+    let (Some(at), Some((owners, wishes))) =
+        (running_on(probes, hosts).await, in_store(server).await)
+    else {
+        return false;
+    };
+    owners == at && wishes == *expected
 }
 
 /// A small deterministic generator (the victims are the same every run).
@@ -273,7 +295,12 @@ fn rounds(rt: &tokio::runtime::Runtime) {
                 // The store is lost; the hosts hold the master copies of what they run.
                 server.restart_wiped().expect("server back");
                 let wiped = Instant::now();
-                while !settled((&jobs, &names, &named), &probes, &hosts, &expected).await {
+                // Rebuilt means in the store, not only in the caches (which still show the
+                // old store until each node finds the wipe): a host killed before it re-created
+                // its entries would take its children with it (both faults at once).
+                while !(settled((&jobs, &names, &named), &probes, &hosts, &expected).await
+                    && store_agrees(&server, &probes, &hosts, &expected).await)
+                {
                     assert!(
                         wiped.elapsed() < Duration::from_secs(5),
                         "not rebuilt 5 s after the wipe; running {:?}, expected {expected:?}, view {:?}",
@@ -314,7 +341,9 @@ fn rounds(rt: &tokio::runtime::Runtime) {
             // And by the store itself, read raw: each expected child's owner entry names the
             // host that runs it.
             let at = running_on(&probes, &hosts).await.expect("hosts answer");
-            assert_eq!(owners_in_store(&server).await, at, "round {round}: the store disagrees");
+            let (owners, wishes) = in_store(&server).await.expect("the supervisor's bucket");
+            assert_eq!(owners, at, "round {round}: the store's owners disagree");
+            assert_eq!(wishes, expected, "round {round}: the store's wishes disagree");
         }
         // The host entries of the 20 killed hosts are swept from the store (names that come and
         // go do not pile up): only the live hosts' remain.

@@ -38,3 +38,24 @@ impl Drop for Process {
         self.kill();
     }
 }
+
+/// Prints the `test NAME ... ok` / `... FAILED` line of a `harness = false` test and says whether
+/// it passed. A failure's panic message is printed again right after that line: the panic hook
+/// printed it before the backtrace, and a log cut in the middle loses that part first.
+pub(crate) fn report(name: &str, outcome: std::thread::Result<()>) -> bool {
+    match outcome {
+        Ok(()) => {
+            println!("test {name} ... ok");
+            true
+        }
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("(a panic without a message)");
+            println!("test {name} ... FAILED\n  panicked: {message}");
+            false
+        }
+    }
+}
