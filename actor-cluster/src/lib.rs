@@ -51,7 +51,8 @@
 //!   the server lost its store (found at the next heartbeat, every TTL/4), or when a self-audit
 //!   (every 60 s, [`NodeOptions::self_audit`]) finds one missing. A name another node
 //!   claimed meanwhile stays theirs: the store wins, and the old owner stops with
-//!   [`ExitReason::NameConflict`](actor_core::ExitReason::NameConflict).
+//!   [`ExitReason::NameConflict`](actor_core::ExitReason::NameConflict). A node lost before
+//!   it re-created its entries (the store and the node lost at once) takes them with it.
 //! - **Fencing**: a node whose heartbeats go unacknowledged for
 //!   [`NodeOptions::fence_after`] (1.5 s by default) kills its uniquely named actors with
 //!   [`ExitReason::Fenced`](actor_core::ExitReason::Fenced) before the server can expire its

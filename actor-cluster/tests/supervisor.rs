@@ -497,3 +497,72 @@ async fn a_child_every_node_claims_at_once_runs_once() {
     // Every node won some of the races.
     assert_eq!(per_node.len(), 3, "{per_node:?}");
 }
+
+/// A registry entry as the store holds it (the layout of CLUSTER.md §5).
+#[derive(serde::Serialize)]
+struct StoredName {
+    node: String,
+    epoch: u64,
+    local: u64,
+    tag: String,
+    value: Vec<u8>,
+}
+
+/// A name whose actor is dead but whose live node has not deleted its entry yet (the delete
+/// after an exit is a KV round trip; a node back from a fence deletes its entries only then) is
+/// taken over by a named child: the holder's node says the actor is gone, and the entry goes at
+/// its revision. A name held by a live actor of another node still fails the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_held_by_a_dead_actor_of_a_live_node_is_taken_over() {
+    let server = server();
+    let all = hosts(&server, "s10", &["a"]).await;
+    let (a, jobs) = &all[0];
+    let b = node(&server, "s10", "b").await;
+    let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
+    // Node b's entry for "held", naming an actor b does not have (b numbers its actors from 1).
+    let raw = async_nats::connect(server.url()).await.unwrap();
+    let bucket = async_nats::jetstream::new(raw)
+        .get_key_value("bm_reg_s10_names")
+        .await
+        .unwrap();
+    let stale = StoredName {
+        node: "b".into(),
+        epoch: b.epoch(),
+        local: 987_654,
+        tag: "Counter".into(),
+        value: beamish::cluster::wire::encode(&()).unwrap(),
+    };
+    let key = "u.kaGVsZA"; // "held", as the registry encodes keys (base64url behind a `k`)
+    bucket
+        .create(key, beamish::cluster::wire::encode(&stale).unwrap().into())
+        .await
+        .unwrap();
+
+    let child = jobs
+        .start_child_via::<Counter, ()>(&names_a, "held", 7, Restart::Permanent)
+        .await
+        .expect("the dead actor's name is taken over");
+    let running: CounterHandle = child.handle().expect("a counter");
+    let seen: CounterHandle = wait_for(|| {
+        names_b
+            .whereis::<CounterHandle>("held")
+            .filter(|h| h.id().local_id() != 987_654)
+    })
+    .await;
+    assert_eq!(seen.get().await, Ok(7));
+    assert_eq!(seen.id().local_id(), running.id().local_id());
+
+    let live: CounterHandle = Counter::start_via(&names_b, "taken", 1).await.unwrap();
+    wait_for(|| names_a.whereis::<CounterHandle>("taken")).await;
+    let refused = jobs
+        .start_child_via::<Counter, ()>(&names_a, "taken", 2, Restart::Permanent)
+        .await;
+    assert!(
+        matches!(refused, Err(ClusterSupervisorError::Init(ref why)) if why.contains("held by a live actor")),
+        "{refused:?}"
+    );
+    assert_eq!(live.get().await, Ok(1), "the live holder keeps its name");
+    let holder: CounterHandle = names_a.whereis("taken").unwrap();
+    assert_eq!(holder.get().await, Ok(1));
+}

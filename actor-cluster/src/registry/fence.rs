@@ -3,9 +3,10 @@
 //! new incarnation.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use actor_core::__private::ExitReason;
 use actor_core::__private::remote;
+use actor_core::__private::{ActorHandle, ExitReason};
 use async_nats::jetstream::kv;
 use bytes::Bytes;
 
@@ -68,10 +69,20 @@ impl RegistryCore {
         }
     }
 
-    /// Unique `key` is held: if by a dead owner (this node's actor that exited, or an actor of
-    /// a node incarnation that is no longer a member), its entry is deleted at its revision and
-    /// `true` is returned; `false` if a live actor holds it.
-    pub(crate) async fn free_if_stale(&self, inner: &Arc<Inner>, key: &str) -> bool {
+    /// Unique `key` is held: if by a dead owner (this node's actor that exited, an actor of a
+    /// node incarnation that is no longer a member, or a member's actor that its node reports
+    /// gone within `patience`), its entry is deleted at its revision and `true` is returned;
+    /// `false` if a live actor holds it (a member's actor its node did not report gone).
+    ///
+    /// A member's entry can outlive its actor for a moment: the node deletes it after the exit
+    /// (a KV round trip), or only once back from a fence. So a member's holder is asked about
+    /// (a watch, which its node answers with a `down` at once if the actor is gone).
+    pub(crate) async fn free_if_stale(
+        &self,
+        inner: &Arc<Inner>,
+        key: &str,
+        patience: Duration,
+    ) -> bool {
         let Ok(encoded) = super::key::encode_key(key) else {
             return false;
         };
@@ -87,10 +98,16 @@ impl RegistryCore {
         let Ok(s) = wire::decode::<Stored>(&held.value) else {
             return false;
         };
+        let member = inner.members.read().get(&s.node) == Some(&s.epoch);
         let alive = if s.node == inner.name && s.epoch == inner.epoch() {
             inner.local_actor(s.local).is_some()
+        } else if member {
+            match inner.actor(&s.node, s.epoch, s.local, &s.tag) {
+                Some(holder) => tokio::time::timeout(patience, holder.wait()).await.is_err(),
+                None => true, // not numbered here (the table is full): not known to be dead
+            }
         } else {
-            inner.members.read().get(&s.node) == Some(&s.epoch)
+            false
         };
         if alive {
             return false;

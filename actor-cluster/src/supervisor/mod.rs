@@ -68,6 +68,11 @@ use crate::wire;
 /// the others can adopt them (see `NodeOptions::fence_after`); a node that leaves stops its
 /// children and the others adopt them at once. Adoption is a move, not a crash: no intensity
 /// counts it.
+///
+/// If the server loses its store, each node re-creates the wish and the owner entry of every
+/// child it runs (it holds their master copy) when its next heartbeat finds the store empty,
+/// within TTL/4. A node lost before it did (the store and the node lost at once) takes its
+/// children with it: nothing of them is left to adopt.
 #[derive(Clone)]
 pub struct ClusterSupervisor {
     core: Arc<SupCore>,
@@ -209,8 +214,10 @@ impl ClusterSupervisor {
 
     /// Starts a child of type `A` that registers under unique `key` in `registry` wherever it
     /// runs: after a restart or an adoption the name resolves to the new incarnation, on any
-    /// node. A name still held by the child's dead previous owner is taken over (its entry
-    /// deleted at its revision); one held by a live actor fails the start.
+    /// node. A name still held by a dead actor is taken over (its entry deleted at its
+    /// revision): the child's previous incarnation, or an actor whose node was lost or has not
+    /// deleted its entry yet (the holder's node is asked, and answers at once for an actor that
+    /// is gone). One held by a live actor fails the start, after up to 3 s of asking.
     ///
     /// # Errors
     /// As [`start_child_with`](Self::start_child_with); [`Init`](ClusterSupervisorError::Init)

@@ -5,14 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::__private::{AnyActor, StartError, StartOptions, ViaRegistry};
+use tokio::time::Instant;
 
 use super::core::{Desired, Starter};
 use crate::ClusterRegistry;
 use crate::node::{Inner, Node};
 
-/// How often a start retries a name still held by the child's previous, dead owner (its entry
-/// being deleted, or its node's being reaped): 3 s in all.
-const ATTEMPTS: usize = 60;
+/// How long a start may wait for a name still held by the child's previous, dead owner (its
+/// entry being deleted, or its node's being reaped), and how often it tries again meanwhile.
+const TAKE_OVER: Duration = Duration::from_secs(3);
 const PAUSE: Duration = Duration::from_millis(50);
 
 /// Starts `d` with `starter`, registered under its name if it has one.
@@ -27,16 +28,22 @@ pub(super) async fn start(
             .map_err(|e| e.to_string());
     };
     let registry = registry(inner, name).await?;
-    for _ in 0..ATTEMPTS {
+    let deadline = Instant::now() + TAKE_OVER;
+    loop {
         let options = registry
             .via_options(key.as_str(), StartOptions::new())
             .map_err(|e| e.to_string())?;
         match starter(&d.args, options).await {
             Err(StartError::AlreadyStarted(_)) => {
                 // Held by a dead owner (this child's previous incarnation, whose entry is being
-                // deleted, or one on a lost node, not yet reaped): its entry goes, at its
-                // revision. Held by a live actor: the name is not this child's to take.
-                if !registry.core().free_if_stale(inner, key).await {
+                // deleted, one on a lost node, not yet reaped, or one on a live node that has
+                // not deleted its entry yet): its entry goes, at its revision. Held by a live
+                // actor: the name is not this child's to take.
+                let patience = deadline.saturating_duration_since(Instant::now());
+                if patience.is_zero() {
+                    return Err(format!("name {key:?} did not come free"));
+                }
+                if !registry.core().free_if_stale(inner, key, patience).await {
                     return Err(format!("name {key:?} is held by a live actor"));
                 }
                 tokio::time::sleep(PAUSE).await;
@@ -44,7 +51,6 @@ pub(super) async fn start(
             started => return started.map_err(|e| e.to_string()),
         }
     }
-    Err(format!("name {key:?} did not come free"))
 }
 
 /// This node's registry `name` (unique keys): the application's when it has it open
