@@ -78,7 +78,15 @@
 //!   actor keeps at most 1,024 links with one other node's actors
 //!   ([`NodeOptions::peer_links`]; a `link` past it is refused, answered as an exit with
 //!   `NoProc`), and a member's `audit`s are answered at most once per 100 ms, those in between
-//!   together at its end ([`NodeOptions::audit_spacing`]).
+//!   together at its end ([`NodeOptions::audit_spacing`]). A process numbers at most 65,536
+//!   node incarnations (the node part of their actors' ids, never reused); past that, a
+//!   control frame from a new one is refused (a `link`) or ignored, and a message holding a
+//!   handle to one is not decoded (a call gets `CallError::Protocol`, a cast is dropped and
+//!   counted).
+//! - **Trust**: a node acts on any frame published on its subjects. Every publisher of the
+//!   cluster's NATS account can send any node's frames (a `kill`, say) and write its buckets,
+//!   so give a cluster an account of its own, or limit `bm.<cluster>.>` and `$KV.bm_*` to its
+//!   nodes with NATS permissions.
 //!
 //! # Wire
 //!

@@ -105,3 +105,28 @@ pub(crate) fn by_index(index: u32) -> Option<Arc<Peer>> {
         .get(usize::try_from(index).ok()?.checked_sub(1)?)
         .cloned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table is process-wide: this is the only test of this binary that numbers
+    /// incarnations, and it fills the table.
+    #[test]
+    fn past_the_bound_new_incarnations_are_refused_and_the_numbered_ones_stay() {
+        let first = peer("a", 1).expect("numbered");
+        for epoch in 2..=MAX_PEERS as u64 {
+            assert!(
+                peer("a", epoch).is_some(),
+                "incarnation {epoch} refused early"
+            );
+        }
+        assert!(peer("a", MAX_PEERS as u64 + 1).is_none(), "past the bound");
+        assert!(peer("b", 1).is_none(), "past the bound, whatever the name");
+        let again = peer("a", 1).expect("a numbered one is still found");
+        assert_eq!(again.index, first.index);
+        assert_eq!(by_index(first.index).map(|p| p.epoch), Some(1));
+        let last = peer("a", MAX_PEERS as u64).expect("the last one numbered");
+        assert_eq!(last.index as usize, MAX_PEERS);
+    }
+}
