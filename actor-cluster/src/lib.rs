@@ -107,5 +107,5 @@ pub mod wire;
 pub use error::{ClusterError, ClusterRegistryError, ClusterSupervisorError};
 pub use node::{Node, NodeOptions};
 pub use registry::ClusterRegistry;
-pub use server::NatsServer;
+pub use server::{NatsCluster, NatsServer};
 pub use supervisor::{ClusterChild, ClusterChildCounts, ClusterSupervisor, Placement, Rendezvous};

@@ -20,6 +20,8 @@ pub struct NatsServer {
     port: u16,
     store: PathBuf,
     binary: PathBuf,
+    /// Arguments past the defaults (a clustered server's name, routes and monitoring port).
+    extra: Vec<String>,
 }
 
 impl NatsServer {
@@ -29,20 +31,24 @@ impl NatsServer {
     /// # Errors
     /// No usable binary (the message names every route tried), or the server did not come up.
     pub fn start() -> Result<NatsServer, String> {
-        let binary = binary()?;
+        let mut server = NatsServer::new(binary()?, Vec::new());
+        server.spawn(None)?;
+        Ok(server)
+    }
+
+    fn new(binary: PathBuf, extra: Vec<String>) -> NatsServer {
         let store = std::env::temp_dir().join(format!(
             "beamish-nats-{}-{}",
             std::process::id(),
             NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         ));
-        let mut server = NatsServer {
+        NatsServer {
             child: None,
             port: 0,
             store,
             binary,
-        };
-        server.spawn(None)?;
-        Ok(server)
+            extra,
+        }
     }
 
     /// `nats://127.0.0.1:<port>`.
@@ -102,6 +108,7 @@ impl NatsServer {
             .arg(&ports_dir)
             .arg("-sd")
             .arg(self.store.join("js"))
+            .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -110,7 +117,7 @@ impl NatsServer {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Some(found) = read_port(&ports_dir)
+            if let Some(found) = read_port(&ports_dir, "nats")
                 && std::net::TcpStream::connect(("127.0.0.1", found)).is_ok()
             {
                 self.port = found;
@@ -133,18 +140,18 @@ impl Drop for NatsServer {
 
 static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
-/// The port from the server's ports file: `{"nats":["nats://127.0.0.1:PORT"], …}`.
-fn read_port(dir: &Path) -> Option<u16> {
+/// The port of `kind` (`nats`, `monitoring`) from the server's ports file:
+/// `{"nats":["nats://127.0.0.1:PORT"],"monitoring":["http://127.0.0.1:PORT"], …}`.
+fn read_port(dir: &Path, kind: &str) -> Option<u16> {
     let file = std::fs::read_dir(dir)
         .ok()?
         .flatten()
         .find(|e| e.file_name().to_string_lossy().ends_with(".ports"))?;
     let text = std::fs::read_to_string(file.path()).ok()?;
-    let at = text.find("nats://")?;
-    let rest = &text[at + "nats://".len()..];
-    let port = rest.split(':').nth(1)?;
-    port.trim_end_matches(|c: char| !c.is_ascii_digit())
-        .split(|c: char| !c.is_ascii_digit())
+    let at = text.find(&format!("\"{kind}\""))?;
+    let rest = &text[at..];
+    let rest = &rest[rest.find("127.0.0.1:")? + "127.0.0.1:".len()..];
+    rest.split(|c: char| !c.is_ascii_digit())
         .next()?
         .parse()
         .ok()
@@ -274,4 +281,119 @@ fn install(dir: &Path) -> Result<(), String> {
         });
     let _ = std::fs::remove_file(&lock);
     result
+}
+
+/// Several `nats-server -js` clustered on loopback (one JetStream cluster, each server routed
+/// to all the others), named `s0`, `s1`, …, each with a temporary store; killed on drop. For
+/// replicated buckets and the loss of a server.
+#[derive(Debug)]
+pub struct NatsCluster {
+    servers: Vec<NatsServer>,
+}
+
+impl NatsCluster {
+    /// Starts `n` clustered servers; returns once each reports JetStream healthy (a meta
+    /// leader elected).
+    ///
+    /// # Errors
+    /// No usable binary, a server did not come up, or JetStream was not healthy within 20 s.
+    pub fn start(n: usize) -> Result<NatsCluster, String> {
+        let binary = binary()?;
+        // The routes must be known before the servers start: free ports, taken by binding.
+        let listeners = (0..n)
+            .map(|_| std::net::TcpListener::bind(("127.0.0.1", 0)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        let ports = listeners
+            .iter()
+            .map(|l| l.local_addr().map(|a| a.port()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        drop(listeners);
+        let routes = ports
+            .iter()
+            .map(|p| format!("nats://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut servers = Vec::with_capacity(n);
+        for (i, port) in ports.iter().enumerate() {
+            let extra = [
+                "--server_name",
+                &format!("s{i}"),
+                "--cluster_name",
+                "bm",
+                "--cluster",
+                &format!("nats://127.0.0.1:{port}"),
+                "--routes",
+                &routes,
+                "-m",
+                "-1",
+            ]
+            .map(str::to_owned)
+            .to_vec();
+            let mut server = NatsServer::new(binary.clone(), extra);
+            server.spawn(None)?;
+            servers.push(server);
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for (i, server) in servers.iter().enumerate() {
+            while !server.healthy() {
+                if Instant::now() > deadline {
+                    return Err(format!("server s{i}: JetStream not healthy within 20 s"));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Ok(NatsCluster { servers })
+    }
+
+    /// The URL of server `i`.
+    ///
+    /// # Panics
+    /// If there is no server `i`.
+    pub fn url(&self, i: usize) -> String {
+        self.servers[i].url()
+    }
+
+    /// Every server's URL, comma-separated (as [`Node::connect`](crate::Node::connect) takes
+    /// them).
+    pub fn urls(&self) -> String {
+        self.servers
+            .iter()
+            .map(NatsServer::url)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Kills server `name` (`s0`, `s1`, …) with SIGKILL; its store stays. Returns whether there
+    /// was one of that name.
+    pub fn kill(&mut self, name: &str) -> bool {
+        let Some(i) = name.strip_prefix('s').and_then(|i| i.parse::<usize>().ok()) else {
+            return false;
+        };
+        self.servers.get_mut(i).map(NatsServer::kill).is_some()
+    }
+}
+
+impl NatsServer {
+    /// Whether the server's monitoring endpoint answers `/healthz` with 200 (JetStream ready).
+    fn healthy(&self) -> bool {
+        use std::io::{Read, Write};
+        let Some(port) = read_port(&self.store.join("ports"), "monitoring") else {
+            return false;
+        };
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut answer = String::new();
+        stream
+            .write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            .and_then(|()| stream.read_to_string(&mut answer))
+            .is_ok()
+            && answer
+                .split_whitespace()
+                .nth(1)
+                .is_some_and(|status| status == "200")
+    }
 }

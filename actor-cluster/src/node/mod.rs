@@ -117,6 +117,8 @@ pub(crate) struct Inner {
     /// The other nodes whose last audit was answered less than `audit_spacing` ago, by peer
     /// index, each with whether another was asked for since (see the `audit` module).
     answering: Mutex<HashMap<u32, bool>>,
+    /// JetStream replicas of the buckets this node creates ([`NodeOptions::replicas`]).
+    replicas: usize,
 }
 
 impl Inner {
@@ -137,7 +139,10 @@ struct Tracked {
 }
 
 impl Node {
-    /// Connects to the NATS server at `url` and joins the cluster.
+    /// Connects to the NATS server at `url` and joins the cluster. `url` may list several
+    /// servers of one NATS cluster, comma-separated: the node connects to one of them and moves
+    /// to another if that one is lost (as it also does to the servers it learns of from the
+    /// first).
     ///
     /// # Errors
     /// [`ClusterError::Connect`] if the server cannot be reached, [`ClusterError::ServerTooOld`]
@@ -183,7 +188,7 @@ impl Node {
                 }
                 std::future::ready(())
             })
-            .connect(url)
+            .connect(url.split(',').map(str::trim).collect::<Vec<_>>().as_slice())
             .await
             .map_err(|e| ClusterError::Connect {
                 url: url.to_owned(),
@@ -235,6 +240,7 @@ impl Node {
             peer_links: options.peer_links,
             audit_spacing: options.audit_spacing,
             answering: Mutex::default(),
+            replicas: options.replicas,
         });
         let subscription = client
             .subscribe(format!("{}{}.>", inner.prefix, inner.name))
@@ -361,7 +367,8 @@ impl Inner {
         lock(&self.supervisors).clone()
     }
 
-    /// The KV bucket `bucket`, created if missing (history 1, file storage).
+    /// The KV bucket `bucket`, created if missing (history 1, file storage, this node's
+    /// replicas).
     pub(crate) async fn bucket(
         &self,
         bucket: &str,
@@ -372,6 +379,7 @@ impl Inner {
             history: 1,
             storage: jetstream::stream::StorageType::File,
             limit_markers: markers.then(|| Duration::from_secs(60)),
+            num_replicas: self.replicas,
             ..Default::default()
         };
         match tokio::time::timeout(KV_TIMEOUT, self.js.create_key_value(config)).await {

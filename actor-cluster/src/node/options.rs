@@ -21,6 +21,7 @@ pub struct NodeOptions {
     pub(super) fence_after: Option<Duration>,
     pub(super) peer_links: usize,
     pub(super) audit_spacing: Duration,
+    pub(super) replicas: usize,
 }
 
 impl NodeOptions {
@@ -36,6 +37,7 @@ impl NodeOptions {
             fence_after: None,
             peer_links: PEER_LINKS,
             audit_spacing: AUDIT_SPACING,
+            replicas: 1,
         }
     }
 
@@ -142,6 +144,23 @@ impl NodeOptions {
     #[must_use]
     pub fn audit_spacing(mut self, spacing: Duration) -> Self {
         self.audit_spacing = spacing.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How many servers keep each bucket this node creates (JetStream replicas; default 1, at
+    /// most 5): on a cluster of three servers, 3 lets the cluster state (membership, registries,
+    /// supervisors) survive the loss of any one server. Every node of a cluster should say the
+    /// same; a bucket keeps the replicas of the node that created it. More than the cluster has
+    /// servers, and the buckets cannot be created: `Node::connect` fails with `Unavailable`.
+    ///
+    /// A replicated bucket is CP: while it elects a new leader after its leader's server is
+    /// lost (one Raft election, a few seconds by the server's defaults), writes wait, heartbeats
+    /// among them. A node fences itself if that stall outlasts [`fence_after`](Self::fence_after),
+    /// so give such a cluster a [`ttl`](Self::ttl) above the stall (the test
+    /// `a_killed_stream_leader_stalls_writes_and_loses_nothing` measures it, with a TTL of 15 s).
+    #[must_use]
+    pub fn replicas(mut self, servers: usize) -> Self {
+        self.replicas = servers.clamp(1, 5);
         self
     }
 }
