@@ -97,7 +97,7 @@ fn arg(args: &[String], i: usize) -> Result<String> {
 }
 
 /// One node process: joins, starts two named rooms, then obeys its driver line by line
-/// (`call`: say hello to every room in the cluster).
+/// (`call N`: say hello to every room in the cluster, once it sees the N the driver saw).
 async fn node_process(name: String, url: String) -> Result<()> {
     let node = Node::connect(&url, NodeOptions::new(CLUSTER, name.as_str())).await?;
     let rooms = node.registry::<()>("rooms", Keys::Unique).await?;
@@ -122,7 +122,13 @@ async fn node_process(name: String, url: String) -> Result<()> {
         }
     });
     while let Some(line) = rx.recv().await {
-        if line == "call" {
+        // `call N`: the driver saw N rooms; this node's cache may be a watch delivery behind
+        // it, so it waits (at most 5 s) to see as many before it calls.
+        if let Some(expected) = line
+            .strip_prefix("call ")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            let _ = wait(Duration::from_secs(5), || rooms.count() == expected).await;
             call_every_room(&name, &rooms).await;
             println!("done");
         }
@@ -221,7 +227,7 @@ async fn demo() -> Result<()> {
     wait(Duration::from_secs(5), || rooms.count() == 6).await?;
     println!("\n== every node says hello to every room (6 rooms on 3 nodes)");
     for node in &mut nodes {
-        node.command("call")?;
+        node.command("call 6")?;
         node.wait_for("done")?;
     }
 
@@ -324,7 +330,7 @@ async fn demo() -> Result<()> {
     )
     .await?;
     wait(Duration::from_secs(5), || rooms.count() == 5).await?;
-    nodes[0].command("call")?;
+    nodes[0].command("call 5")?;
     nodes[0].wait_for("done")?;
 
     println!("\nsummary: 6 rooms on 3 nodes, each called from every node; node-c SIGKILLed:");
