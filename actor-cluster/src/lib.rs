@@ -78,7 +78,9 @@
 //!   actor keeps at most 1,024 links with one other node's actors
 //!   ([`NodeOptions::peer_links`]; a `link` past it is refused, answered as an exit with
 //!   `NoProc`), and a member's `audit`s are answered at most once per 100 ms, those in between
-//!   together at its end ([`NodeOptions::audit_spacing`]). A process numbers at most 65,536
+//!   together at its end ([`NodeOptions::audit_spacing`]). A node runs at most 100,000
+//!   children of a cluster supervisor ([`ClusterSupervisor::max_children_here`]; past it,
+//!   children go to hosts with room, or wait for one). A process numbers at most 65,536
 //!   node incarnations (the node part of their actors' ids, never reused); past that, a
 //!   control frame from a new one is refused (a `link`) or ignored, and a message holding a
 //!   handle to one is not decoded (a call gets `CallError::Protocol`, a cast is dropped and

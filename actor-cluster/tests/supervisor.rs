@@ -566,3 +566,60 @@ async fn a_name_held_by_a_dead_actor_of_a_live_node_is_taken_over() {
     let holder: CounterHandle = names_a.whereis("taken").unwrap();
     assert_eq!(holder.get().await, Ok(1));
 }
+
+/// Places every child on one node while it has room, else on the first host with room.
+struct Prefer(&'static str);
+
+impl Placement for Prefer {
+    fn choose(&self, _child: &str, hosts: &[String]) -> Option<String> {
+        hosts
+            .iter()
+            .find(|h| *h == self.0)
+            .or_else(|| hosts.first())
+            .cloned()
+    }
+}
+
+/// A node runs at most `max_children_here` children of a supervisor: at the bound it claims no
+/// more and the other hosts take the rest; with every host full a new child waits (its
+/// `start_child` times out), and it starts once a host has room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_runs_at_most_its_bound_and_the_rest_wait_for_room() {
+    let server = server();
+    let mut all = Vec::new();
+    for name in ["a", "b"] {
+        let n = node(&server, "s11", name).await;
+        let jobs = n.supervisor_with("jobs", Prefer("a")).await.unwrap();
+        jobs.host::<Counter>().await.unwrap();
+        all.push((n, jobs));
+    }
+    for (_, jobs) in &all {
+        wait_for(|| (probe_hosts(jobs) == 2).then_some(())).await;
+    }
+    let (jobs_a, jobs_b) = (&all[0].1, &all[1].1);
+    // Every child goes to a while it has room.
+    jobs_a.max_children_here(3).await;
+    for i in 0..12 {
+        jobs_b.start_child::<Counter>(i).await.unwrap();
+    }
+    assert_eq!(running(&all).len(), 12);
+    assert_eq!(jobs_a.running_here().len(), 3, "a took as many as it may");
+    assert_eq!(jobs_b.running_here().len(), 9);
+
+    jobs_b.max_children_here(9).await;
+    let waiting = jobs_a.start_child::<Counter>(100).await;
+    assert!(
+        matches!(waiting, Err(ClusterSupervisorError::Timeout(_))),
+        "{waiting:?}"
+    );
+    assert_eq!(running(&all).len(), 12, "no host had room");
+    assert_eq!(
+        jobs_a.which_children().len(),
+        13,
+        "the child is still wished for"
+    );
+
+    jobs_a.max_children_here(4).await;
+    wait_for(|| (jobs_a.running_here().len() == 4).then_some(())).await;
+    assert_eq!(running(&all).len(), 13);
+}

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -61,12 +61,17 @@ pub(crate) struct Owner {
     pub(crate) failed: Option<String>,
 }
 
-/// `h.<node>`: the types a node hosts for this supervisor.
+/// `h.<node>`: the types a node hosts for this supervisor, and whether it runs as many
+/// children as it takes ([`ClusterSupervisor::max_children_here`](super::ClusterSupervisor::max_children_here)).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Host {
     pub(crate) epoch: u64,
     pub(crate) tags: Vec<String>,
+    pub(crate) full: bool,
 }
+
+/// How many children of one supervisor a node runs at most, unless told otherwise.
+pub(crate) const MAX_CHILDREN_HERE: usize = 100_000;
 
 /// A child running on this node.
 pub(crate) struct Running {
@@ -103,6 +108,9 @@ pub(crate) struct SupCore {
     pub(crate) failed_at: Mutex<HashMap<String, Instant>>,
     /// The node leaves: it claims nothing more.
     pub(crate) leaving: AtomicBool,
+    /// At most this many children run here; at it, the node claims none and its host entry
+    /// says it is full.
+    pub(crate) max_here: AtomicUsize,
     /// Reconcile now.
     pub(crate) kick: Notify,
     /// Bumped at each change the watch applies.
@@ -148,6 +156,7 @@ impl SupCore {
             orphans: Mutex::default(),
             synced: AtomicBool::new(false),
             leaving: AtomicBool::new(false),
+            max_here: AtomicUsize::new(MAX_CHILDREN_HERE),
             failed_at: Mutex::default(),
             kick: Notify::new(),
             changed: watch::Sender::new(0),
@@ -222,10 +231,20 @@ impl SupCore {
     }
 
     /// The node that should run child `id` of type `tag`, by the placement.
+    /// Of the live hosts of `tag` with room for more children, the one the placement chooses
+    /// for child `id`; `None` if none has room.
     pub(crate) fn target(&self, inner: &Inner, id: &str, tag: &str) -> Option<String> {
-        let mut hosts = self.hosting(inner, tag);
+        let mut hosts = self.hosting_where(inner, tag, |h| !h.full);
+        if hosts.is_empty() {
+            return None;
+        }
         hosts.sort();
         self.placement.choose(id, &hosts)
+    }
+
+    /// Whether this node runs as many children as it takes.
+    pub(crate) fn is_full(&self) -> bool {
+        lock(&self.running).len() >= self.max_here.load(Ordering::Acquire)
     }
 
     /// Host entries whose node incarnation has been gone for more than the TTL: deleted (at
@@ -243,11 +262,16 @@ impl SupCore {
 
     /// The live members that host `tag`, by name.
     pub(crate) fn hosting(&self, inner: &Inner, tag: &str) -> Vec<String> {
+        self.hosting_where(inner, tag, |_| true)
+    }
+
+    /// The live members that host `tag` and whose host entry passes `and`, by name.
+    fn hosting_where(&self, inner: &Inner, tag: &str, and: impl Fn(&Host) -> bool) -> Vec<String> {
         let members = inner.members.read();
         read(&self.hosts)
             .iter()
             .filter(|(node, (h, _))| {
-                members.get(*node) == Some(&h.epoch) && h.tags.iter().any(|t| t == tag)
+                members.get(*node) == Some(&h.epoch) && h.tags.iter().any(|t| t == tag) && and(h)
             })
             .map(|(node, _)| node.clone())
             .collect()
@@ -328,6 +352,7 @@ impl SupCore {
         let host = Host {
             epoch: inner.epoch(),
             tags,
+            full: self.is_full(),
         };
         if read(&self.hosts).get(&inner.name).map(|(h, _)| h) == Some(&host) {
             return;

@@ -173,6 +173,24 @@ impl ClusterSupervisor {
         Ok(())
     }
 
+    /// Runs at most `children` children of this supervisor on this node (at least 1; default
+    /// 100,000), whatever the others start: the children are wished for by any member, and
+    /// each runs on the node its placement chooses, so without a bound a member could make
+    /// this node run any number of actors. At the bound the node claims no more, and its host
+    /// entry says it is full, so placement chooses among the hosts with room; a child for which
+    /// no host has room stays wished for (`start_child` ends with
+    /// [`Timeout`](ClusterSupervisorError::Timeout)) and starts once one has. Children already
+    /// running are never stopped by a lower bound.
+    pub async fn max_children_here(&self, children: usize) {
+        self.core
+            .max_here
+            .store(children.max(1), std::sync::atomic::Ordering::Release);
+        if let Some(inner) = self.core.inner() {
+            self.core.advertise(&inner).await;
+        }
+        self.core.kick.notify_one();
+    }
+
     /// Starts a permanent child of type `A` with `args` on the node the cluster places it on,
     /// and returns once it runs there.
     ///

@@ -5,7 +5,9 @@
 /// compare-and-set, so differing choices never run a child twice; they only move it).
 pub trait Placement: Send + Sync + 'static {
     /// The node that should run child `child` (its id), of the live nodes hosting its type
-    /// (`hosts`, sorted, never empty); `None` leaves it unplaced for now.
+    /// with room for more children (`hosts`, sorted, never empty; see
+    /// [`ClusterSupervisor::max_children_here`](crate::ClusterSupervisor::max_children_here));
+    /// `None` leaves it unplaced for now.
     fn choose(&self, child: &str, hosts: &[String]) -> Option<String>;
 
     /// Whether new children may be started with these live hosts (sorted): `false` makes

@@ -114,6 +114,8 @@ async fn reconcile(core: &Arc<SupCore>, inner: &Arc<Inner>) {
             Some((_, rev)) if d.restart() == Restart::Temporary => {
                 core.forget(&id, Some(rev)).await;
             }
+            // Full, and the others have not seen it say so yet: it claims nothing.
+            _ if core.is_full() => {}
             Some((_, rev)) => claim(core, inner, &id, d, Some(rev)).await,
             None => claim(core, inner, &id, d, None).await,
         }
@@ -156,6 +158,8 @@ async fn reconcile(core: &Arc<SupCore>, inner: &Arc<Inner>) {
     for (id, rev) in stale {
         core.delete_at(&owner_key(&id), rev).await;
     }
+    // Full or not, now that this pass's claims and stops are done.
+    core.advertise(inner).await;
     core.sweep_hosts(inner).await;
     if !lock(&core.orphans).is_empty() {
         core.delete_orphans().await;
