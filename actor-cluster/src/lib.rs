@@ -84,7 +84,8 @@
 //!   node incarnations (the node part of their actors' ids, never reused); past that, a
 //!   control frame from a new one is refused (a `link`) or ignored, and a message holding a
 //!   handle to one is not decoded (a call gets `CallError::Protocol`, a cast is dropped and
-//!   counted).
+//!   counted). The last 4,096 are kept for incarnations that are members, so frames naming
+//!   made-up incarnations cannot keep a process from numbering the nodes that join.
 //! - **Trust**: a node acts on any frame published on its subjects. Every publisher of the
 //!   cluster's NATS account can send any node's frames (a `kill`, say) and write its buckets,
 //!   so give a cluster an account of its own, or limit `bm.<cluster>.>` and `$KV.bm_*` to its

@@ -12,6 +12,10 @@ use tokio::sync::Notify;
 /// At most this many node incarnations are numbered per process: past it, frames naming new
 /// ones are refused (a peer inventing epochs could only be hostile).
 const MAX_PEERS: usize = 1 << 16;
+/// Incarnations that are not a current member of the node asking are numbered only while the
+/// table holds fewer than this: the rest is kept for members, so a peer naming made-up
+/// incarnations in frames or handles cannot keep this process from numbering nodes that join.
+const MAX_UNCONFIRMED: usize = MAX_PEERS - 4_096;
 
 /// One node incarnation.
 #[derive(Debug)]
@@ -73,14 +77,15 @@ fn table() -> &'static Mutex<Table> {
     TABLE.get_or_init(Default::default)
 }
 
-/// The incarnation `(name, epoch)`, numbered on first sight; `None` past [`MAX_PEERS`].
-pub(crate) fn peer(name: &str, epoch: u64) -> Option<Arc<Peer>> {
+/// The incarnation `(name, epoch)`, numbered on first sight; `None` past [`MAX_PEERS`], or
+/// past [`MAX_UNCONFIRMED`] for one that is not a `member` of the node asking.
+pub(crate) fn peer(name: &str, epoch: u64, member: bool) -> Option<Arc<Peer>> {
     let mut table = table().lock().unwrap_or_else(PoisonError::into_inner);
     let key: (Arc<str>, u64) = (Arc::from(name), epoch);
     if let Some(found) = table.by_key.get(&key) {
         return Some(found.clone());
     }
-    if table.by_index.len() >= MAX_PEERS {
+    if table.by_index.len() >= if member { MAX_PEERS } else { MAX_UNCONFIRMED } {
         return None;
     }
     let index = u32::try_from(table.by_index.len() + 1).ok()?;
@@ -95,6 +100,12 @@ pub(crate) fn peer(name: &str, epoch: u64) -> Option<Arc<Peer>> {
     table.by_index.push(peer.clone());
     table.by_key.insert(key, peer.clone());
     Some(peer)
+}
+
+/// The incarnation `(name, epoch)` if it is numbered.
+pub(crate) fn known(name: &str, epoch: u64) -> Option<Arc<Peer>> {
+    let table = table().lock().unwrap_or_else(PoisonError::into_inner);
+    table.by_key.get(&(Arc::from(name), epoch)).cloned()
 }
 
 /// The incarnation numbered `index`.
@@ -113,20 +124,29 @@ mod tests {
     /// The table is process-wide: this is the only test of this binary that numbers
     /// incarnations, and it fills the table.
     #[test]
-    fn past_the_bound_new_incarnations_are_refused_and_the_numbered_ones_stay() {
-        let first = peer("a", 1).expect("numbered");
-        for epoch in 2..=MAX_PEERS as u64 {
+    fn made_up_incarnations_cannot_take_the_room_kept_for_members() {
+        let first = peer("a", 1, false).expect("numbered");
+        for epoch in 2..=MAX_UNCONFIRMED as u64 {
             assert!(
-                peer("a", epoch).is_some(),
+                peer("a", epoch, false).is_some(),
                 "incarnation {epoch} refused early"
             );
         }
-        assert!(peer("a", MAX_PEERS as u64 + 1).is_none(), "past the bound");
-        assert!(peer("b", 1).is_none(), "past the bound, whatever the name");
-        let again = peer("a", 1).expect("a numbered one is still found");
+        // Past the part frames may fill, only members are numbered.
+        assert!(peer("a", MAX_UNCONFIRMED as u64 + 1, false).is_none());
+        assert!(peer("b", 1, false).is_none());
+        let joined = peer("b", 1, true).expect("a member is numbered");
+        assert_eq!(joined.index as usize, MAX_UNCONFIRMED + 1);
+        assert!(
+            peer("b", 1, false).is_some(),
+            "numbered once, found by anyone"
+        );
+        for epoch in 2..=(MAX_PEERS - MAX_UNCONFIRMED) as u64 {
+            assert!(peer("b", epoch, true).is_some());
+        }
+        assert!(peer("c", 1, true).is_none(), "past the whole table");
+        let again = peer("a", 1, false).expect("a numbered one is still found");
         assert_eq!(again.index, first.index);
         assert_eq!(by_index(first.index).map(|p| p.epoch), Some(1));
-        let last = peer("a", MAX_PEERS as u64).expect("the last one numbered");
-        assert_eq!(last.index as usize, MAX_PEERS);
     }
 }

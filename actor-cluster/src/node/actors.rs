@@ -10,6 +10,15 @@ use super::{Inner, Tracked, frames, lock, port};
 use crate::peers::{self, Peer};
 
 impl Inner {
+    /// Node incarnation `(node, epoch)`, numbered on first sight (see [`peers::peer`]: one that
+    /// is not a member of this node is not numbered once the table is nearly full).
+    pub(crate) fn peer(&self, node: &str, epoch: u64) -> Option<Arc<Peer>> {
+        peers::known(node, epoch).or_else(|| {
+            let member = self.members.read().get(node) == Some(&epoch);
+            peers::peer(node, epoch, member)
+        })
+    }
+
     /// The handle to actor `local` of node incarnation `(node, epoch)`, of type `tag`: the
     /// local actor for this node's own, otherwise a stand-in (one per remote actor while any
     /// handle holds it), which this node watches so that it ends with the real one.
@@ -23,7 +32,7 @@ impl Inner {
         if node == self.name && epoch == self.epoch() {
             return self.local_actor(local);
         }
-        let peer = peers::peer(node, epoch)?;
+        let peer = self.peer(node, epoch)?;
         let id = peer.actor_id(local);
         let mut shadows = lock(&self.shadows);
         if let Some(found) = shadows.get(&id).and_then(Weak::upgrade) {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Inner, KV_TIMEOUT, read, write};
 use crate::error::{ClusterError, unavailable};
-use crate::{peers, wire};
+use crate::wire;
 
 pub(crate) const NODES: &str = "bm_nodes";
 
@@ -364,7 +364,7 @@ fn node_down(inner: &Arc<Inner>, name: &str, epoch: u64, left: bool) {
     if name == inner.name && epoch == inner.epoch() {
         return;
     }
-    let Some(peer) = peers::peer(name, epoch) else {
+    let Some(peer) = inner.peer(name, epoch) else {
         return;
     };
     peer.mark_down(left);

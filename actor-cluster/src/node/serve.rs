@@ -13,7 +13,6 @@ use super::Inner;
 use super::frames::{
     self, H_EPOCH, H_FROM, H_ID, H_LINK, H_OP, H_SEQ, H_TAG, Status, answer, header, header_u64,
 };
-use crate::peers;
 use crate::wire;
 
 /// Routes every message of the node's subscription, until the connection closes.
@@ -195,7 +194,7 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
             let Ok(reason) = wire::decode_reason(&msg.payload) else {
                 return;
             };
-            if let Some(peer) = peers::peer(node, epoch)
+            if let Some(peer) = inner.peer(node, epoch)
                 && let Some(proc) = inner.shadow(peer.actor_id(local))
             {
                 proc.exited(reason);
@@ -203,7 +202,7 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
         }
         Some("audit") => {
             if let Some((node, epoch, _)) = header(&msg, H_FROM).and_then(frames::parse_from)
-                && let Some(peer) = peers::peer(node, epoch)
+                && let Some(peer) = inner.peer(node, epoch)
             {
                 inner.audit_asked(peer);
             }
@@ -217,8 +216,9 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
                 return;
             };
             if verb == "link" {
-                let Some(peer) =
-                    peers::peer(node, epoch).filter(|p| inner.admits_link(&actor, p, from))
+                let Some(peer) = inner
+                    .peer(node, epoch)
+                    .filter(|p| inner.admits_link(&actor, p, from))
                 else {
                     // Refused (see `NodeOptions::peer_links`): nothing is made here, and the
                     // linker is told as if this actor had exited.
@@ -232,7 +232,7 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
                 if let Some(stand_in) = inner.actor(&peer.name, peer.epoch, from, tag) {
                     remote::link_here(&actor, &stand_in);
                 }
-            } else if let Some(peer) = peers::peer(node, epoch)
+            } else if let Some(peer) = inner.peer(node, epoch)
                 && let Some(stand_in) = inner.shadow(peer.actor_id(from))
             {
                 remote::unlink_here(&actor, &stand_in.to_any());
@@ -284,7 +284,7 @@ fn ctl(inner: &Arc<Inner>, msg: async_nats::Message) {
             }
             let from = if node == inner.name && epoch == inner.epoch() {
                 actor_core::__private::ActorId::local(from)
-            } else if let Some(peer) = peers::peer(node, epoch) {
+            } else if let Some(peer) = inner.peer(node, epoch) {
                 peer.actor_id(from)
             } else {
                 return;

@@ -404,5 +404,9 @@ fn owner_id(inner: &Inner, stored: &Stored) -> Option<ActorId> {
     if stored.node == inner.name && stored.epoch == inner.epoch() {
         return Some(ActorId::local(stored.local));
     }
-    Some(crate::peers::peer(&stored.node, stored.epoch)?.actor_id(stored.local))
+    Some(
+        inner
+            .peer(&stored.node, stored.epoch)?
+            .actor_id(stored.local),
+    )
 }
