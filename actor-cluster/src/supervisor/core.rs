@@ -287,7 +287,7 @@ impl SupCore {
             lock(&self.absent_since).remove(&(node.to_owned(), epoch));
             return true;
         }
-        if crate::peers::peer(node, epoch).is_none_or(|p| p.is_down()) {
+        if inner.peer(node, epoch).is_none_or(|p| p.is_down()) {
             return false;
         }
         let mut absent = lock(&self.absent_since);
@@ -331,14 +331,16 @@ impl SupCore {
         .is_ok_and(|r| r.is_ok())
     }
 
-    /// A child is gone for good: its `o.` entry (at `owner_rev`), then its `c.` entry.
+    /// A child is gone for good: its `c.` entry, then its `o.` entry (at `owner_rev`). In that
+    /// order: between the two, a wish without an owner would be claimed and started again
+    /// (an owner without a wish is claimed by nobody).
     pub(crate) async fn forget(&self, id: &str, owner_rev: Option<u64>) {
-        if let Some(rev) = owner_rev {
-            self.delete_at(&owner_key(id), rev).await;
-        }
         let desired_rev = read(&self.desired).get(id).map(|(_, rev)| *rev);
         if let Some(rev) = desired_rev {
             self.delete_at(&desired_key(id), rev).await;
+        }
+        if let Some(rev) = owner_rev {
+            self.delete_at(&owner_key(id), rev).await;
         }
     }
 
