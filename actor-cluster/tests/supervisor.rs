@@ -271,12 +271,32 @@ async fn a_fenced_nodes_children_are_adopted_once_and_never_run_twice() {
         assert!(after.contains_key(id), "{id} adopted");
     }
     // Healed, c rejoins as a new incarnation, claims nothing it lost, and hosts new children.
+    // Its view is replayed then, and never shows half of it: it keeps its 24 children
+    // throughout (sampled as fast as the sampler runs).
+    let (healed, healing) = tokio::sync::watch::channel(false);
+    let view_of_c = {
+        let jobs_c = jobs_c.clone();
+        tokio::spawn(async move {
+            let mut fewest = usize::MAX;
+            while !*healing.borrow() {
+                fewest = fewest.min(jobs_c.which_children().len());
+                tokio::task::yield_now().await;
+            }
+            fewest
+        })
+    };
     proxy.restore();
     wait_for_within(Duration::from_secs(15), || (!c.is_fenced()).then_some(())).await;
     wait_for_within(Duration::from_secs(10), || {
-        (probe_hosts(&jobs) == 3).then_some(())
+        (probe_hosts(&jobs) == 3 && probe_hosts(&jobs_c) == 3).then_some(())
     })
     .await;
+    healed.send(true).unwrap();
+    assert_eq!(
+        view_of_c.await.unwrap(),
+        24,
+        "c's view showed part of a replay"
+    );
     assert_eq!(running(&all), after, "nobody's children moved to c");
     assert!(jobs_c.running_here().is_empty());
     for i in 0..24 {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use actor_core::__private::{AnyActor, Restart, StartError, StartOptions};
-use async_nats::jetstream::kv::{self, Operation};
+use async_nats::jetstream::kv;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
@@ -181,56 +181,6 @@ impl SupCore {
         self.node.upgrade()
     }
 
-    /// Applies one watched entry to the cache.
-    pub(crate) fn apply(&self, entry: &kv::Entry) {
-        let put = entry.operation == Operation::Put;
-        if let Some(id) = entry.key.strip_prefix("c.") {
-            let mut desired = write(&self.desired);
-            match wire::decode::<Desired>(&entry.value) {
-                Ok(d) if put => {
-                    desired.insert(id.to_owned(), (d, entry.revision));
-                }
-                _ => {
-                    desired.remove(id);
-                }
-            }
-        } else if let Some(id) = entry.key.strip_prefix("o.") {
-            let mut owners = write(&self.owners);
-            // This node's own writes are cached before the watch brings them: an older event
-            // must not undo a newer write.
-            if owners.get(id).is_some_and(|(_, rev)| *rev > entry.revision) {
-                return;
-            }
-            match wire::decode::<Owner>(&entry.value) {
-                Ok(o) if put => {
-                    if o.failed.is_some() {
-                        lock(&self.failed_at)
-                            .entry(id.to_owned())
-                            .or_insert_with(Instant::now);
-                    }
-                    owners.insert(id.to_owned(), (o, entry.revision));
-                }
-                _ => {
-                    owners.remove(id);
-                    lock(&self.failed_at).remove(id);
-                }
-            }
-        } else if let Some(node) = entry.key.strip_prefix("h.") {
-            let mut hosts = write(&self.hosts);
-            match wire::decode::<Host>(&entry.value) {
-                Ok(h) if put => {
-                    hosts.insert(node.to_owned(), (h, entry.revision));
-                }
-                _ => {
-                    hosts.remove(node);
-                }
-            }
-        }
-        self.changed.send_modify(|n| *n += 1);
-        self.kick.notify_one();
-    }
-
-    /// The node that should run child `id` of type `tag`, by the placement.
     /// Of the live hosts of `tag` with room for more children, the one the placement chooses
     /// for child `id`; `None` if none has room.
     pub(crate) fn target(&self, inner: &Inner, id: &str, tag: &str) -> Option<String> {

@@ -7,6 +7,7 @@
 //! and only that node claims it, by compare-and-set on `o.<id>`; a claim that loses starts
 //! nothing.
 
+mod cache;
 mod child;
 mod core;
 mod named;

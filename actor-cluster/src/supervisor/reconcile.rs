@@ -13,6 +13,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
+use super::cache::View;
 use super::core::{Desired, Owner, Running, SupCore, desired_key, owner_key};
 use crate::node::{Inner, lock, read, write};
 use crate::wire;
@@ -68,22 +69,29 @@ async fn watch_once(
     let empty = core.store().status().await?.values() == 0;
     let mut watch = core.store().watch_with_history(">").await?;
     generation.borrow_and_update();
-    write(&core.desired).clear();
-    write(&core.owners).clear();
-    write(&core.hosts).clear();
-    if empty {
-        core.synced.store(true, Ordering::Release);
-    }
+    // The replay goes into a view of its own, put in place once complete: meanwhile readers
+    // see the cache as it was (no reconcile pass runs on it), never half a replay.
+    let mut fresh = Some(View::default());
     loop {
+        if empty && let Some(view) = fresh.take() {
+            core.install(view);
+            core.synced.store(true, Ordering::Release);
+        }
         let entry = tokio::select! {
             entry = watch.next() => entry,
             _ = generation.changed() => return Ok(()),
         };
         let entry = entry.ok_or("cluster supervisor watch ended")??;
-        core.apply(&entry);
-        if entry.delta == 0 && !core.is_synced() {
-            core.synced.store(true, Ordering::Release);
-            core.kick.notify_one();
+        match &mut fresh {
+            Some(view) => {
+                core.replay(view, &entry);
+                if entry.delta == 0 {
+                    core.install(fresh.take().unwrap_or_default());
+                    core.synced.store(true, Ordering::Release);
+                    core.kick.notify_one();
+                }
+            }
+            None => core.apply(&entry),
         }
     }
 }

@@ -1,0 +1,123 @@
+//! A cluster supervisor's cache of its bucket: the watched entries applied one by one, or a
+//! whole replay built beside the cache in use and put in its place once complete.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use async_nats::jetstream::kv::{self, Operation};
+
+use super::core::{Desired, Host, Owner, SupCore};
+use crate::node::{lock, write};
+use crate::wire;
+
+/// A supervisor's cache, rebuilt by a replay of its bucket.
+#[derive(Default)]
+pub(crate) struct View {
+    desired: BTreeMap<String, (Desired, u64)>,
+    owners: BTreeMap<String, (Owner, u64)>,
+    hosts: BTreeMap<String, (Host, u64)>,
+}
+
+/// Which part of the cache a bucket entry is.
+enum Route<'a> {
+    Desired(&'a str),
+    Owner(&'a str),
+    Host(&'a str),
+}
+
+fn route(entry: &kv::Entry) -> Option<Route<'_>> {
+    let key = entry.key.as_str();
+    if let Some(id) = key.strip_prefix("c.") {
+        Some(Route::Desired(id))
+    } else if let Some(id) = key.strip_prefix("o.") {
+        Some(Route::Owner(id))
+    } else {
+        key.strip_prefix("h.").map(Route::Host)
+    }
+}
+
+fn apply_desired(desired: &mut BTreeMap<String, (Desired, u64)>, id: &str, entry: &kv::Entry) {
+    match wire::decode::<Desired>(&entry.value) {
+        Ok(d) if entry.operation == Operation::Put => {
+            desired.insert(id.to_owned(), (d, entry.revision));
+        }
+        _ => {
+            desired.remove(id);
+        }
+    }
+}
+
+fn apply_host(hosts: &mut BTreeMap<String, (Host, u64)>, node: &str, entry: &kv::Entry) {
+    match wire::decode::<Host>(&entry.value) {
+        Ok(h) if entry.operation == Operation::Put => {
+            hosts.insert(node.to_owned(), (h, entry.revision));
+        }
+        _ => {
+            hosts.remove(node);
+        }
+    }
+}
+
+impl SupCore {
+    /// Applies one watched entry to the cache.
+    pub(crate) fn apply(&self, entry: &kv::Entry) {
+        match route(entry) {
+            Some(Route::Desired(id)) => apply_desired(&mut write(&self.desired), id, entry),
+            Some(Route::Owner(id)) => {
+                let mut owners = write(&self.owners);
+                // This node's own writes are cached before the watch brings them: an older
+                // event must not undo a newer write.
+                if owners.get(id).is_some_and(|(_, rev)| *rev > entry.revision) {
+                    return;
+                }
+                self.apply_owner(&mut owners, id, entry);
+            }
+            Some(Route::Host(node)) => apply_host(&mut write(&self.hosts), node, entry),
+            None => return,
+        }
+        self.changed.send_modify(|n| *n += 1);
+        self.kick.notify_one();
+    }
+
+    /// Applies one replayed entry to `view`, a cache being rebuilt beside the one in use.
+    pub(crate) fn replay(&self, view: &mut View, entry: &kv::Entry) {
+        match route(entry) {
+            Some(Route::Desired(id)) => apply_desired(&mut view.desired, id, entry),
+            Some(Route::Owner(id)) => self.apply_owner(&mut view.owners, id, entry),
+            Some(Route::Host(node)) => apply_host(&mut view.hosts, node, entry),
+            None => {}
+        }
+    }
+
+    /// Puts `view` in place of the cache (each map at once: a reader sees the old view or the
+    /// new one, never half a replay).
+    pub(crate) fn install(&self, view: View) {
+        *write(&self.desired) = view.desired;
+        *write(&self.owners) = view.owners;
+        *write(&self.hosts) = view.hosts;
+        self.changed.send_modify(|n| *n += 1);
+        self.kick.notify_one();
+    }
+
+    fn apply_owner(
+        &self,
+        owners: &mut BTreeMap<String, (Owner, u64)>,
+        id: &str,
+        entry: &kv::Entry,
+    ) {
+        match wire::decode::<Owner>(&entry.value) {
+            Ok(o) if entry.operation == Operation::Put => {
+                if o.failed.is_some() {
+                    lock(&self.failed_at)
+                        .entry(id.to_owned())
+                        .or_insert_with(Instant::now);
+                }
+                owners.insert(id.to_owned(), (o, entry.revision));
+            }
+            _ => {
+                owners.remove(id);
+                lock(&self.failed_at).remove(id);
+            }
+        }
+    }
+}
