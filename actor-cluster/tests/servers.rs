@@ -7,7 +7,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use beamish::cluster::{NatsCluster, Node, NodeOptions};
+use beamish::cluster::{ClusterError, NatsCluster, Node, NodeOptions};
 use beamish::prelude::*;
 use support::{Counter, CounterHandle, wait_for};
 
@@ -109,4 +109,15 @@ async fn a_killed_stream_leader_stalls_writes_and_loses_nothing() {
     println!(
         "  the leader ({leader}) killed: every node registered again after {stall:?} (TTL 15 s, fence at 14.5 s)"
     );
+}
+
+/// Replicas a single server cannot keep: the node does not join, and says why.
+#[tokio::test]
+async fn replicas_one_server_cannot_keep_are_refused_with_the_reason() {
+    let server = support::server();
+    let refused = Node::connect(&server.url(), NodeOptions::new("one", "a").replicas(3)).await;
+    match refused {
+        Err(ClusterError::Unavailable(why)) => assert!(why.contains("replicas"), "{why}"),
+        other => panic!("joined, or another error: {other:?}"),
+    }
 }
