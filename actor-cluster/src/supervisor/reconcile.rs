@@ -110,6 +110,12 @@ async fn reconcile(core: &Arc<SupCore>, inner: &Arc<Inner>) {
         {
             continue;
         }
+        // Read after its owner: a child that ended since the pass began had its wish deleted
+        // before its owner entry (see `forget`), and the cache applies the two in that order,
+        // so a child found without an owner is still wished for only if it did not end.
+        if !read(&core.desired).contains_key(&id) {
+            continue;
+        }
         // The placement's choice among the live hosts acts (by default the one with the highest
         // rendezvous score); every node computes the same, and a claim is a compare-and-set, so
         // one wins if views differ.
