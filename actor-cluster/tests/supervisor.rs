@@ -643,3 +643,86 @@ async fn a_node_runs_at_most_its_bound_and_the_rest_wait_for_room() {
     wait_for(|| (jobs_a.running_here().len() == 4).then_some(())).await;
     assert_eq!(running(&all).len(), 13);
 }
+
+/// A child that ends for good is never started again on its way out, even by a node whose
+/// reconcile pass is busy claiming others: 200 temporary children on b, whose wishes node a
+/// (preferred by the placement) still has in the pass it is running, are stopped while a claims
+/// 200 new children; a sampler looks for any of the ended ones running on a.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn children_that_end_are_not_claimed_again_by_a_busy_pass() {
+    let server = server();
+    let mut all = Vec::new();
+    for name in ["a", "b"] {
+        let n = node(&server, "s14", name).await;
+        let jobs = n.supervisor_with("jobs", Prefer("a")).await.unwrap();
+        jobs.host::<Counter>().await.unwrap();
+        all.push((n, jobs));
+    }
+    for (_, jobs) in &all {
+        wait_for(|| (probe_hosts(jobs) == 2).then_some(())).await;
+    }
+    let (jobs_a, jobs_b) = (all[0].1.clone(), all[1].1.clone());
+    // a full: the first 200 go to b.
+    jobs_a.max_children_here(1).await;
+    jobs_b.start_child::<Counter>(-1).await.unwrap();
+    let mut ended = Vec::new();
+    for i in 0..200 {
+        let child = jobs_b
+            .start_child_with::<Counter>(i, Restart::Temporary)
+            .await
+            .unwrap();
+        assert_eq!(child.node(), Some("b"));
+        ended.push((
+            child.id().to_owned(),
+            child.handle::<CounterHandle>().unwrap(),
+        ));
+    }
+    let ids: BTreeSet<String> = ended.iter().map(|(id, _)| id.clone()).collect();
+    // Room on a again: every new child goes there; b's stay where they run.
+    jobs_a.max_children_here(10_000).await;
+    let (done, until) = tokio::sync::watch::channel(false);
+    let sampler = {
+        let jobs_a = jobs_a.clone();
+        tokio::spawn(async move {
+            let mut ghosts = BTreeSet::new();
+            while !*until.borrow() {
+                ghosts.extend(
+                    jobs_a
+                        .running_here()
+                        .into_iter()
+                        .filter(|id| ids.contains(id)),
+                );
+                tokio::task::yield_now().await;
+            }
+            ghosts
+        })
+    };
+    let starts: Vec<_> = (0..200)
+        .map(|i| {
+            let jobs_b = jobs_b.clone();
+            tokio::spawn(async move { jobs_b.start_child::<Counter>(1_000 + i).await })
+        })
+        .collect();
+    let stops: Vec<_> = ended
+        .into_iter()
+        .map(|(_, h)| tokio::spawn(async move { h.stop(ExitReason::Normal).await }))
+        .collect();
+    for stop in stops {
+        assert_eq!(stop.await.unwrap(), Ok(()));
+    }
+    for start in starts {
+        start.await.unwrap().unwrap();
+    }
+    // Every node's view has the 201 that run and none of the ended.
+    for (_, jobs) in &all {
+        wait_for(|| (jobs.which_children().len() == 201).then_some(())).await;
+    }
+    done.send(true).unwrap();
+    let ghosts = sampler.await.unwrap();
+    assert!(
+        ghosts.is_empty(),
+        "{} ended children started again on a",
+        ghosts.len()
+    );
+    assert_eq!(running(&all).len(), 201);
+}
