@@ -123,6 +123,9 @@ impl NatsServer {
                 self.port = found;
                 return Ok(());
             }
+            if let Some(status) = self.exited() {
+                return Err(format!("nats-server exited at start ({status})"));
+            }
             if Instant::now() > deadline {
                 return Err("nats-server did not start within 10 s".into());
             }
@@ -299,6 +302,21 @@ impl NatsCluster {
     /// No usable binary, a server did not come up, or JetStream was not healthy within 20 s.
     pub fn start(n: usize) -> Result<NatsCluster, String> {
         let binary = binary()?;
+        // A route port picked free can be taken by another process before its server binds
+        // it: that server exits, and the cluster is started again on other ports.
+        let mut attempt = 1;
+        loop {
+            match NatsCluster::start_on_free_ports(&binary, n) {
+                Err(e) if attempt < 3 => {
+                    tracing::warn!(attempt, error = %e, "nats-server cluster did not start: again");
+                    attempt += 1;
+                }
+                started => return started,
+            }
+        }
+    }
+
+    fn start_on_free_ports(binary: &Path, n: usize) -> Result<NatsCluster, String> {
         // The routes must be known before the servers start: free ports, taken by binding.
         let listeners = (0..n)
             .map(|_| std::net::TcpListener::bind(("127.0.0.1", 0)))
@@ -331,13 +349,16 @@ impl NatsCluster {
             ]
             .map(str::to_owned)
             .to_vec();
-            let mut server = NatsServer::new(binary.clone(), extra);
+            let mut server = NatsServer::new(binary.to_path_buf(), extra);
             server.spawn(None)?;
             servers.push(server);
         }
         let deadline = Instant::now() + Duration::from_secs(20);
-        for (i, server) in servers.iter().enumerate() {
+        for (i, server) in servers.iter_mut().enumerate() {
             while !server.healthy() {
+                if let Some(status) = server.exited() {
+                    return Err(format!("server s{i} exited ({status})"));
+                }
                 if Instant::now() > deadline {
                     return Err(format!("server s{i}: JetStream not healthy within 20 s"));
                 }
@@ -376,6 +397,11 @@ impl NatsCluster {
 }
 
 impl NatsServer {
+    /// How the server process ended, if it has.
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut()?.try_wait().ok().flatten()
+    }
+
     /// Whether the server's monitoring endpoint answers `/healthz` with 200 (JetStream ready).
     fn healthy(&self) -> bool {
         use std::io::{Read, Write};
