@@ -202,7 +202,8 @@ where
         Ok(f(&self.lookup(key)?))
     }
 
-    /// The current revision of unique `key`'s entry: its fencing token.
+    /// The current revision of unique `key`'s entry: its fencing token (ordered within one
+    /// life of the store: a store that was lost and rebuilt numbers its entries from 1 again).
     pub fn revision(&self, key: &str) -> Option<u64> {
         let encoded = encode_key(key).ok()?;
         read(&self.core.cache)

@@ -50,7 +50,9 @@ impl ClusterChild {
 
     /// The revision of its ownership entry: its fencing token. Every change of owner (an
     /// adoption, a local restart) writes a higher one, so a system outside the cluster can
-    /// refuse writes from an owner older than the newest it has seen.
+    /// refuse writes from an owner older than the newest it has seen. Within one life of the
+    /// store only: a store that was lost and rebuilt numbers its entries from 1 again, so
+    /// tokens from before the loss do not compare with those after it.
     pub fn revision(&self) -> Option<u64> {
         self.owner.as_ref().map(|(.., rev)| *rev)
     }
