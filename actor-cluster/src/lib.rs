@@ -104,6 +104,7 @@ mod peers;
 mod registry;
 pub mod server;
 mod supervisor;
+mod token;
 #[doc(hidden)]
 pub mod wire;
 
@@ -112,3 +113,4 @@ pub use node::{Node, NodeOptions};
 pub use registry::ClusterRegistry;
 pub use server::{NatsCluster, NatsServer};
 pub use supervisor::{ClusterChild, ClusterChildCounts, ClusterSupervisor, Placement, Rendezvous};
+pub use token::FencingToken;

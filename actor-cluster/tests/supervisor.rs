@@ -726,3 +726,58 @@ async fn children_that_end_are_not_claimed_again_by_a_busy_pass() {
     );
     assert_eq!(running(&all).len(), 201);
 }
+
+/// Fencing tokens stay ordered across a store that was lost and rebuilt: the new store numbers
+/// its entries from 1 again, but tokens lead with its generation. 30 children and 30 names come
+/// and go first, so the rebuilt store's revisions are lower than the old ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fencing_tokens_stay_ordered_across_a_wiped_store() {
+    let mut server = server();
+    let all = hosts(&server, "s15", &["a"]).await;
+    let (a, jobs) = &all[0];
+    let names = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    for i in 0..30 {
+        let child = jobs
+            .start_child_with::<Counter>(i, Restart::Temporary)
+            .await
+            .unwrap();
+        let h: CounterHandle = child.handle().unwrap();
+        h.stop(ExitReason::Normal).await.unwrap();
+        let named: CounterHandle = Counter::start_via(&names, format!("t{i}").as_str(), i)
+            .await
+            .unwrap();
+        named.stop(ExitReason::Normal).await.unwrap();
+    }
+    let child = jobs
+        .start_child_via::<Counter, ()>(&names, "x", 7, Restart::Permanent)
+        .await
+        .unwrap();
+    let child_before = child.token().unwrap();
+    let name_before = wait_for(|| names.token("x")).await;
+
+    server.restart_wiped().unwrap();
+    let child_after = wait_for_within(Duration::from_secs(10), || {
+        jobs.which_children()
+            .into_iter()
+            .find(|c| c.id() == child.id())?
+            .token()
+            .filter(|t| t.generation != child_before.generation)
+    })
+    .await;
+    let name_after = wait_for_within(Duration::from_secs(10), || {
+        names
+            .token("x")
+            .filter(|t| t.generation != name_before.generation)
+    })
+    .await;
+    assert!(
+        child_after.revision < child_before.revision,
+        "{child_after:?} {child_before:?}"
+    );
+    assert!(
+        name_after.revision < name_before.revision,
+        "{name_after:?} {name_before:?}"
+    );
+    assert!(child_after > child_before, "the child's token went back");
+    assert!(name_after > name_before, "the name's token went back");
+}

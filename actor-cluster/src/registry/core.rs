@@ -49,6 +49,9 @@ pub(crate) struct RegistryCore {
     pub(crate) unique: bool,
     pub(crate) store: RwLock<Option<kv::Store>>,
     pub(crate) cache: RwLock<BTreeMap<String, Cached>>,
+    /// The generation of the store the cache comes from (see
+    /// [`FencingToken`](crate::FencingToken)); changed only with the cache's lock held.
+    pub(crate) generation: std::sync::atomic::AtomicU64,
     pub(crate) own: Mutex<HashMap<String, Own>>,
     pub(crate) absent_since: Mutex<HashMap<(String, u64), Instant>>,
     /// Entries given up by a fence, to delete (at their revisions) once the node is back.
@@ -56,6 +59,16 @@ pub(crate) struct RegistryCore {
 }
 
 impl RegistryCore {
+    /// Puts a replayed cache of the store of `generation` in place.
+    pub(crate) fn install(&self, cache: BTreeMap<String, Cached>, generation: u64) {
+        let mut current = write(&self.cache);
+        *current = cache;
+        // With the cache's lock held: a reader holding it sees revisions and generation of one
+        // store.
+        self.generation
+            .store(generation, std::sync::atomic::Ordering::Release);
+    }
+
     pub(crate) fn inner(&self) -> Result<Arc<Inner>, ClusterRegistryError> {
         self.node
             .upgrade()

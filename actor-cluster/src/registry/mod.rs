@@ -111,6 +111,7 @@ impl Node {
             unique,
             store: RwLock::new(Some(store)),
             cache: RwLock::default(),
+            generation: std::sync::atomic::AtomicU64::new(0),
             own: Mutex::default(),
             absent_since: Mutex::default(),
             orphans: Mutex::default(),
@@ -131,8 +132,8 @@ where
     V: Serialize + DeserializeOwned + Send + Sync + 'static,
 {
     /// Registers the calling actor under `key` with `value`, cluster-wide; the entry goes when
-    /// the actor exits. Returns the entry's revision: its fencing token (a later owner of the
-    /// key always has a higher one, while the store keeps its history).
+    /// the actor exits. Returns the entry's revision (a later owner of the key has a higher one
+    /// in the same store; [`token`](Self::token) stays ordered across a rebuilt store too).
     ///
     /// # Errors
     /// [`ClusterRegistryError::AlreadyRegistered`] with the holder's id for a taken unique key,
@@ -202,13 +203,28 @@ where
         Ok(f(&self.lookup(key)?))
     }
 
-    /// The current revision of unique `key`'s entry: its fencing token (ordered within one
-    /// life of the store: a store that was lost and rebuilt numbers its entries from 1 again).
+    /// The current revision of unique `key`'s entry (ordered within one life of the store: a
+    /// store that was lost and rebuilt numbers its entries from 1 again; [`token`](Self::token)
+    /// is ordered across).
     pub fn revision(&self, key: &str) -> Option<u64> {
+        self.token(key).map(|t| t.revision)
+    }
+
+    /// The fencing token of unique `key`'s entry: its revision, led by the store's generation,
+    /// so a later owner's compares greater even across a store that was lost and rebuilt (see
+    /// [`FencingToken`](crate::FencingToken)).
+    pub fn token(&self, key: &str) -> Option<crate::FencingToken> {
         let encoded = encode_key(key).ok()?;
-        read(&self.core.cache)
-            .get(&format!("u.{encoded}"))
-            .map(|c| c.rev)
+        let cache = read(&self.core.cache);
+        let revision = cache.get(&format!("u.{encoded}"))?.rev;
+        let generation = self
+            .core
+            .generation
+            .load(std::sync::atomic::Ordering::Acquire);
+        Some(crate::FencingToken {
+            generation,
+            revision,
+        })
     }
 
     /// Deletes unique `key`'s entry only if it is still at revision `rev` (what every delete of

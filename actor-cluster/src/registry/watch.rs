@@ -44,12 +44,14 @@ async fn watch_once(
         .store()
         .await
         .map_err(|e| ClusterError::Unavailable(e.to_string()))?;
-    let empty = store.status().await.map_err(unavailable)?.values() == 0;
+    let status = store.status().await.map_err(unavailable)?;
+    let empty = status.values() == 0;
+    let store_generation = crate::token::generation(&status);
     let mut watch = store.watch_with_history(">").await.map_err(unavailable)?;
     generation.borrow_and_update();
     let mut fresh: Option<BTreeMap<String, Cached>> = (!empty).then(BTreeMap::new);
     if empty {
-        write(&core.cache).clear();
+        core.install(BTreeMap::new(), store_generation);
         if let Some(r) = ready.take() {
             let _ = r.send(());
         }
@@ -79,8 +81,7 @@ async fn watch_once(
                 map.remove(&entry.key);
             }
             if entry.delta == 0 {
-                let map = fresh.take().unwrap_or_default();
-                *write(&core.cache) = map;
+                core.install(fresh.take().unwrap_or_default(), store_generation);
                 if let Some(r) = ready.take() {
                     let _ = r.send(());
                 }

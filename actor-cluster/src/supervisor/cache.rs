@@ -16,6 +16,18 @@ pub(crate) struct View {
     desired: BTreeMap<String, (Desired, u64)>,
     owners: BTreeMap<String, (Owner, u64)>,
     hosts: BTreeMap<String, (Host, u64)>,
+    /// The generation of the store replayed.
+    generation: u64,
+}
+
+impl View {
+    /// An empty view of the store of `generation`.
+    pub(crate) fn of(generation: u64) -> View {
+        View {
+            generation,
+            ..View::default()
+        }
+    }
 }
 
 /// Which part of the cache a bucket entry is.
@@ -93,7 +105,14 @@ impl SupCore {
     /// new one, never half a replay).
     pub(crate) fn install(&self, view: View) {
         *write(&self.desired) = view.desired;
-        *write(&self.owners) = view.owners;
+        {
+            let mut owners = write(&self.owners);
+            *owners = view.owners;
+            // With the owners' lock held: a reader holding it sees revisions and generation of
+            // one store.
+            self.generation
+                .store(view.generation, std::sync::atomic::Ordering::Release);
+        }
         *write(&self.hosts) = view.hosts;
         self.changed.send_modify(|n| *n += 1);
         self.kick.notify_one();

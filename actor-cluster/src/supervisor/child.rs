@@ -10,8 +10,8 @@ pub struct ClusterChild {
     pub(super) id: String,
     pub(super) tag: String,
     pub(super) restart: Restart,
-    /// Where it runs: node, epoch, local id; and its owner entry's revision.
-    pub(super) owner: Option<(String, u64, u64, u64)>,
+    /// Where it runs: node, epoch, local id; and its owner entry's token.
+    pub(super) owner: Option<(String, u64, u64, crate::FencingToken)>,
     pub(super) node_ref: Weak<crate::node::Inner>,
 }
 
@@ -22,7 +22,7 @@ impl std::fmt::Debug for ClusterChild {
             .field("tag", &self.tag)
             .field("restart", &self.restart)
             .field("node", &self.node())
-            .field("revision", &self.revision())
+            .field("token", &self.token())
             .finish()
     }
 }
@@ -52,9 +52,17 @@ impl ClusterChild {
     /// adoption, a local restart) writes a higher one, so a system outside the cluster can
     /// refuse writes from an owner older than the newest it has seen. Within one life of the
     /// store only: a store that was lost and rebuilt numbers its entries from 1 again, so
-    /// tokens from before the loss do not compare with those after it.
+    /// revisions from before the loss do not compare with those after it; [`token`](Self::token)
+    /// does.
     pub fn revision(&self) -> Option<u64> {
-        self.owner.as_ref().map(|(.., rev)| *rev)
+        self.token().map(|t| t.revision)
+    }
+
+    /// Its fencing token: its owner entry's revision, led by the store's generation, so a later
+    /// owner's compares greater even across a store that was lost and rebuilt (see
+    /// [`FencingToken`](crate::FencingToken)).
+    pub fn token(&self) -> Option<crate::FencingToken> {
+        self.owner.as_ref().map(|(.., token)| *token)
     }
 
     /// Its actor, untyped (a stand-in when it runs on another node); `None` if it does not

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -111,6 +111,9 @@ pub(crate) struct SupCore {
     /// At most this many children run here; at it, the node claims none and its host entry
     /// says it is full.
     pub(crate) max_here: AtomicUsize,
+    /// The generation of the store the owners in the cache come from (see
+    /// [`FencingToken`](crate::FencingToken)); changed only with the owners' lock held.
+    pub(crate) generation: AtomicU64,
     /// Reconcile now.
     pub(crate) kick: Notify,
     /// Bumped at each change the watch applies.
@@ -158,6 +161,7 @@ impl SupCore {
             leaving: AtomicBool::new(false),
             max_here: AtomicUsize::new(MAX_CHILDREN_HERE),
             failed_at: Mutex::default(),
+            generation: AtomicU64::new(0),
             kick: Notify::new(),
             changed: watch::Sender::new(0),
             exits,

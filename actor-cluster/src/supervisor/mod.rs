@@ -406,14 +406,27 @@ impl ClusterSupervisor {
     fn child(&self, id: &str) -> Option<ClusterChild> {
         let inner = self.core.inner()?;
         let (d, _) = read(&self.core.desired).get(id).cloned()?;
-        let owner = read(&self.core.owners).get(id).cloned();
+        let (owner, generation) = {
+            let owners = read(&self.core.owners);
+            let generation = self
+                .core
+                .generation
+                .load(std::sync::atomic::Ordering::Acquire);
+            (owners.get(id).cloned(), generation)
+        };
         let live = owner.filter(|(o, _)| {
             o.failed.is_none() && o.local != 0 && self.core.owner_alive(&inner, &o.node, o.epoch)
         });
         Some(ClusterChild {
             id: id.to_owned(),
             restart: d.restart(),
-            owner: live.map(|(o, rev)| (o.node, o.epoch, o.local, rev)),
+            owner: live.map(|(o, revision)| {
+                let token = crate::FencingToken {
+                    generation,
+                    revision,
+                };
+                (o.node, o.epoch, o.local, token)
+            }),
             tag: d.tag,
             node_ref: Arc::downgrade(&inner),
         })

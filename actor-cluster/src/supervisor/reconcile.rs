@@ -66,12 +66,13 @@ async fn watch_once(
     generation: &mut tokio::sync::watch::Receiver<u64>,
 ) -> Result<(), async_nats::Error> {
     core.synced.store(false, Ordering::Release);
-    let empty = core.store().status().await?.values() == 0;
+    let status = core.store().status().await?;
+    let empty = status.values() == 0;
     let mut watch = core.store().watch_with_history(">").await?;
     generation.borrow_and_update();
     // The replay goes into a view of its own, put in place once complete: meanwhile readers
     // see the cache as it was (no reconcile pass runs on it), never half a replay.
-    let mut fresh = Some(View::default());
+    let mut fresh = Some(View::of(crate::token::generation(&status)));
     loop {
         if empty && let Some(view) = fresh.take() {
             core.install(view);
