@@ -18,7 +18,10 @@ pub struct FencingToken {
     pub revision: u64,
 }
 
-/// The generation of a bucket, from its status: its stream's creation time.
+/// The generation of a bucket, from its status: its stream's creation time. (Through
+/// `SystemTime`, which both of async-nats' date-time backends convert to.)
 pub(crate) fn generation(status: &kv::bucket::Status) -> u64 {
-    u64::try_from(status.info.created.unix_timestamp_nanos()).unwrap_or(0)
+    std::time::SystemTime::from(status.info.created)
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| u64::try_from(since.as_nanos()).unwrap_or(u64::MAX))
 }
