@@ -23,5 +23,7 @@ pub struct FencingToken {
 pub(crate) fn generation(status: &kv::bucket::Status) -> u64 {
     std::time::SystemTime::from(status.info.created)
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| u64::try_from(since.as_nanos()).unwrap_or(u64::MAX))
+        .map_or(0, |since| {
+            u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+        })
 }
