@@ -528,50 +528,90 @@ struct StoredName {
     value: Vec<u8>,
 }
 
-/// A name whose actor is dead but whose live node has not deleted its entry yet (the delete
-/// after an exit is a KV round trip; a node back from a fence deletes its entries only then) is
-/// taken over by a named child: the holder's node says the actor is gone, and the entry goes at
-/// its revision. A name held by a live actor of another node still fails the start.
+/// `key` as the registry stores a unique key: `u.` and base64url (unpadded) behind a `k`.
+fn unique_key(key: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::from("u.k");
+    for chunk in key.as_bytes().chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0_u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// Names whose actors are dead but whose live node has not deleted their entries yet (the
+/// delete after an exit is a KV round trip; a node back from a fence deletes its entries only
+/// then) are taken over by named children: the holder's node says the actor is gone, and the
+/// entry goes at its revision. 100 such names, taken over by 100 children started at once. A
+/// name held by a live actor of another node still fails the start.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_name_held_by_a_dead_actor_of_a_live_node_is_taken_over() {
+    const HELD: i64 = 100;
     let server = server();
     let all = hosts(&server, "s10", &["a"]).await;
     let (a, jobs) = &all[0];
     let b = node(&server, "s10", "b").await;
     let names_a = a.registry::<()>("names", Keys::Unique).await.unwrap();
     let names_b = b.registry::<()>("names", Keys::Unique).await.unwrap();
-    // Node b's entry for "held", naming an actor b does not have (b numbers its actors from 1).
+    // Node b's entries for "held-<i>", naming actors b does not have (b numbers its actors
+    // from 1).
+    assert_eq!(unique_key("held"), "u.kaGVsZA");
     let raw = async_nats::connect(server.url()).await.unwrap();
     let bucket = async_nats::jetstream::new(raw)
         .get_key_value("bm_reg_s10_names")
         .await
         .unwrap();
-    let stale = StoredName {
-        node: "b".into(),
-        epoch: b.epoch(),
-        local: 987_654,
-        tag: "Counter".into(),
-        value: beamish::cluster::wire::encode(&()).unwrap(),
-    };
-    let key = "u.kaGVsZA"; // "held", as the registry encodes keys (base64url behind a `k`)
-    bucket
-        .create(key, beamish::cluster::wire::encode(&stale).unwrap().into())
-        .await
-        .unwrap();
+    for i in 0..HELD {
+        let stale = StoredName {
+            node: "b".into(),
+            epoch: b.epoch(),
+            local: 987_654 + i as u64,
+            tag: "Counter".into(),
+            value: beamish::cluster::wire::encode(&()).unwrap(),
+        };
+        bucket
+            .create(
+                unique_key(&format!("held-{i}")),
+                beamish::cluster::wire::encode(&stale).unwrap().into(),
+            )
+            .await
+            .unwrap();
+    }
 
-    let child = jobs
-        .start_child_via::<Counter, ()>(&names_a, "held", 7, Restart::Permanent)
-        .await
-        .expect("the dead actor's name is taken over");
-    let running: CounterHandle = child.handle().expect("a counter");
-    let seen: CounterHandle = wait_for(|| {
-        names_b
-            .whereis::<CounterHandle>("held")
-            .filter(|h| h.id().local_id() != 987_654)
-    })
-    .await;
-    assert_eq!(seen.get().await, Ok(7));
-    assert_eq!(seen.id().local_id(), running.id().local_id());
+    let starts: Vec<_> = (0..HELD)
+        .map(|i| {
+            let (jobs, names_a) = (jobs.clone(), names_a.clone());
+            tokio::spawn(async move {
+                jobs.start_child_via::<Counter, ()>(
+                    &names_a,
+                    &format!("held-{i}"),
+                    i,
+                    Restart::Permanent,
+                )
+                .await
+            })
+        })
+        .collect();
+    for (i, start) in starts.into_iter().enumerate() {
+        let child = start
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("held-{i} not taken over: {e:?}"));
+        let running: CounterHandle = child.handle().expect("a counter");
+        let seen: CounterHandle = wait_for(|| {
+            names_b
+                .whereis::<CounterHandle>(&format!("held-{i}"))
+                .filter(|h| h.id().local_id() < 987_654)
+        })
+        .await;
+        assert_eq!(seen.get().await, Ok(i as i64));
+        assert_eq!(seen.id().local_id(), running.id().local_id());
+    }
 
     let live: CounterHandle = Counter::start_via(&names_b, "taken", 1).await.unwrap();
     wait_for(|| names_a.whereis::<CounterHandle>("taken")).await;
@@ -600,15 +640,15 @@ impl Placement for Prefer {
     }
 }
 
-/// A node runs at most `max_children_here` children of a supervisor: at the bound it claims no
-/// more and the other hosts take the rest; with every host full a new child waits (its
-/// `start_child` times out), and it starts once a host has room.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_node_runs_at_most_its_bound_and_the_rest_wait_for_room() {
-    let server = server();
+/// Nodes `a` and `b` of `cluster`, each hosting `Counter` under supervisor "jobs" placed by
+/// `Prefer("a")`, each seeing both hosts.
+async fn preferring_a(
+    server: &beamish::cluster::NatsServer,
+    cluster: &str,
+) -> Vec<(Node, ClusterSupervisor)> {
     let mut all = Vec::new();
     for name in ["a", "b"] {
-        let n = node(&server, "s11", name).await;
+        let n = node(server, cluster, name).await;
         let jobs = n.supervisor_with("jobs", Prefer("a")).await.unwrap();
         jobs.host::<Counter>().await.unwrap();
         all.push((n, jobs));
@@ -616,12 +656,43 @@ async fn a_node_runs_at_most_its_bound_and_the_rest_wait_for_room() {
     for (_, jobs) in &all {
         wait_for(|| (probe_hosts(jobs) == 2).then_some(())).await;
     }
+    all
+}
+
+/// A node runs at most `max_children_here` children of a supervisor: at the bound it claims no
+/// more and the other hosts take the rest; with every host full a new child waits (its
+/// `start_child` times out), and it starts once a host has room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_runs_at_most_its_bound_and_the_rest_wait_for_room() {
+    let server = server();
+    let all = preferring_a(&server, "s11").await;
     let (jobs_a, jobs_b) = (&all[0].1, &all[1].1);
-    // Every child goes to a while it has room.
+    // Every child goes to a while it has room; 12 started at once, a sampled as fast as a task
+    // can, never past its bound.
     jobs_a.max_children_here(3).await;
-    for i in 0..12 {
-        jobs_b.start_child::<Counter>(i).await.unwrap();
+    let (done, until) = tokio::sync::watch::channel(false);
+    let most_on_a = {
+        let jobs_a = jobs_a.clone();
+        tokio::spawn(async move {
+            let mut most = 0;
+            while !*until.borrow() {
+                most = most.max(jobs_a.running_here().len());
+                tokio::task::yield_now().await;
+            }
+            most
+        })
+    };
+    let starts: Vec<_> = (0..12)
+        .map(|i| {
+            let jobs_b = jobs_b.clone();
+            tokio::spawn(async move { jobs_b.start_child::<Counter>(i).await })
+        })
+        .collect();
+    for start in starts {
+        start.await.unwrap().unwrap();
     }
+    done.send(true).unwrap();
+    assert_eq!(most_on_a.await.unwrap(), 3, "a ran more than its bound");
     assert_eq!(running(&all).len(), 12);
     assert_eq!(jobs_a.running_here().len(), 3, "a took as many as it may");
     assert_eq!(jobs_b.running_here().len(), 9);
@@ -651,16 +722,7 @@ async fn a_node_runs_at_most_its_bound_and_the_rest_wait_for_room() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn children_that_end_are_not_claimed_again_by_a_busy_pass() {
     let server = server();
-    let mut all = Vec::new();
-    for name in ["a", "b"] {
-        let n = node(&server, "s14", name).await;
-        let jobs = n.supervisor_with("jobs", Prefer("a")).await.unwrap();
-        jobs.host::<Counter>().await.unwrap();
-        all.push((n, jobs));
-    }
-    for (_, jobs) in &all {
-        wait_for(|| (probe_hosts(jobs) == 2).then_some(())).await;
-    }
+    let all = preferring_a(&server, "s14").await;
     let (jobs_a, jobs_b) = (all[0].1.clone(), all[1].1.clone());
     // a full: the first 200 go to b.
     jobs_a.max_children_here(1).await;
@@ -729,13 +791,20 @@ async fn children_that_end_are_not_claimed_again_by_a_busy_pass() {
 
 /// Fencing tokens stay ordered across a store that was lost and rebuilt: the new store numbers
 /// its entries from 1 again, but tokens lead with its generation. 30 children and 30 names come
-/// and go first, so the rebuilt store's revisions are lower than the old ones.
+/// and go first, so the rebuilt store's revisions are lower than the old ones. Node b, which
+/// owns neither, reads both tokens as fast as a task can throughout: they never go back (a
+/// reader never pairs one store's revision with another's generation).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fencing_tokens_stay_ordered_across_a_wiped_store() {
     let mut server = server();
     let all = hosts(&server, "s15", &["a"]).await;
     let (a, jobs) = &all[0];
     let names = a.registry::<()>("names", Keys::Unique).await.unwrap();
+    let b = node(&server, "s15", "b").await;
+    let (jobs_b, names_b) = (
+        b.supervisor("jobs").await.unwrap(),
+        b.registry::<()>("names", Keys::Unique).await.unwrap(),
+    );
     for i in 0..30 {
         let child = jobs
             .start_child_with::<Counter>(i, Restart::Temporary)
@@ -754,6 +823,27 @@ async fn fencing_tokens_stay_ordered_across_a_wiped_store() {
         .unwrap();
     let child_before = child.token().unwrap();
     let name_before = wait_for(|| names.token("x")).await;
+    let token_on_b = {
+        let id = child.id().to_owned();
+        move || {
+            let child = jobs_b.which_children().into_iter().find(|c| c.id() == id);
+            (child.and_then(|c| c.token()), names_b.token("x"))
+        }
+    };
+    wait_for(|| (token_on_b() == (Some(child_before), Some(name_before))).then_some(())).await;
+    let (done, until) = tokio::sync::watch::channel(false);
+    let sampled = token_on_b.clone();
+    let seen_on_b = tokio::spawn(async move {
+        let token_on_b = sampled;
+        let (mut children, mut names) = (Vec::new(), Vec::new());
+        while !*until.borrow() {
+            let (child, name) = token_on_b();
+            children.extend(child.filter(|t| children.last() != Some(t)));
+            names.extend(name.filter(|t| names.last() != Some(t)));
+            tokio::task::yield_now().await;
+        }
+        (children, names)
+    });
 
     server.restart_wiped().unwrap();
     let child_after = wait_for_within(Duration::from_secs(10), || {
@@ -780,4 +870,16 @@ async fn fencing_tokens_stay_ordered_across_a_wiped_store() {
     );
     assert!(child_after > child_before, "the child's token went back");
     assert!(name_after > name_before, "the name's token went back");
+    // b sees the rebuilt store too, and never saw a token go back on the way.
+    let rebuilt = (Some(child_after), Some(name_after));
+    wait_for(|| (token_on_b() == rebuilt).then_some(())).await;
+    done.send(true).unwrap();
+    let seen_on_b = seen_on_b.await.unwrap();
+    for tokens in [&seen_on_b.0, &seen_on_b.1] {
+        assert!(tokens.len() >= 2, "b saw one store only: {tokens:?}");
+        assert!(
+            tokens.windows(2).all(|w| w[0] < w[1]),
+            "a token went back on b: {tokens:?}"
+        );
+    }
 }

@@ -48,24 +48,18 @@ fn route(entry: &kv::Entry) -> Option<Route<'_>> {
     }
 }
 
-fn apply_desired(desired: &mut BTreeMap<String, (Desired, u64)>, id: &str, entry: &kv::Entry) {
-    match wire::decode::<Desired>(&entry.value) {
-        Ok(d) if entry.operation == Operation::Put => {
-            desired.insert(id.to_owned(), (d, entry.revision));
+/// A put of a decodable value sets `key` in `map` (with its revision); anything else removes it.
+fn apply_to<T: serde::de::DeserializeOwned>(
+    map: &mut BTreeMap<String, (T, u64)>,
+    key: &str,
+    entry: &kv::Entry,
+) {
+    match wire::decode::<T>(&entry.value) {
+        Ok(value) if entry.operation == Operation::Put => {
+            map.insert(key.to_owned(), (value, entry.revision));
         }
         _ => {
-            desired.remove(id);
-        }
-    }
-}
-
-fn apply_host(hosts: &mut BTreeMap<String, (Host, u64)>, node: &str, entry: &kv::Entry) {
-    match wire::decode::<Host>(&entry.value) {
-        Ok(h) if entry.operation == Operation::Put => {
-            hosts.insert(node.to_owned(), (h, entry.revision));
-        }
-        _ => {
-            hosts.remove(node);
+            map.remove(key);
         }
     }
 }
@@ -74,7 +68,7 @@ impl SupCore {
     /// Applies one watched entry to the cache.
     pub(crate) fn apply(&self, entry: &kv::Entry) {
         match route(entry) {
-            Some(Route::Desired(id)) => apply_desired(&mut write(&self.desired), id, entry),
+            Some(Route::Desired(id)) => apply_to(&mut write(&self.desired), id, entry),
             Some(Route::Owner(id)) => {
                 let mut owners = write(&self.owners);
                 // This node's own writes are cached before the watch brings them: an older
@@ -84,7 +78,7 @@ impl SupCore {
                 }
                 self.apply_owner(&mut owners, id, entry);
             }
-            Some(Route::Host(node)) => apply_host(&mut write(&self.hosts), node, entry),
+            Some(Route::Host(node)) => apply_to(&mut write(&self.hosts), node, entry),
             None => return,
         }
         self.changed.send_modify(|n| *n += 1);
@@ -94,9 +88,9 @@ impl SupCore {
     /// Applies one replayed entry to `view`, a cache being rebuilt beside the one in use.
     pub(crate) fn replay(&self, view: &mut View, entry: &kv::Entry) {
         match route(entry) {
-            Some(Route::Desired(id)) => apply_desired(&mut view.desired, id, entry),
+            Some(Route::Desired(id)) => apply_to(&mut view.desired, id, entry),
             Some(Route::Owner(id)) => self.apply_owner(&mut view.owners, id, entry),
-            Some(Route::Host(node)) => apply_host(&mut view.hosts, node, entry),
+            Some(Route::Host(node)) => apply_to(&mut view.hosts, node, entry),
             None => {}
         }
     }

@@ -68,7 +68,8 @@ use crate::wire;
 /// id, so a node's loss moves only its own children. A node fenced off the cluster kills its children with `ExitReason::Fenced` before
 /// the others can adopt them (see `NodeOptions::fence_after`); a node that leaves stops its
 /// children and the others adopt them at once. Adoption is a move, not a crash: no intensity
-/// counts it.
+/// counts it. A child that ends for good (temporary and stopped, given up, terminated) is never
+/// started again on its way out, by any node.
 ///
 /// If the server loses its store, each node re-creates the wish and the owner entry of every
 /// child it runs (it holds their master copy) when its next heartbeat finds the store empty,
@@ -366,7 +367,9 @@ impl ClusterSupervisor {
     }
 
     /// Every child, cluster-wide, as this node's cache of the bucket has them (one watch
-    /// delivery behind the store), sorted by id.
+    /// delivery behind the store), sorted by id. When the node rebuilds its view (after a
+    /// store loss, or coming back as a new incarnation) this shows the old view until the new
+    /// one is complete, never part of one.
     pub fn which_children(&self) -> Vec<ClusterChild> {
         let ids: Vec<String> = read(&self.core.desired).keys().cloned().collect();
         ids.iter().filter_map(|id| self.child(id)).collect()
