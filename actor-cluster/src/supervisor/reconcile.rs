@@ -148,9 +148,13 @@ async fn reconcile(core: &Arc<SupCore>, inner: &Arc<Inner>) {
             // rewrites it) removes the owner entry of a child running here: the store lost it.
             core.heal(inner, &id, &actor, wanted).await;
         } else if !wanted {
-            tokio::spawn(async move {
-                let _ = actor.stop(ExitReason::Shutdown).await;
-            });
+            // Its wish was deleted (terminated): it stops. Or the store lost the wish (a rebuilt
+            // store whose replay caught this node's re-creation half done): it is made again.
+            if core.wish_deleted(&id).await {
+                tokio::spawn(async move {
+                    let _ = actor.stop(ExitReason::Shutdown).await;
+                });
+            }
         } else if let Some(o) = owner
             && (o.node != inner.name || o.epoch != inner.epoch())
         {
@@ -375,6 +379,25 @@ impl SupCore {
                 .store()
                 .create(desired_key(id), Bytes::from(bytes))
                 .await;
+        }
+    }
+
+    /// Whether the wish of child `id`, running here, was deleted: the store's entry for it is a
+    /// delete. If the store has no entry at all (it lost it), the wish is made again from this
+    /// node's copy, and `false` returned; `false` too if the store has it or does not answer.
+    async fn wish_deleted(&self, id: &str) -> bool {
+        let key = desired_key(id);
+        match tokio::time::timeout(crate::node::KV_TIMEOUT, self.store().entry(&key)).await {
+            Ok(Ok(Some(entry))) => entry.operation != async_nats::jetstream::kv::Operation::Put,
+            Ok(Ok(None)) => {
+                let desired = lock(&self.running).get(id).map(|r| r.desired.clone());
+                if let Some(bytes) = desired.and_then(|d| wire::encode(&d).ok()) {
+                    tracing::warn!(child = %id, "the store lost a running child's wish: re-created");
+                    let _ = self.store().create(key, Bytes::from(bytes)).await;
+                }
+                false
+            }
+            _ => false,
         }
     }
 
