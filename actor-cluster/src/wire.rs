@@ -78,6 +78,28 @@ pub fn finish(body: &[u8]) -> Result<(), CodecError> {
     }
 }
 
+thread_local! {
+    /// A spare body buffer: a thread that sends message after message encodes each into the
+    /// same allocation (it comes back once the frame holds a copy).
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Bodies larger than this are not kept as the spare.
+const SPARE_MAX: usize = 1024;
+
+/// An empty body to encode a message's arguments into.
+pub fn body() -> Vec<u8> {
+    SPARE.try_with(std::cell::Cell::take).unwrap_or_default()
+}
+
+/// Gives back a body whose bytes were copied into a frame.
+pub(crate) fn recycle(mut body: Vec<u8>) {
+    if body.capacity() <= SPARE_MAX {
+        body.clear();
+        let _ = SPARE.try_with(|spare| spare.set(body));
+    }
+}
+
 /// A cast of handler `op` with its encoded arguments.
 pub fn cast(op: &'static str, body: Vec<u8>) -> Outbound {
     Outbound {

@@ -244,7 +244,10 @@ impl RemotePort for Port {
             return Err((SendError::NoProc, out));
         }
         match inner.send(self.frame(out.op, &out.body, None)) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                crate::wire::recycle(out.body);
+                Ok(())
+            }
             Err(unsent) => Err((unsent.into(), out)),
         }
     }
@@ -263,6 +266,7 @@ impl RemotePort for Port {
 
     fn call(&self, out: Outbound, timeout: Duration) -> BoxFuture<Result<(), CallError>> {
         let frame = self.frame(out.op, &out.body, Some(timeout));
+        crate::wire::recycle(out.body);
         let call = call_frame(self.node.clone(), self.peer.clone(), frame, timeout);
         let decoder = out.reply;
         let node = self.node.clone();

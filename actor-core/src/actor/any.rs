@@ -62,6 +62,18 @@ impl AnyActor {
         }
     }
 
+    /// The cell of this actor, if it is a local actor of type `A` (not a stand-in for a remote
+    /// one, nor a handle that follows restarts), borrowed.
+    pub(crate) fn local_cell<A: crate::Actor>(&self) -> Option<&super::proc::Cell<A::Message>> {
+        let Untyped::Proc(proc) = &self.0 else {
+            return None;
+        };
+        let cell = proc
+            .as_any()
+            .downcast_ref::<super::proc::Cell<A::Message>>()?;
+        super::cell::is_of::<A>(&cell.core).then_some(cell)
+    }
+
     /// Whether this handle follows a supervised child across restarts.
     pub fn follows_restarts(&self) -> bool {
         matches!(self.0, Untyped::Follow(_))

@@ -45,7 +45,8 @@ const GUARDED: u8 = 4;
 /// lapse (a cluster-bound actor whose node passed its fence deadline): a reason, and the actor
 /// is killed with it instead of handling the message.
 pub trait Guard: Send + Sync + 'static {
-    /// `Some(reason)` if the actor must not handle another message.
+    /// `Some(reason)` if the actor must not handle another message. Called with the actor's
+    /// own state locked: it must not reach back into the actor.
     fn check(&self) -> Option<ExitReason>;
 }
 
@@ -260,8 +261,9 @@ impl Core {
             return true;
         }
         if signals & GUARDED != 0 {
-            let guard = self.lock().guard.as_deref().cloned();
-            if let Some(reason) = guard.and_then(|g| g.check()) {
+            // Asked under the lock, which no sender takes: no count on the guard per message.
+            let verdict = self.lock().guard.as_deref().and_then(|g| g.check());
+            if let Some(reason) = verdict {
                 self.kill(reason);
                 return true;
             }
@@ -312,6 +314,13 @@ impl Core {
 }
 
 /// Delivers the exit signal of `from` (with `reason`) to `target`, as EX-3 says.
+/// Whether `core` is an actor of type `A`. A cell is typed by its message type only; the actor
+/// type is its recorded name (the same `&'static str` in one build, compared by address first).
+pub(crate) fn is_of<A: crate::Actor>(core: &Core) -> bool {
+    let (recorded, name) = (core.type_name, std::any::type_name::<A>());
+    std::ptr::eq(recorded, name) || recorded == name
+}
+
 pub(crate) fn signal_exit(target: &ProcRef, from: ActorId, reason: &ExitReason) {
     if !target.core().id.is_local()
         && let Some(port) = target.remote()

@@ -346,9 +346,7 @@ impl AnyActor {
             target,
             timeout: DEFAULT_CALL_TIMEOUT,
         };
-        // The cell is typed by the message type only; the actor type is its recorded name.
-        let (recorded, name) = (handle.view().core().type_name, std::any::type_name::<A>());
-        (std::ptr::eq(recorded, name) || recorded == name).then_some(handle)
+        super::cell::is_of::<A>(handle.view().core()).then_some(handle)
     }
 }
 

@@ -27,6 +27,7 @@ mod proc;
 mod relate;
 pub mod remote;
 mod remote_send;
+mod remote_serve;
 mod reply;
 mod run;
 mod task;

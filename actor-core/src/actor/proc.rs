@@ -16,6 +16,8 @@ pub(crate) trait Proc: Send + Sync + 'static {
     fn core(&self) -> &Core;
     fn send_sys(&self, sys: Sys) -> bool;
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+    /// The same, borrowed: a downcast that touches no reference count.
+    fn as_any(&self) -> &(dyn Any + Send + Sync);
     /// A publisher of this actor's incarnations, for handles that follow it across restarts.
     fn publisher(self: Arc<Self>) -> Box<dyn Publish>;
     /// Its mailbox's depth, bound and drops.
@@ -50,6 +52,10 @@ impl<M: Send + 'static> Proc for Cell<M> {
     }
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+
+    fn as_any(&self) -> &(dyn Any + Send + Sync) {
         self
     }
 

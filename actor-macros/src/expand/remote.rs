@@ -98,7 +98,7 @@ pub(crate) fn codec_fns(g: &Gen<'_>) -> TokenStream {
         encode_arms.push(quote! {
             #(#cfgs)*
             #message::#name(#(#bindings),*) => {
-                let mut #body = ::std::vec::Vec::new();
+                let mut #body = #wire::body();
                 #(#pushes)*
                 ::core::result::Result::Ok(#outbound)
             }
