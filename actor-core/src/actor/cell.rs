@@ -252,6 +252,12 @@ impl Core {
         self.signals.fetch_or(GUARDED, Ordering::Release);
     }
 
+    /// Whether the actor was killed or halted (its guard is not asked).
+    #[inline]
+    pub(crate) fn signalled(&self) -> bool {
+        self.signals.load(Ordering::Acquire) & (KILL | HALT) != 0
+    }
+
     /// Whether the run loop must stop before the next message: killed, halted, or its guard
     /// says so (which kills it with the guard's reason). Called only when
     /// [`interrupted`](Self::interrupted), so an actor without a guard pays nothing more.

@@ -321,7 +321,8 @@ fn run<'a, A: Actor>(
 ///
 /// A kill or a halt is checked before every poll, by the caller (one atomic load), and here
 /// before each turn and once a message was taken, so that such an actor handles nothing more
-/// even when its task never waits. A message taken after either is dropped unhandled (a kill and
+/// even when its task never waits. A guard is asked once per message or continuation, right
+/// before it runs. A message taken after either is dropped unhandled (a kill and
 /// then a stop from one task end the actor with the kill), and the loop waits for the caller to
 /// take the signal:
 ///
@@ -344,15 +345,19 @@ fn messages<'a, A: Actor>(
             if let Some(reason) = &ctx.stop {
                 return reason.clone();
             }
-            if core.interrupted() && core.must_stop() {
-                interrupted().await;
-            }
             // Continuations first: each runs right after the callback that asked for it (GS-7).
             if let Some(cont) = ctx.next_continuation() {
+                if core.interrupted() && core.must_stop() {
+                    interrupted().await;
+                }
                 if let Err(panic) = catch(state.handle_continue(cont, ctx)).await {
                     return ExitReason::Panic(panic);
                 }
                 continue;
+            }
+            // A kill or halt before taking a message; the guard is asked once one was taken.
+            if core.interrupted() && core.signalled() {
+                interrupted().await;
             }
             let envelope = rx.recv().await;
             if core.interrupted() && core.must_stop() {
