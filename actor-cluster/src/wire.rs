@@ -209,4 +209,23 @@ mod tests {
         }
         assert!(decode_reason(&[0xff, 0xff]).is_err());
     }
+
+    /// A body given back comes out again empty, with its room; one too large is not kept.
+    #[test]
+    fn a_recycled_body_comes_back_empty() {
+        let mut first = body();
+        push(&mut first, &u64::MAX).unwrap();
+        push(&mut first, &String::from("a tail")).unwrap();
+        let (bytes, room) = (first.clone(), first.capacity());
+        recycle(first);
+        let mut second = body();
+        assert!(second.is_empty(), "stale bytes in a recycled body");
+        assert_eq!(second.capacity(), room);
+        push(&mut second, &7u64).unwrap();
+        assert_ne!(second, bytes);
+        assert_eq!(take::<u64>(&mut second.as_slice()).unwrap(), 7);
+
+        recycle(Vec::with_capacity(SPARE_MAX + 1));
+        assert!(body().capacity() <= SPARE_MAX);
+    }
 }

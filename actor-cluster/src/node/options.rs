@@ -89,6 +89,11 @@ impl NodeOptions {
     /// owners, even across a partition. A node whose key expired meanwhile comes back as a new
     /// incarnation (a new epoch) that re-claims nothing it lost.
     ///
+    /// Each of those actors also checks the deadline itself before every message it handles,
+    /// so none handles one past it even when the task that fences the node runs late. On Linux
+    /// that check reads the coarse monotonic clock (a few nanoseconds) plus its tick: it is
+    /// never late, and at most one tick (typically 4 ms) early.
+    ///
     /// The margin assumes the node's process is not paused (or its clock stepped) for longer
     /// than `ttl − fence_after` at the wrong moment.
     #[must_use]
