@@ -356,7 +356,7 @@ fn messages<'a, A: Actor>(
                 continue;
             }
             // A kill or halt before taking a message; the guard is asked once one was taken.
-            if core.interrupted() && core.signalled() {
+            if core.signalled() {
                 interrupted().await;
             }
             let envelope = rx.recv().await;

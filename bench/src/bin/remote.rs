@@ -313,6 +313,36 @@ async fn raw_casts(url: &str, requester: &async_nats::Client, total: usize, run:
     Ok(total as f64 / started.elapsed().as_secs_f64())
 }
 
+/// The windows of `total` messages: a marker goes behind each.
+fn windows(total: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..total)
+        .step_by(WINDOW)
+        .map(move |start| start..(start + WINDOW).min(total))
+}
+
+/// A sliding window's markers: the sender waits for the previous window's marker, not this
+/// one's, so the pipe never runs dry.
+#[derive(Default)]
+struct Markers(Option<tokio::task::JoinHandle<Res<()>>>);
+
+impl Markers {
+    /// Puts `marker` behind the window just sent, once the one before it was answered.
+    async fn behind(&mut self, marker: tokio::task::JoinHandle<Res<()>>) -> Res<()> {
+        match self.0.replace(marker) {
+            Some(previous) => previous.await?,
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for the last marker.
+    async fn last(self) -> Res<()> {
+        match self.0 {
+            Some(last) => last.await?,
+            None => Ok(()),
+        }
+    }
+}
+
 /// The beamish workload below written on raw NATS: the same sliding window (a request behind
 /// every WINDOW publishes, answered by the counter once it has counted everything before it; the
 /// publisher waits for the previous window's answer), with the counter a spawned task as the
@@ -351,31 +381,20 @@ async fn raw_paced_casts(
     let started = Instant::now();
     let publisher = requester.clone();
     let sending = tokio::spawn(async move {
-        let mut behind: Option<
-            tokio::task::JoinHandle<Result<async_nats::Message, async_nats::RequestError>>,
-        > = None;
-        for (i, chunk_end) in (0..total)
-            .step_by(WINDOW)
-            .map(|s| (s, (s + WINDOW).min(total)))
-        {
-            for n in i..chunk_end {
-                publisher
-                    .publish(
-                        subject.clone(),
-                        Bytes::from((n as u64).to_le_bytes().to_vec()),
-                    )
-                    .await?;
+        let mut markers = Markers::default();
+        for window in windows(total) {
+            for n in window {
+                let body = Bytes::from((n as u64).to_le_bytes().to_vec());
+                publisher.publish(subject.clone(), body).await?;
             }
             let (marker, to) = (publisher.clone(), subject.clone());
-            let this = tokio::spawn(async move { marker.request(to, Bytes::new()).await });
-            if let Some(previous) = behind.replace(this) {
-                previous.await??;
-            }
+            let answered = tokio::spawn(async move {
+                marker.request(to, Bytes::new()).await?;
+                Ok(())
+            });
+            markers.behind(answered).await?;
         }
-        if let Some(last) = behind {
-            last.await??;
-        }
-        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        markers.last().await
     });
     sending.await??;
     let got = counting.await??;
@@ -395,12 +414,10 @@ async fn beamish_casts(echo: &EchoHandle, total: usize) -> Res<f64> {
     // The sender is a spawned task, as the raw publisher is (same placement: a worker).
     let sender = echo.clone();
     let sending = tokio::spawn(async move {
-        let mut behind: Option<tokio::task::JoinHandle<Result<u64, CallError>>> = None;
-        for (i, chunk_end) in (0..total)
-            .step_by(WINDOW)
-            .map(|s| (s, (s + WINDOW).min(total)))
-        {
-            for n in i..chunk_end {
+        let mut markers = Markers::default();
+        for window in windows(total) {
+            let end = window.end;
+            for n in window {
                 // Waits for room on the way out, as the raw publisher's `publish` does.
                 sender
                     .actor_ref()
@@ -408,16 +425,14 @@ async fn beamish_casts(echo: &EchoHandle, total: usize) -> Res<f64> {
                     .await?;
             }
             let marker = sender.clone();
-            let this = tokio::spawn(async move { marker.casts().await });
-            if let Some(previous) = behind.replace(this) {
-                let seen = previous.await??;
-                assert!(seen <= before + chunk_end as u64);
-            }
+            let answered = tokio::spawn(async move {
+                let seen = marker.casts().await?;
+                assert!(seen >= before + end as u64, "a marker overtook casts");
+                Ok(())
+            });
+            markers.behind(answered).await?;
         }
-        if let Some(last) = behind {
-            last.await??;
-        }
-        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        markers.last().await
     });
     sending.await??;
     let got = echo.casts().await? - before;
