@@ -134,6 +134,9 @@ async fn a_stale_delete_never_removes_a_newer_owner() {
 
     let first: CounterHandle = Counter::start_via(&names_a, "k", 1).await.unwrap();
     let old_rev = names_a.revision("k").expect("registered");
+    // `b` sees the entry first, then sees it go: its cache follows the store in order, so the
+    // delete is in the store by then (seeing nothing at once proves nothing).
+    let _: CounterHandle = wait_for(|| names_b.whereis("k")).await;
     first.stop(ExitReason::Normal).await.unwrap();
     wait_until(|| names_b.whereis::<CounterHandle>("k").is_none()).await;
 
