@@ -142,9 +142,26 @@ impl Extra {
     }
 }
 
-/// Runs one row with base size `base`: `(beamish, baseline)` wall times, measured back to back.
-pub fn run(extra: Extra, base: usize) -> (Duration, Duration) {
+/// Runs one row with base size `base`: `(beamish, baseline)` wall times.
+///
+/// The drivers (`restart-announced`, `restart-followed`, `ask-spawned`) time each side
+/// on a fresh runtime of its own, as the main table does, the baseline first if `baseline_first`
+/// (the runner alternates). The other rows are timed back to back on one runtime, beamish first.
+pub fn run(extra: Extra, base: usize, baseline_first: bool) -> (Duration, Duration) {
     let n = extra.count(base);
+    match extra {
+        Extra::RestartAnnounced => {
+            return apart(restart::announced(n), restart::floor(n), baseline_first);
+        }
+        Extra::RestartFollowed => {
+            return apart(restart::followed(n), restart::floor(n), baseline_first);
+        }
+        Extra::AskSpawned => {
+            let floor = restart::ask_spawned_floor(n);
+            return apart(restart::ask_spawned(n), floor, baseline_first);
+        }
+        _ => {}
+    }
     on_runtime(async move {
         match extra {
             Extra::ViaCall => via_call(n).await,
@@ -154,11 +171,27 @@ pub fn run(extra: Extra, base: usize) -> (Duration, Duration) {
             Extra::RegisterUnregister => register_unregister(n).await,
             Extra::TreeBuild(a, b) => trees(a, b, base).await.0,
             Extra::TreeShutdown(a, b) => trees(a, b, base).await.1,
-            Extra::RestartAnnounced => restart::announced(n).await,
-            Extra::RestartFollowed => restart::followed(n).await,
-            Extra::AskSpawned => restart::ask_spawned(n).await,
+            // Timed apart above.
+            Extra::RestartAnnounced | Extra::RestartFollowed | Extra::AskSpawned => {
+                (Duration::ZERO, Duration::ZERO)
+            }
         }
     })
+}
+
+/// Times `ours` and `floor` each on a fresh runtime, `floor` first if `floor_first`.
+fn apart<A, B>(ours: A, floor: B, floor_first: bool) -> (Duration, Duration)
+where
+    A: Future<Output = Duration> + Send + 'static,
+    B: Future<Output = Duration> + Send + 'static,
+{
+    if floor_first {
+        let floor = on_runtime(floor);
+        (on_runtime(ours), floor)
+    } else {
+        let ours = on_runtime(ours);
+        (ours, on_runtime(floor))
+    }
 }
 
 async fn via_call(n: usize) -> (Duration, Duration) {
