@@ -408,12 +408,13 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
         crate::sys::exited(core, st_parent, &reason);
         live::died();
     }
-    let _ = core.exit.set(reason.clone());
+    // Moved in, not cloned: exit runs once per actor, so this is the reason recorded.
+    let reason = core.exit.get_or_init(|| reason);
     // 3. Links, then monitors of this actor (and the monitors it held on others are dropped).
     for other in &links {
         other.core().lock().links.remove(core.id);
         if spare != Some(other.core().id) {
-            signal_exit(other, core.id, &reason);
+            signal_exit(other, core.id, reason);
         }
     }
     for (mref, watcher) in monitored_by {

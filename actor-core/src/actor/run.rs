@@ -218,15 +218,19 @@ fn actor_task<A: Actor>(
         } else {
             None
         };
-        cell::exit(&proc, outcome.reason.clone(), spare);
+        let start_failed = started.take().map(|started| {
+            let error = match outcome.start_error {
+                Some(error) => error,
+                None => StartError::Exited(outcome.reason.clone()),
+            };
+            (started, error)
+        });
+        cell::exit(&proc, outcome.reason, spare);
         drop_quietly("the actor's unhandled messages", move || {
             drop(unhandled);
             drop(rx);
         });
-        if let Some(started) = started.take() {
-            let error = outcome
-                .start_error
-                .unwrap_or(StartError::Exited(outcome.reason));
+        if let Some((started, error)) = start_failed {
             let _ = started.send(Err(error));
         }
     }

@@ -14,13 +14,13 @@ const P2: u64 = 0xa409_3822_299f_31d0;
 
 /// A [`BuildHasher`] with two random 64-bit seeds.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Seeds {
+pub(crate) struct Seeds {
     acc: u64,
     key: u64,
 }
 
 impl Seeds {
-    pub(super) fn random() -> Self {
+    pub(crate) fn random() -> Self {
         let state = RandomState::new();
         Seeds {
             acc: state.hash_one(P0),
@@ -50,7 +50,7 @@ impl BuildHasher for Seeds {
 
 /// The hasher [`Seeds`] builds.
 #[derive(Clone, Debug)]
-pub(super) struct FoldHasher {
+pub(crate) struct FoldHasher {
     acc: u64,
     key: u64,
 }

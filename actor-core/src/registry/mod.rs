@@ -44,7 +44,7 @@
 
 mod builder;
 mod error;
-mod hash;
+pub(crate) mod hash;
 mod inner;
 mod key;
 mod listener;

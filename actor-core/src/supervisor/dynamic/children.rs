@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::message::DynMsg;
 use crate::actor::{ActorHandle, AnyActor, Context};
+use crate::registry::hash::Seeds;
 use crate::supervisor::child_spec::{ChildSpec, Restart};
 use crate::supervisor::children::{
     self, ChildCounts, ChildInfo, Slot, run_start, shutdown_child, shutdown_concurrently,
@@ -29,7 +30,8 @@ pub(crate) struct DynActor<E> {
     pub(super) intensity: Intensity,
     /// Children by first-start sequence number: iteration order is start order.
     pub(super) children: BTreeMap<u64, DynChild<E>>,
-    pub(super) by_id: HashMap<ActorId, u64>,
+    /// Seeded folded multiplication, not SipHash: one lookup per child exit.
+    pub(super) by_id: HashMap<ActorId, u64, Seeds>,
     pub(super) next_seq: u64,
 }
 

@@ -7,6 +7,7 @@ use super::children::DynActor;
 use super::message::DynMsg;
 use super::options::DynamicSupervisorOptions;
 use crate::actor::{Actor, Context, Info};
+use crate::registry::hash::Seeds;
 use crate::supervisor::children::Slot;
 use crate::supervisor::intensity::Intensity;
 use crate::{ExitReason, InitError};
@@ -23,7 +24,7 @@ impl<E: Clone + Send + Sync + 'static> Actor for DynActor<E> {
             backoff: options.backoff,
             intensity: Intensity::new(options.max_restarts, options.max_seconds),
             children: BTreeMap::new(),
-            by_id: HashMap::new(),
+            by_id: HashMap::with_hasher(Seeds::random()),
             next_seq: 0,
         })
     }
