@@ -179,6 +179,18 @@ pub fn run(extra: Extra, base: usize, baseline_first: bool) -> (Duration, Durati
     })
 }
 
+/// Runs only beamish's side of one of the drivers, on a fresh runtime (`None` for the
+/// other rows): for instruction counts per operation under callgrind, without the floor's.
+pub fn run_ours(extra: Extra, base: usize) -> Option<Duration> {
+    let n = extra.count(base);
+    match extra {
+        Extra::RestartAnnounced => Some(on_runtime(restart::announced(n))),
+        Extra::RestartFollowed => Some(on_runtime(restart::followed(n))),
+        Extra::AskSpawned => Some(on_runtime(restart::ask_spawned(n))),
+        _ => None,
+    }
+}
+
 /// Times `ours` and `floor` each on a fresh runtime, `floor` first if `floor_first`.
 fn apart<A, B>(ours: A, floor: B, floor_first: bool) -> (Duration, Duration)
 where

@@ -25,6 +25,8 @@ struct Options {
     extras: Vec<Extra>,
     frameworks: Vec<Framework>,
     divide: u32,
+    /// Only beamish's side of the issue's drivers, once each (for callgrind).
+    ours_only: bool,
 }
 
 fn parse_args() -> Result<(Options, Option<Framework>), String> {
@@ -35,6 +37,7 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
         extras: Extra::ALL.to_vec(),
         frameworks: Framework::ALL.to_vec(),
         divide: 1,
+        ours_only: false,
     };
     let mut rss_child = None;
     let mut args = std::env::args().skip(1);
@@ -84,6 +87,7 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
                     options.frameworks.insert(0, Framework::Tokio);
                 }
             }
+            "--ours-only" => options.ours_only = true,
             "rss" => {
                 let name = args.next().ok_or("`rss` needs a framework")?;
                 let fw =
@@ -93,7 +97,7 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
             "-h" | "--help" => {
                 println!(
                     "usage: compare [--smoke] [--runs N] [--only tell,ask,...,extra,restart-followed,...] \
-                     [--frameworks beamish,ractor,...] [--divide N]"
+                     [--frameworks beamish,ractor,...] [--divide N] [--ours-only]"
                 );
                 std::process::exit(0);
             }
@@ -143,6 +147,14 @@ fn main() {
         match bench::run(fw, Workload::Rss, &sizes) {
             Measure::Bytes(b) => println!("{b}"),
             other => println!("{other:?}"),
+        }
+        return;
+    }
+    if options.ours_only {
+        for &e in &options.extras {
+            if let Some(ours) = extra::run_ours(e, sizes.extra) {
+                println!("{}: {ours:?}", e.key());
+            }
         }
         return;
     }
