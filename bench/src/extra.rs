@@ -191,6 +191,17 @@ pub fn run_ours(extra: Extra, base: usize) -> Option<Duration> {
     }
 }
 
+/// Runs only the baseline of one of the drivers, on a fresh runtime (`None` for the
+/// other rows): the floor's side of [`run_ours`].
+pub fn run_floor(extra: Extra, base: usize) -> Option<Duration> {
+    let n = extra.count(base);
+    match extra {
+        Extra::RestartAnnounced | Extra::RestartFollowed => Some(on_runtime(restart::floor(n))),
+        Extra::AskSpawned => Some(on_runtime(restart::ask_spawned_floor(n))),
+        _ => None,
+    }
+}
+
 /// Times `ours` and `floor` each on a fresh runtime, `floor` first if `floor_first`.
 fn apart<A, B>(ours: A, floor: B, floor_first: bool) -> (Duration, Duration)
 where

@@ -25,8 +25,15 @@ struct Options {
     extras: Vec<Extra>,
     frameworks: Vec<Framework>,
     divide: u32,
-    /// Only beamish's side of the issue's drivers, once each (for callgrind).
-    ours_only: bool,
+    /// Only one side of the issue's drivers, once each (for callgrind).
+    one_side: Option<Side>,
+}
+
+/// One side of a driver row.
+#[derive(Clone, Copy)]
+enum Side {
+    Ours,
+    Floor,
 }
 
 fn parse_args() -> Result<(Options, Option<Framework>), String> {
@@ -37,7 +44,7 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
         extras: Extra::ALL.to_vec(),
         frameworks: Framework::ALL.to_vec(),
         divide: 1,
-        ours_only: false,
+        one_side: None,
     };
     let mut rss_child = None;
     let mut args = std::env::args().skip(1);
@@ -87,7 +94,8 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
                     options.frameworks.insert(0, Framework::Tokio);
                 }
             }
-            "--ours-only" => options.ours_only = true,
+            "--ours-only" => options.one_side = Some(Side::Ours),
+            "--floor-only" => options.one_side = Some(Side::Floor),
             "rss" => {
                 let name = args.next().ok_or("`rss` needs a framework")?;
                 let fw =
@@ -97,7 +105,7 @@ fn parse_args() -> Result<(Options, Option<Framework>), String> {
             "-h" | "--help" => {
                 println!(
                     "usage: compare [--smoke] [--runs N] [--only tell,ask,...,extra,restart-followed,...] \
-                     [--frameworks beamish,ractor,...] [--divide N] [--ours-only]"
+                     [--frameworks beamish,ractor,...] [--divide N] [--ours-only | --floor-only]"
                 );
                 std::process::exit(0);
             }
@@ -150,10 +158,14 @@ fn main() {
         }
         return;
     }
-    if options.ours_only {
+    if let Some(side) = options.one_side {
         for &e in &options.extras {
-            if let Some(ours) = extra::run_ours(e, sizes.extra) {
-                println!("{}: {ours:?}", e.key());
+            let time = match side {
+                Side::Ours => extra::run_ours(e, sizes.extra),
+                Side::Floor => extra::run_floor(e, sizes.extra),
+            };
+            if let Some(time) = time {
+                println!("{}: {time:?}", e.key());
             }
         }
         return;
