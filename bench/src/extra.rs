@@ -3,6 +3,7 @@
 //! hand-written tokio actor, a `RwLock<HashMap>`).
 
 use std::collections::HashMap;
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -149,18 +150,14 @@ impl Extra {
 /// (the runner alternates). The other rows are timed back to back on one runtime, beamish first.
 pub fn run(extra: Extra, base: usize, baseline_first: bool) -> (Duration, Duration) {
     let n = extra.count(base);
-    match extra {
-        Extra::RestartAnnounced => {
-            return apart(restart::announced(n), restart::floor(n), baseline_first);
-        }
-        Extra::RestartFollowed => {
-            return apart(restart::followed(n), restart::floor(n), baseline_first);
-        }
-        Extra::AskSpawned => {
-            let floor = restart::ask_spawned_floor(n);
-            return apart(restart::ask_spawned(n), floor, baseline_first);
-        }
-        _ => {}
+    if let Some((ours, floor)) = driver(extra, n) {
+        return if baseline_first {
+            let floor = on_runtime(floor);
+            (on_runtime(ours), floor)
+        } else {
+            let ours = on_runtime(ours);
+            (ours, on_runtime(floor))
+        };
     }
     on_runtime(async move {
         match extra {
@@ -171,7 +168,7 @@ pub fn run(extra: Extra, base: usize, baseline_first: bool) -> (Duration, Durati
             Extra::RegisterUnregister => register_unregister(n).await,
             Extra::TreeBuild(a, b) => trees(a, b, base).await.0,
             Extra::TreeShutdown(a, b) => trees(a, b, base).await.1,
-            // Timed apart above.
+            // The drivers were timed apart above.
             Extra::RestartAnnounced | Extra::RestartFollowed | Extra::AskSpawned => {
                 (Duration::ZERO, Duration::ZERO)
             }
@@ -179,42 +176,34 @@ pub fn run(extra: Extra, base: usize, baseline_first: bool) -> (Duration, Durati
     })
 }
 
-/// Runs only beamish's side of one of the drivers, on a fresh runtime (`None` for the
-/// other rows): for instruction counts per operation under callgrind, without the floor's.
-pub fn run_ours(extra: Extra, base: usize) -> Option<Duration> {
-    let n = extra.count(base);
-    match extra {
-        Extra::RestartAnnounced => Some(on_runtime(restart::announced(n))),
-        Extra::RestartFollowed => Some(on_runtime(restart::followed(n))),
-        Extra::AskSpawned => Some(on_runtime(restart::ask_spawned(n))),
-        _ => None,
-    }
-}
-
-/// Runs only the baseline of one of the drivers, on a fresh runtime (`None` for the
-/// other rows): the floor's side of [`run_ours`].
-pub fn run_floor(extra: Extra, base: usize) -> Option<Duration> {
-    let n = extra.count(base);
-    match extra {
-        Extra::RestartAnnounced | Extra::RestartFollowed => Some(on_runtime(restart::floor(n))),
-        Extra::AskSpawned => Some(on_runtime(restart::ask_spawned_floor(n))),
-        _ => None,
-    }
-}
-
-/// Times `ours` and `floor` each on a fresh runtime, `floor` first if `floor_first`.
-fn apart<A, B>(ours: A, floor: B, floor_first: bool) -> (Duration, Duration)
-where
-    A: Future<Output = Duration> + Send + 'static,
-    B: Future<Output = Duration> + Send + 'static,
-{
-    if floor_first {
-        let floor = on_runtime(floor);
-        (on_runtime(ours), floor)
+/// Runs one side only of one of the drivers, on a fresh runtime (`None` for the other
+/// rows): beamish's if `ours`, else the baseline's. For instruction counts per operation under
+/// callgrind, and context switches under `perf stat`, without the other side's.
+pub fn run_side(extra: Extra, base: usize, ours: bool) -> Option<Duration> {
+    let (beamish, floor) = driver(extra, extra.count(base))?;
+    Some(if ours {
+        on_runtime(beamish)
     } else {
-        let ours = on_runtime(ours);
-        (ours, on_runtime(floor))
-    }
+        on_runtime(floor)
+    })
+}
+
+/// A side of a driver row: a workload timed on a runtime of its own.
+type Side = Pin<Box<dyn Future<Output = Duration> + Send>>;
+
+/// The two sides (beamish, baseline) of one of the drivers with `n` operations; `None`
+/// for the other rows.
+fn driver(extra: Extra, n: usize) -> Option<(Side, Side)> {
+    let sides: (Side, Side) = match extra {
+        Extra::RestartAnnounced => (Box::pin(restart::announced(n)), Box::pin(restart::floor(n))),
+        Extra::RestartFollowed => (Box::pin(restart::followed(n)), Box::pin(restart::floor(n))),
+        Extra::AskSpawned => (
+            Box::pin(restart::ask_spawned(n)),
+            Box::pin(restart::ask_spawned_floor(n)),
+        ),
+        _ => return None,
+    };
+    Some(sides)
 }
 
 async fn via_call(n: usize) -> (Duration, Duration) {

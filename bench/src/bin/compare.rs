@@ -160,11 +160,7 @@ fn main() {
     }
     if let Some(side) = options.one_side {
         for &e in &options.extras {
-            let time = match side {
-                Side::Ours => extra::run_ours(e, sizes.extra),
-                Side::Floor => extra::run_floor(e, sizes.extra),
-            };
-            if let Some(time) = time {
+            if let Some(time) = extra::run_side(e, sizes.extra, matches!(side, Side::Ours)) {
                 println!("{}: {time:?}", e.key());
             }
         }

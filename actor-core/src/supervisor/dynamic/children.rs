@@ -30,7 +30,7 @@ pub(crate) struct DynActor<E> {
     pub(super) intensity: Intensity,
     /// Children by first-start sequence number: iteration order is start order.
     pub(super) children: BTreeMap<u64, DynChild<E>>,
-    /// Seeded folded multiplication, not SipHash: one lookup per child exit.
+    /// Hashed by seeded folded multiplication, not SipHash: at every start, exit and restart.
     pub(super) by_id: HashMap<ActorId, u64, Seeds>,
     pub(super) next_seq: u64,
 }
