@@ -5,7 +5,7 @@ pub use crate::actor::{
     Actor, ActorHandle, ActorId, ActorRef, ActorView, AnyActor, Context, Continuation, Flatten,
     FromAnyActor, Info, MonitorRef, Overflow, ReplyTo, StartOptions, current_id,
 };
-pub use crate::macro_support::{AssertSend, InitResult};
+pub use crate::macro_support::{AssertSend, InitResult, ready_now};
 pub use crate::registry::{
     Keys, Named, NamedRegistry, Registry, RegistryKey, RegistryValue, ViaRegistry,
 };

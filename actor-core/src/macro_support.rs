@@ -1,6 +1,9 @@
 //! Small runtime pieces that `#[actor]`-generated code relies on, reached through `__private`.
 
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
 
 use crate::InitError;
 use crate::actor::Actor;
@@ -36,3 +39,19 @@ impl<A: Actor, E: Into<InitError>> InitResult<A> for Result<A, E> {
 /// `Send` is reported here, at the user's type, before the generated code trips over it.
 #[derive(Debug)]
 pub struct AssertSend<T: Send + ?Sized>(PhantomData<T>);
+
+/// The output of a handler's future that cannot wait (`#[actor]` checked that its body has no
+/// `.await` and calls no macro that could hide one): polled once, it is ready. An inline call
+/// runs it this way, in the caller's task (`Actor::handle_inline`).
+///
+/// # Panics
+/// If the future is not ready: a macro by one of the names `#[actor]` trusts (`println`,
+/// `info`…) that awaits. The panic ends the actor, as a panicking handler does.
+pub fn ready_now<F: Future>(fut: F) -> F::Output {
+    match pin!(fut).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!(
+            "a `#[call]` handler run inline awaited (inside a macro `#[actor]` trusts not to): rename the macro, or take `ctx` to keep the handler on the actor's task"
+        ),
+    }
+}

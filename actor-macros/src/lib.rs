@@ -14,6 +14,7 @@ mod fallback;
 mod model;
 #[cfg(test)]
 mod never_panics;
+mod never_waits;
 mod parse;
 mod paths;
 
@@ -238,6 +239,13 @@ use proc_macro::TokenStream;
 ///   `unsafe fn`.
 /// - A `#[call]` may defer its reply: take a `ReplyTo<T>` argument, return nothing, and answer
 ///   later with `reply.send(value)` or `ctx.reply(reply, value)` (GenServer's `reply/2`).
+/// - A `#[call]` that cannot wait — its body has no `.await` and calls no macro but std's and
+///   `tracing`'s formatting, assertion and compile-time ones — and takes no `ctx` runs *inline*
+///   when its actor is idle: in the caller's task, with the actor's state lent to it, in the
+///   order and with the outcome of a call the actor's task handles, but without the two task
+///   switches (see `Actor::handle_inline`). Being synchronous it cannot be cut short by the
+///   call's timeout; a handler that computes for long and must stay on the actor's task takes
+///   `ctx`.
 /// - A `#[call]` whose answer is `Result<T, E>` gives a handle method returning
 ///   `Result<Result<T, E>, CallError>`. Mark it `#[call(flatten)]` and, if `E: From<CallError>`,
 ///   the method returns `Result<T, E>`: a failed call (timeout, dead actor) becomes an `E`, and

@@ -72,6 +72,8 @@ pub(crate) struct Handler {
     /// `#[call(flatten)]`: the handle method returns the handler's `Result<T, E>` itself, a
     /// failed call turned into `E` through `From<CallError>`.
     pub(crate) flatten: bool,
+    /// The body has no `.await` and no macro that could hide one (`never_waits`).
+    pub(crate) never_waits: bool,
     pub(crate) sig: syn::Signature,
     pub(crate) receiver: ReceiverForm,
     pub(crate) args: Vec<Arg>,
@@ -122,6 +124,15 @@ impl Handler {
             Arg::Reply { ty } => Some(ty),
             _ => None,
         })
+    }
+
+    /// Whether a call to it may run inline (`Actor::handle_inline`): a `#[call]` that cannot
+    /// wait and takes no `ctx` (whose effects, a stop or a continuation, need the actor's loop).
+    pub(crate) fn inline(&self) -> bool {
+        self.kind == HandlerKind::Call
+            && self.never_waits
+            && matches!(self.receiver, ReceiverForm::Mut | ReceiverForm::Shared)
+            && !self.args.iter().any(|a| matches!(a, Arg::Ctx))
     }
 
     /// The type a `#[call]` answers with: the deferred reply's type or the return type.

@@ -2,6 +2,8 @@
 //! what cannot even be represented (patterns as arguments, a trait impl) is reported here, every
 //! other rule is left to `check`.
 
+use quote::ToTokens;
+
 use crate::errors::Errors;
 use crate::model::{ActorDef, Arg, Handler, HandlerKind, ReceiverForm};
 
@@ -189,10 +191,12 @@ fn handler(method: &mut syn::ImplItemFn, errors: &mut Errors) -> Option<Handler>
         .filter(|a| a.path().is_ident("cfg"))
         .cloned()
         .collect();
+    let never_waits = crate::never_waits::never_waits(method.block.to_token_stream());
     Some(Handler {
         kind,
         attr,
         flatten,
+        never_waits,
         sig: method.sig.clone(),
         receiver,
         args,

@@ -20,6 +20,10 @@ use super::mailbox::Offer;
 use super::reply::ReplyRx;
 use crate::{ActorId, CallError, SendError};
 
+/// The inline call of the followed child's actor type (`inline::call`), for a message it runs
+/// inline.
+pub(crate) type Inline<M> = fn(&Arc<Cell<M>>, M) -> Result<(), M>;
+
 /// The incarnation a followed handle sends to.
 pub(crate) struct Incarnation<M> {
     /// The current incarnation, or the last one while the child restarts or once it stopped.
@@ -158,6 +162,7 @@ impl<M: Send + 'static> Follow<M> {
         msg: M,
         rx: ReplyRx<R>,
         mut deadline: Deadline,
+        inline: Option<Inline<M>>,
     ) -> Result<R, CallError> {
         let mut incarnations = self.rx.clone();
         let mut msg = msg;
@@ -169,6 +174,12 @@ impl<M: Send + 'static> Follow<M> {
             let cell = &current.cell;
             if current_id() == Some(cell.core.id) {
                 return Err(CallError::CallingSelf);
+            }
+            if let Some(inline) = inline {
+                match inline(cell, msg) {
+                    Ok(()) => return Reply::new(rx, &cell.core, deadline).await,
+                    Err(back) => msg = back,
+                }
             }
             match cell.offer(msg) {
                 Offer::Queued => return Reply::new(rx, &cell.core, deadline).await,

@@ -11,7 +11,8 @@ use super::call::Reply;
 use super::cell::{Cell, ProcRef};
 use super::current::current_id;
 use super::deadline::Deadline;
-use super::follow::{Follow, Follows};
+use super::follow::{Follow, Follows, Inline};
+use super::inline;
 use super::lifecycle::{ActorHandle, ActorView, FromAnyActor};
 use super::mailbox::Offer;
 use super::remote::RemoteProc;
@@ -249,6 +250,11 @@ impl<A: Actor> ActorRef<A> {
     /// Sends the message `make` builds around a reply channel and waits for the reply
     /// (GenServer.call).
     ///
+    /// A call to an idle local actor whose message the actor runs inline
+    /// ([`Actor::handle_inline`]; `#[actor]` does so for `#[call]`s that cannot wait) is handled
+    /// in this task instead of crossing to the actor's: the same order and outcome, without the
+    /// two task switches.
+    ///
     /// # Errors
     /// At once [`CallError::NoProc`] if the actor is dead; [`CallError::Exited`] as soon as it
     /// exits before replying (and its links and monitors were told, see
@@ -267,7 +273,10 @@ impl<A: Actor> ActorRef<A> {
             Target::Follow(follow) => {
                 let (tx, rx) = ReplyTo::channel();
                 let msg = make(tx);
-                return follow.call(msg, rx, Deadline::after(self.timeout)).await;
+                let inline = A::is_inline(&msg).then_some(inline::call::<A> as Inline<A::Message>);
+                return follow
+                    .call(msg, rx, Deadline::after(self.timeout), inline)
+                    .await;
             }
             Target::Remote(remote) => return remote_call::<A, R>(remote, make, self.timeout).await,
         };
@@ -275,7 +284,14 @@ impl<A: Actor> ActorRef<A> {
             return Err(CallError::CallingSelf);
         }
         let (tx, rx) = ReplyTo::channel();
-        let msg = make(tx);
+        let mut msg = make(tx);
+        // An idle actor's inline call is handled here and now (see `Actor::handle_inline`).
+        if A::is_inline(&msg) {
+            match inline::call::<A>(cell, msg) {
+                Ok(()) => return Reply::new(rx, &cell.core, Deadline::after(self.timeout)).await,
+                Err(queued) => msg = queued,
+            }
+        }
         let mailbox = &cell.mailbox;
         if mailbox.is_bounded() {
             return call_bounded(cell, msg, rx, self.timeout).await;

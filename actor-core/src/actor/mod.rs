@@ -14,6 +14,7 @@ mod follow;
 mod handle;
 mod id;
 mod info;
+mod inline;
 mod lifecycle;
 mod links;
 mod live;
@@ -166,6 +167,37 @@ pub trait Actor: Sized + Send + 'static {
     ) -> impl Future<Output = ()> + Send {
         let _ = (cont, ctx);
         async {}
+    }
+
+    /// Whether a call carrying `msg` may be handled inline, by
+    /// [`handle_inline`](Self::handle_inline). `false` for every message by default.
+    ///
+    /// `#[actor]` answers `true` for each `#[call]` whose handler cannot wait: its body has no
+    /// `.await` and calls no macro but std's and `tracing`'s formatting and assertion macros, and
+    /// it takes no `ctx`.
+    fn is_inline(msg: &Self::Message) -> bool {
+        let _ = msg;
+        false
+    }
+
+    /// Handles a call synchronously, in the caller's task: the fast path of
+    /// [`ActorRef::call`](crate::ActorRef::call). `Err(msg)` hands the message back to be queued
+    /// as usual (the default, for every message).
+    ///
+    /// A call whose message [`is_inline`](Self::is_inline) is run here when the actor is idle:
+    /// its task waits on an empty mailbox, so the call is the next thing it would handle anyway.
+    /// The caller borrows the state for the handler's run and gives it back; a message sent to
+    /// the actor meanwhile waits until then. What the handler sees is what it would see on the
+    /// actor's task: [`current_id`](crate::current_id) is the actor's, messages are handled in
+    /// the same order, and a panic ends the actor with [`ExitReason::Panic`](crate::ExitReason)
+    /// (`terminate` runs, links and monitors are told, the call fails with `Exited`). A kill or a
+    /// shutdown arriving during the run takes effect once it returns, as it would after a
+    /// handler that never awaits. What differs: the handler runs on the caller's thread, and
+    /// being synchronous it cannot be cut short by the call's timeout.
+    ///
+    /// Written by hand, it must not block: it runs on the caller's worker thread.
+    fn handle_inline(&mut self, msg: Self::Message) -> Result<(), Self::Message> {
+        Err(msg)
     }
 
     /// The state as text for [`sys::get_state`](crate::sys::get_state) (OTP's `sys:get_state`),

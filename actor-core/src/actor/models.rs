@@ -308,3 +308,91 @@ fn children_crashing_while_their_supervisor_stops_them_leave_nothing_behind() {
         }
     });
 }
+
+/// The state of the parking models: the messages handled, by whichever side handled them.
+type Handled = Vec<u32>;
+
+/// An inline call against the actor's loop and another sender: the call (100) is handled once,
+/// after the same sender's cast (1) and before its next (200), whether the caller borrowed the
+/// parked state or queued the call; the actor never takes a message while its state is lent,
+/// and is never left waiting once the state is back (a lost wake-up is a loom deadlock).
+#[test]
+fn an_inline_call_is_handled_once_in_its_senders_order() {
+    loom::model(|| {
+        let (tx, mut rx) = mailbox::channel::<u32>(None, Overflow::Wait);
+        let tx = Arc::new(tx);
+        let caller = {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                assert!(matches!(tx.offer(1), Offer::Queued));
+                match tx.lend() {
+                    Some(lent) => {
+                        let mut state = lent.downcast::<Handled>().expect("the actor's type");
+                        state.push(100);
+                        tx.give_back(state, true, None);
+                    }
+                    None => assert!(matches!(tx.offer(100), Offer::Queued)),
+                }
+                assert!(matches!(tx.offer(200), Offer::Queued));
+            })
+        };
+        let other = {
+            let tx = tx.clone();
+            thread::spawn(move || assert!(matches!(tx.offer(50), Offer::Queued)))
+        };
+        let mut state: Option<Box<Handled>> = Some(Box::default());
+        let mut seen = (false, false);
+        while seen != (true, true) {
+            if let Envelope::Msg(m) = block_on(rx.recv_parking(&mut state)) {
+                let home = state.as_mut().expect("home once a message is taken");
+                home.push(m);
+                seen.0 |= m == 200;
+                seen.1 |= m == 50;
+            }
+        }
+        caller.join().expect("the caller");
+        other.join().expect("the other sender");
+        let handled = *state.expect("home");
+        let at = |m| handled.iter().position(|&h| h == m);
+        assert!(at(1) < at(100) && at(100) < at(200), "order: {handled:?}");
+        let mut sorted = handled.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, vec![1, 50, 100, 200], "each once: {handled:?}");
+        assert_eq!(tx.stats().received, 4);
+    });
+}
+
+/// A stopping actor takes its parked state back while a caller may be borrowing it: it waits
+/// for the loan to end, gets the state with the caller's change, and no loan starts after.
+#[test]
+fn reclaiming_the_state_waits_for_a_loan_and_ends_all_loans() {
+    loom::model(|| {
+        let (tx, mut rx) = mailbox::channel::<u32>(None, Overflow::Wait);
+        let tx = Arc::new(tx);
+        let mut state: Option<Box<Handled>> = Some(Box::default());
+        {
+            // Park it, as the actor's loop does on an empty mailbox.
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            let waiting = std::pin::pin!(rx.recv_parking(&mut state));
+            assert!(std::future::Future::poll(waiting, &mut cx).is_pending());
+        }
+        assert!(state.is_none(), "parked");
+        let caller = {
+            let tx = tx.clone();
+            thread::spawn(move || match tx.lend() {
+                Some(lent) => {
+                    let mut state = lent.downcast::<Handled>().expect("the actor's type");
+                    state.push(100);
+                    tx.give_back(state, true, None);
+                    true
+                }
+                None => false,
+            })
+        };
+        let reclaimed = block_on(rx.reclaim()).expect("the parked state");
+        let reclaimed = reclaimed.downcast::<Handled>().expect("the actor's type");
+        assert!(tx.lend().is_none(), "no loan once reclaimed");
+        let lent = caller.join().expect("the caller");
+        assert_eq!(*reclaimed == vec![100], lent, "the loan's change is kept");
+    });
+}

@@ -121,7 +121,8 @@ pub struct MailboxStats {
     /// Messages the overflow policy refused or dropped since the actor started (always 0 under
     /// [`Overflow::Wait`] and for an unbounded mailbox).
     pub dropped: u64,
-    /// Messages the actor has taken from its mailbox since it started.
+    /// Messages the actor has taken from its mailbox since it started, counting the calls it
+    /// handled inline (see [`Actor::handle_inline`](crate::Actor::handle_inline)).
     pub received: u64,
     /// The overflow policy (meaningful only when `capacity` is set).
     pub overflow: Overflow,

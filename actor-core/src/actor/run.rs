@@ -201,6 +201,10 @@ fn actor_task<A: Actor>(
             drop_quietly("the actor's state", || running.set(None));
             outcome
         };
+        // A kill can come while the state is parked in the mailbox, or lent to an inline call
+        // (which cannot be cut short: it is waited for). It is dropped here, before the exit.
+        let parked = rx.reclaim().await;
+        drop_quietly("the actor's state", move || drop(parked));
         // Closed now, so that no send succeeds once the exit is told; the messages it still
         // holds are dropped after the exit (below), so that a caller waiting on one of them
         // wakes once, to the exit reason.
@@ -263,7 +267,7 @@ fn run<'a, A: Actor>(
                 }
             }
         }
-        let mut state = match catch(A::init(args, ctx)).await {
+        let state = match catch(A::init(args, ctx)).await {
             Ok(Ok(state)) => state,
             Ok(Err(e)) => {
                 // The exit reason crosses links and monitors as text; the start error keeps the
@@ -284,6 +288,8 @@ fn run<'a, A: Actor>(
             drop_quietly("the actor's state", move || drop(state));
             return Outcome::failed_start(reason.clone(), StartError::Exited(reason));
         }
+        // Boxed, so that it can wait in the mailbox while the actor does (see `recv_parking`).
+        let mut state = Some(Box::new(state));
         if let Some(started) = started.take() {
             let _ = started.send(Ok(()));
         }
@@ -306,6 +312,18 @@ fn run<'a, A: Actor>(
                 messages.as_mut().poll(cx)
             })
             .await
+        };
+        // A halt drops the loop where it waits, with the state parked (or lent to an inline call,
+        // which is waited for).
+        if state.is_none() {
+            state = rx.reclaim().await.and_then(|parked| parked.downcast().ok());
+        }
+        let Some(mut state) = state else {
+            debug_assert!(false, "an actor's state is home, parked or lent");
+            return Outcome {
+                reason,
+                start_error: None,
+            };
         };
         ctx.stop.get_or_insert_with(|| reason.clone());
         if let Err(panic) = catch(state.terminate(&reason, ctx)).await {
@@ -339,7 +357,7 @@ fn run<'a, A: Actor>(
     reason = "an async fn would keep each argument twice in every actor's task"
 )]
 fn messages<'a, A: Actor>(
-    state: &'a mut A,
+    state: &'a mut Option<Box<A>>,
     ctx: &'a mut Context<A>,
     rx: &'a mut MailboxRx<A::Message>,
     core: &'a Core,
@@ -354,7 +372,7 @@ fn messages<'a, A: Actor>(
                 if core.interrupted() && core.must_stop() {
                     interrupted().await;
                 }
-                if let Err(panic) = catch(state.handle_continue(cont, ctx)).await {
+                if let Err(panic) = catch(home(state).handle_continue(cont, ctx)).await {
                     return ExitReason::Panic(panic);
                 }
                 continue;
@@ -363,10 +381,11 @@ fn messages<'a, A: Actor>(
             if core.signalled() {
                 interrupted().await;
             }
-            let envelope = rx.recv().await;
+            let envelope = rx.recv_parking(state).await;
             if core.interrupted() && core.must_stop() {
                 interrupted().await;
             }
+            let state = home(state);
             let handled = match envelope {
                 Envelope::Msg(msg) => catch(state.handle(msg, ctx)).await,
                 Envelope::Sys(sys) => match *sys {
@@ -383,6 +402,7 @@ fn messages<'a, A: Actor>(
                         let _ = reply.send(state.debug_state());
                         continue;
                     }
+                    Sys::Crashed(panic) => return ExitReason::Panic(panic),
                 },
             };
             if let Err(panic) = handled {
@@ -390,6 +410,14 @@ fn messages<'a, A: Actor>(
             }
         }
     }
+}
+
+/// The actor's state, home between taking a message and waiting for the next one (it is parked
+/// only while [`MailboxRx::recv_parking`] waits, and back when that returns).
+fn home<A>(state: &mut Option<Box<A>>) -> &mut A {
+    state
+        .as_deref_mut()
+        .expect("an actor's state is home while it runs a callback")
 }
 
 /// Yields to the caller of [`messages`] for good: it takes the kill or halt that was seen, and

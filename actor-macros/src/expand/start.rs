@@ -151,6 +151,7 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
             }
         }
     });
+    let inline = inline_fns(g);
     let remote = super::remote::codec_const(g);
     quote! {
         #[automatically_derived]
@@ -171,11 +172,67 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
                 }
             }
 
+            #inline
             #(#info)*
             #(#cont)*
             #(#terminate)*
         }
     }
+}
+
+/// `is_inline` and `handle_inline`, for the `#[call]`s that cannot wait (`Handler::inline`):
+/// the handler's future is polled once, where it is ready.
+fn inline_fns(g: &Gen<'_>) -> Option<TokenStream> {
+    let rt = &g.rt;
+    let message = &g.message;
+    let (msg, reply) = (Gen::hidden("__msg"), Gen::hidden("__reply"));
+    let handlers: Vec<_> = g.def.messages().filter(|h| h.inline()).collect();
+    if handlers.is_empty() {
+        return None;
+    }
+    let matches = handlers.iter().map(|h| {
+        let (cfgs, variant) = (&h.cfgs, variant_ident(h));
+        quote!(#(#cfgs)* #message::#variant(..) => true,)
+    });
+    let arms = handlers.iter().map(|h| {
+        let (cfgs, name, variant) = (&h.cfgs, h.ident(), variant_ident(h));
+        let fields: Vec<_> = (0..h.values().count())
+            .map(|i| Gen::hidden(&format!("__a{i}")))
+            .collect();
+        let call = call_args(h, &fields);
+        let run = if h.deferred_reply().is_none() {
+            quote! {
+                let value = #rt::ready_now(Self::#name(self, #(#call),*));
+                let _ = #reply.send(value);
+            }
+        } else {
+            quote!(#rt::ready_now(Self::#name(self, #(#call),*));)
+        };
+        quote! {
+            #(#cfgs)*
+            #message::#variant(#(#fields,)* #reply) => {
+                #run
+                ::core::result::Result::Ok(())
+            }
+        }
+    });
+    Some(quote! {
+        #[allow(unreachable_patterns)]
+        fn is_inline(#msg: &Self::Message) -> bool {
+            match #msg {
+                #(#matches)*
+                _ => false,
+            }
+        }
+
+        #[allow(unreachable_patterns)]
+        fn handle_inline(&mut self, #msg: Self::Message) -> ::core::result::Result<(), Self::Message> {
+            match #msg {
+                #(#arms)*
+                other => ::core::result::Result::Err(other),
+            }
+        }
+    })
 }
 
 /// `impl Start`: the start functions, `via` and the child specs come from the runtime trait's

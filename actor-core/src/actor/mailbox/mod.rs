@@ -13,10 +13,16 @@
 //! A bounded mailbox takes a permit per user message (released when the actor dequeues it);
 //! system messages (`Info`, stop requests) never wait for room, so a full mailbox cannot block a
 //! dying actor's `Down` or a supervisor's shutdown.
+//!
+//! An actor waiting on an empty mailbox parks its state here, for inline calls (see `park`).
 
-use std::cell::Cell as StdCell;
+mod evict;
+mod park;
+
+pub(crate) use evict::evicting;
+
+use std::any::Any;
 use std::collections::VecDeque;
-use std::future::poll_fn;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
 use std::task::{Poll, Waker};
@@ -44,7 +50,13 @@ pub(crate) enum Sys {
     Stop(ExitReason),
     /// `sys::get_state`: the state's `debug_state`, taken between two messages.
     Inspect(tokio::sync::oneshot::Sender<Option<String>>),
+    /// A handler run inline by a caller panicked with this message: the actor exits with it,
+    /// as if its own task had run the handler (queued first, by [`MailboxTx::give_back`]).
+    Crashed(String),
 }
+
+/// An actor's state while it is parked or lent (typed by the actor, which the mailbox is not).
+pub(crate) type Parked = Box<dyn Any + Send>;
 
 struct Queue<M> {
     items: VecDeque<Envelope<M>>,
@@ -55,6 +67,14 @@ struct Queue<M> {
     /// User messages ever queued and not pushed out by [`Overflow::DropOldest`]: with
     /// `Shared::received`, the mailbox's length, counted under the lock senders take anyway.
     accepted: u64,
+    /// The actor's state while the actor waits with nothing to handle (see the module docs).
+    parked: Option<Parked>,
+    /// The state is lent to a caller running an inline call.
+    lent: bool,
+    /// The actor waits for its lent state to come back: the caller wakes it.
+    wanted: bool,
+    /// Calls handled inline: counted with the messages the actor took.
+    inline: u64,
 }
 
 struct Shared<M> {
@@ -94,32 +114,6 @@ impl<M> Shared<M> {
     fn count_dropped(&self) {
         self.dropped.fetch_add(1, Ordering::Relaxed);
     }
-}
-
-thread_local! {
-    /// Set while a message pushed out by [`Overflow::DropOldest`] is dropped: its reply channel,
-    /// if it is a call's, tells the caller [`CallError::Dropped`](crate::CallError::Dropped)
-    /// instead of leaving it to wait.
-    static EVICTING: StdCell<bool> = const { StdCell::new(false) };
-}
-
-/// `true` while the mailbox drops a message it pushed out (read by `ReplyTo`'s drop).
-pub(crate) fn evicting() -> bool {
-    EVICTING.with(StdCell::get)
-}
-
-/// Drops `msg` as a message pushed out of a full mailbox.
-fn evict<M>(msg: M) {
-    EVICTING.with(|flag| flag.set(true));
-    // Reset even if a destructor in the message panics.
-    struct Reset;
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            EVICTING.with(|flag| flag.set(false));
-        }
-    }
-    let _reset = Reset;
-    drop(msg);
 }
 
 /// What became of a user message offered to the mailbox without waiting.
@@ -166,6 +160,10 @@ pub(crate) fn channel<M>(
             closed: false,
             waiting: None,
             accepted: 0,
+            parked: None,
+            lent: false,
+            wanted: false,
+            inline: 0,
         }),
         received: AtomicU64::new(0),
         dropped: AtomicU64::new(0),
@@ -216,68 +214,6 @@ impl<M> MailboxTx<M> {
             .map_err(|_| SendError::NoProc)
     }
 
-    /// A full bounded mailbox's policy at work.
-    #[cold]
-    fn overflow(&self, msg: M) -> Offer<M> {
-        match self.shared.overflow {
-            Overflow::Wait => Offer::Full(msg),
-            Overflow::DropOldest => self.push_out_oldest(msg),
-            policy => {
-                self.shared.count_dropped();
-                Offer::Refused(msg, policy)
-            }
-        }
-    }
-
-    /// Queues `msg` in place of the oldest queued user message (the receiving half takes one
-    /// message per lock under this policy, so every queued user message is in `items`).
-    fn push_out_oldest(&self, msg: M) -> Offer<M> {
-        let Some(room) = &self.room else {
-            return Offer::Full(msg);
-        };
-        loop {
-            let (oldest, waiting) = {
-                let mut q = self.shared.lock();
-                if q.closed {
-                    return Offer::Closed(msg);
-                }
-                match q.items.iter().position(|e| matches!(e, Envelope::Msg(_))) {
-                    Some(at) => {
-                        let oldest = q.items.remove(at);
-                        q.items.push_back(Envelope::Msg(msg));
-                        (oldest, q.waiting.take())
-                    }
-                    // The actor took messages since the mailbox was found full: there is room.
-                    None => {
-                        drop(q);
-                        match room.try_acquire() {
-                            Ok(permit) => {
-                                permit.forget();
-                                return match self.shared.push(Envelope::Msg(msg)) {
-                                    Ok(()) => Offer::Queued,
-                                    Err(Envelope::Msg(msg)) => Offer::Closed(msg),
-                                    Err(Envelope::Sys(_)) => unreachable!("a user message"),
-                                };
-                            }
-                            Err(TryAcquireError::Closed) => return Offer::Closed(msg),
-                            // Another sender took that room: look again.
-                            Err(TryAcquireError::NoPermits) => continue,
-                        }
-                    }
-                }
-            };
-            // `accepted` is unchanged: one message out, one in.
-            self.shared.count_dropped();
-            if let Some(waker) = waiting {
-                waker.wake();
-            }
-            if let Some(Envelope::Msg(oldest)) = oldest {
-                evict(oldest);
-            }
-            return Offer::Queued;
-        }
-    }
-
     /// Enqueues a user message, waiting for room in a bounded mailbox whose policy is
     /// [`Overflow::Wait`]; under any other policy this is [`offer`](Self::offer).
     pub(crate) async fn send(&self, msg: M) -> Offer<M> {
@@ -309,27 +245,38 @@ impl<M> MailboxTx<M> {
         let shared = &self.shared;
         // `received` first: it never passes `accepted` read after it.
         let received = shared.received.load(Ordering::Relaxed);
-        let accepted = shared.lock().accepted;
+        let (accepted, inline) = {
+            let q = shared.lock();
+            (q.accepted, q.inline)
+        };
         // The two counts are read at slightly different moments: never report more than fits.
         let len = usize::try_from(accepted.saturating_sub(received)).unwrap_or(usize::MAX);
         MailboxStats {
             len: shared.capacity.map_or(len, |capacity| len.min(capacity)),
             capacity: shared.capacity,
             dropped: shared.dropped.load(Ordering::Relaxed),
-            received,
+            received: received + inline,
             overflow: shared.overflow,
         }
     }
 }
 
 impl<M> MailboxRx<M> {
-    /// The next envelope, in send order. Never ends: the actor's context keeps a sender.
+    /// The next envelope, in send order. Never ends: the actor's context keeps a sender. (The
+    /// actor's loop uses [`recv_parking`](Self::recv_parking); the model checks use this.)
+    #[cfg(all(test, beamish_loom))]
     pub(crate) async fn recv(&mut self) -> Envelope<M> {
         let envelope = match self.taken.pop_front() {
             Some(envelope) => envelope,
-            None => poll_fn(|cx| self.poll_take(cx)).await,
+            None => std::future::poll_fn(|cx| self.poll_take(cx)).await,
         };
-        if let Envelope::Msg(_) = &envelope {
+        self.count_taken(&envelope);
+        envelope
+    }
+
+    /// Counts a taken user message, and gives its room back.
+    fn count_taken(&mut self, envelope: &Envelope<M>) {
+        if let Envelope::Msg(_) = envelope {
             self.received += 1;
             self.shared.received.store(self.received, Ordering::Relaxed);
             // Under `DropOldest` the room was given back under the lock (`poll_take`).
@@ -339,7 +286,6 @@ impl<M> MailboxRx<M> {
                 room.add_permits(1);
             }
         }
-        envelope
     }
 
     /// The next envelope if one is queued, without waiting (the model checks' probe).
@@ -355,28 +301,37 @@ impl<M> MailboxRx<M> {
     }
 
     /// Takes everything queued (one lock), or registers the task to be woken by the next send.
+    #[cfg(all(test, beamish_loom))]
     /// Under [`Overflow::DropOldest`] it takes one message at a time and gives its room back
     /// under the lock, so that a sender pushing out the oldest message finds every queued one.
     fn poll_take(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Envelope<M>> {
         let mut q = self.shared.lock();
         if q.items.is_empty() {
-            match &q.waiting {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                _ => q.waiting = Some(cx.waker().clone()),
-            }
+            register(&mut q.waiting, cx);
             return Poll::Pending;
         }
-        if self.one_at_a_time {
+        Self::take(q, &mut self.taken, self.room.as_deref(), self.one_at_a_time)
+    }
+
+    /// Takes the first envelope of a non-empty queue (everything queued, but one at a time
+    /// under [`Overflow::DropOldest`]).
+    fn take(
+        mut q: MutexGuard<'_, Queue<M>>,
+        taken: &mut VecDeque<Envelope<M>>,
+        room: Option<&Semaphore>,
+        one_at_a_time: bool,
+    ) -> Poll<Envelope<M>> {
+        if one_at_a_time {
             let envelope = q.items.pop_front().expect("non-empty");
-            if let (Envelope::Msg(_), Some(room)) = (&envelope, &self.room) {
+            if let (Envelope::Msg(_), Some(room)) = (&envelope, room) {
                 room.add_permits(1);
             }
             return Poll::Ready(envelope);
         }
         // Swap buffers: `taken` is empty, and keeps its capacity for the next burst.
-        std::mem::swap(&mut q.items, &mut self.taken);
+        std::mem::swap(&mut q.items, taken);
         drop(q);
-        Poll::Ready(self.taken.pop_front().expect("non-empty"))
+        Poll::Ready(taken.pop_front().expect("non-empty"))
     }
 }
 
@@ -387,14 +342,17 @@ impl<M> MailboxRx<M> {
     /// queued wakes once, to an exit reason already there.
     pub(crate) fn close(&mut self) -> Unhandled<M> {
         self.closed = true;
-        let mut queued = {
+        let (mut queued, parked) = {
             let mut q = self.shared.lock();
             q.closed = true;
             q.waiting = None;
             // Nothing waits any more: the length reads 0.
             q.accepted = self.received;
-            std::mem::take(&mut q.items)
+            (std::mem::take(&mut q.items), q.parked.take())
         };
+        // Still parked only if the actor's task was dropped where it waited (its runtime shut
+        // down): the state is dropped with the task, as it would be were it in the task.
+        drop(parked);
         if let Some(room) = &self.room {
             room.close();
         }
@@ -402,6 +360,14 @@ impl<M> MailboxRx<M> {
         let mut unhandled = std::mem::take(&mut self.taken);
         unhandled.append(&mut queued);
         unhandled
+    }
+}
+
+/// Registers the actor's task to be woken by the next send (or the return of its state).
+fn register(waiting: &mut Option<Waker>, cx: &std::task::Context<'_>) {
+    match waiting {
+        Some(waker) if waker.will_wake(cx.waker()) => {}
+        _ => *waiting = Some(cx.waker().clone()),
     }
 }
 
