@@ -41,6 +41,26 @@ impl Actor for Counter {
             Msg::Panic => panic!("boom"),
         }
     }
+
+    // What `#[actor]` generates for `#[call]`s that cannot wait: answered inline when the actor
+    // is idle.
+    fn is_inline(msg: &Msg) -> bool {
+        matches!(msg, Msg::Call(..) | Msg::Get(_))
+    }
+
+    fn handle_inline(&mut self, msg: Msg) -> Result<(), Msg> {
+        match msg {
+            Msg::Call(n, reply) => {
+                self.0 += n;
+                reply.send(self.0);
+            }
+            Msg::Get(reply) => {
+                reply.send(self.0);
+            }
+            other => return Err(other),
+        }
+        Ok(())
+    }
 }
 
 pub(crate) async fn start(generation: u64) -> ActorRef<Counter> {
