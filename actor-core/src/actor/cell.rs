@@ -412,10 +412,12 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     let reason = core.exit.get_or_init(|| reason);
     // 3. Links, then monitors of this actor (and the monitors it held on others are dropped).
     for other in &links {
-        other.core().lock().links.remove(core.id);
+        // Told first, then unlinked: an actor linking again meanwhile finds the link still there
+        // and waits for this signal, instead of taking this actor for long dead (`NoProc`).
         if spare != Some(other.core().id) {
             signal_exit(other, core.id, reason);
         }
+        other.core().lock().links.remove(core.id);
     }
     for (mref, watcher) in monitored_by {
         watcher.send_sys(Sys::Info(Info::Down {

@@ -309,6 +309,40 @@ fn children_crashing_while_their_supervisor_stops_them_leave_nothing_behind() {
     });
 }
 
+/// Linking again to an actor already linked (a supervisor links to the child its start just
+/// linked) while that actor dies: the first `Exit` is the death's own, with its reason, told
+/// after the reason is recorded — never an early `NoProc`, which would have the supervisor
+/// restart a child still running its exit path.
+#[test]
+fn linking_again_to_a_dying_actor_adds_no_early_noproc() {
+    loom::model(|| {
+        let (target, _mailbox) = actor::<()>("target");
+        let (supervisor, mut inbox) = actor::<()>("supervisor");
+        supervisor.core().set_trap_exit(true);
+        cell::link(&supervisor, &target);
+        let dying = {
+            let target = target.clone();
+            thread::spawn(move || cell::exit(&target, ExitReason::Shutdown, None))
+        };
+        cell::link(&supervisor, &target);
+        dying.join().expect("the exit path");
+        let mut exits = Vec::new();
+        while let Some(envelope) = inbox.try_recv() {
+            if let Envelope::Sys(sys) = envelope
+                && let Sys::Info(Info::Exit { reason, .. }) = *sys
+            {
+                exits.push(reason);
+            }
+        }
+        // A link made once the exit path is done is a link to a dead actor: `NoProc`, after.
+        assert_eq!(exits.first(), Some(&ExitReason::Shutdown), "{exits:?}");
+        assert!(
+            exits[1..].iter().all(|r| *r == ExitReason::NoProc),
+            "{exits:?}"
+        );
+    });
+}
+
 /// The state of the parking models: the messages handled, by whichever side handled them.
 type Handled = Vec<u32>;
 

@@ -36,10 +36,14 @@ pub(crate) fn link_here(a: &ProcRef, b: &ProcRef) -> bool {
         if sa.exiting {
             return false;
         }
-        if sb.exiting {
-            (true, false)
-        } else if sa.links.contains(cb.id) {
+        // Already linked: if `b` is exiting, its exit path took the link and tells `a` with the
+        // real reason, after recording it. (Checked before `b`'s exit: a `NoProc` here would
+        // reach `a` before `b`'s death can be observed, and a supervisor linking again to the
+        // child it just started would restart it while it still runs its exit path.)
+        if sa.links.contains(cb.id) {
             (false, false)
+        } else if sb.exiting {
+            (true, false)
         } else {
             sa.links.insert(b.clone());
             sb.links.insert(a.clone());
