@@ -186,9 +186,20 @@ fn actor_task<A: Actor>(
                     core.set_task(cx.waker());
                     task = Some(cx.waker().clone());
                 }
-                if let Some(reason) = core.take_kill() {
+                if core.kill_requested() {
+                    if running.is_some() {
+                        drop_quietly("the actor's state", || running.set(None));
+                    }
+                    // The state may be parked in the mailbox, or lent to an inline call (which
+                    // cannot be cut short: it is waited for). It is dropped here, before the
+                    // exit. (Here, not after an await of its own, and the kill's reason taken
+                    // only then: every idle actor's task would hold that await and the reason.)
+                    if let Some(cell) = proc.as_any().downcast_ref::<Cell<A::Message>>() {
+                        let parked = std::task::ready!(cell.mailbox.poll_reclaim(cx));
+                        drop_quietly("the actor's state", move || drop(parked));
+                    }
                     return Poll::Ready(Outcome {
-                        reason,
+                        reason: core.take_kill().unwrap_or(ExitReason::Killed),
                         start_error: None,
                     });
                 }
@@ -201,10 +212,6 @@ fn actor_task<A: Actor>(
             drop_quietly("the actor's state", || running.set(None));
             outcome
         };
-        // A kill can come while the state is parked in the mailbox, or lent to an inline call
-        // (which cannot be cut short: it is waited for). It is dropped here, before the exit.
-        let parked = rx.reclaim().await;
-        drop_quietly("the actor's state", move || drop(parked));
         // Closed now, so that no send succeeds once the exit is told; the messages it still
         // holds are dropped after the exit (below), so that a caller waiting on one of them
         // wakes once, to the exit reason.

@@ -14,9 +14,15 @@ use std::any::Any;
 use std::future::poll_fn;
 use std::task::Poll;
 
-use super::{Envelope, MailboxRx, MailboxTx, Parked, Sys, register};
+use super::{Envelope, MailboxRx, MailboxTx, Parked, Shared, Sys, register};
 
 impl<M> MailboxTx<M> {
+    /// [`MailboxRx::reclaim`], from the sending side: for the actor's task, whose receiving half
+    /// is borrowed by its run loop when a kill comes.
+    pub(crate) fn poll_reclaim(&self, cx: &std::task::Context<'_>) -> Poll<Option<Parked>> {
+        self.shared.poll_reclaim(cx)
+    }
+
     /// Borrows the actor's state for an inline call: only when the actor waits with nothing
     /// queued or taken (its state is parked), so that the call is the next thing it handles.
     /// Must be given back with [`give_back`](Self::give_back).
@@ -118,15 +124,18 @@ impl<M> MailboxRx<M> {
     /// Takes the actor's state back for good, waiting for a caller it is lent to: what a
     /// stopping actor drops or hands to `terminate`. `None` if it was not parked.
     pub(crate) async fn reclaim(&mut self) -> Option<Parked> {
-        poll_fn(|cx| {
-            let mut q = self.shared.lock();
-            if q.lent {
-                q.wanted = true;
-                register(&mut q.waiting, cx);
-                return Poll::Pending;
-            }
-            Poll::Ready(q.parked.take())
-        })
-        .await
+        poll_fn(|cx| self.shared.poll_reclaim(cx)).await
+    }
+}
+
+impl<M> Shared<M> {
+    fn poll_reclaim(&self, cx: &std::task::Context<'_>) -> Poll<Option<Parked>> {
+        let mut q = self.lock();
+        if q.lent {
+            q.wanted = true;
+            register(&mut q.waiting, cx);
+            return Poll::Pending;
+        }
+        Poll::Ready(q.parked.take())
     }
 }
