@@ -99,6 +99,26 @@ async fn a_panicking_cast_crashes_the_agent() {
     assert_eq!(agent.get_and_update(|n| *n).await, Err(CallError::NoProc));
 }
 
+// A call to an idle agent runs its closure in the caller's task, as the agent (its state lent
+// to the caller); on a current-thread runtime the agent is idle again once a call was answered.
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_to_an_idle_agent_runs_in_the_callers_task_as_the_agent() {
+    let agent = Agent::start(|| 0_u32).await.unwrap();
+    agent.update(|n| *n += 1).await.unwrap();
+    let me = tokio::task::try_id();
+    for i in 2..=100 {
+        let (task, actor, n) = agent
+            .get_and_update(|n| {
+                *n += 1;
+                (tokio::task::try_id(), current_id(), *n)
+            })
+            .await
+            .unwrap();
+        assert_eq!((task, actor, n), (me, Some(agent.id()), i));
+    }
+    assert_eq!(current_id(), None);
+}
+
 // GS-3.9 for agents: a call that outlives its timeout returns `Timeout`; the agent is not told,
 // still runs the closure when it gets to it, and keeps serving.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,9 +37,12 @@ use crate::{CallError, SendError, StartError};
 /// - Its lifecycle (`id`, `stop`, `kill`, `wait`, `monitor`, `link`) is
 ///   [`ActorHandle`]'s; handles compare and hash by actor id.
 ///
-/// Closures are synchronous and run in the agent's task: the agent serves no one else while one
-/// runs, so keep them short and do expensive work in the caller, as Elixir advises. They are
-/// `Send + 'static` because they travel to another task.
+/// Closures are synchronous and run as the agent, one at a time, in the order they arrive: in
+/// the agent's task, or — a call to an idle agent — in the caller's, with the agent's state lent
+/// to it ([`Actor::handle_inline`](crate::Actor::handle_inline): same order, same outcome, no
+/// task switch; such a closure runs at once, so no timeout cuts it). The agent serves no one else
+/// while one runs, so keep them short and do expensive work in the caller, as Elixir advises.
+/// They are `Send + 'static` because they may travel to another task.
 ///
 /// ```
 /// use beamish::prelude::*;

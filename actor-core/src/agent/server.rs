@@ -30,4 +30,15 @@ impl<S: Send + 'static> Actor for AgentServer<S> {
     async fn handle(&mut self, op: Op<S>, _ctx: &mut Context<Self>) {
         op(&mut self.0);
     }
+
+    /// Every operation is a synchronous closure: a call to an idle agent runs it in the caller's
+    /// task (see [`Actor::handle_inline`]).
+    fn is_inline(_op: &Op<S>) -> bool {
+        true
+    }
+
+    fn handle_inline(&mut self, op: Op<S>) -> Result<(), Op<S>> {
+        op(&mut self.0);
+        Ok(())
+    }
 }
