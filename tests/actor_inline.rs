@@ -4,7 +4,9 @@
 //!
 //! Where the path taken must be known, the test runs on a current-thread runtime: there, once a
 //! call has been answered, the actor has gone back to wait on its empty mailbox before the caller
-//! runs again, so the next call finds it idle. The ordering hammers run on a multi-thread runtime,
+//! runs again, so the next call finds it idle. The first inline-able call to an actor is queued
+//! (it finds the state not parked yet, and has the actor park it from then on): each test makes
+//! one first. The ordering hammers run on a multi-thread runtime,
 //! where both paths race.
 
 use std::collections::HashMap;
@@ -120,8 +122,13 @@ async fn probe() -> (ProbeHandle, Flags) {
 #[tokio::test(flavor = "current_thread")]
 async fn a_call_to_an_idle_actor_runs_in_the_callers_task_as_the_actor() {
     let (probe, _flags) = probe().await;
-    // The first call may find the actor still on its way to its mailbox.
-    probe.place().await.expect("warm-up");
+    // The first one is queued: the actor parks its state only once a call asked for it.
+    let (task, _) = probe.place().await.expect("first call");
+    assert_ne!(
+        task,
+        tokio::task::try_id(),
+        "the first call ran on the actor's task"
+    );
     for _ in 0..100 {
         let (task, actor) = probe.place().await.expect("place");
         assert_eq!(task, tokio::task::try_id(), "ran in the caller's task");
@@ -197,6 +204,7 @@ async fn a_shutdown_of_an_idle_actor_runs_terminate_with_its_parked_state() {
 fn a_runtime_shutdown_drops_a_parked_state() {
     let flags = Flags::default();
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .expect("runtime");
     runtime.block_on(async {

@@ -18,7 +18,7 @@ use loom::thread;
 
 use super::cell::{self, Cell, Core, ProcRef};
 use super::info::Info;
-use super::mailbox::{self, Envelope, MailboxRx, Offer, Sys};
+use super::mailbox::{self, Envelope, Home, MailboxRx, Offer, Sys};
 use super::overflow::Overflow;
 use crate::actor::ActorHandle;
 use crate::{ActorId, ExitReason};
@@ -354,6 +354,7 @@ type Handled = Vec<u32>;
 fn an_inline_call_is_handled_once_in_its_senders_order() {
     loom::model(|| {
         let (tx, mut rx) = mailbox::channel::<u32>(None, Overflow::Wait);
+        tx.park_from_now();
         let tx = Arc::new(tx);
         let caller = {
             let tx = tx.clone();
@@ -374,11 +375,11 @@ fn an_inline_call_is_handled_once_in_its_senders_order() {
             let tx = tx.clone();
             thread::spawn(move || assert!(matches!(tx.offer(50), Offer::Queued)))
         };
-        let mut state: Option<Box<Handled>> = Some(Box::default());
+        let mut state = Home::Here(Handled::new());
         let mut seen = (false, false);
         while seen != (true, true) {
             if let Envelope::Msg(m) = block_on(rx.recv_parking(&mut state)) {
-                let home = state.as_mut().expect("home once a message is taken");
+                let home = state.get().expect("home once a message is taken");
                 home.push(m);
                 seen.0 |= m == 200;
                 seen.1 |= m == 50;
@@ -386,7 +387,7 @@ fn an_inline_call_is_handled_once_in_its_senders_order() {
         }
         caller.join().expect("the caller");
         other.join().expect("the other sender");
-        let handled = *state.expect("home");
+        let handled = state.get().expect("home").clone();
         let at = |m| handled.iter().position(|&h| h == m);
         assert!(at(1) < at(100) && at(100) < at(200), "order: {handled:?}");
         let mut sorted = handled.clone();
@@ -402,15 +403,16 @@ fn an_inline_call_is_handled_once_in_its_senders_order() {
 fn reclaiming_the_state_waits_for_a_loan_and_ends_all_loans() {
     loom::model(|| {
         let (tx, mut rx) = mailbox::channel::<u32>(None, Overflow::Wait);
+        tx.park_from_now();
         let tx = Arc::new(tx);
-        let mut state: Option<Box<Handled>> = Some(Box::default());
+        let mut state = Home::Here(Handled::new());
         {
             // Park it, as the actor's loop does on an empty mailbox.
             let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
             let waiting = std::pin::pin!(rx.recv_parking(&mut state));
             assert!(std::future::Future::poll(waiting, &mut cx).is_pending());
         }
-        assert!(state.is_none(), "parked");
+        assert!(state.is_away(), "parked");
         let caller = {
             let tx = tx.clone();
             thread::spawn(move || match tx.lend() {

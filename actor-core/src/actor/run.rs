@@ -16,7 +16,7 @@ use super::current::{CURRENT, current};
 use super::handle::ActorRef;
 use super::info::Info;
 use super::lifecycle::ActorHandle;
-use super::mailbox::{self, Envelope, MailboxRx, Sys};
+use super::mailbox::{self, Envelope, Home, MailboxRx, Sys};
 use super::options::{BeforeInit, StartOptions};
 use super::panic::{self, catch};
 use crate::{ExitReason, StartError};
@@ -295,8 +295,9 @@ fn run<'a, A: Actor>(
             drop_quietly("the actor's state", move || drop(state));
             return Outcome::failed_start(reason.clone(), StartError::Exited(reason));
         }
-        // Boxed, so that it can wait in the mailbox while the actor does (see `recv_parking`).
-        let mut state = Some(Box::new(state));
+        // Boxed once a caller asks for an inline call, so that it can wait in the mailbox while
+        // the actor does (see `recv_parking`).
+        let mut state = Home::Here(state);
         if let Some(started) = started.take() {
             let _ = started.send(Ok(()));
         }
@@ -322,10 +323,12 @@ fn run<'a, A: Actor>(
         };
         // A halt drops the loop where it waits, with the state parked (or lent to an inline call,
         // which is waited for).
-        if state.is_none() {
-            state = rx.reclaim().await.and_then(|parked| parked.downcast().ok());
+        if state.is_away()
+            && let Some(parked) = rx.reclaim().await.and_then(|p| p.downcast().ok())
+        {
+            state = Home::Boxed(parked);
         }
-        let Some(mut state) = state else {
+        let Some(home) = state.get() else {
             debug_assert!(false, "an actor's state is home, parked or lent");
             return Outcome {
                 reason,
@@ -333,7 +336,7 @@ fn run<'a, A: Actor>(
             };
         };
         ctx.stop.get_or_insert_with(|| reason.clone());
-        if let Err(panic) = catch(state.terminate(&reason, ctx)).await {
+        if let Err(panic) = catch(home.terminate(&reason, ctx)).await {
             tracing::error!(panic = %panic, "terminate panicked");
         }
         ctx.flush_deferred();
@@ -364,7 +367,7 @@ fn run<'a, A: Actor>(
     reason = "an async fn would keep each argument twice in every actor's task"
 )]
 fn messages<'a, A: Actor>(
-    state: &'a mut Option<Box<A>>,
+    state: &'a mut Home<A>,
     ctx: &'a mut Context<A>,
     rx: &'a mut MailboxRx<A::Message>,
     core: &'a Core,
@@ -421,9 +424,9 @@ fn messages<'a, A: Actor>(
 
 /// The actor's state, home between taking a message and waiting for the next one (it is parked
 /// only while [`MailboxRx::recv_parking`] waits, and back when that returns).
-fn home<A>(state: &mut Option<Box<A>>) -> &mut A {
+fn home<A>(state: &mut Home<A>) -> &mut A {
     state
-        .as_deref_mut()
+        .get()
         .expect("an actor's state is home while it runs a callback")
 }
 

@@ -20,6 +20,7 @@ mod evict;
 mod park;
 
 pub(crate) use evict::evicting;
+pub(crate) use park::Home;
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -73,6 +74,8 @@ struct Queue<M> {
     lent: bool,
     /// The actor waits for its lent state to come back: the caller wakes it.
     wanted: bool,
+    /// A caller found the actor idle but its state not parked: it parks from now on.
+    park: bool,
     /// Calls handled inline: counted with the messages the actor took.
     inline: u64,
 }
@@ -163,6 +166,7 @@ pub(crate) fn channel<M>(
             parked: None,
             lent: false,
             wanted: false,
+            park: false,
             inline: 0,
         }),
         received: AtomicU64::new(0),

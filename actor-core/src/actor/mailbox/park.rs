@@ -1,7 +1,8 @@
 //! Parking the state (inline calls).
 //!
 //! An actor waiting on an empty mailbox leaves its state here, *parked*, under the same lock
-//! senders take ([`MailboxRx::recv_parking`]): a caller that finds the queue empty and the state
+//! senders take ([`MailboxRx::recv_parking`]) — once a caller has asked for an inline call and
+//! found it not parked, so that an actor nobody calls that way never boxes its state. A caller that finds the queue empty and the state
 //! parked may borrow it ([`MailboxTx::lend`]) and run an inline call's handler in its own task,
 //! then give it back ([`MailboxTx::give_back`]). Because the check (nothing queued, nothing taken,
 //! state parked) and the loan are one lock, nothing the actor was sent before the call can be
@@ -32,9 +33,20 @@ impl<M> MailboxTx<M> {
         if q.closed || q.lent || !q.items.is_empty() {
             return None;
         }
-        let state = q.parked.take()?;
+        let Some(state) = q.parked.take() else {
+            // Not parked: the actor parks from now on (an actor nobody calls inline never boxes
+            // its state).
+            q.park = true;
+            return None;
+        };
         q.lent = true;
         Some(state)
+    }
+
+    /// Has the actor park its state from the start (the model checks).
+    #[cfg(all(test, beamish_loom))]
+    pub(crate) fn park_from_now(&self) {
+        self.shared.lock().park = true;
     }
 
     /// Gives back a state [`lend`](Self::lend) lent: `handled` counts the inline call as a
@@ -76,10 +88,7 @@ impl<M> MailboxRx<M> {
     /// [`recv`](Self::recv) for an actor whose calls may run inline: while nothing is queued its
     /// `state` waits in the mailbox, parked, where a caller may borrow it (see the module docs).
     /// `state` is home again when this returns; until then the actor runs nothing.
-    pub(crate) async fn recv_parking<S: Any + Send>(
-        &mut self,
-        state: &mut Option<Box<S>>,
-    ) -> Envelope<M> {
+    pub(crate) async fn recv_parking<S: Any + Send>(&mut self, state: &mut Home<S>) -> Envelope<M> {
         let envelope = match self.taken.pop_front() {
             Some(envelope) => envelope,
             None => poll_fn(|cx| self.poll_take_parking(state, cx)).await,
@@ -88,32 +97,34 @@ impl<M> MailboxRx<M> {
         envelope
     }
 
-    /// [`poll_take`](Self::poll_take), parking `state` while the queue is empty and taking it
-    /// back (once the caller it is lent to gave it back) before anything is handled.
+    /// One poll for the next envelope (everything queued is taken in one lock), parking `state`
+    /// while the queue is empty and taking it back (once the caller it is lent to gave it back)
+    /// before anything is handled.
     fn poll_take_parking<S: Any + Send>(
         &mut self,
-        state: &mut Option<Box<S>>,
+        state: &mut Home<S>,
         cx: &mut std::task::Context<'_>,
     ) -> Poll<Envelope<M>> {
         let mut q = self.shared.lock();
-        if state.is_none() {
+        if state.is_away() {
             if q.lent {
                 q.wanted = true;
                 register(&mut q.waiting, cx);
                 return Poll::Pending;
             }
-            *state = q
-                .parked
-                .take()
-                .and_then(|parked| parked.downcast::<S>().ok());
+            if let Some(parked) = q.parked.take().and_then(|p| p.downcast::<S>().ok()) {
+                *state = Home::Boxed(parked);
+            }
             debug_assert!(
-                state.is_some(),
+                !state.is_away(),
                 "an actor's state is parked or lent while it waits"
             );
         }
         if q.items.is_empty() {
-            if let Some(home) = state.take() {
-                q.parked = Some(home);
+            if q.park
+                && let Some(boxed) = state.take_boxed()
+            {
+                q.parked = Some(boxed);
             }
             register(&mut q.waiting, cx);
             return Poll::Pending;
@@ -137,5 +148,38 @@ impl<M> Shared<M> {
             return Poll::Pending;
         }
         Poll::Ready(q.parked.take())
+    }
+}
+
+/// Where an actor's state is while the actor runs: in its task as built (no caller has asked
+/// for an inline call yet), boxed in its task (it has been parked before), or away (parked in
+/// the mailbox, or lent to a caller).
+pub(crate) enum Home<S> {
+    Here(S),
+    Boxed(Box<S>),
+    Away,
+}
+
+impl<S> Home<S> {
+    /// The state, unless it is away.
+    pub(crate) fn get(&mut self) -> Option<&mut S> {
+        match self {
+            Home::Here(state) => Some(state),
+            Home::Boxed(state) => Some(state),
+            Home::Away => None,
+        }
+    }
+
+    pub(crate) fn is_away(&self) -> bool {
+        matches!(self, Home::Away)
+    }
+
+    /// The state boxed, to park it (boxed the first time), leaving it away.
+    fn take_boxed(&mut self) -> Option<Box<S>> {
+        match std::mem::replace(self, Home::Away) {
+            Home::Here(state) => Some(Box::new(state)),
+            Home::Boxed(state) => Some(state),
+            Home::Away => None,
+        }
     }
 }
