@@ -92,6 +92,19 @@ impl Probe {
         *value
     }
 
+    /// Cannot wait, but takes a while: an inline run long enough for a kill to land during it.
+    #[call]
+    async fn busy_add(&mut self, n: u64) -> u64 {
+        let mut sum = 0_u64;
+        for i in 0..20_000_u64 {
+            sum = std::hint::black_box(sum.wrapping_add(i));
+        }
+        std::hint::black_box(sum);
+        let value = self.values.entry(0).or_default();
+        *value += n;
+        *value
+    }
+
     #[call]
     async fn crash(&mut self) -> u64 {
         panic!("crashed inline")
@@ -273,4 +286,35 @@ async fn concurrent_callers_each_get_their_answer_and_lose_no_update() {
         caller.await.expect("caller");
     }
     assert_eq!(probe.get(0).await, Ok(Some(CALLERS * CALLS)));
+}
+
+/// A kill racing inline calls from another thread, 2,000 times: each call is answered or fails
+/// with the kill (never hangs, never answers after the exit was told), and by the time `wait()`
+/// returns the state has been dropped — also when the kill came while it was lent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_kill_racing_inline_calls_drops_the_state_before_the_exit_is_told() {
+    for round in 0..2_000 {
+        let (probe, flags) = probe().await;
+        probe.place().await.expect("first call");
+        let caller = {
+            let probe = probe.clone();
+            tokio::spawn(async move {
+                for _ in 0..20 {
+                    match probe.busy_add(1).await {
+                        Ok(_) => {}
+                        Err(CallError::Exited(ExitReason::Killed) | CallError::NoProc) => break,
+                        Err(other) => panic!("round {round}: {other:?}"),
+                    }
+                }
+            })
+        };
+        tokio::task::yield_now().await;
+        probe.kill();
+        assert_eq!(probe.wait().await, ExitReason::Killed);
+        assert!(
+            flags.dropped.load(Ordering::SeqCst),
+            "round {round}: the state was dropped before the exit was told"
+        );
+        caller.await.expect("caller");
+    }
 }

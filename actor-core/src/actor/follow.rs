@@ -16,13 +16,10 @@ use super::cell::{Cell, ProcRef};
 use super::current::current_id;
 use super::deadline::Deadline;
 use super::handle::call_when_room;
+use super::inline::Inline;
 use super::mailbox::Offer;
 use super::reply::ReplyRx;
 use crate::{ActorId, CallError, SendError};
-
-/// The inline call of the followed child's actor type (`inline::call`), for a message it runs
-/// inline.
-pub(crate) type Inline<M> = fn(&Arc<Cell<M>>, M) -> Result<(), M>;
 
 /// The incarnation a followed handle sends to.
 pub(crate) struct Incarnation<M> {

@@ -15,6 +15,9 @@ use super::cell::{Cell, ProcRef};
 use super::current::CURRENT;
 use super::panic;
 
+/// [`call`] for one actor type, as a followed handle (typed by message only) is given it.
+pub(crate) type Inline<M> = fn(&Arc<Cell<M>>, M) -> Result<(), M>;
+
 /// Runs the call `msg` inline if `cell`'s actor is idle: `Ok` once handled (the reply sent, or
 /// the actor crashing with the handler's panic), or the message back to be queued.
 #[inline]

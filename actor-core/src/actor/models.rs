@@ -18,7 +18,7 @@ use loom::thread;
 
 use super::cell::{self, Cell, Core, ProcRef};
 use super::info::Info;
-use super::mailbox::{self, Envelope, Home, MailboxRx, Offer, Sys};
+use super::mailbox::{self, Envelope, Home, MailboxRx, MailboxTx, Offer, Sys};
 use super::overflow::Overflow;
 use crate::actor::ActorHandle;
 use crate::{ActorId, ExitReason};
@@ -346,6 +346,18 @@ fn linking_again_to_a_dying_actor_adds_no_early_noproc() {
 /// The state of the parking models: the messages handled, by whichever side handled them.
 type Handled = Vec<u32>;
 
+/// An inline call of `m` as `ActorRef::call` makes it: borrow the parked state, handle, give it
+/// back. `false` if the actor was not idle (nothing was borrowed).
+fn handle_inline(tx: &MailboxTx<u32>, m: u32) -> bool {
+    let Some(lent) = tx.lend() else {
+        return false;
+    };
+    let mut state = lent.downcast::<Handled>().expect("the actor's type");
+    state.push(m);
+    tx.give_back(state, true, None);
+    true
+}
+
 /// An inline call against the actor's loop and another sender: the call (100) is handled once,
 /// after the same sender's cast (1) and before its next (200), whether the caller borrowed the
 /// parked state or queued the call; the actor never takes a message while its state is lent,
@@ -360,13 +372,8 @@ fn an_inline_call_is_handled_once_in_its_senders_order() {
             let tx = tx.clone();
             thread::spawn(move || {
                 assert!(matches!(tx.offer(1), Offer::Queued));
-                match tx.lend() {
-                    Some(lent) => {
-                        let mut state = lent.downcast::<Handled>().expect("the actor's type");
-                        state.push(100);
-                        tx.give_back(state, true, None);
-                    }
-                    None => assert!(matches!(tx.offer(100), Offer::Queued)),
+                if !handle_inline(&tx, 100) {
+                    assert!(matches!(tx.offer(100), Offer::Queued));
                 }
                 assert!(matches!(tx.offer(200), Offer::Queued));
             })
@@ -415,15 +422,7 @@ fn reclaiming_the_state_waits_for_a_loan_and_ends_all_loans() {
         assert!(state.is_away(), "parked");
         let caller = {
             let tx = tx.clone();
-            thread::spawn(move || match tx.lend() {
-                Some(lent) => {
-                    let mut state = lent.downcast::<Handled>().expect("the actor's type");
-                    state.push(100);
-                    tx.give_back(state, true, None);
-                    true
-                }
-                None => false,
-            })
+            thread::spawn(move || handle_inline(&tx, 100))
         };
         let reclaimed = block_on(rx.reclaim()).expect("the parked state");
         let reclaimed = reclaimed.downcast::<Handled>().expect("the actor's type");

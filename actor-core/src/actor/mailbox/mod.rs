@@ -266,16 +266,11 @@ impl<M> MailboxTx<M> {
 }
 
 impl<M> MailboxRx<M> {
-    /// The next envelope, in send order. Never ends: the actor's context keeps a sender. (The
-    /// actor's loop uses [`recv_parking`](Self::recv_parking); the model checks use this.)
+    /// The next envelope, in send order, for the model checks of the mailbox alone: the actor's
+    /// loop ([`recv_parking`](Self::recv_parking)) with a stateless actor that never parks.
     #[cfg(all(test, beamish_loom))]
     pub(crate) async fn recv(&mut self) -> Envelope<M> {
-        let envelope = match self.taken.pop_front() {
-            Some(envelope) => envelope,
-            None => std::future::poll_fn(|cx| self.poll_take(cx)).await,
-        };
-        self.count_taken(&envelope);
-        envelope
+        self.recv_parking(&mut Home::Here(())).await
     }
 
     /// Counts a taken user message, and gives its room back.
@@ -283,7 +278,7 @@ impl<M> MailboxRx<M> {
         if let Envelope::Msg(_) = envelope {
             self.received += 1;
             self.shared.received.store(self.received, Ordering::Relaxed);
-            // Under `DropOldest` the room was given back under the lock (`poll_take`).
+            // Under `DropOldest` the room was given back under the lock (`take`).
             if let Some(room) = &self.room
                 && !self.one_at_a_time
             {
@@ -298,23 +293,11 @@ impl<M> MailboxRx<M> {
         if let Some(envelope) = self.taken.pop_front() {
             return Some(envelope);
         }
-        match self.poll_take(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match self.poll_take_parking(&mut Home::Here(()), &mut cx) {
             Poll::Ready(envelope) => Some(envelope),
             Poll::Pending => None,
         }
-    }
-
-    /// Takes everything queued (one lock), or registers the task to be woken by the next send.
-    #[cfg(all(test, beamish_loom))]
-    /// Under [`Overflow::DropOldest`] it takes one message at a time and gives its room back
-    /// under the lock, so that a sender pushing out the oldest message finds every queued one.
-    fn poll_take(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Envelope<M>> {
-        let mut q = self.shared.lock();
-        if q.items.is_empty() {
-            register(&mut q.waiting, cx);
-            return Poll::Pending;
-        }
-        Self::take(q, &mut self.taken, self.room.as_deref(), self.one_at_a_time)
     }
 
     /// Takes the first envelope of a non-empty queue (everything queued, but one at a time

@@ -100,7 +100,7 @@ impl<M> MailboxRx<M> {
     /// One poll for the next envelope (everything queued is taken in one lock), parking `state`
     /// while the queue is empty and taking it back (once the caller it is lent to gave it back)
     /// before anything is handled.
-    fn poll_take_parking<S: Any + Send>(
+    pub(super) fn poll_take_parking<S: Any + Send>(
         &mut self,
         state: &mut Home<S>,
         cx: &mut std::task::Context<'_>,
