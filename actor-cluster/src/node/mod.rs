@@ -246,6 +246,10 @@ impl Node {
             .subscribe(format!("{}{}.>", inner.prefix, inner.name))
             .await
             .map_err(unavailable)?;
+        // `flush` only writes the socket. What makes the subscription live before any peer can
+        // address this node is `join` below: its JetStream request goes out on this connection
+        // after the SUB, and the server answers it only once it has processed both, so the
+        // membership entry peers read is written after the subscription took effect.
         client.flush().await.map_err(unavailable)?;
         tokio::spawn(serve::receive_loop(inner.clone(), subscription));
         tokio::spawn(audit::audit_loop(Arc::downgrade(&inner), dropped));

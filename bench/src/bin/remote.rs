@@ -140,9 +140,13 @@ async fn run(sizes: &Sizes) -> Res<()> {
     let names_host = host.registry::<()>("bench", Keys::Unique).await?;
     let names_caller = caller.registry::<()>("bench", Keys::Unique).await?;
     Echo::start_via(&names_host, "echo", ()).await?;
+    let seen_by = Instant::now() + Duration::from_secs(10);
     let echo: EchoHandle = loop {
         if let Some(h) = names_caller.whereis("echo") {
             break h;
+        }
+        if Instant::now() > seen_by {
+            return Err("the caller's registry never saw `echo` (10 s)".into());
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
@@ -159,7 +163,7 @@ async fn run(sizes: &Sizes) -> Res<()> {
             }
         }
     });
-    responder.flush().await?;
+    subscribed(&responder).await?;
     // Warm up both paths (and wait until the server routes to the responder).
     let warm = Instant::now() + Duration::from_secs(5);
     while requester
@@ -279,7 +283,7 @@ async fn raw_casts(url: &str, requester: &async_nats::Client, total: usize, run:
         let subject = format!("raw.cast.{run}.{attempt}");
         let counter = async_nats::connect(url).await?;
         let mut counted = counter.subscribe(subject.clone()).await?;
-        counter.flush().await?;
+        subscribed(&counter).await?;
         let started = Instant::now();
         let publisher = requester.clone();
         let sending = tokio::spawn(async move {
@@ -305,12 +309,29 @@ async fn raw_casts(url: &str, requester: &async_nats::Client, total: usize, run:
         if got == total {
             break started;
         }
-        eprintln!("raw run {run}: {got} of {total} publishes arrived (slow consumer); again");
+        eprintln!("raw run {run}: {got} of {total} publishes arrived (dropped); again");
         if attempt == 3 {
             return Err("raw publishes kept being dropped".into());
         }
     };
     Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+/// How long a counter waits for the next message before it reports what it has.
+const SILENCE: Duration = Duration::from_secs(5);
+
+/// Returns once the server has processed everything `client` sent before, its subscriptions
+/// included. `Client::flush` only writes the socket: a publish from another connection right
+/// after it can reach the server before the subscription and be dropped (no subscriber). A
+/// request nobody answers makes the round trip: the server's "no responders" comes back only
+/// after it has processed what this connection sent before it.
+async fn subscribed(client: &async_nats::Client) -> Res<()> {
+    let nobody = client.new_inbox();
+    match client.request(nobody, Bytes::new()).await {
+        Err(e) if e.kind() == async_nats::RequestErrorKind::NoResponders => Ok(()),
+        Err(e) => Err(e.into()),
+        Ok(_) => Err("a request to a fresh inbox was answered".into()),
+    }
 }
 
 /// The windows of `total` messages: a marker goes behind each.
@@ -357,10 +378,12 @@ async fn raw_paced_casts(
     let subject = format!("raw.paced.{run}");
     let counter = async_nats::connect(url).await?;
     let mut counted = counter.subscribe(subject.clone()).await?;
-    counter.flush().await?;
+    subscribed(&counter).await?;
     let counting = tokio::spawn(async move {
         let mut got: u64 = 0;
-        while let Some(msg) = counted.next().await {
+        // Bounded: a publish that never arrives ends the count (and the run, with an error)
+        // after a silence, never a hang.
+        while let Ok(Some(msg)) = tokio::time::timeout(SILENCE, counted.next()).await {
             match msg.reply {
                 // A marker: everything published before it was counted.
                 Some(reply) => {
