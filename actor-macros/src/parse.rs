@@ -43,6 +43,13 @@ pub(crate) fn actor_def(mut item: syn::ItemImpl, errors: &mut Errors) -> Option<
     })
 }
 
+/// Attributes that say nothing about how a function runs: a handler carrying only these may have
+/// its body moved into a plain function (`expand::now`). Any other (`#[tracing::instrument]`,
+/// an attribute macro) keeps the handler as the user wrote it.
+const PLAIN_ATTRS: &[&str] = &[
+    "doc", "cfg", "allow", "expect", "warn", "deny", "forbid", "inline", "must_use",
+];
+
 /// The handler attribute on `attr`, if it is one of ours.
 fn handler_kind(attr: &syn::Attribute) -> Option<HandlerKind> {
     HandlerKind::ALL
@@ -121,6 +128,10 @@ fn handler(method: &mut syn::ImplItemFn, errors: &mut Errors) -> Option<Handler>
     }
     method.attrs = kept;
     let (kind, attr) = found?;
+    let plain_attrs = method
+        .attrs
+        .iter()
+        .all(|a| PLAIN_ATTRS.iter().any(|name| a.path().is_ident(name)));
     // The shape is ours to demand (async, a receiver, owned arguments), so lints that would ask
     // the user to change it are silenced on the handler only.
     method.attrs.push(syn::parse_quote!(#[allow(
@@ -192,11 +203,16 @@ fn handler(method: &mut syn::ImplItemFn, errors: &mut Errors) -> Option<Handler>
         .cloned()
         .collect();
     let never_waits = crate::never_waits::never_waits(method.block.to_token_stream());
+    let runs_now = never_waits
+        && plain_attrs
+        && matches!(kind, HandlerKind::Call | HandlerKind::Cast)
+        && matches!(receiver, ReceiverForm::Mut | ReceiverForm::Shared);
     Some(Handler {
         kind,
         attr,
         flatten,
         never_waits,
+        runs_now,
         sig: method.sig.clone(),
         receiver,
         args,

@@ -5,6 +5,7 @@
 mod handle;
 mod hints;
 mod message;
+mod now;
 mod remote;
 mod start;
 
@@ -100,7 +101,7 @@ impl<'a> Gen<'a> {
     }
 
     fn expand(&self) -> TokenStream {
-        let item = &self.def.item;
+        let item = now::split(self);
         // First after the user's impl, so that rustc reports a non-`Send` type there first.
         let send_checks = hints::send_checks(self);
         let message::MessageItems { outer, scoped } = message::expand(self);

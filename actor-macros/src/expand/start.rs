@@ -5,8 +5,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::Gen;
 use super::message::variant_ident;
+use super::{Gen, now};
 use crate::args::{Restart, Shutdown};
 use crate::model::{Arg, Handler, HandlerKind};
 
@@ -75,24 +75,31 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
             .map(|i| Gen::hidden(&format!("__a{i}")))
             .collect();
         let call = call_args(h, &fields);
+        // A handler that runs now is a plain function: called, not awaited (`now`).
+        let run = if h.runs_now {
+            let now = now::ident(h);
+            quote!(Self::#now(self, #(#call),*))
+        } else {
+            quote!(Self::#name(self, #(#call),*).await)
+        };
         match h.kind {
             HandlerKind::Call if h.deferred_reply().is_none() => quote! {
                 #(#cfgs)*
                 #message::#variant(#(#fields,)* #reply) => {
-                    let value = Self::#name(self, #(#call),*).await;
+                    let value = #run;
                     #ctx.reply(#reply, value);
                 }
             },
             HandlerKind::Call => quote! {
                 #(#cfgs)*
                 #message::#variant(#(#fields,)* #reply) => {
-                    Self::#name(self, #(#call),*).await;
+                    #run;
                 }
             },
             _ => quote! {
                 #(#cfgs)*
                 #message::#variant(#(#fields),*) => {
-                    Self::#name(self, #(#call),*).await;
+                    #run;
                 }
             },
         }
@@ -200,13 +207,19 @@ fn inline_fns(g: &Gen<'_>) -> Option<TokenStream> {
             .map(|i| Gen::hidden(&format!("__a{i}")))
             .collect();
         let call = call_args(h, &fields);
+        let value = if h.runs_now {
+            let now = now::ident(h);
+            quote!(Self::#now(self, #(#call),*))
+        } else {
+            quote!(#rt::ready_now(Self::#name(self, #(#call),*)))
+        };
         let run = if h.deferred_reply().is_none() {
             quote! {
-                let value = #rt::ready_now(Self::#name(self, #(#call),*));
+                let value = #value;
                 let _ = #reply.send(value);
             }
         } else {
-            quote!(#rt::ready_now(Self::#name(self, #(#call),*));)
+            quote!(#value;)
         };
         quote! {
             #(#cfgs)*

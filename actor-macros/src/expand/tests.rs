@@ -135,7 +135,10 @@ fn the_user_impl_keeps_its_methods_without_our_attributes() {
     let syn::Item::Impl(user) = &file.items[0] else {
         panic!("the user's impl comes first");
     };
-    assert_eq!(user.items.len(), 3);
+    let theirs = user.items.iter().filter(|i| {
+        !matches!(i, syn::ImplItem::Fn(f) if f.sig.ident.to_string().starts_with("__beamish_now_"))
+    });
+    assert_eq!(theirs.count(), 3);
     for item in &user.items {
         let syn::ImplItem::Fn(f) = item else { continue };
         for attr in &f.attrs {
@@ -248,4 +251,71 @@ fn send_checks_come_right_after_the_users_impl() {
     // all `i64`, and one check per distinct type is enough (`reset` has none).
     assert_eq!(text.matches("AssertSend").count(), 2, "{text}");
     assert!(text.contains("AssertSend < Counter >") && text.contains("AssertSend < i64 >"));
+}
+
+/// The user's impl item named `name`.
+fn user_fn<'f>(file: &'f syn::File, name: &str) -> Option<&'f syn::ImplItemFn> {
+    let syn::Item::Impl(user) = &file.items[0] else {
+        panic!("the user's impl comes first: {}", file.to_token_stream());
+    };
+    user.items.iter().find_map(|i| match i {
+        syn::ImplItem::Fn(f) if f.sig.ident == name => Some(f),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_handler_that_cannot_wait_runs_as_a_plain_function() {
+    let file = expand(quote! {
+        impl Counter {
+            #[init]
+            async fn init(start: i64) -> Self { Counter { count: start } }
+            /// Adds `n`.
+            #[call]
+            #[expect(clippy::cast_possible_wrap)]
+            async fn add(&mut self, mut n: i64, _: u8) -> i64 { n += 1; self.count += n; self.count }
+            #[cast]
+            async fn pause(&mut self) { tokio::task::yield_now().await }
+            #[cast]
+            #[tracing::instrument]
+            async fn traced(&mut self) {}
+        }
+    });
+    // The body moved into a private, hidden plain function with the same arguments.
+    let now = user_fn(&file, "__beamish_now_add").expect("the plain function");
+    assert!(now.sig.asyncness.is_none());
+    assert!(matches!(now.vis, syn::Visibility::Inherited));
+    let body = now.block.to_token_stream().to_string();
+    assert!(body.contains("self . count += n"), "{body}");
+    assert!(now.attrs.iter().any(|a| a.path().is_ident("expect")));
+    // The user's method keeps its signature and docs, and calls it; its `expect` is an `allow`.
+    let add = user_fn(&file, "add").expect("the user's method");
+    assert!(add.sig.asyncness.is_some());
+    assert!(add.attrs.iter().any(|a| a.path().is_ident("doc")));
+    assert!(!add.attrs.iter().any(|a| a.path().is_ident("expect")));
+    let call = add.block.to_token_stream().to_string();
+    assert!(call.contains("__beamish_now_add"), "{call}");
+    // A handler that waits, or carries an attribute that may change how it runs, stays async.
+    assert!(user_fn(&file, "__beamish_now_pause").is_none());
+    assert!(user_fn(&file, "__beamish_now_traced").is_none());
+    // The dispatch calls the plain function without awaiting it, and awaits the others.
+    let dispatch = items(&file)
+        .into_iter()
+        .find_map(|i| match i {
+            syn::Item::Impl(imp) if imp.trait_.is_some() => {
+                let text = imp.to_token_stream().to_string();
+                text.contains("fn handle").then_some(text)
+            }
+            _ => None,
+        })
+        .expect("impl Actor");
+    assert!(
+        dispatch.contains("Self :: __beamish_now_add (self"),
+        "{dispatch}"
+    );
+    assert!(!dispatch.contains("__beamish_now_add (self , __a0 , __a1) . await"));
+    assert!(
+        dispatch.contains("Self :: pause (self ,) . await"),
+        "{dispatch}"
+    );
 }
