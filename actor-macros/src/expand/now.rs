@@ -62,6 +62,9 @@ fn twin(method: &syn::ImplItemFn, h: &Handler) -> syn::ImplItemFn {
         .filter(|a| is_lint(a) || a.path().is_ident("cfg"))
         .cloned()
         .collect();
+    // The handler's shape is the user's choice, made on the `async fn` (see `parse::handler`).
+    twin.attrs
+        .push(syn::parse_quote!(#[allow(clippy::unnecessary_wraps)]));
     twin.attrs.push(syn::parse_quote!(#[doc(hidden)]));
     twin.attrs.push(syn::parse_quote!(#[inline]));
     twin
