@@ -246,8 +246,8 @@ use proc_macro::TokenStream;
 ///   switches (see `Actor::handle_inline`). Being synchronous it cannot be cut short by the
 ///   call's timeout; a handler that computes for long and must stay on the actor's task takes
 ///   `ctx`.
-/// - A `#[call]` or `#[cast]` that cannot wait (as above, `ctx` allowed) and carries no attribute
-///   but docs, `#[cfg]`, lint levels, `#[inline]` and `#[must_use]` runs as a plain function:
+/// - A handler other than `#[init]` that cannot wait (as above, `ctx` allowed) and carries no
+///   attribute but docs, `#[cfg]`, lint levels, `#[inline]` and `#[must_use]` runs as a plain function:
 ///   its body moves into a hidden `fn` without `async`, which the actor's task calls directly,
 ///   and the method keeps its signature and calls it. Nothing changes for the handler, except
 ///   that it costs less: no future is built for it, and a panic in it unwinds through one frame

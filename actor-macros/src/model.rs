@@ -74,9 +74,9 @@ pub(crate) struct Handler {
     pub(crate) flatten: bool,
     /// The body has no `.await` and no macro that could hide one (`never_waits`).
     pub(crate) never_waits: bool,
-    /// A `#[call]` or `#[cast]` on `&self`/`&mut self` that cannot wait and carries no attribute
-    /// that could change how it runs: its body moves into a plain function, which the dispatch
-    /// and the inline path call directly (`expand::now`).
+    /// A handler other than `#[init]`, on `&self`/`&mut self`, that cannot wait and carries no
+    /// attribute that could change how it runs: its body moves into a plain function, which the
+    /// generated `Actor` methods and the inline path call directly (`expand::now`).
     pub(crate) runs_now: bool,
     pub(crate) sig: syn::Signature,
     pub(crate) receiver: ReceiverForm,

@@ -205,7 +205,7 @@ fn handler(method: &mut syn::ImplItemFn, errors: &mut Errors) -> Option<Handler>
     let never_waits = crate::never_waits::never_waits(method.block.to_token_stream());
     let runs_now = never_waits
         && plain_attrs
-        && matches!(kind, HandlerKind::Call | HandlerKind::Cast)
+        && kind != HandlerKind::Init
         && matches!(receiver, ReceiverForm::Mut | ReceiverForm::Shared);
     Some(Handler {
         kind,

@@ -1,6 +1,7 @@
 //! Handlers that cannot wait also run as plain functions. For each handler with
 //! [`Handler::runs_now`], the body moves into a hidden function without `async`
-//! (`__beamish_now_add`), which the dispatch and the inline path call directly; the user's
+//! (`__beamish_now_add`), which the generated `Actor` methods (the message dispatch,
+//! `handle_info`, `handle_continue`, `terminate`) and the inline path call directly; the user's
 //! `async fn` keeps its signature, docs and attributes, and calls it.
 //!
 //! Why: a handler's `async fn` is a coroutine, and rustc gives every coroutine that can unwind a
@@ -23,7 +24,12 @@ pub(crate) fn split(g: &Gen<'_>) -> syn::ItemImpl {
         let syn::ImplItem::Fn(method) = impl_item else {
             continue;
         };
-        let Some(h) = g.def.messages().find(|h| h.runs_now && h.sig == method.sig) else {
+        let Some(h) = g
+            .def
+            .handlers
+            .iter()
+            .find(|h| h.runs_now && h.sig == method.sig)
+        else {
             continue;
         };
         twins.push(syn::ImplItem::Fn(twin(method, h)));

@@ -28,6 +28,18 @@ fn call_args(h: &Handler, values: &[syn::Ident]) -> Vec<TokenStream> {
         .collect()
 }
 
+/// The call of handler `h` with `call`: awaited, or, for one that runs as a plain function
+/// (`now`), called.
+fn invoke(h: &Handler, call: &[TokenStream]) -> TokenStream {
+    if h.runs_now {
+        let now = now::ident(h);
+        quote!(Self::#now(self, #(#call),*))
+    } else {
+        let name = h.ident();
+        quote!(Self::#name(self, #(#call),*).await)
+    }
+}
+
 /// `impl Actor for Counter`, for the `const _` block that holds the message enum (see
 /// `message`).
 pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
@@ -70,18 +82,12 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
     });
 
     let arms = g.def.messages().map(|h| {
-        let (cfgs, name, variant) = (&h.cfgs, h.ident(), variant_ident(h));
+        let (cfgs, variant) = (&h.cfgs, variant_ident(h));
         let fields: Vec<_> = (0..h.values().count())
             .map(|i| Gen::hidden(&format!("__a{i}")))
             .collect();
         let call = call_args(h, &fields);
-        // A handler that runs now is a plain function: called, not awaited (`now`).
-        let run = if h.runs_now {
-            let now = now::ident(h);
-            quote!(Self::#now(self, #(#call),*))
-        } else {
-            quote!(Self::#name(self, #(#call),*).await)
-        };
+        let run = invoke(h, &call);
         match h.kind {
             HandlerKind::Call if h.deferred_reply().is_none() => quote! {
                 #(#cfgs)*
@@ -108,38 +114,38 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
         .then(|| quote!(#message::__Phantom(_, never) => match never {},));
 
     let info = g.def.of(HandlerKind::Info).map(|h| {
-        let (cfgs, name) = (&h.cfgs, h.ident());
+        let cfgs = &h.cfgs;
         let info = Gen::hidden("__info");
-        let call = call_args(h, std::slice::from_ref(&info));
+        let run = invoke(h, &call_args(h, std::slice::from_ref(&info)));
         quote_spanned! {h.attr.span()=>
             #(#cfgs)*
             async fn handle_info(&mut self, #info: #rt::Info, #ctx: &mut #rt::Context<Self>) {
                 let _ = &#ctx;
-                Self::#name(self, #(#call),*).await;
+                #run;
             }
         }
     });
     let cont = g.def.of(HandlerKind::Continue).map(|h| {
-        let (cfgs, name) = (&h.cfgs, h.ident());
+        let cfgs = &h.cfgs;
         let cont = Gen::hidden("__cont");
-        let call = call_args(h, std::slice::from_ref(&cont));
+        let run = invoke(h, &call_args(h, std::slice::from_ref(&cont)));
         quote_spanned! {h.attr.span()=>
             #(#cfgs)*
             async fn handle_continue(&mut self, #cont: #rt::Continuation, #ctx: &mut #rt::Context<Self>) {
                 let _ = &#ctx;
-                Self::#name(self, #(#call),*).await;
+                #run;
             }
         }
     });
     let terminate = g.def.of(HandlerKind::Terminate).map(|h| {
-        let (cfgs, name) = (&h.cfgs, h.ident());
+        let cfgs = &h.cfgs;
         let reason = Gen::hidden("__reason");
-        let call = call_args(h, std::slice::from_ref(&reason));
+        let run = invoke(h, &call_args(h, std::slice::from_ref(&reason)));
         quote_spanned! {h.attr.span()=>
             #(#cfgs)*
             async fn terminate(&mut self, #reason: &#rt::ExitReason, #ctx: &mut #rt::Context<Self>) {
                 let _ = &#ctx;
-                Self::#name(self, #(#call),*).await;
+                #run;
             }
         }
     });

@@ -279,6 +279,8 @@ fn a_handler_that_cannot_wait_runs_as_a_plain_function() {
             #[cast]
             #[tracing::instrument]
             async fn traced(&mut self) {}
+            #[info]
+            async fn on_info(&mut self, info: Info) { let _ = info; }
         }
     });
     // The body moved into a private, hidden plain function with the same arguments.
@@ -317,5 +319,17 @@ fn a_handler_that_cannot_wait_runs_as_a_plain_function() {
     assert!(
         dispatch.contains("Self :: pause (self ,) . await"),
         "{dispatch}"
+    );
+    // So do the other handlers but `init`.
+    assert!(user_fn(&file, "__beamish_now_on_info").is_some());
+    assert!(user_fn(&file, "__beamish_now_init").is_none());
+    let info = items(&file)
+        .into_iter()
+        .map(|i| i.to_token_stream().to_string())
+        .find(|t| t.contains("fn handle_info"))
+        .expect("handle_info");
+    assert!(
+        info.contains("Self :: __beamish_now_on_info (self , __info)"),
+        "{info}"
     );
 }

@@ -1,6 +1,7 @@
 //! Handlers that cannot wait run as plain functions (their body moved into a hidden one), and
 //! that stays invisible: `mut` and `_` arguments, lint levels that concern the body (`expect`
-//! included), a handler another one calls directly, and a panic, all warning-free.
+//! included), a handler another one calls directly, `info` and `terminate` handlers, and a
+//! panic, all warning-free.
 #![deny(warnings)]
 
 use beamish::prelude::*;
@@ -41,6 +42,18 @@ impl Tally {
     #[call]
     async fn total(&self, ctx: &mut Context<Self>) -> (u64, ActorId) {
         (self.total, ctx.id())
+    }
+
+    #[info]
+    async fn on_info(&mut self, info: Info) {
+        if let Info::Timer { .. } = info {
+            self.total += 1;
+        }
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, reason: &ExitReason, ctx: &mut Context<Self>) {
+        let _ = (reason, ctx.id());
     }
 }
 
