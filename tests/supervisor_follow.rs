@@ -2,6 +2,7 @@
 //! `Supervisor::start_child_followed` and `Supervisor::follow_child`.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -185,17 +186,20 @@ async fn a_call_waiting_for_a_restart_times_out_at_its_own_timeout() {
     assert_eq!(counter.add(1).await, Ok(1));
 }
 
-#[tokio::test]
-async fn a_call_accepted_by_the_dying_incarnation_gets_its_exit_reason_and_is_not_resent() {
-    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
-    let gate = Gate::new();
-    gate.open();
-    let counter: GatedHandle = sup
-        .start_child_followed(Gated::child_spec(gate.clone()))
-        .await
-        .unwrap();
-    // Hold the actor, queue a crash and then an add behind it: the add is accepted by the
-    // incarnation that dies.
+/// Polls `call` once, so that its message is queued: it must still be waiting.
+async fn queue<F: Future + Unpin>(call: &mut F) {
+    let polled = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *call).poll(cx))).await;
+    assert!(
+        polled.is_pending(),
+        "the call waits behind the held handler"
+    );
+}
+
+/// Holds `counter`'s incarnation in a handler and queues a crash behind it; returns the release
+/// and the held call.
+async fn hold_then_crash(
+    counter: &GatedHandle,
+) -> (Signal, tokio::task::JoinHandle<Result<(), CallError>>) {
     let (entered, has_entered) = signal();
     let (release, released) = signal();
     let held = tokio::spawn({
@@ -204,18 +208,58 @@ async fn a_call_accepted_by_the_dying_incarnation_gets_its_exit_reason_and_is_no
     });
     has_entered.wait().await;
     counter.crash_later().unwrap();
-    let mut in_flight = Box::pin(counter.add(100));
-    // One poll queues the message in the current incarnation's mailbox.
-    let polled = std::future::poll_fn(|cx| Poll::Ready(in_flight.as_mut().poll(cx))).await;
-    assert!(polled.is_pending());
+    (release, held)
+}
+
+#[tokio::test]
+async fn calls_the_dying_incarnation_had_not_started_are_answered_by_the_next_once_in_order() {
+    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
+    let gate = Gate::new();
+    gate.open();
+    let counter: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(gate.clone()))
+        .await
+        .unwrap();
+    let first = counter.id();
+    let dying = incarnation(&sup, &counter).await;
+    let plain: GatedHandle = dying.downcast::<Gated>().unwrap().into();
+    // Hold the actor, queue a crash and then two adds behind it, one through a plain handle of
+    // this incarnation and one through the followed handle: both are accepted by the incarnation
+    // that dies before starting them.
+    let (release, held) = hold_then_crash(&counter).await;
+    let mut through_plain = Box::pin(plain.add(10));
+    queue(&mut through_plain).await;
+    let mut through_followed = Box::pin(counter.add(100));
+    queue(&mut through_followed).await;
     release.fire();
     assert_eq!(held.await.unwrap(), Ok(()));
+    // That incarnation is dead; the child's mailbox was carried over to the next one, which
+    // starts from zero and handles both once, in their order.
+    assert!(matches!(dying.wait().await, ExitReason::Panic(_)));
+    assert_eq!(through_plain.await, Ok(10));
+    assert_eq!(through_followed.await, Ok(110));
+    assert_ne!(counter.id(), first);
+    assert_eq!(counter.add(1).await, Ok(111));
+}
+
+#[tokio::test]
+async fn a_kept_call_fails_with_the_exit_reason_when_the_child_is_not_restarted() {
+    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
+    let counter: GatedHandle = sup
+        .start_child_followed(Gated::child_spec(Gate::new()).restart(Restart::Temporary))
+        .await
+        .unwrap();
+    let (release, held) = hold_then_crash(&counter).await;
+    let mut to_child = Box::pin(counter.add(100));
+    queue(&mut to_child).await;
+    release.fire();
+    assert_eq!(held.await.unwrap(), Ok(()));
+    // Nothing to carry it to: it fails with the exit reason at once, not at its timeout.
     assert!(matches!(
-        in_flight.await,
+        to_child.await,
         Err(CallError::Exited(ExitReason::Panic(_)))
     ));
-    // Never sent again: the new incarnation starts from zero and never saw the 100.
-    assert_eq!(counter.add(1).await, Ok(1));
+    assert_eq!(counter.add(1).await, Err(CallError::NoProc));
 }
 
 #[tokio::test]

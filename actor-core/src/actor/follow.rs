@@ -2,8 +2,10 @@
 //!
 //! A supervisor keeps one [`Publish`]er per followed child, in the child's record, and tells it
 //! each new incarnation; followed handles hold the receiving end and send to whichever
-//! incarnation is current. The record going away (the child is gone for good, or its supervisor
-//! exited) closes the channel, and followed calls fail at once from then on.
+//! incarnation is current; the publisher carries what an incarnation had not started over to the
+//! next one (see `mailbox::carry`). The record going away
+//! (the child is gone for good, or its supervisor exited) closes the channel, and followed calls
+//! fail at once from then on.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -15,9 +17,8 @@ use super::call::Reply;
 use super::cell::{Cell, ProcRef};
 use super::current::current_id;
 use super::deadline::Deadline;
-use super::handle::call_when_room;
 use super::inline::Inline;
-use super::mailbox::Offer;
+use super::mailbox::{Offer, Unhandled};
 use super::reply::ReplyRx;
 use crate::{ActorId, CallError, SendError};
 
@@ -55,20 +56,39 @@ struct Publisher<M> {
     key: ActorId,
 }
 
+impl<M> Publisher<M> {
+    /// Takes what the current incarnation kept for the next one (nothing unless it exited), and
+    /// stops it keeping anything.
+    fn hand_over(&self) -> Unhandled<M> {
+        let current = self.tx.borrow().cell.clone();
+        current.mailbox.hand_over()
+    }
+}
+
 impl<M: Send + 'static> Publish for Publisher<M> {
     fn started(&self, next: &ProcRef) {
         // The same start function makes every incarnation, so the type always matches; a
         // mismatch would leave the handle on the last incarnation, which fails as a dead one.
         if let Ok(cell) = next.clone().into_any().downcast::<Cell<M>>() {
-            self.tx.send_replace(Incarnation {
-                cell,
-                stopped: false,
+            // Carried over as the new incarnation is published, under the lock that publishes
+            // it: what a followed handle sends from now on queues behind what it sent the last
+            // one, and a handle asked for its id once the new incarnation answered names it.
+            let carried = self.hand_over();
+            let mut left = Unhandled::new();
+            self.tx.send_modify(|current| {
+                left = cell.mailbox.adopt(carried);
+                *current = Incarnation {
+                    cell,
+                    stopped: false,
+                };
             });
+            drop(left);
         }
     }
 
     fn stopped(&self) {
         self.tx.send_modify(|current| current.stopped = true);
+        drop(self.hand_over());
     }
 
     fn subscribe(&self) -> AnyActor {
@@ -79,9 +99,18 @@ impl<M: Send + 'static> Publish for Publisher<M> {
     }
 }
 
+impl<M> Drop for Publisher<M> {
+    /// The child is gone for good (or its supervisor is): what its last incarnation kept is
+    /// dropped, which tells the callers its exit reason.
+    fn drop(&mut self) {
+        drop(self.hand_over());
+    }
+}
+
 /// The publisher for a child whose first incarnation is `first`.
 pub(crate) fn publisher<M: Send + 'static>(first: Arc<Cell<M>>) -> Box<dyn Publish> {
     let key = first.core.id;
+    first.mailbox.follow();
     let (tx, _) = watch::channel(Incarnation {
         cell: first,
         stopped: false,
@@ -153,7 +182,8 @@ impl<M: Send + 'static> Follow<M> {
     }
 
     /// A call to the current incarnation: waits for a restart in progress within `deadline`; a
-    /// message the incarnation accepted is never sent again.
+    /// message the incarnation accepted and did not start is carried over to the next one by the
+    /// supervisor (the reply still comes through `rx`), never sent again from here.
     pub(crate) async fn call<R>(
         &self,
         msg: M,
@@ -178,10 +208,18 @@ impl<M: Send + 'static> Follow<M> {
                     Err(back) => msg = back,
                 }
             }
-            match cell.offer(msg) {
+            let offered = match cell.offer(msg) {
+                Offer::Full(back) => match deadline.run(cell.send(back)).await {
+                    None => return Err(CallError::Timeout),
+                    Some(offered) => offered,
+                },
+                offered => offered,
+            };
+            match offered {
                 Offer::Queued => return Reply::new(rx, &cell.core, deadline).await,
+                // Never accepted: for the next incarnation, as a message it had accepted but
+                // not started is.
                 Offer::Closed(back) => msg = back,
-                Offer::Full(back) => return call_when_room(cell, back, rx, deadline).await,
                 refused => return Err(refused.call_error()),
             }
             // That incarnation is dead: wait for the next one, or for the child to be gone.

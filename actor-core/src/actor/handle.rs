@@ -81,8 +81,15 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// - Each call and cast goes to the current incarnation.
 /// - A call made while the child is restarting waits for the new incarnation, within the call's
 ///   own timeout. A cast made then fails with `NoProc` ([`send`](Self::send) waits instead).
-/// - A call whose message an incarnation accepted is never sent again: if that incarnation dies
-///   first, the call fails with its exit reason, at most once.
+/// - Once a handle follows it, the child's mailbox outlives its incarnations (as a restarted
+///   actor's does in Akka): the calls and casts an incarnation had not started when it exited are
+///   carried over to the next incarnation the supervisor starts, ahead of anything sent since,
+///   so a call queued behind the message that crashed the child is answered by the new
+///   incarnation. The message being handled when it died is not (nothing is handled twice), nor
+///   are system messages (`Down`s, exit signals), which named that incarnation. Calls and casts
+///   from plain handles to that incarnation are carried too: they are in the same mailbox. If the
+///   child is gone for good instead, carried calls fail with the exit reason; a bounded mailbox
+///   takes as many as it has room for, and the rest fail the same way (counted as dropped).
 /// - Once the child is gone for good (temporary, not restarted after its exit, removed,
 ///   terminated by its static supervisor, or its supervisor exited), calls fail at once with
 ///   [`CallError::NoProc`].

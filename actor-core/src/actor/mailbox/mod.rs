@@ -16,6 +16,7 @@
 //!
 //! An actor waiting on an empty mailbox parks its state here, for inline calls (see `park`).
 
+mod carry;
 mod evict;
 mod park;
 
@@ -78,6 +79,9 @@ struct Queue<M> {
     park: bool,
     /// Calls handled inline: counted with the messages the actor took.
     inline: u64,
+    /// A supervisor carries this incarnation's unstarted user messages over to the next one (the
+    /// child is followed, see `carry`): on close they stay in `items` for it.
+    follow: bool,
 }
 
 struct Shared<M> {
@@ -168,6 +172,7 @@ pub(crate) fn channel<M>(
             wanted: false,
             park: false,
             inline: 0,
+            follow: false,
         }),
         received: AtomicU64::new(0),
         dropped: AtomicU64::new(0),
@@ -326,16 +331,24 @@ impl<M> MailboxRx<M> {
     /// Closes the mailbox: every later send fails, and senders waiting for room learn at once
     /// that the actor is gone. Returns the messages still queued, for the caller to drop when it
     /// chooses: the actor task drops them once its exit is told, so that a caller whose call was
-    /// queued wakes once, to an exit reason already there.
+    /// queued wakes once, to an exit reason already there. If a supervisor carries this child's
+    /// messages over to its next incarnation, the user messages stay in the closed queue for it
+    /// (see `carry`), in the same lock that closes it.
     pub(crate) fn close(&mut self) -> Unhandled<M> {
         self.closed = true;
-        let (mut queued, parked) = {
+        // In arrival order: those taken from the queue came first.
+        let mut unhandled = std::mem::take(&mut self.taken);
+        let parked = {
             let mut q = self.shared.lock();
             q.closed = true;
             q.waiting = None;
             // Nothing waits any more: the length reads 0.
             q.accepted = self.received;
-            (std::mem::take(&mut q.items), q.parked.take())
+            unhandled.append(&mut q.items);
+            if q.follow {
+                carry::keep(&mut unhandled, &mut q.items);
+            }
+            q.parked.take()
         };
         // Still parked only if the actor's task was dropped where it waited (its runtime shut
         // down): the state is dropped with the task, as it would be were it in the task.
@@ -343,9 +356,6 @@ impl<M> MailboxRx<M> {
         if let Some(room) = &self.room {
             room.close();
         }
-        // In arrival order: those taken from the queue came first.
-        let mut unhandled = std::mem::take(&mut self.taken);
-        unhandled.append(&mut queued);
         unhandled
     }
 }

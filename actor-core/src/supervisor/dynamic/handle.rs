@@ -267,8 +267,8 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
 
     /// [`start_child`](Self::start_child), returning a handle that **follows the child across
     /// restarts**: every call goes to the current incarnation, a call made while the child
-    /// restarts waits for the new one within its own timeout, a call the dying incarnation had
-    /// accepted fails with its exit reason (never sent again), and once the child is gone for
+    /// restarts waits for the new one within its own timeout, the calls and casts the dying
+    /// incarnation had not started are carried over to the next one, and once the child is gone for
     /// good — not restarted after its exit, terminated, or this supervisor exited — calls fail
     /// at once with [`CallError::NoProc`](crate::CallError::NoProc). See
     /// [`ActorRef`'s docs](crate::ActorRef#following-a-supervised-child-across-restarts).

@@ -291,8 +291,8 @@ impl Supervisor {
 
     /// A handle to the running child `id` that **follows it across restarts**, whichever
     /// strategy restarts it: every call goes to the current incarnation, a call made while the
-    /// child restarts waits for the new one within its own timeout, a call the dying incarnation
-    /// had accepted fails with its exit reason (never sent again). Once the child is stopped by
+    /// child restarts waits for the new one within its own timeout, the calls and casts the
+    /// dying incarnation had not started are carried over to the next one. Once the child is stopped by
     /// [`terminate_child`](Self::terminate_child) or not restarted after its exit, removed, or
     /// this supervisor exited, calls fail at once with [`CallError::NoProc`](crate::CallError::NoProc)
     /// (after [`restart_child`](Self::restart_child) they reach it again). See
