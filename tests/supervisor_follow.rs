@@ -116,14 +116,21 @@ fn permissive() -> DynamicSupervisorOptions {
     DynamicSupervisorOptions::new().max_restarts(100)
 }
 
-#[tokio::test]
-async fn a_followed_handle_reaches_each_new_incarnation() {
+/// A permissive supervisor, and a handle following a `Gated` child under it whose restarts
+/// `gate` holds.
+async fn followed_child(gate: &Gate) -> (DynamicSupervisor, GatedHandle) {
     let sup = DynamicSupervisor::start(permissive()).await.unwrap();
-    let gate = Gate::new();
-    let counter: GatedHandle = sup
+    let child = sup
         .start_child_followed(Gated::child_spec(gate.clone()))
         .await
         .unwrap();
+    (sup, child)
+}
+
+#[tokio::test]
+async fn a_followed_handle_reaches_each_new_incarnation() {
+    let gate = Gate::new();
+    let (sup, counter) = followed_child(&gate).await;
     assert_eq!(counter.add(2).await, Ok(2));
     for round in 0..5 {
         let before = counter.id();
@@ -146,12 +153,8 @@ async fn a_followed_handle_reaches_each_new_incarnation() {
 
 #[tokio::test]
 async fn a_call_made_while_the_child_restarts_waits_for_the_new_incarnation() {
-    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
     let gate = Gate::new();
-    let counter: GatedHandle = sup
-        .start_child_followed(Gated::child_spec(gate.clone()))
-        .await
-        .unwrap();
+    let (sup, counter) = followed_child(&gate).await;
     let first = incarnation(&sup, &counter).await;
     counter.crash_later().unwrap();
     assert!(matches!(first.wait().await, ExitReason::Panic(_)));
@@ -169,12 +172,8 @@ async fn a_call_made_while_the_child_restarts_waits_for_the_new_incarnation() {
 
 #[tokio::test(start_paused = true)]
 async fn a_call_waiting_for_a_restart_times_out_at_its_own_timeout() {
-    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
     let gate = Gate::new();
-    let counter: GatedHandle = sup
-        .start_child_followed(Gated::child_spec(gate.clone()))
-        .await
-        .unwrap();
+    let (sup, counter) = followed_child(&gate).await;
     let first = incarnation(&sup, &counter).await;
     counter.crash_later().unwrap();
     first.wait().await;
@@ -213,13 +212,9 @@ async fn hold_then_crash(
 
 #[tokio::test]
 async fn calls_the_dying_incarnation_had_not_started_are_answered_by_the_next_once_in_order() {
-    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
     let gate = Gate::new();
     gate.open();
-    let counter: GatedHandle = sup
-        .start_child_followed(Gated::child_spec(gate.clone()))
-        .await
-        .unwrap();
+    let (sup, counter) = followed_child(&gate).await;
     let first = counter.id();
     let dying = incarnation(&sup, &counter).await;
     let plain: GatedHandle = dying.downcast::<Gated>().unwrap().into();
@@ -318,13 +313,9 @@ async fn calls_fail_at_once_when_the_supervisor_gives_up() {
 
 #[tokio::test]
 async fn followed_handles_of_one_child_are_equal_and_plain_ones_are_not() {
-    let sup = DynamicSupervisor::start(permissive()).await.unwrap();
     let gate = Gate::new();
     gate.open();
-    let followed: GatedHandle = sup
-        .start_child_followed(Gated::child_spec(gate.clone()))
-        .await
-        .unwrap();
+    let (sup, followed) = followed_child(&gate).await;
     let same = followed.clone();
     let plain: GatedHandle = GatedHandle::from_any(incarnation(&sup, &followed).await).unwrap();
     assert_eq!(followed, same);
