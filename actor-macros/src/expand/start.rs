@@ -31,12 +31,22 @@ fn call_args(h: &Handler, values: &[syn::Ident]) -> Vec<TokenStream> {
 /// The call of handler `h` with `call`: awaited, or, for one that runs as a plain function
 /// (`now`), called.
 fn invoke(h: &Handler, call: &[TokenStream]) -> TokenStream {
+    invoke_with(h, call, |future| quote!(#future.await))
+}
+
+/// The call of handler `h` with `call`: its plain function (`now`), or its `async fn`'s future
+/// finished by `finish` (awaited in the actor's loop, polled once by an inline call).
+fn invoke_with(
+    h: &Handler,
+    call: &[TokenStream],
+    finish: impl FnOnce(TokenStream) -> TokenStream,
+) -> TokenStream {
     if h.runs_now {
         let now = now::ident(h);
         quote!(Self::#now(self, #(#call),*))
     } else {
         let name = h.ident();
-        quote!(Self::#name(self, #(#call),*).await)
+        finish(quote!(Self::#name(self, #(#call),*)))
     }
 }
 
@@ -208,17 +218,12 @@ fn inline_fns(g: &Gen<'_>) -> Option<TokenStream> {
         quote!(#(#cfgs)* #message::#variant(..) => true,)
     });
     let arms = handlers.iter().map(|h| {
-        let (cfgs, name, variant) = (&h.cfgs, h.ident(), variant_ident(h));
+        let (cfgs, variant) = (&h.cfgs, variant_ident(h));
         let fields: Vec<_> = (0..h.values().count())
             .map(|i| Gen::hidden(&format!("__a{i}")))
             .collect();
         let call = call_args(h, &fields);
-        let value = if h.runs_now {
-            let now = now::ident(h);
-            quote!(Self::#now(self, #(#call),*))
-        } else {
-            quote!(#rt::ready_now(Self::#name(self, #(#call),*)))
-        };
+        let value = invoke_with(h, &call, |future| quote!(#rt::ready_now(#future)));
         let run = if h.deferred_reply().is_none() {
             quote! {
                 let value = #value;
