@@ -75,6 +75,12 @@ impl Gated {
     async fn crash_later(&mut self) {
         panic!("crash on purpose")
     }
+
+    /// Stops this incarnation cleanly.
+    #[cast]
+    async fn quit(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop(ExitReason::Normal);
+    }
 }
 
 /// One side of a oneshot, movable into a handler.
@@ -390,4 +396,45 @@ async fn a_static_supervisor_child_is_followed_across_group_restarts() {
         sup.follow_child::<GatedHandle>("c").await,
         Ok(handle) if handle == c
     ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_static_supervisors_child_not_restarted_fails_followed_calls_at_once() {
+    let sup = Supervisor::start(
+        vec![
+            Gated::child_spec(Gate::new())
+                .with_id("t")
+                .restart(Restart::Transient)
+                .untyped(),
+        ],
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap();
+    let t: GatedHandle = sup.follow_child("t").await.unwrap();
+    let patient = t.clone().with_timeout(Duration::from_secs(3600));
+    // Hold the child, queue a clean stop and a call behind it: a transient child is not
+    // restarted, so the queued call and every later one fail with no wait.
+    let (release, held) = {
+        let (entered, has_entered) = signal();
+        let (release, released) = signal();
+        let held = tokio::spawn({
+            let t = t.clone();
+            async move { t.hold(entered, released).await }
+        });
+        has_entered.wait().await;
+        (release, held)
+    };
+    t.quit().unwrap();
+    let mut queued = Box::pin(patient.add(1));
+    queue(&mut queued).await;
+    release.fire();
+    assert_eq!(held.await.unwrap(), Ok(()));
+    let start = tokio::time::Instant::now();
+    assert!(matches!(
+        queued.await,
+        Err(CallError::Exited(ExitReason::Normal))
+    ));
+    assert_eq!(patient.add(1).await, Err(CallError::NoProc));
+    assert_eq!(start.elapsed(), Duration::ZERO, "no call waited");
 }

@@ -190,13 +190,16 @@ impl SupActor {
                 self.significant_exited(significant, ctx).await;
                 return;
             }
+            // Not restarted: followed calls (and those it kept for a restart) fail at once.
             _ if !reason.allows_restart() => {
                 child.slot = Slot::Stopped;
+                child.followers.stopped();
                 self.significant_exited(significant, ctx).await;
                 return;
             }
             Restart::Transient if reason.is_clean() => {
                 child.slot = Slot::Stopped;
+                child.followers.stopped();
                 self.significant_exited(significant, ctx).await;
                 return;
             }
