@@ -338,17 +338,20 @@ impl<M> MailboxRx<M> {
         self.closed = true;
         // In arrival order: those taken from the queue came first.
         let mut unhandled = std::mem::take(&mut self.taken);
-        let parked = {
+        let (mut queued, parked) = {
             let mut q = self.shared.lock();
             q.closed = true;
             q.waiting = None;
             // Nothing waits any more: the length reads 0.
             q.accepted = self.received;
-            unhandled.append(&mut q.items);
-            if q.follow {
+            let queued = if q.follow {
+                unhandled.append(&mut q.items);
                 carry::keep(&mut unhandled, &mut q.items);
-            }
-            q.parked.take()
+                VecDeque::new()
+            } else {
+                std::mem::take(&mut q.items)
+            };
+            (queued, q.parked.take())
         };
         // Still parked only if the actor's task was dropped where it waited (its runtime shut
         // down): the state is dropped with the task, as it would be were it in the task.
@@ -356,6 +359,7 @@ impl<M> MailboxRx<M> {
         if let Some(room) = &self.room {
             room.close();
         }
+        unhandled.append(&mut queued);
         unhandled
     }
 }
