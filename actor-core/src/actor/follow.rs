@@ -3,9 +3,8 @@
 //! A supervisor keeps one [`Publish`]er per followed child, in the child's record, and tells it
 //! each new incarnation; followed handles hold the receiving end and send to whichever
 //! incarnation is current; the publisher carries what an incarnation had not started over to the
-//! next one (see `mailbox::carry`). The record going away
-//! (the child is gone for good, or its supervisor exited) closes the channel, and followed calls
-//! fail at once from then on.
+//! next one (see `mailbox::carry`). The record going away (the child is gone for good, or its
+//! supervisor exited) closes the channel, and followed calls fail at once from then on.
 
 use std::any::Any;
 use std::sync::Arc;
