@@ -200,11 +200,11 @@ async fn queue<F: Future + Unpin>(call: &mut F) {
     );
 }
 
-/// Holds `counter`'s incarnation in a handler and queues a crash behind it; returns the release
-/// and the held call.
-async fn hold_then_crash(
-    counter: &GatedHandle,
-) -> (Signal, tokio::task::JoinHandle<Result<(), CallError>>) {
+/// The release of a held handler, and the held call.
+type Held = (Signal, tokio::task::JoinHandle<Result<(), CallError>>);
+
+/// Holds `counter`'s incarnation in a handler until the release fires.
+async fn hold(counter: &GatedHandle) -> Held {
     let (entered, has_entered) = signal();
     let (release, released) = signal();
     let held = tokio::spawn({
@@ -212,8 +212,14 @@ async fn hold_then_crash(
         async move { counter.hold(entered, released).await }
     });
     has_entered.wait().await;
-    counter.crash_later().unwrap();
     (release, held)
+}
+
+/// Holds `counter`'s incarnation in a handler and queues a crash behind it.
+async fn hold_then_crash(counter: &GatedHandle) -> Held {
+    let held = hold(counter).await;
+    counter.crash_later().unwrap();
+    held
 }
 
 #[tokio::test]
@@ -415,16 +421,7 @@ async fn a_static_supervisors_child_not_restarted_fails_followed_calls_at_once()
     let patient = t.clone().with_timeout(Duration::from_secs(3600));
     // Hold the child, queue a clean stop and a call behind it: a transient child is not
     // restarted, so the queued call and every later one fail with no wait.
-    let (release, held) = {
-        let (entered, has_entered) = signal();
-        let (release, released) = signal();
-        let held = tokio::spawn({
-            let t = t.clone();
-            async move { t.hold(entered, released).await }
-        });
-        has_entered.wait().await;
-        (release, held)
-    };
+    let (release, held) = hold(&t).await;
     t.quit().unwrap();
     let mut queued = Box::pin(patient.add(1));
     queue(&mut queued).await;
@@ -437,4 +434,34 @@ async fn a_static_supervisors_child_not_restarted_fails_followed_calls_at_once()
     ));
     assert_eq!(patient.add(1).await, Err(CallError::NoProc));
     assert_eq!(start.elapsed(), Duration::ZERO, "no call waited");
+}
+
+#[tokio::test]
+async fn a_group_restart_carries_each_followed_childs_queued_calls_over() {
+    let (gate_a, gate_b) = (Gate::new(), Gate::new());
+    let sup = Supervisor::start(
+        vec![
+            Gated::child_spec(gate_a.clone()).with_id("a").untyped(),
+            Gated::child_spec(gate_b.clone()).with_id("b").untyped(),
+        ],
+        SupervisorOptions::new(Strategy::OneForAll).max_restarts(10),
+    )
+    .await
+    .unwrap();
+    let a: GatedHandle = sup.follow_child("a").await.unwrap();
+    let b: GatedHandle = sup.follow_child("b").await.unwrap();
+    assert_eq!(a.add(3).await, Ok(3));
+    // a is busy with a call and has another queued behind it when b crashes: one_for_all stops
+    // a (cutting its running handler short) and starts both again.
+    let (_release, held) = hold(&a).await;
+    let mut queued = Box::pin(a.add(10));
+    queue(&mut queued).await;
+    gate_a.open();
+    gate_b.open();
+    assert!(b.crash().await.is_err());
+    assert!(matches!(held.await.unwrap(), Err(CallError::Exited(_))));
+    // The queued call went to a's next incarnation, which starts from zero.
+    assert_eq!(queued.await, Ok(10));
+    assert_eq!(a.add(1).await, Ok(11));
+    assert_eq!(b.add(1).await, Ok(1));
 }
