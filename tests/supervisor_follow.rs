@@ -347,12 +347,9 @@ async fn followed_handles_of_one_child_are_equal_and_plain_ones_are_not() {
     assert_eq!(back, followed);
 }
 
-#[tokio::test]
-async fn a_static_supervisor_child_is_followed_across_group_restarts() {
-    let gate_a = Gate::new();
-    let gate_b = Gate::new();
-    gate_a.open();
-    gate_b.open();
+/// A one_for_all static supervisor of two `Gated` children, `a` and `b`, and handles following
+/// each.
+async fn one_for_all_pair(gate_a: &Gate, gate_b: &Gate) -> (Supervisor, GatedHandle, GatedHandle) {
     let sup = Supervisor::start(
         vec![
             Gated::child_spec(gate_a.clone()).with_id("a").untyped(),
@@ -362,8 +359,18 @@ async fn a_static_supervisor_child_is_followed_across_group_restarts() {
     )
     .await
     .unwrap();
-    let a: GatedHandle = sup.follow_child("a").await.unwrap();
-    let b: GatedHandle = sup.follow_child("b").await.unwrap();
+    let a = sup.follow_child("a").await.unwrap();
+    let b = sup.follow_child("b").await.unwrap();
+    (sup, a, b)
+}
+
+#[tokio::test]
+async fn a_static_supervisor_child_is_followed_across_group_restarts() {
+    let gate_a = Gate::new();
+    let gate_b = Gate::new();
+    gate_a.open();
+    gate_b.open();
+    let (sup, a, b) = one_for_all_pair(&gate_a, &gate_b).await;
     assert_eq!(a.add(3).await, Ok(3));
     // b crashes; one_for_all restarts a too, and the handle to a follows.
     assert!(b.crash().await.is_err());
@@ -439,17 +446,7 @@ async fn a_static_supervisors_child_not_restarted_fails_followed_calls_at_once()
 #[tokio::test]
 async fn a_group_restart_carries_each_followed_childs_queued_calls_over() {
     let (gate_a, gate_b) = (Gate::new(), Gate::new());
-    let sup = Supervisor::start(
-        vec![
-            Gated::child_spec(gate_a.clone()).with_id("a").untyped(),
-            Gated::child_spec(gate_b.clone()).with_id("b").untyped(),
-        ],
-        SupervisorOptions::new(Strategy::OneForAll).max_restarts(10),
-    )
-    .await
-    .unwrap();
-    let a: GatedHandle = sup.follow_child("a").await.unwrap();
-    let b: GatedHandle = sup.follow_child("b").await.unwrap();
+    let (_sup, a, b) = one_for_all_pair(&gate_a, &gate_b).await;
     assert_eq!(a.add(3).await, Ok(3));
     // a is busy with a call and has another queued behind it when b crashes: one_for_all stops
     // a (cutting its running handler short) and starts both again.
