@@ -65,9 +65,10 @@ where
     /// (5 s for a worker).
     const SHUTDOWN: Option<Shutdown> = None;
 
-    /// Starts the actor: spawns its task, runs `init` inside it, and returns its handle once
-    /// `init` returned (GS-1.1). Not linked to the caller. Dropping the future before it completes
-    /// kills the half-started actor (GS-1.3).
+    /// Starts the actor: runs `init` as the new actor, and returns its handle once `init`
+    /// returned (GS-1.1). Not linked to the caller. Dropping the future before it completes
+    /// kills the half-started actor (GS-1.3). `init` starts in the caller's task, and carries on
+    /// in the actor's own from the first time it waits (see [`ActorRef::start`]).
     ///
     /// # Errors
     /// [`StartError::Init`] if `init` returned an error, [`StartError::Panic`] if it panicked,

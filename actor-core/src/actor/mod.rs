@@ -15,6 +15,7 @@ mod handle;
 mod id;
 mod info;
 mod inline;
+mod launch;
 mod lifecycle;
 mod links;
 mod live;

@@ -1,23 +1,19 @@
-//! Starting an actor and its task: init, the message loop, terminate, and the exit path.
+//! An actor's task: init, the message loop, terminate, and the exit path.
 
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
-use std::sync::Arc;
 use std::task::{Poll, Waker};
 
 use tokio::sync::oneshot;
-use tracing::Instrument;
 
 use super::Actor;
-use super::cell::{self, Cell, Core, ProcRef};
+use super::cell::{self, Cell, Core};
 use super::context::Context;
-use super::current::{CURRENT, current};
-use super::handle::ActorRef;
 use super::info::Info;
-use super::lifecycle::ActorHandle;
-use super::mailbox::{self, Envelope, Home, MailboxRx, Sys};
-use super::options::{BeforeInit, StartOptions};
+use super::launch::FIRST_POLL;
+use super::mailbox::{Envelope, Home, MailboxRx, Sys};
+use super::options::BeforeInit;
 use super::panic::{self, catch};
 use crate::{ExitReason, StartError};
 
@@ -35,118 +31,6 @@ impl Outcome {
     }
 }
 
-impl<A: Actor> ActorRef<A> {
-    /// Starts an actor: spawns its task, runs `init` inside it, and returns once `init` returned
-    /// (GS-1.1). Not linked to the caller.
-    ///
-    /// Dropping the returned future before it completes (for example with a timeout around it)
-    /// kills the half-started actor, as OTP does when a start times out (GS-1.3).
-    ///
-    /// # Errors
-    /// [`StartError::Init`] if `init` returned an error, [`StartError::Panic`] if it panicked,
-    /// [`StartError::Exited`] if it stopped or was killed before it returned.
-    pub async fn start(args: A::Args) -> Result<Self, StartError> {
-        start::<A>(args, StartOptions::new()).await
-    }
-
-    /// Starts an actor linked to the calling actor (outside any actor, the same as
-    /// [`start`](Self::start)).
-    ///
-    /// # Errors
-    /// Those of [`start`](Self::start).
-    pub async fn start_link(args: A::Args) -> Result<Self, StartError> {
-        start::<A>(args, StartOptions::new().link()).await
-    }
-
-    /// Starts an actor with explicit [`StartOptions`].
-    ///
-    /// # Errors
-    /// Those of [`start`](Self::start), and a `before_init` hook's error.
-    pub async fn start_with(args: A::Args, options: StartOptions) -> Result<Self, StartError> {
-        start::<A>(args, options).await
-    }
-}
-
-/// Starts an actor of type `A` and waits until its `init` has returned.
-async fn start<A: Actor>(args: A::Args, options: StartOptions) -> Result<ActorRef<A>, StartError> {
-    let caller = current().filter(|_| options.link);
-    let (me, started_rx) = spawn::<A>(args, options);
-    // If this future is dropped before `init` returned (a timeout or `select!` around the start),
-    // nobody will ever get the handle: the half-started actor is killed, as OTP kills it when a
-    // start times out (GS-1.3), after unlinking the caller so that it is not hit.
-    let mut abandoned = Abandoned {
-        proc: Some(me.proc()),
-        caller,
-    };
-    let started = started_rx.await;
-    abandoned.proc = None;
-    match started {
-        Ok(Ok(())) => Ok(me),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(StartError::Exited(
-            me.exit_reason().unwrap_or(ExitReason::Killed),
-        )),
-    }
-}
-
-/// Spawns an actor of type `A` without waiting for its `init`: its handle, and the answer of its
-/// start. (Tasks are spawned this way: their `init` cannot fail.)
-pub(crate) fn spawn<A: Actor>(
-    args: A::Args,
-    options: StartOptions,
-) -> (ActorRef<A>, oneshot::Receiver<Result<(), StartError>>) {
-    let (tx, rx) = mailbox::channel(
-        options.mailbox.or(A::MAILBOX_CAPACITY),
-        options.overflow.unwrap_or(A::MAILBOX_OVERFLOW),
-    );
-    if A::REMOTE.is_some() {
-        super::remote::serve::<A>();
-    }
-    let cell = Arc::new(Cell {
-        core: Core::new(std::any::type_name::<A>()),
-        mailbox: tx,
-    });
-    let me = ActorRef::<A>::from_cell(cell);
-    let proc = me.proc();
-    crate::sys::insert(&proc);
-    let caller = current();
-    // The parent is the linking caller only (OTP's `gen:start` with `nolink` records none): a
-    // trapping actor is stopped in order by its parent's exit signal (GS-9.4, GS-10), and gets an
-    // `Info::Exit` for any other linked actor, including one that started it without a link.
-    if let (Some(caller), true) = (&caller, options.link) {
-        proc.core().set_parent(caller.core().id);
-        cell::link(&proc, caller);
-    }
-    let (started_tx, started_rx) = oneshot::channel();
-    let span = tracing::debug_span!("actor", id = %me.id(), actor = proc.core().type_name);
-    let task = actor_task(
-        Context::new(me.clone()),
-        rx,
-        args,
-        options.before_init,
-        Some(started_tx),
-    );
-    tokio::spawn(CURRENT.scope(proc, task).instrument(span));
-    (me, started_rx)
-}
-
-/// Kills an actor whose start was abandoned; disarmed once the start has an answer.
-struct Abandoned {
-    proc: Option<ProcRef>,
-    caller: Option<ProcRef>,
-}
-
-impl Drop for Abandoned {
-    fn drop(&mut self) {
-        if let Some(proc) = self.proc.take() {
-            if let Some(caller) = &self.caller {
-                cell::unlink(&proc, caller);
-            }
-            proc.core().kill(ExitReason::Killed);
-        }
-    }
-}
-
 /// The actor's task: `run` inside the kill check, then the exit path.
 ///
 /// Written as a function returning an `async move` block, not as an `async fn`, and with the
@@ -157,7 +41,7 @@ impl Drop for Abandoned {
     clippy::manual_async_fn,
     reason = "an async fn would keep each argument twice in every actor's task"
 )]
-fn actor_task<A: Actor>(
+pub(super) fn actor_task<A: Actor>(
     mut ctx: Context<A>,
     mut rx: MailboxRx<A::Message>,
     args: A::Args,
@@ -182,7 +66,11 @@ fn actor_task<A: Actor>(
             )));
             let mut task: Option<Waker> = None;
             let outcome = poll_fn(|cx| {
-                if !task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
+                // (Not the starter's first poll's waker, which wakes nothing: the spawned task
+                // polls again straight away, with its own.)
+                if !task.as_ref().is_some_and(|t| t.will_wake(cx.waker()))
+                    && !cx.waker().will_wake(FIRST_POLL)
+                {
                     core.set_task(cx.waker());
                     task = Some(cx.waker().clone());
                 }

@@ -16,9 +16,9 @@ use tokio::sync::oneshot;
 use super::Actor;
 use super::any::AnyActor;
 use super::context::Context;
+use super::launch::spawn;
 use super::lifecycle::{ActorHandle, ActorView};
 use super::options::StartOptions;
-use super::run::spawn;
 use crate::{ExitReason, InitError, TaskError};
 
 /// A task's future, its output already wired to its [`TaskHandle`].

@@ -1,0 +1,202 @@
+//! Starting an actor: its cell and mailbox, its task, and the wait for `init`.
+//!
+//! A start that waits for `init` ([`ActorRef::start`] and the start functions built on it, a
+//! supervisor's among them) polls the new actor's task once in the starter's own task before it
+//! spawns it: an `init` that does not wait on anything runs there and then, and the starter
+//! finds the answer ready, instead of waking once the new task has run `init` (two task hand-offs
+//! fewer per start and per restart). That first poll runs as the new actor (its `CURRENT` and its
+//! tracing span), under a waker that wakes nothing: the spawned task polls the actor again
+//! straight away, which registers its own waker with whatever the first poll waited on. First
+//! polls nest (an `init` that starts an actor) only so deep; past that, a start spawns at once.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll, Waker};
+
+use tokio::sync::oneshot;
+use tracing::Instrument;
+
+use super::Actor;
+use super::cell::{self, Cell, Core, ProcRef};
+use super::context::Context;
+use super::current::{CURRENT, current};
+use super::handle::ActorRef;
+use super::lifecycle::ActorHandle;
+use super::mailbox;
+use super::options::StartOptions;
+use super::panic;
+use super::run::actor_task;
+use crate::{ExitReason, StartError};
+
+impl<A: Actor> ActorRef<A> {
+    /// Starts an actor: runs `init` as the new actor, and returns once `init` returned (GS-1.1).
+    /// Not linked to the caller.
+    ///
+    /// `init` starts in the caller's task, and carries on in the actor's own task from the first
+    /// time it waits: a start whose `init` never waits completes without a task hand-off. It
+    /// runs as the new actor throughout ([`current_id`](crate::current_id), its tracing span,
+    /// links and monitors it makes); only `tokio::task::id()` and the caller's own task-local
+    /// values tell the two tasks apart until then.
+    ///
+    /// Dropping the returned future before it completes (for example with a timeout around it)
+    /// kills the half-started actor, as OTP does when a start times out (GS-1.3).
+    ///
+    /// # Errors
+    /// [`StartError::Init`] if `init` returned an error, [`StartError::Panic`] if it panicked,
+    /// [`StartError::Exited`] if it stopped or was killed before it returned.
+    pub async fn start(args: A::Args) -> Result<Self, StartError> {
+        start::<A>(args, StartOptions::new()).await
+    }
+
+    /// Starts an actor linked to the calling actor (outside any actor, the same as
+    /// [`start`](Self::start)).
+    ///
+    /// # Errors
+    /// Those of [`start`](Self::start).
+    pub async fn start_link(args: A::Args) -> Result<Self, StartError> {
+        start::<A>(args, StartOptions::new().link()).await
+    }
+
+    /// Starts an actor with explicit [`StartOptions`].
+    ///
+    /// # Errors
+    /// Those of [`start`](Self::start), and a `before_init` hook's error.
+    pub async fn start_with(args: A::Args, options: StartOptions) -> Result<Self, StartError> {
+        start::<A>(args, options).await
+    }
+}
+
+/// Starts an actor of type `A` and waits until its `init` has returned.
+async fn start<A: Actor>(args: A::Args, options: StartOptions) -> Result<ActorRef<A>, StartError> {
+    let caller = current().filter(|_| options.link);
+    let (me, started_rx, task) = prepare::<A>(args, options);
+    // If this future is dropped before `init` returned (a timeout or `select!` around the start),
+    // nobody will ever get the handle: the half-started actor is killed, as OTP kills it when a
+    // start times out (GS-1.3), after unlinking the caller so that it is not hit.
+    let mut abandoned = Abandoned {
+        proc: Some(me.proc()),
+        caller,
+    };
+    first_poll_then_spawn(Box::pin(task));
+    let started = started_rx.await;
+    abandoned.proc = None;
+    match started {
+        Ok(Ok(())) => Ok(me),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(StartError::Exited(
+            me.exit_reason().unwrap_or(ExitReason::Killed),
+        )),
+    }
+}
+
+/// The waker of the first poll: wakes nothing. One static, so that the actor's task can tell it
+/// apart (`Waker::noop()` may be a different constant in each codegen unit).
+pub(super) static FIRST_POLL: &Waker = Waker::noop();
+
+/// How many first polls may run inside one another (an `init` that starts an actor whose `init`
+/// starts one…) before a start spawns at once: each nests the new actor's poll in its starter's
+/// stack.
+const NESTED_FIRST_POLLS: u32 = 8;
+
+thread_local! {
+    static FIRST_POLLS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Polls a new actor's task once here, then spawns it unless it already ended (its start
+/// failed, and its exit path has run). See the module docs.
+fn first_poll_then_spawn<F: Future<Output = ()> + Send + 'static>(mut task: Pin<Box<F>>) {
+    let depth = FIRST_POLLS.get();
+    if depth >= NESTED_FIRST_POLLS {
+        tokio::spawn(task);
+        return;
+    }
+    FIRST_POLLS.set(depth + 1);
+    let mut cx = TaskContext::from_waker(FIRST_POLL);
+    // The task catches every panic of the actor's own code. One escaping it anyway ends the task
+    // as it would have ended a spawned one: the task is dropped, and the start fails with it.
+    let polled = catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx)));
+    FIRST_POLLS.set(depth);
+    match polled {
+        Ok(Poll::Ready(())) => {}
+        Ok(Poll::Pending) => drop(tokio::spawn(task)),
+        Err(payload) => {
+            let panic = panic::message(payload.as_ref());
+            tracing::error!(panic = %panic, "an actor's task panicked outside its callbacks");
+        }
+    }
+}
+
+/// Spawns an actor of type `A` without waiting for its `init`: its handle, and the answer of its
+/// start. (Tasks are spawned this way: their `init` cannot fail.)
+pub(crate) fn spawn<A: Actor>(
+    args: A::Args,
+    options: StartOptions,
+) -> (ActorRef<A>, oneshot::Receiver<Result<(), StartError>>) {
+    let (me, started_rx, task) = prepare::<A>(args, options);
+    tokio::spawn(task);
+    (me, started_rx)
+}
+
+/// A new actor of type `A`, registered and linked as `options` say: its handle, the answer of
+/// its start, and its task, to be polled.
+#[allow(clippy::type_complexity)]
+fn prepare<A: Actor>(
+    args: A::Args,
+    options: StartOptions,
+) -> (
+    ActorRef<A>,
+    oneshot::Receiver<Result<(), StartError>>,
+    impl Future<Output = ()> + Send + 'static,
+) {
+    let (tx, rx) = mailbox::channel(
+        options.mailbox.or(A::MAILBOX_CAPACITY),
+        options.overflow.unwrap_or(A::MAILBOX_OVERFLOW),
+    );
+    if A::REMOTE.is_some() {
+        super::remote::serve::<A>();
+    }
+    let cell = Arc::new(Cell {
+        core: Core::new(std::any::type_name::<A>()),
+        mailbox: tx,
+    });
+    let me = ActorRef::<A>::from_cell(cell);
+    let proc = me.proc();
+    crate::sys::insert(&proc);
+    let caller = current();
+    // The parent is the linking caller only (OTP's `gen:start` with `nolink` records none): a
+    // trapping actor is stopped in order by its parent's exit signal (GS-9.4, GS-10), and gets an
+    // `Info::Exit` for any other linked actor, including one that started it without a link.
+    if let (Some(caller), true) = (&caller, options.link) {
+        proc.core().set_parent(caller.core().id);
+        cell::link(&proc, caller);
+    }
+    let (started_tx, started_rx) = oneshot::channel();
+    let span = tracing::debug_span!("actor", id = %me.id(), actor = proc.core().type_name);
+    let task = actor_task(
+        Context::new(me.clone()),
+        rx,
+        args,
+        options.before_init,
+        Some(started_tx),
+    );
+    (me, started_rx, CURRENT.scope(proc, task).instrument(span))
+}
+
+/// Kills an actor whose start was abandoned; disarmed once the start has an answer.
+struct Abandoned {
+    proc: Option<ProcRef>,
+    caller: Option<ProcRef>,
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if let Some(proc) = self.proc.take() {
+            if let Some(caller) = &self.caller {
+                cell::unlink(&proc, caller);
+            }
+            proc.core().kill(ExitReason::Killed);
+        }
+    }
+}
