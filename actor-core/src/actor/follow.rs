@@ -9,9 +9,8 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use tokio::sync::watch;
-
 use super::any::AnyActor;
+use super::board::Board;
 use super::call::Reply;
 use super::cell::{Cell, ProcRef};
 use super::current::current_id;
@@ -50,7 +49,7 @@ pub(crate) trait Publish: Send + Sync {
 }
 
 struct Publisher<M> {
-    tx: watch::Sender<Incarnation<M>>,
+    board: Arc<Board<Incarnation<M>>>,
     /// The first incarnation's id: the identity of every handle following this child.
     key: ActorId,
 }
@@ -59,8 +58,7 @@ impl<M> Publisher<M> {
     /// Takes what the current incarnation kept for the next one (nothing unless it exited), and
     /// stops it keeping anything.
     fn hand_over(&self) -> Unhandled<M> {
-        let current = self.tx.borrow().cell.clone();
-        current.mailbox.hand_over()
+        self.board.get().cell.mailbox.hand_over()
     }
 }
 
@@ -73,26 +71,26 @@ impl<M: Send + 'static> Publish for Publisher<M> {
             // it: what a followed handle sends from now on queues behind what it sent the last
             // one, and a handle asked for its id once the new incarnation answered names it.
             let carried = self.hand_over();
-            let mut left = Unhandled::new();
-            self.tx.send_modify(|current| {
-                left = cell.mailbox.adopt(carried);
+            let left = self.board.modify(|current| {
+                let left = cell.mailbox.adopt(carried);
                 *current = Incarnation {
                     cell,
                     stopped: false,
                 };
+                left
             });
             drop(left);
         }
     }
 
     fn stopped(&self) {
-        self.tx.send_modify(|current| current.stopped = true);
+        self.board.modify(|current| current.stopped = true);
         drop(self.hand_over());
     }
 
     fn subscribe(&self) -> AnyActor {
         AnyActor::following(Arc::new(Follow {
-            rx: self.tx.subscribe(),
+            board: self.board.clone(),
             key: self.key,
         }))
     }
@@ -102,6 +100,7 @@ impl<M> Drop for Publisher<M> {
     /// The child is gone for good (or its supervisor is): what its last incarnation kept is
     /// dropped, which tells the callers its exit reason.
     fn drop(&mut self) {
+        self.board.close();
         drop(self.hand_over());
     }
 }
@@ -110,11 +109,11 @@ impl<M> Drop for Publisher<M> {
 pub(crate) fn publisher<M: Send + 'static>(first: Arc<Cell<M>>) -> Box<dyn Publish> {
     let key = first.core.id;
     first.mailbox.follow();
-    let (tx, _) = watch::channel(Incarnation {
+    let board = Arc::new(Board::new(Incarnation {
         cell: first,
         stopped: false,
-    });
-    Box::new(Publisher { tx, key })
+    }));
+    Box::new(Publisher { board, key })
 }
 
 /// The untyped side of a followed handle, what an [`AnyActor`] holds.
@@ -128,7 +127,7 @@ pub(crate) trait Follows: Send + Sync + 'static {
 
 /// The receiving end, what a followed [`ActorRef`](crate::ActorRef) holds.
 pub(crate) struct Follow<M> {
-    rx: watch::Receiver<Incarnation<M>>,
+    board: Arc<Board<Incarnation<M>>>,
     key: ActorId,
 }
 
@@ -149,23 +148,21 @@ impl<M: Send + 'static> Follows for Follow<M> {
 impl<M: Send + 'static> Follow<M> {
     /// The current incarnation (the last one while restarting).
     pub(crate) fn cell(&self) -> Arc<Cell<M>> {
-        self.rx.borrow().cell.clone()
+        self.board.get().cell
     }
 
     /// Offers `msg` to the current incarnation without waiting: `Closed` while the child
     /// restarts.
     pub(crate) fn offer(&self, msg: M) -> Offer<M> {
-        let current = self.rx.borrow().cell.clone();
-        current.offer(msg)
+        self.cell().offer(msg)
     }
 
     /// Sends `msg` to the current incarnation, waiting for room as long as it takes, and for a
     /// restart in progress until `deadline`.
     pub(crate) async fn send(&self, msg: M, mut deadline: Deadline) -> Result<(), SendError> {
-        let mut incarnations = self.rx.clone();
         let mut msg = msg;
         loop {
-            let current = incarnations.borrow_and_update().clone();
+            let (current, seen) = self.board.read();
             if current.stopped {
                 return Err(SendError::NoProc);
             }
@@ -173,7 +170,7 @@ impl<M: Send + 'static> Follow<M> {
                 Offer::Closed(back) => msg = back,
                 answered => return answered.cast_result(),
             }
-            match deadline.run(incarnations.changed()).await {
+            match deadline.run(self.board.changed(seen)).await {
                 Some(Ok(())) => {}
                 None | Some(Err(_)) => return Err(SendError::NoProc),
             }
@@ -190,10 +187,9 @@ impl<M: Send + 'static> Follow<M> {
         mut deadline: Deadline,
         inline: Option<Inline<M>>,
     ) -> Result<R, CallError> {
-        let mut incarnations = self.rx.clone();
         let mut msg = msg;
         loop {
-            let current = incarnations.borrow_and_update().clone();
+            let (current, seen) = self.board.read();
             if current.stopped {
                 return Err(CallError::NoProc);
             }
@@ -222,7 +218,7 @@ impl<M: Send + 'static> Follow<M> {
                 refused => return Err(refused.call_error()),
             }
             // That incarnation is dead: wait for the next one, or for the child to be gone.
-            match deadline.run(incarnations.changed()).await {
+            match deadline.run(self.board.changed(seen)).await {
                 None => return Err(CallError::Timeout),
                 Some(Ok(())) => {}
                 Some(Err(_)) => return Err(CallError::NoProc),

@@ -5,6 +5,7 @@
 //! and exits with an [`ExitReason`](crate::ExitReason) that everyone watching it sees.
 
 mod any;
+mod board;
 mod call;
 mod cell;
 mod context;
