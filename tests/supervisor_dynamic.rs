@@ -716,3 +716,29 @@ async fn a_fenced_child_is_never_restarted() {
     );
     assert!(fixed.is_alive());
 }
+
+// A start function that does not link its child (`start`, not `start_link`): the supervisor links
+// it, so its crash is still a restart, and the supervisor's stop still stops it.
+#[tokio::test]
+async fn a_child_its_start_function_did_not_link_is_still_supervised() {
+    let events = Events::new();
+    let args = WorkerArgs::new("unlinked", &events);
+    let spec = ChildSpec::new("unlinked", move || {
+        let args = args.clone();
+        async move { Worker::start(args).await.map(|w| w.to_any()) }
+    })
+    .typed::<WorkerHandle>();
+    let mut watch = Watch::new().await;
+    let sup = dyn_sup().await;
+    let w = sup.start_child(spec).await.unwrap();
+    watch.watch(&w).await;
+    w.crash().unwrap();
+    watch.down().await;
+    let children = sup.which_children().await.unwrap();
+    let next = children[0].actor().expect("restarted").clone();
+    assert_ne!(next.id(), w.id());
+    let next = WorkerHandle::from_any(next).expect("a worker");
+    watch.watch(&next).await;
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(watch.down().await, (next.id(), ExitReason::Shutdown));
+}

@@ -98,6 +98,9 @@ pub struct ChildSpec<H = AnyActor, E = ()> {
     pub(crate) shutdown: Option<Shutdown>,
     pub(crate) child_type: ChildType,
     pub(crate) significant: bool,
+    /// The start function links the child to its caller (`of`, `of_via`): the supervisor need
+    /// not link again.
+    pub(crate) links_itself: bool,
     _handle: PhantomData<fn() -> H>,
 }
 
@@ -116,6 +119,7 @@ impl ChildSpec<AnyActor> {
             shutdown: None,
             child_type: ChildType::default(),
             significant: false,
+            links_itself: false,
             _handle: PhantomData,
         }
     }
@@ -138,6 +142,7 @@ impl<E: Send + 'static> ChildSpec<AnyActor, E> {
             shutdown: None,
             child_type: ChildType::default(),
             significant: false,
+            links_itself: false,
             _handle: PhantomData,
         }
     }
@@ -180,6 +185,7 @@ impl<H> ChildSpec<H, ()> {
             shutdown: self.shutdown,
             child_type: self.child_type,
             significant: self.significant,
+            links_itself: self.links_itself,
             _handle: PhantomData,
         }
     }
@@ -200,6 +206,7 @@ impl<A: Actor> ChildSpec<ActorRef<A>> {
                     .map(|r| r.to_any())
             }
         })
+        .self_linking()
         .typed()
     }
 
@@ -220,11 +227,18 @@ impl<A: Actor> ChildSpec<ActorRef<A>> {
                     .map(|r| r.to_any())
             }
         })
+        .self_linking()
         .typed()
     }
 }
 
 impl<H, E> ChildSpec<H, E> {
+    /// Marks the start function as one that links the child to its caller.
+    fn self_linking(mut self) -> Self {
+        self.links_itself = true;
+        self
+    }
+
     /// The child's id, unique within its supervisor.
     pub fn id(&self) -> &str {
         &self.id
@@ -301,6 +315,7 @@ impl<H, E> ChildSpec<H, E> {
             shutdown: self.shutdown,
             child_type: self.child_type,
             significant: self.significant,
+            links_itself: self.links_itself,
             _handle: PhantomData,
         }
     }
@@ -320,6 +335,7 @@ impl<H, E> Clone for ChildSpec<H, E> {
             shutdown: self.shutdown,
             child_type: self.child_type,
             significant: self.significant,
+            links_itself: self.links_itself,
             _handle: PhantomData,
         }
     }

@@ -55,9 +55,11 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
                 id: spec.id.clone(),
                 error,
             })?;
-        // The start function should have linked it; linking again is a no-op, and makes sure a
-        // start function that forgot still gets the child supervised.
-        ctx.link(&child);
+        // The start function should have linked it (ours do); linking again makes sure a start
+        // function that forgot still gets the child supervised.
+        if !spec.links_itself {
+            ctx.link(&child);
+        }
         if !accepts(&child) {
             ctx.unlink(&child);
             shutdown_child(&child, spec.shutdown_mode()).await;
@@ -167,7 +169,9 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
         };
         match run_start(&child.spec, self.extra.clone()).await {
             Ok(actor) => {
-                ctx.link(&actor);
+                if !child.spec.links_itself {
+                    ctx.link(&actor);
+                }
                 self.by_id.remove(&child.last_id);
                 self.by_id.insert(actor.id(), seq);
                 child.last_id = actor.id();

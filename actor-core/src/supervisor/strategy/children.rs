@@ -32,7 +32,9 @@ pub(super) async fn start(
     ctx: &mut Context<SupActor>,
 ) -> Result<AnyActor, StartError> {
     let actor = run_start(spec, ()).await?;
-    ctx.link(&actor);
+    if !spec.links_itself {
+        ctx.link(&actor);
+    }
     Ok(actor)
 }
 
