@@ -1,20 +1,20 @@
 //! Where a followed child's current incarnation is published: a `tokio::sync::watch` cut down to
 //! what following needs.
 //!
-//! A followed handle reads the current value on every send (one lock, as a watch's read lock);
+//! A followed handle reads the current value on every send (a read lock, as a watch's);
 //! a supervisor writes it once per restart. tokio's watch wakes its receivers through eight
 //! `Notify`s, each locked on every send whether anyone waits or not: 24 atomic operations on each
 //! restart of a followed child, for receivers that almost never wait (only a call made while its
 //! child restarts does). Here a write wakes through one `Notify`, and only when someone waits.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 use tokio::sync::Notify;
 
 /// The value, its version (bumped by every write) and the waiters for the next write.
 pub(crate) struct Board<T> {
-    value: Mutex<(T, u64)>,
+    value: RwLock<(T, u64)>,
     /// The version, readable without the lock: a waiter's check after it registers.
     version: AtomicU64,
     /// No writer is left: waiters return at once.
@@ -31,7 +31,7 @@ pub(crate) struct Closed;
 impl<T: Clone> Board<T> {
     pub(crate) fn new(value: T) -> Self {
         Board {
-            value: Mutex::new((value, 0)),
+            value: RwLock::new((value, 0)),
             version: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             waiters: AtomicUsize::new(0),
@@ -39,13 +39,18 @@ impl<T: Clone> Board<T> {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, (T, u64)> {
-        self.value.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> RwLockReadGuard<'_, (T, u64)> {
+        self.value.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The current value, cloned.
     pub(crate) fn get(&self) -> T {
         self.lock().0.clone()
+    }
+
+    /// `f` of the current value, under the read lock: a write waits for it.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.lock().0)
     }
 
     /// The current value, cloned, with its version (for [`changed`](Self::changed)).
@@ -58,7 +63,7 @@ impl<T: Clone> Board<T> {
     /// is the new value, and follows whatever `f` did), and wakes every waiter.
     pub(crate) fn modify<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         let out = {
-            let mut value = self.lock();
+            let mut value = self.value.write().unwrap_or_else(PoisonError::into_inner);
             let out = f(&mut value.0);
             value.1 += 1;
             self.version.store(value.1, Ordering::SeqCst);

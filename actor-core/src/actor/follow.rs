@@ -58,7 +58,7 @@ impl<M> Publisher<M> {
     /// Takes what the current incarnation kept for the next one (nothing unless it exited), and
     /// stops it keeping anything.
     fn hand_over(&self) -> Unhandled<M> {
-        self.board.get().cell.mailbox.hand_over()
+        self.board.with(|current| current.cell.mailbox.hand_over())
     }
 }
 
@@ -70,9 +70,8 @@ impl<M: Send + 'static> Publish for Publisher<M> {
             // Carried over as the new incarnation is published, under the lock that publishes
             // it: what a followed handle sends from now on queues behind what it sent the last
             // one, and a handle asked for its id once the new incarnation answered names it.
-            let carried = self.hand_over();
             let left = self.board.modify(|current| {
-                let left = cell.mailbox.adopt(carried);
+                let left = cell.mailbox.adopt(current.cell.mailbox.hand_over());
                 *current = Incarnation {
                     cell,
                     stopped: false,
@@ -154,6 +153,8 @@ impl<M: Send + 'static> Follow<M> {
     /// Offers `msg` to the current incarnation without waiting: `Closed` while the child
     /// restarts.
     pub(crate) fn offer(&self, msg: M) -> Offer<M> {
+        // Not under the board's lock: an overflow policy may drop a message here, and its drop
+        // is the user's code.
         self.cell().offer(msg)
     }
 
