@@ -67,8 +67,7 @@ where
 
     /// Starts the actor: runs `init` as the new actor, and returns its handle once `init`
     /// returned (GS-1.1). Not linked to the caller. Dropping the future before it completes
-    /// kills the half-started actor (GS-1.3). `init` starts in the caller's task, and carries on
-    /// in the actor's own from the first time it waits (see [`ActorRef::start`]).
+    /// kills the half-started actor (GS-1.3).
     ///
     /// # Errors
     /// [`StartError::Init`] if `init` returned an error, [`StartError::Panic`] if it panicked,

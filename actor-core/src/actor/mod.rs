@@ -48,6 +48,7 @@ pub(crate) use follow::Publish;
 pub use handle::{ActorRef, DEFAULT_CALL_TIMEOUT};
 pub use id::{ActorId, MonitorRef, ParseActorIdError, TimerRef};
 pub use info::{Continuation, Info, TimerPayload};
+pub(crate) use launch::starting_inline;
 pub use lifecycle::{ActorHandle, ActorView, FromAnyActor};
 pub use live::live_actors;
 pub(crate) use mailbox::Sys;

@@ -8,7 +8,7 @@ use super::child_spec::{ChildSpec, ChildType, Shutdown};
 
 use crate::SupervisorError;
 use crate::actor::ActorHandle;
-use crate::actor::{StartOptions, catch, panic_message, shutdown_proc};
+use crate::actor::{StartOptions, catch, panic_message, shutdown_proc, starting_inline};
 use crate::registry::{Registry, RegistryKey, RegistryValue, via_options};
 use crate::{AnyActor, ExitReason, StartError};
 
@@ -173,7 +173,8 @@ pub(crate) async fn run_start<H, E>(
         Ok(fut) => fut,
         Err(payload) => return Err(StartError::Panic(panic_message(payload.as_ref()))),
     };
-    catch(fut)
+    // Polled inline: the actors the start function starts run `init` in this task first.
+    catch(starting_inline(fut))
         .await
         .unwrap_or_else(|panic| Err(StartError::Panic(panic)))
 }
