@@ -72,8 +72,14 @@ impl<M> MailboxTx<M> {
                 return left;
             }
             q.accepted += carried.len() as u64;
-            while let Some(envelope) = carried.pop_back() {
-                q.items.push_front(envelope);
+            if q.items.is_empty() {
+                // The usual case (a new incarnation has been sent nothing yet): the carried
+                // queue becomes this one, buffer and all.
+                std::mem::swap(&mut q.items, &mut carried);
+            } else {
+                while let Some(envelope) = carried.pop_back() {
+                    q.items.push_front(envelope);
+                }
             }
             q.waiting.take()
         };
@@ -209,5 +215,22 @@ mod tests {
             matches!(tx.offer(23), Offer::Refused(23, _)),
             "the bound holds"
         );
+    }
+
+    /// An empty mailbox takes the carried queue whole; what it is sent afterwards queues behind.
+    #[tokio::test]
+    async fn an_empty_mailbox_takes_the_carried_queue_and_queues_behind_it() {
+        let (tx, mut rx) = channel::<u32>(None, Overflow::Reject);
+        assert!(tx.adopt(carried(&[1, 2, 3])).is_empty());
+        assert!(matches!(tx.offer(4), Offer::Queued));
+        assert_eq!(tx.stats().len, 4);
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            match rx.recv_parking(&mut Home::Here(())).await {
+                Envelope::Msg(m) => seen.push(m),
+                Envelope::Sys(_) => panic!("no system message was sent"),
+            }
+        }
+        assert_eq!(seen, [1, 2, 3, 4]);
     }
 }
