@@ -21,6 +21,18 @@ async fn dyn_sup() -> DynamicSupervisor {
         .expect("supervisor starts")
 }
 
+/// A new supervisor with `spec`'s child started and then crashed: returns once the child's `Down`
+/// arrived (its supervisor got the exit signal first), with the watch that saw it.
+async fn crashed_child(spec: ChildSpec<WorkerHandle>) -> (DynamicSupervisor, WorkerHandle, Watch) {
+    let mut watch = Watch::new().await;
+    let sup = dyn_sup().await;
+    let w = sup.start_child(spec).await.unwrap();
+    watch.watch(&w).await;
+    w.crash().unwrap();
+    watch.down().await;
+    (sup, w, watch)
+}
+
 /// An actor whose start argument is `(extra, n)`: for `ChildSpec::of_extra`.
 #[derive(Debug)]
 pub(crate) struct Pool {
@@ -420,12 +432,7 @@ async fn ds_3_failed_restart_retries_through_the_mailbox_serving_calls_between()
         })
         .typed::<WorkerHandle>()
     };
-    let mut watch = Watch::new().await;
-    let sup = dyn_sup().await;
-    let w = sup.start_child(spec).await.unwrap();
-    watch.watch(&w).await;
-    w.crash().unwrap();
-    watch.down().await;
+    let (sup, _w, _watch) = crashed_child(spec).await;
     assert_eq!(entered.recv().await, Some(1));
 
     // The supervisor is inside the failing restart; queue a call behind it.
@@ -728,12 +735,7 @@ async fn a_child_its_start_function_did_not_link_is_still_supervised() {
         async move { Worker::start(args).await.map(|w| w.to_any()) }
     })
     .typed::<WorkerHandle>();
-    let mut watch = Watch::new().await;
-    let sup = dyn_sup().await;
-    let w = sup.start_child(spec).await.unwrap();
-    watch.watch(&w).await;
-    w.crash().unwrap();
-    watch.down().await;
+    let (sup, w, mut watch) = crashed_child(spec).await;
     let children = sup.which_children().await.unwrap();
     let next = children[0].actor().expect("restarted").clone();
     assert_ne!(next.id(), w.id());
