@@ -14,8 +14,8 @@ use tokio::sync::Notify;
 
 /// The value, its version (bumped by every write) and the waiters for the next write.
 pub(crate) struct Board<T> {
-    value: RwLock<(T, u64)>,
-    /// The version, readable without the lock: a waiter's check after it registers.
+    value: RwLock<T>,
+    /// Bumped by every write, under the write lock; a waiter reads it after it registers.
     version: AtomicU64,
     /// No writer is left: waiters return at once.
     closed: AtomicBool,
@@ -31,7 +31,7 @@ pub(crate) struct Closed;
 impl<T: Clone> Board<T> {
     pub(crate) fn new(value: T) -> Self {
         Board {
-            value: RwLock::new((value, 0)),
+            value: RwLock::new(value),
             version: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             waiters: AtomicUsize::new(0),
@@ -39,24 +39,25 @@ impl<T: Clone> Board<T> {
         }
     }
 
-    fn lock(&self) -> RwLockReadGuard<'_, (T, u64)> {
+    fn lock(&self) -> RwLockReadGuard<'_, T> {
         self.value.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The current value, cloned.
     pub(crate) fn get(&self) -> T {
-        self.lock().0.clone()
+        self.lock().clone()
     }
 
     /// `f` of the current value, under the read lock: a write waits for it.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        f(&self.lock().0)
+        f(&self.lock())
     }
 
     /// The current value, cloned, with its version (for [`changed`](Self::changed)).
     pub(crate) fn read(&self) -> (T, u64) {
         let value = self.lock();
-        (value.0.clone(), value.1)
+        // Written under the write lock: the version of the value read.
+        (value.clone(), self.version.load(Ordering::SeqCst))
     }
 
     /// Changes the value with `f`, under the lock that readers take (what they read afterwards
@@ -64,9 +65,8 @@ impl<T: Clone> Board<T> {
     pub(crate) fn modify<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         let out = {
             let mut value = self.value.write().unwrap_or_else(PoisonError::into_inner);
-            let out = f(&mut value.0);
-            value.1 += 1;
-            self.version.store(value.1, Ordering::SeqCst);
+            let out = f(&mut value);
+            self.version.fetch_add(1, Ordering::SeqCst);
             out
         };
         self.wake();
