@@ -181,6 +181,7 @@ impl<S: Send + 'static> Agent<S> {
         ChildSpec::new("Agent", move || {
             Self::spawn_child(fresh(&init), Ok(StartOptions::new().link()))
         })
+        .self_linking()
         .typed()
     }
 
@@ -203,6 +204,7 @@ impl<S: Send + 'static> Agent<S> {
             let options = via_options(&registry, key.clone(), StartOptions::new().link());
             Self::spawn_child(fresh(&init), options)
         })
+        .self_linking()
         .typed()
     }
 

@@ -168,6 +168,7 @@ impl<A: Actor, E: Send + 'static> ChildSpec<ActorRef<A>, E> {
                     .map(|r| r.to_any())
             }
         })
+        .self_linking()
         .typed()
     }
 }
@@ -233,8 +234,9 @@ impl<A: Actor> ChildSpec<ActorRef<A>> {
 }
 
 impl<H, E> ChildSpec<H, E> {
-    /// Marks the start function as one that links the child to its caller.
-    fn self_linking(mut self) -> Self {
+    /// Marks the start function as one that links the child to its caller (the crate's own
+    /// specs): the supervisor does not link it again.
+    pub(crate) fn self_linking(mut self) -> Self {
         self.links_itself = true;
         self
     }

@@ -240,6 +240,7 @@ impl<E: Clone + Send + Sync + 'static> DynamicSupervisor<E> {
             }
         })
         .child_type(ChildType::Supervisor)
+        .self_linking()
         .typed()
     }
 

@@ -223,6 +223,7 @@ impl Supervisor {
             }
         })
         .child_type(ChildType::Supervisor)
+        .self_linking()
         .typed()
     }
 

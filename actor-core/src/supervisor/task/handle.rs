@@ -117,6 +117,7 @@ impl TaskSupervisor {
             }
         })
         .child_type(ChildType::Supervisor)
+        .self_linking()
         .typed()
     }
 
