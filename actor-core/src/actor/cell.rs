@@ -411,7 +411,7 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     // Moved in, not cloned: exit runs once per actor, so this is the reason recorded.
     let reason = core.exit.get_or_init(|| reason);
     // 3. Links, then monitors of this actor (and the monitors it held on others are dropped).
-    for other in &links {
+    for other in links.iter() {
         // Told first, then unlinked: an actor linking again meanwhile finds the link still there
         // and waits for this signal, instead of taking this actor for long dead (`NoProc`).
         if spare != Some(other.core().id) {
