@@ -153,9 +153,17 @@ impl<M: Send + 'static> Follow<M> {
     /// Offers `msg` to the current incarnation without waiting: `Closed` while the child
     /// restarts.
     pub(crate) fn offer(&self, msg: M) -> Offer<M> {
-        // Not under the board's lock: an overflow policy may drop a message here, and its drop
-        // is the user's code.
-        self.cell().offer(msg)
+        // An unbounded mailbox drops nothing: offered under the board's read lock, without a
+        // count taken on the incarnation. A bounded one's overflow policy may drop a message,
+        // and its drop is the user's code (which could send through this handle while a restart
+        // waits for the write lock): offered outside the lock.
+        match self
+            .board
+            .with(|current| current.cell.mailbox.offer_unbounded(msg))
+        {
+            Ok(offered) => offered,
+            Err(msg) => self.cell().offer(msg),
+        }
     }
 
     /// Sends `msg` to the current incarnation, waiting for room as long as it takes, and for a

@@ -207,11 +207,28 @@ impl<M> MailboxTx<M> {
                 Err(TryAcquireError::Closed) => return Offer::Closed(msg),
             }
         }
+        self.push_msg(msg)
+    }
+
+    /// Queues a user message, room for it taken: `Closed` with the message if the actor is gone.
+    #[inline]
+    fn push_msg(&self, msg: M) -> Offer<M> {
         match self.shared.push(Envelope::Msg(msg)) {
             Ok(()) => Offer::Queued,
             Err(Envelope::Msg(msg)) => Offer::Closed(msg),
             Err(Envelope::Sys(_)) => unreachable!("a user message was sent"),
         }
+    }
+
+    /// Offers a user message to an unbounded mailbox, which drops nothing: a message it does not
+    /// queue comes back in `Closed`. A bounded mailbox gives it back untouched (`Err`), for
+    /// [`offer`](Self::offer).
+    #[inline]
+    pub(crate) fn offer_unbounded(&self, msg: M) -> Result<Offer<M>, M> {
+        if self.room.is_some() {
+            return Err(msg);
+        }
+        Ok(self.push_msg(msg))
     }
 
     /// Enqueues a user message in an unbounded mailbox (the caller checked it is one).
@@ -233,11 +250,7 @@ impl<M> MailboxTx<M> {
             },
             _ => return self.offer(msg),
         }
-        match self.shared.push(Envelope::Msg(msg)) {
-            Ok(()) => Offer::Queued,
-            Err(Envelope::Msg(msg)) => Offer::Closed(msg),
-            Err(Envelope::Sys(_)) => unreachable!("a user message was sent"),
-        }
+        self.push_msg(msg)
     }
 
     /// Enqueues a system message; `false` if the actor is gone.
