@@ -11,7 +11,7 @@ use tokio::time::Instant;
 ///
 /// Unlike OTP, which counts whole seconds, the window is an exact [`Duration`] measured with
 /// tokio's clock (so tests can pause time). A restart exactly `max_seconds` old is still inside
-/// the window, as in OTP.
+/// the window, as in OTP. `u32::MAX` restarts is no limit at all.
 #[derive(Debug)]
 pub(crate) struct Intensity {
     max_restarts: u32,
@@ -33,6 +33,12 @@ impl Intensity {
     /// Records one restart attempt now. Returns `false` when the limit is exceeded: more than
     /// `max_restarts` attempts within the window, and the supervisor must give up.
     pub(crate) fn add_restart(&mut self) -> bool {
+        self.total += 1;
+        if self.max_restarts == u32::MAX {
+            // No limit: no window to keep (it would hold every restart of the last
+            // `max_seconds`), nor a clock to read.
+            return true;
+        }
         let now = Instant::now();
         while let Some(&oldest) = self.recent.front() {
             if now.duration_since(oldest) > self.max_seconds {
@@ -42,7 +48,6 @@ impl Intensity {
             }
         }
         self.recent.push_back(now);
-        self.total += 1;
         self.recent.len() <= self.max_restarts as usize
     }
 
@@ -181,6 +186,23 @@ mod tests {
     async fn zero_max_restarts_makes_the_first_restart_fatal() {
         let mut i = Intensity::new(0, Duration::from_secs(5));
         assert!(!i.add_restart());
+    }
+
+    /// `u32::MAX` is no limit, and keeps no window: a crash loop does not grow the supervisor.
+    #[tokio::test(start_paused = true)]
+    async fn the_largest_limit_is_none_and_keeps_no_window() {
+        let mut i = Intensity::new(u32::MAX, Duration::from_secs(3600));
+        for _ in 0..10_000 {
+            assert!(i.add_restart());
+        }
+        assert_eq!(i.total(), 10_000);
+        assert!(i.recent.is_empty(), "no restart times kept");
+        // One below is a limit like any other: every restart in the window is kept.
+        let mut i = Intensity::new(u32::MAX - 1, Duration::from_secs(3600));
+        for _ in 0..100 {
+            assert!(i.add_restart());
+        }
+        assert_eq!(i.recent.len(), 100);
     }
 
     #[tokio::test(start_paused = true)]

@@ -59,6 +59,9 @@ impl<E> DynamicSupervisorOptions<E> {
     /// supervisor give up: it stops its children and exits with [`ExitReason::Shutdown`]
     /// (DS-5). `0` makes the first restart fatal.
     ///
+    /// `u32::MAX` is no limit: the supervisor never gives up, and keeps no record of when its
+    /// restarts happened (its restarts read no clock).
+    ///
     /// [`ExitReason::Shutdown`]: crate::ExitReason::Shutdown
     #[must_use]
     pub fn max_restarts(mut self, max_restarts: u32) -> Self {

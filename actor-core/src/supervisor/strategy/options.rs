@@ -83,6 +83,9 @@ impl SupervisorOptions {
     /// supervisor give up: it stops its children in reverse start order and exits with
     /// [`ExitReason::Shutdown`] (SUP-3, SUP-8).
     ///
+    /// `u32::MAX` is no limit: the supervisor never gives up, and keeps no record of when its
+    /// restarts happened (its restarts read no clock).
+    ///
     /// [`ExitReason::Shutdown`]: crate::ExitReason::Shutdown
     #[must_use]
     pub fn max_restarts(mut self, max_restarts: u32) -> Self {
