@@ -20,7 +20,16 @@ use super::{Envelope, MailboxTx, Unhandled};
 /// Moves the user messages of `unhandled` to `kept`, in order (in the lock that closes the
 /// mailbox); system messages stay, to be dropped with the exit.
 pub(super) fn keep<M>(unhandled: &mut Unhandled<M>, kept: &mut VecDeque<Envelope<M>>) {
-    if !unhandled.iter().any(|e| matches!(e, Envelope::Msg(_))) {
+    let user = unhandled
+        .iter()
+        .filter(|e| matches!(e, Envelope::Msg(_)))
+        .count();
+    if user == 0 {
+        return;
+    }
+    if user == unhandled.len() && kept.is_empty() {
+        // Only user messages (the usual case): kept as they are, buffer and all.
+        std::mem::swap(unhandled, kept);
         return;
     }
     for envelope in std::mem::take(unhandled) {
@@ -232,5 +241,42 @@ mod tests {
             }
         }
         assert_eq!(seen, [1, 2, 3, 4]);
+    }
+
+    fn shape(queue: &VecDeque<Envelope<u32>>) -> Vec<Option<u32>> {
+        queue
+            .iter()
+            .map(|e| match e {
+                Envelope::Msg(m) => Some(*m),
+                Envelope::Sys(_) => None,
+            })
+            .collect()
+    }
+
+    /// The closing mailbox keeps its user messages in order and leaves its system messages to
+    /// die with the exit, whether or not there are any among them.
+    #[test]
+    fn keep_moves_the_user_messages_in_order_and_leaves_the_system_ones() {
+        let stop = || Envelope::Sys(Box::new(super::super::Sys::Stop(crate::ExitReason::Normal)));
+        // Only user messages: kept as they are.
+        let mut unhandled = carried(&[1, 2, 3]);
+        let mut kept = VecDeque::new();
+        super::keep(&mut unhandled, &mut kept);
+        assert_eq!(shape(&kept), [Some(1), Some(2), Some(3)]);
+        assert!(unhandled.is_empty());
+        // Mixed: the user messages move, the system ones stay.
+        let mut unhandled: VecDeque<_> = [Envelope::Msg(1), stop(), Envelope::Msg(2), stop()]
+            .into_iter()
+            .collect();
+        let mut kept = VecDeque::new();
+        super::keep(&mut unhandled, &mut kept);
+        assert_eq!(shape(&kept), [Some(1), Some(2)]);
+        assert_eq!(shape(&unhandled), [None, None]);
+        // Only system messages: nothing is kept.
+        let mut unhandled: VecDeque<_> = [stop()].into_iter().collect();
+        let mut kept = VecDeque::new();
+        super::keep(&mut unhandled, &mut kept);
+        assert!(kept.is_empty());
+        assert_eq!(unhandled.len(), 1);
     }
 }

@@ -358,7 +358,9 @@ impl<M> MailboxRx<M> {
             // Nothing waits any more: the length reads 0.
             q.accepted = self.received;
             let queued = if q.follow {
-                unhandled.append(&mut q.items);
+                if !q.items.is_empty() {
+                    unhandled.append(&mut q.items);
+                }
                 carry::keep(&mut unhandled, &mut q.items);
                 VecDeque::new()
             } else {
