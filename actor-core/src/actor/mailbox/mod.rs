@@ -358,7 +358,10 @@ impl<M> MailboxRx<M> {
             // Nothing waits any more: the length reads 0.
             q.accepted = self.received;
             let queued = if q.follow {
-                if !q.items.is_empty() {
+                if unhandled.is_empty() {
+                    // Nothing taken ahead of the queue: it moves whole, and back (below).
+                    std::mem::swap(&mut unhandled, &mut q.items);
+                } else {
                     unhandled.append(&mut q.items);
                 }
                 carry::keep(&mut unhandled, &mut q.items);
