@@ -333,6 +333,12 @@ impl<M> MailboxRx<M> {
             }
             return Poll::Ready(envelope);
         }
+        if q.items.len() == 1 {
+            // A lone envelope (a call, a restarted child's first message) is popped: the queue
+            // keeps its buffer. Swapped, it would get `taken`'s, which a new incarnation has
+            // not allocated yet, and the next send would allocate one.
+            return Poll::Ready(q.items.pop_front().expect("non-empty"));
+        }
         // Swap buffers: `taken` is empty, and keeps its capacity for the next burst.
         std::mem::swap(&mut q.items, taken);
         drop(q);
