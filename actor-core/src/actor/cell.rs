@@ -30,7 +30,8 @@ use super::live;
 use super::mailbox::Sys;
 pub(crate) use super::proc::{Cell, ProcRef};
 pub(crate) use super::relate::{demonitor, link, monitor, take_monitoring, unlink};
-use crate::sync::{AtomicBool, AtomicU8, Mutex, MutexGuard, Notify};
+pub(crate) use super::signal::{shutdown, signal_exit};
+use crate::sync::{self, AtomicU8, Mutex, MutexGuard, Notify};
 use crate::sys::Relations;
 use crate::{ActorId, ExitReason};
 
@@ -67,8 +68,10 @@ pub(crate) struct Core {
     /// The exit reason, recorded before links and monitors are told (so a `Down`'s recipient sees
     /// the actor dead).
     exit: OnceLock<ExitReason>,
-    /// Set once links and monitors were told: only then do waiters return.
-    told: AtomicBool,
+    /// [`TOLD`], set once links and monitors were told (only then do waiters return), and the
+    /// number of [`wait`](Self::wait)s under way, so that the exit path wakes them only if there
+    /// are any: one word, so that a waiter counted after the exit path read it sees `TOLD`.
+    told: sync::AtomicU32,
     /// How many restarts of its supervised child came before this incarnation (0 for a first
     /// start, or an actor no supervisor restarts).
     restarts: AtomicU32,
@@ -103,19 +106,38 @@ impl Core {
         Core::with_id(ActorId::next(), type_name)
     }
 
+    /// The core of a new actor started linked by `parent`, built with its side of the link and
+    /// its parent in place, so that linking takes only the parent's lock
+    /// ([`link_new_child`](super::relate::link_new_child)).
+    pub(crate) fn child_of(type_name: &'static str, parent: &ProcRef) -> Self {
+        live::born();
+        let mut links = Links::default();
+        links.insert(parent.clone());
+        let state = State {
+            parent: Some(parent.core().id),
+            links,
+            ..State::default()
+        };
+        Core::with_state(ActorId::next(), type_name, state)
+    }
+
     /// The core of a stand-in for an actor on another node: not counted as a live actor here.
     pub(crate) fn remote(id: ActorId, type_name: &'static str) -> Self {
         Core::with_id(id, type_name)
     }
 
     fn with_id(id: ActorId, type_name: &'static str) -> Self {
+        Core::with_state(id, type_name, State::default())
+    }
+
+    fn with_state(id: ActorId, type_name: &'static str, state: State) -> Self {
         Core {
             id,
             type_name,
             signals: AtomicU8::new(0),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(state),
             exit: OnceLock::new(),
-            told: AtomicBool::new(false),
+            told: sync::AtomicU32::new(0),
             restarts: AtomicU32::new(0),
             table_slot: AtomicU32::new(u32::MAX),
             exited: Notify::new(),
@@ -152,25 +174,24 @@ impl Core {
         self.exit.get().is_none()
     }
 
-    /// Waits for the exit reason; returns at once for a dead actor. Returns only once the exit
-    /// path has told every link and monitor (see the module docs).
     /// The exit reason, once the exit path has told everyone (what [`wait`](Self::wait) returns
     /// then).
     pub(crate) fn told_reason(&self) -> Option<ExitReason> {
-        if self.told.load(Ordering::Acquire) {
+        if self.told.load(Ordering::Acquire) & TOLD != 0 {
             self.exit.get().cloned()
         } else {
             None
         }
     }
 
+    /// Waits for the exit reason; returns at once for a dead actor. Returns only once the exit
+    /// path has told every link and monitor (see the module docs).
     pub(crate) async fn wait(&self) -> ExitReason {
+        let _counted = Waiting::count(&self.told);
         loop {
             let notified = self.exited.notified();
-            if self.told.load(Ordering::Acquire)
-                && let Some(reason) = self.exit.get()
-            {
-                return reason.clone();
+            if let Some(reason) = self.told_reason() {
+                return reason;
             }
             notified.await;
         }
@@ -184,10 +205,6 @@ impl Core {
 
     pub(crate) fn set_trap_exit(&self, trap: bool) {
         self.lock().trap_exit = trap;
-    }
-
-    pub(crate) fn set_parent(&self, parent: ActorId) {
-        self.lock().parent = Some(parent);
     }
 
     pub(crate) fn parent(&self) -> Option<ActorId> {
@@ -319,63 +336,11 @@ impl Core {
     }
 }
 
-/// Delivers the exit signal of `from` (with `reason`) to `target`, as EX-3 says.
 /// Whether `core` is an actor of type `A`. A cell is typed by its message type only; the actor
 /// type is its recorded name (the same `&'static str` in one build, compared by address first).
 pub(crate) fn is_of<A: crate::Actor>(core: &Core) -> bool {
     let (recorded, name) = (core.type_name, std::any::type_name::<A>());
     std::ptr::eq(recorded, name) || recorded == name
-}
-
-pub(crate) fn signal_exit(target: &ProcRef, from: ActorId, reason: &ExitReason) {
-    if !target.core().id.is_local()
-        && let Some(port) = target.remote()
-    {
-        // The real actor's node applies EX-3 there.
-        if target.core().is_alive() {
-            port.signal(from, reason.clone());
-        }
-        return;
-    }
-    let core = target.core();
-    let (trap, parent) = {
-        let st = core.lock();
-        if st.exiting {
-            return;
-        }
-        (st.trap_exit, st.parent)
-    };
-    if trap {
-        if parent == Some(from) {
-            // GS-9.4, GS-10: a trapping actor whose parent exits stops in order (terminate runs).
-            target.send_sys(Sys::Stop(reason.clone()));
-        } else {
-            target.send_sys(Sys::Info(Info::Exit {
-                id: from,
-                reason: reason.clone(),
-            }));
-        }
-    } else if !reason.is_normal() {
-        core.kill(reason.clone());
-    }
-}
-
-/// A supervisor's orderly shutdown of `target` with `reason` (DS-6, as DESIGN.md decides it): a
-/// trapping actor gets an ordinary stop, queued behind its messages, so `terminate` runs after
-/// its current handler and the messages sent before; a non-trapping one is halted
-/// ([`Core::halt`]): its running handler is dropped and `terminate` runs at once.
-pub(crate) fn shutdown(target: &ProcRef, reason: ExitReason) {
-    if !target.core().id.is_local() {
-        target.send_sys(Sys::Stop(reason));
-        return;
-    }
-    let core = target.core();
-    let trap = core.lock().trap_exit;
-    if trap {
-        target.send_sys(Sys::Stop(reason));
-    } else {
-        core.halt(reason);
-    }
 }
 
 /// The exit path. Runs once, after the actor's callbacks are done (or were dropped by a kill).
@@ -435,6 +400,28 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     }
     // 4. Waiters last: whoever returns from `wait`, `stop` or a failed call finds every `Down`
     //    and `Exit` of this death already queued.
-    core.told.store(true, Ordering::Release);
-    core.exited.notify_waiters();
+    if core.told.fetch_or(TOLD, Ordering::AcqRel) & !TOLD != 0 {
+        core.exited.notify_waiters();
+    }
+}
+
+/// The bit of [`Core`]'s `told` set once the exit was told; the others count waiters.
+const TOLD: u32 = 1 << 31;
+
+/// A waiter counted in [`Core`]'s `told` while it waits (counted before it reads `told`: the
+/// exit path, which sets [`TOLD`] and reads the count in one step, either sees it and wakes it,
+/// or set `TOLD` before it was counted, and the waiter sees it).
+struct Waiting<'a>(&'a sync::AtomicU32);
+
+impl<'a> Waiting<'a> {
+    fn count(told: &'a sync::AtomicU32) -> Self {
+        told.fetch_add(1, Ordering::AcqRel);
+        Waiting(told)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }

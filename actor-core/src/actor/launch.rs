@@ -5,8 +5,9 @@
 //! that does not wait on anything runs there and then, and the supervisor finds the answer ready,
 //! instead of waking once the new task has run `init` (two task hand-offs fewer per restart).
 //! That first poll runs as the new actor (its `CURRENT` and its tracing span), under a waker that
-//! wakes nothing: the spawned task polls the actor again straight away, which registers its own
-//! waker with whatever the first poll waited on. First polls nest (a supervisor child whose
+//! wakes nothing, and ends once the start is answered: the spawned task polls the actor again
+//! straight away, takes its messages, and registers its own waker with whatever the first poll
+//! waited on. First polls nest (a supervisor child whose
 //! `init` starts a supervisor) only so deep; past that, a start spawns at once.
 //!
 //! Other starts spawn at once and wait: a task that starts many actors in a row would otherwise
@@ -190,20 +191,23 @@ fn prepare<A: Actor>(
     if A::REMOTE.is_some() {
         super::remote::serve::<A>();
     }
+    // The parent is the linking caller only (OTP's `gen:start` with `nolink` records none): a
+    // trapping actor is stopped in order by its parent's exit signal (GS-9.4, GS-10), and gets an
+    // `Info::Exit` for any other linked actor, including one that started it without a link.
+    let parent = current().filter(|_| options.link);
+    let type_name = std::any::type_name::<A>();
     let cell = Arc::new(Cell {
-        core: Core::new(std::any::type_name::<A>()),
+        core: match &parent {
+            Some(parent) => Core::child_of(type_name, parent),
+            None => Core::new(type_name),
+        },
         mailbox: tx,
     });
     let me = ActorRef::<A>::from_cell(cell);
     let proc = me.proc();
     crate::sys::insert(&proc);
-    let caller = current();
-    // The parent is the linking caller only (OTP's `gen:start` with `nolink` records none): a
-    // trapping actor is stopped in order by its parent's exit signal (GS-9.4, GS-10), and gets an
-    // `Info::Exit` for any other linked actor, including one that started it without a link.
-    if let (Some(caller), true) = (&caller, options.link) {
-        proc.core().set_parent(caller.core().id);
-        cell::link(&proc, caller);
+    if let Some(parent) = &parent {
+        super::relate::link_new_child(&proc, parent);
     }
     let (started_tx, started_rx) = oneshot::channel();
     let span = tracing::debug_span!("actor", id = %me.id(), actor = proc.core().type_name);

@@ -33,6 +33,7 @@ mod remote_send;
 mod remote_serve;
 mod reply;
 mod run;
+mod signal;
 mod task;
 
 use std::future::Future;

@@ -17,6 +17,26 @@ pub(crate) fn link(a: &ProcRef, b: &ProcRef) {
     }
 }
 
+/// Links a new actor, built with its side of the link to `parent` ([`Core::child_of`]), from
+/// `parent`'s side: one lock, the parent's. The new actor runs nothing yet, and nobody else links
+/// to it. If `parent` is exiting, its exit path has taken its links: the new actor loses its side
+/// and gets the exit signal `NoProc`, as [`link`] gives it.
+///
+/// [`Core::child_of`]: super::cell::Core::child_of
+pub(crate) fn link_new_child(child: &ProcRef, parent: &ProcRef) {
+    let parent_dead = {
+        let mut st = parent.core().lock();
+        if !st.exiting {
+            st.links.insert(child.clone());
+        }
+        st.exiting
+    };
+    if parent_dead {
+        child.core().lock().links.remove(parent.core().id);
+        signal_exit(child, parent.core().id, &ExitReason::NoProc);
+    }
+}
+
 /// Links `a` and `b` on this node only (a link another node recorded first). `true` if the link
 /// is new.
 pub(crate) fn link_here(a: &ProcRef, b: &ProcRef) -> bool {

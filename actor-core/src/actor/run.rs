@@ -189,6 +189,17 @@ fn run<'a, A: Actor>(
         if let Some(started) = started.take() {
             let _ = started.send(Ok(()));
         }
+        // A supervisor's first poll of its new child (see `launch`) ends here, with the start
+        // answered: the spawned task polls again straight away, and takes the messages. Taken
+        // here, the mailbox would be locked once more, to register a waker that wakes nothing.
+        poll_fn(|cx| {
+            if cx.waker().will_wake(FIRST_POLL) {
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
+        })
+        .await;
         let reason = {
             // One future for the whole message loop, built once: a halt drops it (and with it
             // the running callback, at the await it is parked on) and keeps the state for
