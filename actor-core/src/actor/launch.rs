@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use super::Actor;
-use super::cell::{self, Cell, Core, ProcRef};
+use super::cell::{Cell, Core};
 use super::context::Context;
 use super::current::{CURRENT, current};
 use super::handle::ActorRef;
@@ -77,22 +77,18 @@ impl<A: Actor> ActorRef<A> {
 
 /// Starts an actor of type `A` and waits until its `init` has returned.
 async fn start<A: Actor>(args: A::Args, options: StartOptions) -> Result<ActorRef<A>, StartError> {
-    let caller = current().filter(|_| options.link);
     let (me, started_rx, task) = prepare::<A>(args, options);
     // If this future is dropped before `init` returned (a timeout or `select!` around the start),
     // nobody will ever get the handle: the half-started actor is killed, as OTP kills it when a
-    // start times out (GS-1.3), after unlinking the caller so that it is not hit.
-    let mut abandoned = Abandoned {
-        proc: Some(me.proc()),
-        caller,
-    };
+    // start times out (GS-1.3), after unlinking its parent so that it is not hit.
+    let abandoned = Abandoned(Some(&me));
     if INLINE.get() {
         first_poll_then_spawn(Box::pin(task));
     } else {
         tokio::spawn(task);
     }
     let started = started_rx.await;
-    abandoned.proc = None;
+    abandoned.disarm();
     match started {
         Ok(Ok(())) => Ok(me),
         Ok(Err(e)) => Err(e),
@@ -194,7 +190,7 @@ fn prepare<A: Actor>(
     // The parent is the linking caller only (OTP's `gen:start` with `nolink` records none): a
     // trapping actor is stopped in order by its parent's exit signal (GS-9.4, GS-10), and gets an
     // `Info::Exit` for any other linked actor, including one that started it without a link.
-    let parent = current().filter(|_| options.link);
+    let parent = if options.link { current() } else { None };
     let type_name = std::any::type_name::<A>();
     let cell = Arc::new(Cell {
         core: match &parent {
@@ -221,18 +217,21 @@ fn prepare<A: Actor>(
     (me, started_rx, CURRENT.scope(proc, task).instrument(span))
 }
 
-/// Kills an actor whose start was abandoned; disarmed once the start has an answer.
-struct Abandoned {
-    proc: Option<ProcRef>,
-    caller: Option<ProcRef>,
+/// Kills an actor whose start was abandoned; disarmed once the start has an answer. (A borrow:
+/// a start that is not abandoned takes no count on the actor for it.)
+struct Abandoned<'a, A: Actor>(Option<&'a ActorRef<A>>);
+
+impl<A: Actor> Abandoned<'_, A> {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
 }
 
-impl Drop for Abandoned {
+impl<A: Actor> Drop for Abandoned<'_, A> {
     fn drop(&mut self) {
-        if let Some(proc) = self.proc.take() {
-            if let Some(caller) = &self.caller {
-                cell::unlink(&proc, caller);
-            }
+        if let Some(me) = self.0.take() {
+            let proc = me.proc();
+            super::relate::unlink_parent(&proc);
             proc.core().kill(ExitReason::Killed);
         }
     }

@@ -93,6 +93,19 @@ fn tell_port(stand_in: &ProcRef, other: &ProcRef, linked: bool) {
     }
 }
 
+/// Unlinks `child` from its parent, if it has one and is still linked to it: a start abandoned
+/// before `init` returned, whose kill must not hit the caller that started it linked.
+pub(crate) fn unlink_parent(child: &ProcRef) {
+    let parent = {
+        let st = child.core().lock();
+        st.parent
+            .and_then(|id| st.links.iter().find(|p| p.core().id == id).cloned())
+    };
+    if let Some(parent) = parent {
+        unlink(child, &parent);
+    }
+}
+
 /// Removes the link between `a` and `b`, if any (on the remote side too).
 pub(crate) fn unlink(a: &ProcRef, b: &ProcRef) {
     if unlink_here(a, b) {
