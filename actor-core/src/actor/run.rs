@@ -3,7 +3,7 @@
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
-use std::task::{Poll, Waker};
+use std::task::{Poll, RawWakerVTable, Waker};
 
 use tokio::sync::oneshot;
 
@@ -64,15 +64,15 @@ pub(super) fn actor_task<A: Actor>(
                 before_init,
                 &mut started,
             )));
-            let mut task: Option<Waker> = None;
+            // The registered waker, known by its identity (the core keeps it; a clone here
+            // would take one more count on the task).
+            let mut task: Option<WakerId> = None;
             let outcome = poll_fn(|cx| {
                 // (Not the starter's first poll's waker, which wakes nothing: the spawned task
                 // polls again straight away, with its own.)
-                if !task.as_ref().is_some_and(|t| t.will_wake(cx.waker()))
-                    && !cx.waker().will_wake(FIRST_POLL)
-                {
+                if task != Some(WakerId::of(cx.waker())) && !cx.waker().will_wake(FIRST_POLL) {
                     core.set_task(cx.waker());
-                    task = Some(cx.waker().clone());
+                    task = Some(WakerId::of(cx.waker()));
                 }
                 if core.kill_requested() {
                     if running.is_some() {
@@ -337,6 +337,24 @@ async fn interrupted() {
         Poll::<()>::Pending
     })
     .await;
+}
+
+/// What tells wakers apart, as [`Waker::will_wake`] does (its data and vtable addresses), kept
+/// without a clone of the waker (and as small as an `Option<Waker>`, the vtable being a
+/// reference).
+#[derive(Clone, Copy)]
+struct WakerId(usize, &'static RawWakerVTable);
+
+impl WakerId {
+    fn of(waker: &Waker) -> Self {
+        WakerId(waker.data() as usize, waker.vtable())
+    }
+}
+
+impl PartialEq for WakerId {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0 && std::ptr::eq(self.1, other.1)
+    }
 }
 
 /// Runs `f`, which drops user values, logging a panic instead of letting it skip the exit path
