@@ -679,7 +679,8 @@ async fn a_node_runs_at_most_its_bound_and_the_rest_wait_for_room() {
                 most = most.max(jobs_a.running_here().len());
                 tokio::task::yield_now().await;
             }
-            most
+            // And once after: a sampler starved until the starts ended still sees the end.
+            most.max(jobs_a.running_here().len())
         })
     };
     let starts: Vec<_> = (0..12)
@@ -835,11 +836,17 @@ async fn fencing_tokens_stay_ordered_across_a_wiped_store() {
     let sampled = token_on_b.clone();
     let seen_on_b = tokio::spawn(async move {
         let token_on_b = sampled;
-        let (mut children, mut names) = (Vec::new(), Vec::new());
-        while !*until.borrow() {
+        // b was seen holding the tokens before the wipe (above), whenever this task first runs.
+        let (mut children, mut names) = (vec![child_before], vec![name_before]);
+        loop {
+            // Sampled once more after the end: a sampler starved until then still sees it.
+            let end = *until.borrow();
             let (child, name) = token_on_b();
             children.extend(child.filter(|t| children.last() != Some(t)));
             names.extend(name.filter(|t| names.last() != Some(t)));
+            if end {
+                break;
+            }
             tokio::task::yield_now().await;
         }
         (children, names)
