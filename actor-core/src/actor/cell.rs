@@ -102,15 +102,13 @@ pub(super) struct State {
 
 impl Core {
     pub(crate) fn new(type_name: &'static str) -> Self {
-        live::born();
-        Core::with_id(ActorId::next(), type_name)
+        Core::born(type_name, State::default())
     }
 
     /// The core of a new actor started linked by `parent`, built with its side of the link and
     /// its parent in place, so that linking takes only the parent's lock
     /// ([`link_new_child`](super::relate::link_new_child)).
     pub(crate) fn child_of(type_name: &'static str, parent: &ProcRef) -> Self {
-        live::born();
         let mut links = Links::default();
         links.insert(parent.clone());
         let state = State {
@@ -118,15 +116,17 @@ impl Core {
             links,
             ..State::default()
         };
+        Core::born(type_name, state)
+    }
+
+    /// A new local actor's core, counted as live, with a fresh id.
+    fn born(type_name: &'static str, state: State) -> Self {
+        live::born();
         Core::with_state(ActorId::next(), type_name, state)
     }
 
     /// The core of a stand-in for an actor on another node: not counted as a live actor here.
     pub(crate) fn remote(id: ActorId, type_name: &'static str) -> Self {
-        Core::with_id(id, type_name)
-    }
-
-    fn with_id(id: ActorId, type_name: &'static str) -> Self {
         Core::with_state(id, type_name, State::default())
     }
 

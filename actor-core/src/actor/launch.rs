@@ -7,8 +7,8 @@
 //! That first poll runs as the new actor (its `CURRENT` and its tracing span), under a waker that
 //! wakes nothing, and ends once the start is answered: the spawned task polls the actor again
 //! straight away, takes its messages, and registers its own waker with whatever the first poll
-//! waited on. First polls nest (a supervisor child whose
-//! `init` starts a supervisor) only so deep; past that, a start spawns at once.
+//! waited on. First polls nest (a supervisor child whose `init` starts a supervisor) only so
+//! deep; past that, a start spawns at once.
 //!
 //! Other starts spawn at once and wait: a task that starts many actors in a row would otherwise
 //! run every `init` without yielding and leave the new tasks queued behind one another, each
