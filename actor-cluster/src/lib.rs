@@ -102,6 +102,7 @@ mod handles;
 mod node;
 mod peers;
 mod registry;
+mod replay;
 pub mod server;
 mod supervisor;
 mod token;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Inner, KV_TIMEOUT, read, write};
 use crate::error::{ClusterError, unavailable};
+use crate::replay::ReplayEnd;
 use crate::wire;
 
 pub(crate) const NODES: &str = "bm_nodes";
@@ -266,7 +267,9 @@ async fn watch_once(
     generation: &mut tokio::sync::watch::Receiver<u64>,
 ) -> Result<(), ClusterError> {
     let store = inner.bucket(NODES, true).await?;
-    let empty = store.status().await.map_err(unavailable)?.values() == 0;
+    let status = store.status().await.map_err(unavailable)?;
+    let empty = status.values() == 0;
+    let end = ReplayEnd::after(&status);
     let mut watch = store.watch_with_history(">").await.map_err(unavailable)?;
     let mut seen: HashSet<String> = HashSet::new();
     let mut replaying = !empty;
@@ -308,7 +311,7 @@ async fn watch_once(
                 }
             }
         }
-        if replaying && entry.delta == 0 {
+        if replaying && end.is(&entry) {
             replaying = false;
             replayed(inner, &seen, ready);
         }

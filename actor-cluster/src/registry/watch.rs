@@ -11,6 +11,7 @@ use super::core::{Cached, RegistryCore, Stored};
 use super::key::decode_key;
 use crate::error::{ClusterError, unavailable};
 use crate::node::{Inner, write};
+use crate::replay::ReplayEnd;
 use crate::wire;
 
 /// Keeps the cache: replays the bucket into a fresh map, swaps it in, then applies updates;
@@ -46,6 +47,7 @@ async fn watch_once(
         .map_err(|e| ClusterError::Unavailable(e.to_string()))?;
     let status = store.status().await.map_err(unavailable)?;
     let empty = status.values() == 0;
+    let end = ReplayEnd::after(&status);
     let store_generation = crate::token::generation(&status);
     let mut watch = store.watch_with_history(">").await.map_err(unavailable)?;
     generation.borrow_and_update();
@@ -80,7 +82,7 @@ async fn watch_once(
             } else {
                 map.remove(&entry.key);
             }
-            if entry.delta == 0 {
+            if end.is(&entry) {
                 core.install(fresh.take().unwrap_or_default(), store_generation);
                 if let Some(r) = ready.take() {
                     let _ = r.send(());

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use super::cache::View;
 use super::core::{Desired, Owner, Running, SupCore, desired_key, owner_key};
 use crate::node::{Inner, lock, read, write};
+use crate::replay::ReplayEnd;
 use crate::wire;
 
 /// Local restarts allowed per child within [`WINDOW`] before the node gives the child up.
@@ -68,6 +69,7 @@ async fn watch_once(
     core.synced.store(false, Ordering::Release);
     let status = core.store().status().await?;
     let empty = status.values() == 0;
+    let end = ReplayEnd::after(&status);
     let mut watch = core.store().watch_with_history(">").await?;
     generation.borrow_and_update();
     // The replay goes into a view of its own, put in place once complete: meanwhile readers
@@ -86,7 +88,7 @@ async fn watch_once(
         match &mut fresh {
             Some(view) => {
                 core.replay(view, &entry);
-                if entry.delta == 0 {
+                if end.is(&entry) {
                     core.install(fresh.take().unwrap_or_default());
                     core.synced.store(true, Ordering::Release);
                     core.kick.notify_one();
