@@ -13,13 +13,15 @@ use std::sync::Arc;
 use super::Actor;
 use super::cell::{Cell, ProcRef};
 use super::current::CURRENT;
+use super::mailbox::Lend;
 use super::panic;
 
 /// [`call`] for one actor type, as a followed handle (typed by message only) is given it.
 pub(crate) type Inline<M> = fn(&Arc<Cell<M>>, M) -> Result<(), M>;
 
-/// Runs the call `msg` inline if `cell`'s actor is idle: `Ok` once handled (the reply sent, or
-/// the actor crashing with the handler's panic), or the message back to be queued.
+/// Runs the call `msg` inline if `cell`'s actor is idle, else queues it if the mailbox is
+/// unbounded: `Ok` once handled (the reply sent, or the actor crashing with the handler's panic)
+/// or queued, or the message back, to be offered the usual way.
 #[inline]
 pub(crate) fn call<A: Actor>(
     cell: &Arc<Cell<A::Message>>,
@@ -29,8 +31,10 @@ pub(crate) fn call<A: Actor>(
     if cell.core.interrupted() {
         return Err(msg);
     }
-    let Some(lent) = cell.mailbox.lend() else {
-        return Err(msg);
+    let (lent, msg) = match cell.mailbox.lend_or_queue(msg) {
+        Lend::Lent(lent, msg) => (lent, msg),
+        Lend::Queued => return Ok(()),
+        Lend::Back(msg) => return Err(msg),
     };
     let mut state = match lent.downcast::<A>() {
         Ok(state) => state,

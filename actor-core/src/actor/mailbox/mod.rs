@@ -21,7 +21,7 @@ mod evict;
 mod park;
 
 pub(crate) use evict::evicting;
-pub(crate) use park::Home;
+pub(crate) use park::{Home, Lend};
 
 use std::any::Any;
 use std::collections::VecDeque;

@@ -17,6 +17,17 @@ use std::task::Poll;
 
 use super::{Envelope, MailboxRx, MailboxTx, Parked, Shared, Sys, register};
 
+/// What [`MailboxTx::lend_or_queue`] made of a call.
+pub(crate) enum Lend<M> {
+    /// The actor is idle: its state, lent, and the call, to run here.
+    Lent(Parked, M),
+    /// The actor is busy: the call is queued (an unbounded mailbox).
+    Queued,
+    /// Neither: the call goes the usual way (a bounded mailbox takes room for it first; a
+    /// closed one refuses it).
+    Back(M),
+}
+
 impl<M> MailboxTx<M> {
     /// [`MailboxRx::reclaim`], from the sending side: for the actor's task, whose receiving half
     /// is borrowed by its run loop when a kill comes.
@@ -24,23 +35,38 @@ impl<M> MailboxTx<M> {
         self.shared.poll_reclaim(cx)
     }
 
-    /// Borrows the actor's state for an inline call: only when the actor waits with nothing
-    /// queued or taken (its state is parked), so that the call is the next thing it handles.
-    /// Must be given back with [`give_back`](Self::give_back).
+    /// Borrows the actor's state for an inline call of `msg`: only when the actor waits with
+    /// nothing queued or taken (its state is parked), so that the call is the next thing it
+    /// handles; the state must be given back with [`give_back`](Self::give_back). Otherwise an
+    /// unbounded mailbox queues the call in the same lock (one lock for a call to a busy actor,
+    /// not one to find it busy and another to queue).
     #[inline]
-    pub(crate) fn lend(&self) -> Option<Parked> {
-        let mut q = self.shared.lock();
-        if q.closed || q.lent || !q.items.is_empty() {
-            return None;
-        }
-        let Some(state) = q.parked.take() else {
-            // Not parked: the actor parks from now on (an actor nobody calls inline never boxes
-            // its state).
-            q.park = true;
-            return None;
+    pub(crate) fn lend_or_queue(&self, msg: M) -> Lend<M> {
+        let waiting = {
+            let mut q = self.shared.lock();
+            if q.closed {
+                return Lend::Back(msg);
+            }
+            if !q.lent && q.items.is_empty() {
+                if let Some(state) = q.parked.take() {
+                    q.lent = true;
+                    return Lend::Lent(state, msg);
+                }
+                // Not parked: the actor parks from now on (an actor nobody calls inline never
+                // boxes its state).
+                q.park = true;
+            }
+            if self.room.is_some() {
+                return Lend::Back(msg);
+            }
+            q.accepted += 1;
+            q.items.push_back(Envelope::Msg(msg));
+            q.waiting.take()
         };
-        q.lent = true;
-        Some(state)
+        if let Some(waker) = waiting {
+            waker.wake();
+        }
+        Lend::Queued
     }
 
     /// Has the actor park its state from the start (the model checks).
