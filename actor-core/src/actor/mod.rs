@@ -127,6 +127,12 @@ pub trait Actor: Sized + Send + 'static {
     #[doc(hidden)]
     const REMOTE: Option<remote::RemoteCodec<Self::Message>> = None;
 
+    /// Whether [`terminate`](Self::terminate) is more than the default no-op: `#[actor]` sets it
+    /// to `false` for an impl without `#[terminate]`, so that an exit spends nothing on it (the
+    /// exit reason is not copied for it). Leave it `true` in an impl that overrides `terminate`.
+    #[doc(hidden)]
+    const TERMINATES: bool = true;
+
     /// Builds the state inside the new actor before `start` returns (GenServer.init). `Err` makes
     /// the start fail with [`StartError::Init`](crate::StartError::Init), which keeps the error as
     /// its `source()`, and the actor exits with `ExitReason::Error` carrying the error's message.

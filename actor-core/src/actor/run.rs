@@ -234,9 +234,12 @@ fn run<'a, A: Actor>(
                 start_error: None,
             };
         };
-        ctx.stop.get_or_insert_with(|| reason.clone());
-        if let Err(panic) = catch(home.terminate(&reason, ctx)).await {
-            tracing::error!(panic = %panic, "terminate panicked");
+        if A::TERMINATES {
+            // Stopping, for `terminate`'s replies (held back until it returns) and `is_stopping`.
+            ctx.stop.get_or_insert_with(|| reason.clone());
+            if let Err(panic) = catch(home.terminate(&reason, ctx)).await {
+                tracing::error!(panic = %panic, "terminate panicked");
+            }
         }
         ctx.flush_deferred();
         drop_quietly("the actor's state", move || drop(state));

@@ -159,6 +159,12 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
             }
         }
     });
+    // No `#[terminate]` (under any `#[cfg]`): the exit path skips the default one.
+    let terminates = g.def.of(HandlerKind::Terminate).next().is_none().then(|| {
+        quote!(
+            const TERMINATES: bool = false;
+        )
+    });
     let capacity = g.args.mailbox.map(|n| {
         quote!(const MAILBOX_CAPACITY: ::core::option::Option<usize> = ::core::option::Option::Some(#n);)
     });
@@ -184,6 +190,7 @@ pub(crate) fn actor_impl(g: &Gen<'_>) -> TokenStream {
             #overflow
             #debug_state
             #remote
+            #terminates
 
             #(#init)*
 
