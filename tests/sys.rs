@@ -312,3 +312,62 @@ async fn the_table_follows_starts_and_exits_under_concurrency() {
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(within(lister).await.unwrap() > 0);
 }
+
+/// Crashes on request, with the text it is given.
+struct Faulty;
+
+#[actor]
+impl Faulty {
+    #[init]
+    async fn init(_: ()) -> Self {
+        Faulty
+    }
+
+    #[cast]
+    async fn panic_with(&mut self, text: String) {
+        panic!("{text}")
+    }
+
+    #[cast]
+    async fn fail_with(&mut self, text: String, ctx: &mut Context<Self>) {
+        ctx.stop(ExitReason::Error(text));
+    }
+}
+
+/// Past its bound the log forgets its oldest crashes, and the entries it reuses for the new ones
+/// carry the new crashes' own reasons (texts longer and shorter than the ones they replace,
+/// panics over errors and the other way round).
+#[tokio::test]
+async fn a_full_crash_log_keeps_the_latest_crashes_each_with_its_own_reason() {
+    let mut ours = Vec::new();
+    for i in 0..2 * sys::CRASH_LOG + 10 {
+        let faulty = Faulty::start(()).await.unwrap();
+        let text = format!("crash {i} {}", "x".repeat(i * 7 % 45));
+        let reason = if i % 3 == 0 {
+            faulty.fail_with(text.clone()).unwrap();
+            ExitReason::Error(text)
+        } else {
+            faulty.panic_with(text.clone()).unwrap();
+            ExitReason::Panic(text)
+        };
+        assert_eq!(within(faulty.wait()).await, reason);
+        ours.push((faulty.id(), reason));
+    }
+    let (log, _) = sys::crashes();
+    assert!(log.len() <= sys::CRASH_LOG);
+    assert!(log.windows(2).all(|w| w[0].seq < w[1].seq), "oldest first");
+    let mut found = 0;
+    for crash in &log {
+        if let Some((_, reason)) = ours.iter().find(|(id, _)| *id == crash.id) {
+            assert_eq!(&crash.reason, reason);
+            assert!(crash.type_name.ends_with("Faulty"));
+            found += 1;
+        }
+    }
+    let (last, _) = ours.last().unwrap();
+    assert!(
+        log.iter().any(|c| c.id == *last),
+        "the latest crash is kept"
+    );
+    assert!(found > 0);
+}

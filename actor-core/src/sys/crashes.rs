@@ -44,20 +44,46 @@ pub(crate) fn exited_with(
     parent: Option<ActorId>,
     reason: &ExitReason,
 ) {
+    let at = SystemTime::now();
     let mut log = LOG.lock().unwrap_or_else(PoisonError::into_inner);
     log.total += 1;
-    let crash = Crash {
-        seq: log.total,
+    let seq = log.total;
+    // A full log forgets its oldest crash, whose entry takes the new one (and its reason's text
+    // buffer, a panic's message, takes the new text: no allocation once the log is full).
+    let crash = match log.crashes.len() {
+        CRASH_LOG => log.crashes.pop_front().map(|mut oldest| {
+            copy_reason(&mut oldest.reason, reason);
+            Crash {
+                seq,
+                id,
+                type_name,
+                parent,
+                at,
+                ..oldest
+            }
+        }),
+        _ => None,
+    };
+    let crash = crash.unwrap_or_else(|| Crash {
+        seq,
         id,
         type_name,
         parent,
         reason: reason.clone(),
-        at: SystemTime::now(),
-    };
-    if log.crashes.len() == CRASH_LOG {
-        log.crashes.pop_front();
-    }
+        at,
+    });
     log.crashes.push_back(crash);
+}
+
+/// `src` into `dst`, into `dst`'s text buffer when both carry text of the same kind.
+fn copy_reason(dst: &mut ExitReason, src: &ExitReason) {
+    match (dst, src) {
+        (ExitReason::Panic(d), ExitReason::Panic(s))
+        | (ExitReason::Error(d), ExitReason::Error(s)) => {
+            d.clone_from(s);
+        }
+        (dst, src) => *dst = src.clone(),
+    }
 }
 
 /// The last crashes (at most [`CRASH_LOG`]), oldest first, and how many there were in all
