@@ -49,6 +49,15 @@ impl AnyActor {
         }
     }
 
+    /// Whether the actor's state parks for inline calls (its callers asked for them): a
+    /// supervisor has its next incarnation park from the start.
+    pub(crate) fn parks(&self) -> bool {
+        match &self.0 {
+            Untyped::Proc(proc) => proc.parks(),
+            Untyped::Follow(follow) => follow.current().parks(),
+        }
+    }
+
     /// A publisher of this actor's incarnations, for handles that follow it across restarts.
     pub(crate) fn publisher(&self) -> Box<dyn Publish> {
         self.proc().publisher()

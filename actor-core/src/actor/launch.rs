@@ -7,8 +7,10 @@
 //! That first poll runs as the new actor (its `CURRENT` and its tracing span), under a waker that
 //! wakes nothing, and ends once the start is answered: the spawned task polls the actor again
 //! straight away, takes its messages, and registers its own waker with whatever the first poll
-//! waited on. First polls nest (a supervisor child whose `init` starts a supervisor) only so
-//! deep; past that, a start spawns at once.
+//! waited on. (A restart of a child whose callers had it run their calls inline goes on to park
+//! the new actor's state in that first poll: see [`starting_inline`].) First polls nest (a
+//! supervisor child whose `init` starts a supervisor) only so deep; past that, a start spawns at
+//! once.
 //!
 //! Other starts spawn at once and wait: a task that starts many actors in a row would otherwise
 //! run every `init` without yielding and leave the new tasks queued behind one another, each
@@ -111,25 +113,42 @@ thread_local! {
     static FIRST_POLLS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
     /// Set while a supervisor's start future is polled (see [`starting_inline`]).
     static INLINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Set with [`INLINE`] for a restart of a child whose state parked: the new actor parks its
+    /// state from the start.
+    static PARK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// `start` (a supervisor's call of a child spec's start function), with the starts it makes of
 /// actors polling them once here first (see the module docs). Starts made by the new actors'
 /// `init`s are their own, and spawn at once.
-pub(crate) async fn starting_inline<F: Future>(start: F) -> F::Output {
+///
+/// With `park` (a restart of a child whose callers had it run their calls inline), the new
+/// actor parks its state from the start, and its first poll parks it: its first caller, who may
+/// have its handle from `init`, finds it idle and runs the call inline too, as it did with the
+/// last incarnation, instead of queuing it for the new actor's task.
+pub(crate) async fn starting_inline<F: Future>(start: F, park: bool) -> F::Output {
     let mut start = std::pin::pin!(start);
-    /// Puts the flag back, also when the start function's future panics.
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            INLINE.set(self.0);
-        }
-    }
     std::future::poll_fn(|cx| {
-        let _restore = Restore(INLINE.replace(true));
+        let _restore = Restore::set(true, park);
         start.as_mut().poll(cx)
     })
     .await
+}
+
+/// Puts [`INLINE`] and [`PARK`] back, also when what runs meanwhile panics.
+struct Restore(bool, bool);
+
+impl Restore {
+    fn set(inline: bool, park: bool) -> Self {
+        Restore(INLINE.replace(inline), PARK.replace(park))
+    }
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        INLINE.set(self.0);
+        PARK.set(self.1);
+    }
 }
 
 /// Polls a new actor's task once here, then spawns it unless it already ended (its start
@@ -141,13 +160,13 @@ fn first_poll_then_spawn<F: Future<Output = ()> + Send + 'static>(mut task: Pin<
         return;
     }
     FIRST_POLLS.set(depth + 1);
-    let inline = INLINE.replace(false);
+    let restore = Restore::set(false, false);
     let mut cx = TaskContext::from_waker(FIRST_POLL);
     // The task catches every panic of the actor's own code. One escaping it anyway ends the task
     // as it would have ended a spawned one: the task is dropped, and the start fails with it.
     let polled = catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx)));
     FIRST_POLLS.set(depth);
-    INLINE.set(inline);
+    drop(restore);
     match polled {
         Ok(Poll::Ready(())) => {}
         Ok(Poll::Pending) => drop(tokio::spawn(task)),
@@ -183,6 +202,7 @@ fn prepare<A: Actor>(
     let (tx, rx) = mailbox::channel(
         options.mailbox.or(A::MAILBOX_CAPACITY),
         options.overflow.unwrap_or(A::MAILBOX_OVERFLOW),
+        PARK.get(),
     );
     if A::REMOTE.is_some() {
         super::remote::serve::<A>();

@@ -25,7 +25,7 @@ use crate::{ActorId, ExitReason};
 
 /// A bare actor cell, no task: the exit path and the mailbox are driven by hand.
 fn actor<M: Send + 'static>(name: &'static str) -> (ProcRef, MailboxRx<M>) {
-    let (tx, rx) = mailbox::channel::<M>(None, Overflow::Wait);
+    let (tx, rx) = mailbox::channel::<M>(None, Overflow::Wait, false);
     let cell: ProcRef = Arc::new(Cell {
         core: Core::new(name),
         mailbox: tx,
@@ -119,7 +119,7 @@ fn trapping_links_get_exactly_one_exit_and_wait_returns_after_it() {
 #[test]
 fn the_mailbox_delivers_everything_in_per_sender_order() {
     loom::model(|| {
-        let (tx, mut rx) = mailbox::channel::<u32>(None, Overflow::Wait);
+        let (tx, mut rx) = mailbox::channel::<u32>(None, Overflow::Wait, false);
         let tx = Arc::new(tx);
         let first = {
             let tx = tx.clone();
@@ -155,7 +155,7 @@ fn the_mailbox_delivers_everything_in_per_sender_order() {
 #[test]
 fn drop_oldest_hands_each_message_to_the_actor_or_the_drop_count_once() {
     loom::model(|| {
-        let (tx, mut rx) = mailbox::channel::<u32>(Some(1), Overflow::DropOldest);
+        let (tx, mut rx) = mailbox::channel::<u32>(Some(1), Overflow::DropOldest, false);
         let tx = Arc::new(tx);
         let sender = {
             let tx = tx.clone();
@@ -188,7 +188,7 @@ fn drop_oldest_hands_each_message_to_the_actor_or_the_drop_count_once() {
 fn a_closed_mailbox_refuses_and_drops_everything() {
     loom::model(|| {
         let payload = Arc::new(());
-        let (tx, rx) = mailbox::channel::<Arc<()>>(None, Overflow::Wait);
+        let (tx, rx) = mailbox::channel::<Arc<()>>(None, Overflow::Wait, false);
         let tx = Arc::new(tx);
         let sender = {
             let (tx, payload) = (tx.clone(), payload.clone());
@@ -368,7 +368,7 @@ fn handle_inline(tx: &MailboxTx<u32>, m: u32) -> bool {
 #[test]
 fn an_inline_call_is_handled_once_in_its_senders_order() {
     loom::model(|| {
-        let (tx, mut rx) = mailbox::channel::<u32>(None, Overflow::Wait);
+        let (tx, mut rx) = mailbox::channel::<u32>(None, Overflow::Wait, false);
         tx.park_from_now();
         let tx = Arc::new(tx);
         let caller = {
@@ -410,7 +410,7 @@ fn an_inline_call_is_handled_once_in_its_senders_order() {
 #[test]
 fn reclaiming_the_state_waits_for_a_loan_and_ends_all_loans() {
     loom::model(|| {
-        let (tx, mut rx) = mailbox::channel::<u32>(None, Overflow::Wait);
+        let (tx, mut rx) = mailbox::channel::<u32>(None, Overflow::Wait, false);
         tx.park_from_now();
         let tx = Arc::new(tx);
         let mut state = Home::Here(Handled::new());

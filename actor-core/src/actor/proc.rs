@@ -22,6 +22,10 @@ pub(crate) trait Proc: Send + Sync + 'static {
     fn publisher(self: Arc<Self>) -> Box<dyn Publish>;
     /// Its mailbox's depth, bound and drops.
     fn mailbox_stats(&self) -> MailboxStats;
+    /// Whether its state parks for inline calls while it waits (a caller asked for one).
+    fn parks(&self) -> bool {
+        false
+    }
     /// The way to the real actor, for a stand-in of one on another node.
     fn remote(&self) -> Option<&Arc<dyn RemotePort>> {
         None
@@ -65,6 +69,10 @@ impl<M: Send + 'static> Proc for Cell<M> {
 
     fn mailbox_stats(&self) -> MailboxStats {
         self.mailbox.stats()
+    }
+
+    fn parks(&self) -> bool {
+        self.mailbox.parks()
     }
 }
 

@@ -192,8 +192,10 @@ fn run<'a, A: Actor>(
         // A supervisor's first poll of its new child (see `launch`) ends here, with the start
         // answered: the spawned task polls again straight away, and takes the messages. Taken
         // here, the mailbox would be locked once more, to register a waker that wakes nothing.
+        // (Unless the state parks from the start: then the first poll goes on to park it.)
+        let ends_first_poll = !rx.parks_from_start();
         poll_fn(|cx| {
-            if cx.waker().will_wake(FIRST_POLL) {
+            if ends_first_poll && cx.waker().will_wake(FIRST_POLL) {
                 Poll::Pending
             } else {
                 Poll::Ready(())

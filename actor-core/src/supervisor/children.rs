@@ -164,17 +164,19 @@ pub(crate) async fn shutdown_concurrently(children: Vec<(AnyActor, Shutdown)>) {
 pub(crate) const NO_TIMEOUT: Duration = Duration::MAX;
 
 /// Runs `spec`'s start function with `extra`. A panic in it becomes [`StartError::Panic`]: the
-/// supervisor survives whatever a start function does (DS-2.6).
+/// supervisor survives whatever a start function does (DS-2.6). `park`: the child restarts, and
+/// its last incarnation's callers ran their calls inline (see `starting_inline`).
 pub(crate) async fn run_start<H, E>(
     spec: &ChildSpec<H, E>,
     extra: E,
+    park: bool,
 ) -> Result<AnyActor, StartError> {
     let fut = match catch_unwind(AssertUnwindSafe(|| (spec.start)(extra))) {
         Ok(fut) => fut,
         Err(payload) => return Err(StartError::Panic(panic_message(payload.as_ref()))),
     };
     // Polled inline: the actors the start function starts run `init` in this task first.
-    catch(starting_inline(fut))
+    catch(starting_inline(fut, park))
         .await
         .unwrap_or_else(|panic| Err(StartError::Panic(panic)))
 }

@@ -120,7 +120,7 @@ mod models {
     fn an_exit_racing_the_publisher_giving_up_drops_every_message_once() {
         loom::model(|| {
             let message = Arc::new(());
-            let (tx, mut rx) = channel::<Arc<()>>(None, Overflow::Wait);
+            let (tx, mut rx) = channel::<Arc<()>>(None, Overflow::Wait, false);
             tx.follow();
             assert!(tx.shared.push(Envelope::Msg(message.clone())).is_ok());
             assert!(tx.send_sys(Sys::Stop(crate::ExitReason::Normal)));
@@ -150,8 +150,8 @@ mod models {
     fn kept_messages_reach_the_next_incarnation_first_or_are_dropped_with_the_exit() {
         loom::model(|| {
             let carried = Arc::new(1);
-            let (old, mut old_rx) = channel::<Arc<u32>>(None, Overflow::Wait);
-            let (next, mut next_rx) = channel::<Arc<u32>>(None, Overflow::Wait);
+            let (old, mut old_rx) = channel::<Arc<u32>>(None, Overflow::Wait, false);
+            let (next, mut next_rx) = channel::<Arc<u32>>(None, Overflow::Wait, false);
             old.follow();
             assert!(old.shared.push(Envelope::Msg(carried.clone())).is_ok());
             assert!(next.shared.push(Envelope::Msg(Arc::new(2))).is_ok());
@@ -200,7 +200,7 @@ mod tests {
     /// back counted as dropped, and the bound still holds afterwards.
     #[tokio::test]
     async fn a_bounded_mailbox_adopts_what_fits_first_and_returns_the_rest() {
-        let (tx, mut rx) = channel::<u32>(Some(3), Overflow::Reject);
+        let (tx, mut rx) = channel::<u32>(Some(3), Overflow::Reject, false);
         assert!(matches!(tx.offer(10), Offer::Queued));
         let left = tx.adopt(carried(&[1, 2, 3]));
         assert_eq!(left.len(), 1);
@@ -229,7 +229,7 @@ mod tests {
     /// An empty mailbox takes the carried queue whole; what it is sent afterwards queues behind.
     #[tokio::test]
     async fn an_empty_mailbox_takes_the_carried_queue_and_queues_behind_it() {
-        let (tx, mut rx) = channel::<u32>(None, Overflow::Reject);
+        let (tx, mut rx) = channel::<u32>(None, Overflow::Reject, false);
         assert!(tx.adopt(carried(&[1, 2, 3])).is_empty());
         assert!(matches!(tx.offer(4), Offer::Queued));
         assert_eq!(tx.stats().len, 4);

@@ -150,14 +150,18 @@ pub(crate) struct MailboxRx<M> {
     received: u64,
     /// [`Overflow::DropOldest`]: one message per lock, its room given back under the lock.
     one_at_a_time: bool,
+    /// The state parks from the start (see [`channel`]).
+    parks_from_start: bool,
     /// [`close`](Self::close) ran: dropping has nothing left to do.
     closed: bool,
 }
 
 /// A mailbox: unbounded when `capacity` is `None`, else bounded with `overflow` as its policy.
+/// With `park`, the actor parks its state for inline calls from the start (see `park`).
 pub(crate) fn channel<M>(
     capacity: Option<usize>,
     overflow: Overflow,
+    park: bool,
 ) -> (MailboxTx<M>, MailboxRx<M>) {
     // At least one message; at most what a semaphore can count (far beyond any memory).
     let capacity = capacity.map(|n| n.clamp(1, Semaphore::MAX_PERMITS));
@@ -170,7 +174,7 @@ pub(crate) fn channel<M>(
             parked: None,
             lent: false,
             wanted: false,
-            park: false,
+            park,
             inline: 0,
             follow: false,
         }),
@@ -191,6 +195,7 @@ pub(crate) fn channel<M>(
             room,
             received: 0,
             one_at_a_time: overflow == Overflow::DropOldest,
+            parks_from_start: park,
             closed: false,
         },
     )

@@ -2,9 +2,11 @@
 //!
 //! An actor waiting on an empty mailbox leaves its state here, *parked*, under the same lock
 //! senders take ([`MailboxRx::recv_parking`]) — once a caller has asked for an inline call and
-//! found it not parked, so that an actor nobody calls that way never boxes its state. A caller that finds the queue empty and the state
-//! parked may borrow it ([`MailboxTx::lend`]) and run an inline call's handler in its own task,
-//! then give it back ([`MailboxTx::give_back`]). Because the check (nothing queued, nothing taken,
+//! found it not parked (or from the start, for a supervisor's restart of a child whose last
+//! incarnation parked), so that an actor nobody calls that way never boxes its state. A caller
+//! that finds the queue empty and the state parked may borrow it ([`MailboxTx::lend_or_queue`])
+//! and run an inline call's handler in its own task, then give it back
+//! ([`MailboxTx::give_back`]). Because the check (nothing queued, nothing taken,
 //! state parked) and the loan are one lock, nothing the actor was sent before the call can be
 //! handled after it, and the actor never runs a callback while its state is lent: it waits for it
 //! to come back (the caller wakes it when it asked). A handler that panicked inline leaves a
@@ -69,13 +71,19 @@ impl<M> MailboxTx<M> {
         Lend::Queued
     }
 
+    /// Whether the actor parks its state while it waits: a caller asked for an inline call (or
+    /// it parked from the start). Its restart parks from the start too (see `launch`).
+    pub(crate) fn parks(&self) -> bool {
+        self.shared.lock().park
+    }
+
     /// Has the actor park its state from the start (the model checks).
     #[cfg(all(test, beamish_loom))]
     pub(crate) fn park_from_now(&self) {
         self.shared.lock().park = true;
     }
 
-    /// Gives back a state [`lend`](Self::lend) lent: `handled` counts the inline call as a
+    /// Gives back a state [`lend_or_queue`](Self::lend_or_queue) lent: `handled` counts the inline call as a
     /// message received, and `crashed` (the handler's panic) is queued first, for the actor to
     /// exit with. Wakes the actor if it waits for the state, or must see the crash.
     #[inline]
@@ -156,6 +164,12 @@ impl<M> MailboxRx<M> {
             return Poll::Pending;
         }
         Self::take(q, &mut self.taken, self.room.as_deref(), self.one_at_a_time)
+    }
+
+    /// Whether the state parks from the start: then the first poll of a supervisor's start
+    /// goes on to park it, so that the new actor's first caller may already borrow it.
+    pub(crate) fn parks_from_start(&self) -> bool {
+        self.parks_from_start
     }
 
     /// Takes the actor's state back for good, waiting for a caller it is lent to: what a

@@ -21,6 +21,8 @@ pub(super) struct DynChild<E> {
     pub(super) last_id: ActorId,
     pub(super) backoff: BackoffState,
     pub(super) followers: Followers,
+    /// The last incarnation's state parked for inline calls: the next one parks from the start.
+    pub(super) parks: bool,
 }
 
 pub(crate) struct DynActor<E> {
@@ -49,7 +51,7 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
         {
             return Err(SupervisorError::MaxChildren);
         }
-        let child = run_start(&spec, self.extra.clone())
+        let child = run_start(&spec, self.extra.clone(), false)
             .await
             .map_err(|error| SupervisorError::Start {
                 id: spec.id.clone(),
@@ -84,6 +86,7 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
                 slot: Slot::Running(child),
                 backoff: BackoffState::default(),
                 followers,
+                parks: false,
             },
         );
         Ok(handle)
@@ -143,6 +146,7 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
             self.children.remove(&seq);
             return;
         }
+        child.parks = matches!(&child.slot, Slot::Running(actor) if actor.parks());
         child.slot = Slot::Restarting;
         match &self.backoff {
             Some(backoff) => {
@@ -167,7 +171,7 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
         let Some(child) = self.children.get_mut(&seq) else {
             return;
         };
-        match run_start(&child.spec, self.extra.clone()).await {
+        match run_start(&child.spec, self.extra.clone(), child.parks).await {
             Ok(actor) => {
                 if !child.spec.links_itself {
                     ctx.link(&actor);

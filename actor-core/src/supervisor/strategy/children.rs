@@ -15,6 +15,8 @@ pub(super) struct Child {
     pub(super) slot: Slot,
     pub(super) backoff: BackoffState,
     pub(super) followers: Followers,
+    /// The last incarnation's state parked for inline calls: the next one parks from the start.
+    pub(super) parks: bool,
 }
 
 pub(crate) struct SupActor {
@@ -26,12 +28,14 @@ pub(crate) struct SupActor {
     pub(super) children: Vec<Child>,
 }
 
-/// Runs `spec`'s start function as the supervisor and makes sure the child is linked to it.
+/// Runs `spec`'s start function as the supervisor and makes sure the child is linked to it
+/// (`park`: see [`run_start`]).
 pub(super) async fn start(
     spec: &ChildSpec,
+    park: bool,
     ctx: &mut Context<SupActor>,
 ) -> Result<AnyActor, StartError> {
-    let actor = run_start(spec, ()).await?;
+    let actor = run_start(spec, (), park).await?;
     if !spec.links_itself {
         ctx.link(&actor);
     }
@@ -57,7 +61,7 @@ impl SupActor {
                 _ => SupervisorError::AlreadyPresent,
             });
         }
-        let actor = start(&spec, ctx)
+        let actor = start(&spec, false, ctx)
             .await
             .map_err(|error| SupervisorError::Start {
                 id: spec.id.clone(),
@@ -81,6 +85,7 @@ impl SupActor {
             slot: Slot::Running(actor),
             backoff: BackoffState::default(),
             followers,
+            parks: false,
         });
         Ok(handle)
     }
@@ -123,13 +128,12 @@ impl SupActor {
             Slot::Restarting => return Err(SupervisorError::Restarting),
             Slot::Stopped => {}
         }
-        let actor =
-            start(&self.children[i].spec, ctx)
-                .await
-                .map_err(|error| SupervisorError::Start {
-                    id: id.to_owned(),
-                    error,
-                })?;
+        let actor = start(&self.children[i].spec, self.children[i].parks, ctx)
+            .await
+            .map_err(|error| SupervisorError::Start {
+                id: id.to_owned(),
+                error,
+            })?;
         self.children[i].followers.started(&actor);
         self.children[i].slot = Slot::Running(actor.clone());
         Ok(actor)
@@ -162,6 +166,7 @@ impl SupActor {
         let child = &mut self.children[i];
         if let Slot::Running(actor) = &child.slot {
             let actor = actor.clone();
+            child.parks = actor.parks();
             child.slot = Slot::Stopped;
             ctx.unlink(&actor);
             shutdown_child(&actor, child.spec.shutdown_mode()).await;
@@ -207,6 +212,7 @@ impl SupActor {
             }
             Restart::Permanent | Restart::Transient => {}
         }
+        child.parks = matches!(&child.slot, Slot::Running(actor) if actor.parks());
         child.slot = Slot::Restarting;
         let spec_id = child.spec.id.clone();
         match self.backoff {
@@ -283,7 +289,7 @@ impl SupActor {
             if matches!(self.children[i].slot, Slot::Running(_)) {
                 continue;
             }
-            match start(&self.children[i].spec, ctx).await {
+            match start(&self.children[i].spec, self.children[i].parks, ctx).await {
                 Ok(actor) => {
                     let child = &mut self.children[i];
                     child.followers.started(&actor);

@@ -33,12 +33,13 @@ impl Actor for SupActor {
             children: Vec::with_capacity(args.children.len()),
         };
         for spec in args.children {
-            match start(&spec, ctx).await {
+            match start(&spec, false, ctx).await {
                 Ok(actor) => sup.children.push(Child {
                     spec,
                     slot: Slot::Running(actor),
                     backoff: BackoffState::default(),
                     followers: Followers::default(),
+                    parks: false,
                 }),
                 Err(error) => {
                     sup.shutdown_all(ctx).await;

@@ -1,0 +1,106 @@
+//! A supervised child whose callers had it run their calls inline is restarted ready for them:
+//! the new incarnation parks its state from the start, so the first call to it, made with the
+//! handle its `init` sent out, runs in the caller's task as the calls to the last one did. A
+//! child nobody called inline restarts as any actor starts (its state is not boxed for calls
+//! that never come), and its first call is queued.
+//!
+//! On a current-thread runtime, so that the path each call takes is known (see
+//! `actor_inline.rs`).
+
+use beamish::prelude::*;
+use beamish::{
+    DynamicSupervisor, DynamicSupervisorOptions, Strategy, Supervisor, SupervisorOptions,
+};
+use tokio::sync::mpsc;
+
+/// Sends its handle from `init`; answers with the task its call ran in.
+struct Announced;
+
+#[actor]
+impl Announced {
+    #[init]
+    async fn init(to: mpsc::UnboundedSender<AnnouncedHandle>, ctx: &mut Context<Self>) -> Self {
+        let _ = to.send(ctx.actor_ref().clone().into());
+        Announced
+    }
+
+    /// Cannot wait: runs inline when the actor is idle.
+    #[call]
+    async fn task(&self) -> Option<tokio::task::Id> {
+        tokio::task::try_id()
+    }
+
+    #[cast]
+    async fn boom(&mut self) {
+        panic!("boom")
+    }
+}
+
+/// Calls `child` inline (the first call is queued and has the actor park its state), crashes it,
+/// and returns its next incarnation, announced by its `init`.
+async fn called_inline_then_crashed(
+    child: AnnouncedHandle,
+    handles: &mut mpsc::UnboundedReceiver<AnnouncedHandle>,
+) -> AnnouncedHandle {
+    let me = tokio::task::try_id();
+    assert_ne!(child.task().await, Ok(me), "the first call is queued");
+    assert_eq!(child.task().await, Ok(me), "the next one runs inline");
+    child.boom().unwrap();
+    let next = handles.recv().await.unwrap();
+    assert_ne!(next.id(), child.id(), "a new incarnation");
+    next
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_dynamic_supervisors_restarted_child_takes_its_first_call_inline() {
+    let (to, mut handles) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(DynamicSupervisorOptions::new())
+        .await
+        .unwrap();
+    let _: AnnouncedHandle = sup.start_child(Announced::child_spec(to)).await.unwrap();
+    let first = handles.recv().await.unwrap();
+    let next = called_inline_then_crashed(first, &mut handles).await;
+    assert_eq!(
+        next.task().await,
+        Ok(tokio::task::try_id()),
+        "inline at once"
+    );
+    // Crashed again without a call: still ready, its callers did not change.
+    next.boom().unwrap();
+    let third = handles.recv().await.unwrap();
+    assert_eq!(third.task().await, Ok(tokio::task::try_id()));
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_supervisors_restarted_child_takes_its_first_call_inline() {
+    let (to, mut handles) = mpsc::unbounded_channel();
+    let sup = Supervisor::start(
+        vec![Announced::child_spec(to).untyped()],
+        SupervisorOptions::new(Strategy::OneForOne),
+    )
+    .await
+    .unwrap();
+    let first = handles.recv().await.unwrap();
+    let next = called_inline_then_crashed(first, &mut handles).await;
+    assert_eq!(
+        next.task().await,
+        Ok(tokio::task::try_id()),
+        "inline at once"
+    );
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_child_nobody_called_inline_restarts_with_its_first_call_queued() {
+    let (to, mut handles) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(DynamicSupervisorOptions::new())
+        .await
+        .unwrap();
+    let _: AnnouncedHandle = sup.start_child(Announced::child_spec(to)).await.unwrap();
+    let first = handles.recv().await.unwrap();
+    first.boom().unwrap();
+    let next = handles.recv().await.unwrap();
+    assert_ne!(next.task().await, Ok(tokio::task::try_id()), "queued");
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+}
