@@ -51,14 +51,25 @@ async fn called_inline_then_crashed(
     next
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn a_dynamic_supervisors_restarted_child_takes_its_first_call_inline() {
+/// A `DynamicSupervisor` with one `Announced` child: the supervisor, the child's first handle,
+/// and where its next incarnations send theirs.
+async fn dynamic_child() -> (
+    DynamicSupervisor,
+    AnnouncedHandle,
+    mpsc::UnboundedReceiver<AnnouncedHandle>,
+) {
     let (to, mut handles) = mpsc::unbounded_channel();
     let sup = DynamicSupervisor::start(DynamicSupervisorOptions::new())
         .await
         .unwrap();
     let _: AnnouncedHandle = sup.start_child(Announced::child_spec(to)).await.unwrap();
     let first = handles.recv().await.unwrap();
+    (sup, first, handles)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_dynamic_supervisors_restarted_child_takes_its_first_call_inline() {
+    let (sup, first, mut handles) = dynamic_child().await;
     let next = called_inline_then_crashed(first, &mut handles).await;
     assert_eq!(
         next.task().await,
@@ -93,12 +104,7 @@ async fn a_supervisors_restarted_child_takes_its_first_call_inline() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_child_nobody_called_inline_restarts_with_its_first_call_queued() {
-    let (to, mut handles) = mpsc::unbounded_channel();
-    let sup = DynamicSupervisor::start(DynamicSupervisorOptions::new())
-        .await
-        .unwrap();
-    let _: AnnouncedHandle = sup.start_child(Announced::child_spec(to)).await.unwrap();
-    let first = handles.recv().await.unwrap();
+    let (sup, first, mut handles) = dynamic_child().await;
     first.boom().unwrap();
     let next = handles.recv().await.unwrap();
     assert_ne!(next.task().await, Ok(tokio::task::try_id()), "queued");
