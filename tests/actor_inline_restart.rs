@@ -110,3 +110,86 @@ async fn a_child_nobody_called_inline_restarts_with_its_first_call_queued() {
     assert_ne!(next.task().await, Ok(tokio::task::try_id()), "queued");
     sup.stop(ExitReason::Shutdown).await.unwrap();
 }
+
+/// Counts calls; sends its handle from `init`.
+struct Tally {
+    count: u64,
+}
+
+#[actor]
+impl Tally {
+    #[init]
+    async fn init(to: mpsc::UnboundedSender<TallyHandle>, ctx: &mut Context<Self>) -> Self {
+        let _ = to.send(ctx.actor_ref().clone().into());
+        Tally { count: 0 }
+    }
+
+    /// Cannot wait: runs inline when the actor is idle. The count, and the task it ran in.
+    #[call]
+    async fn bump(&mut self) -> (u64, Option<tokio::task::Id>) {
+        self.count += 1;
+        (self.count, tokio::task::try_id())
+    }
+
+    #[cast]
+    async fn boom(&mut self) {
+        panic!("boom")
+    }
+}
+
+/// Restarts racing callers on other workers: each new incarnation is called at once by several
+/// tasks, while its supervisor may still be finishing the restart and its own task may be
+/// taking its parked state back. Every call is answered (within a bound, so a lost wake-up
+/// fails instead of hanging), no increment is lost or counted twice, and every incarnation
+/// starts from zero.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn restarted_children_called_inline_from_other_workers_lose_no_call() {
+    const RESTARTS: usize = 1_000;
+    const CALLERS: u64 = 3;
+    const CALLS: u64 = 5;
+    let bound = std::time::Duration::from_secs(10);
+    let (to, mut handles) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(DynamicSupervisorOptions::new().max_restarts(u32::MAX))
+        .await
+        .unwrap();
+    let _: TallyHandle = sup.start_child(Tally::child_spec(to)).await.unwrap();
+    let mut inline = 0;
+    for round in 0..RESTARTS {
+        let child = tokio::time::timeout(bound, handles.recv())
+            .await
+            .expect("a new incarnation in time")
+            .unwrap();
+        let callers: Vec<_> = (0..CALLERS)
+            .map(|_| {
+                let child = child.clone();
+                tokio::spawn(async move {
+                    let me = tokio::task::try_id();
+                    let mut ran_here = 0;
+                    let mut last = 0;
+                    for _ in 0..CALLS {
+                        let (count, task) = child.bump().await.expect("answered");
+                        assert!(count > last, "counts only grow within one caller");
+                        last = count;
+                        ran_here += u32::from(task == me);
+                    }
+                    ran_here
+                })
+            })
+            .collect();
+        for caller in callers {
+            inline += tokio::time::timeout(bound, caller)
+                .await
+                .expect("every call answered in time")
+                .expect("caller");
+        }
+        let (count, _) = child.bump().await.unwrap();
+        assert_eq!(
+            count,
+            CALLERS * CALLS + 1,
+            "round {round}: a fresh state, no update lost"
+        );
+        child.boom().unwrap();
+    }
+    assert!(inline > 0, "the inline path was taken");
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+}

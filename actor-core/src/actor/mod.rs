@@ -197,7 +197,9 @@ pub trait Actor: Sized + Send + 'static {
     /// A call whose message [`is_inline`](Self::is_inline) is run here when the actor is idle:
     /// its task waits on an empty mailbox, so the call is the next thing it would handle anyway.
     /// (An actor starts leaving its state where callers can borrow it once a first such call
-    /// found it idle: that one is queued as usual, the later ones run inline.)
+    /// found it idle: that one is queued as usual, the later ones run inline. A supervised child
+    /// restarted after such calls leaves it there from the start: its callers' first call to
+    /// the new incarnation runs inline too.)
     /// The caller borrows the state for the handler's run and gives it back; a message sent to
     /// the actor meanwhile waits until then. What the handler sees is what it would see on the
     /// actor's task: [`current_id`](crate::current_id) is the actor's, messages are handled in
