@@ -75,6 +75,14 @@ pub(crate) enum Slot {
     Stopped,
 }
 
+impl Slot {
+    /// Whether the running child's state parks for inline calls: read as it leaves the slot, so
+    /// that its restart parks from the start (see `run_start`).
+    pub(crate) fn parks(&self) -> bool {
+        matches!(self, Slot::Running(actor) if actor.parks())
+    }
+}
+
 /// One [`ChildInfo`] per `(spec, slot)`, in the order given.
 pub(crate) fn which<'a, E: 'a>(
     children: impl Iterator<Item = (&'a ChildSpec<AnyActor, E>, &'a Slot)>,

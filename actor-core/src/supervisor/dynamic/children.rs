@@ -146,7 +146,7 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
             self.children.remove(&seq);
             return;
         }
-        child.parks = matches!(&child.slot, Slot::Running(actor) if actor.parks());
+        child.parks = child.slot.parks();
         child.slot = Slot::Restarting;
         match &self.backoff {
             Some(backoff) => {

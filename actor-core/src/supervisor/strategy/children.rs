@@ -166,7 +166,7 @@ impl SupActor {
         let child = &mut self.children[i];
         if let Slot::Running(actor) = &child.slot {
             let actor = actor.clone();
-            child.parks = actor.parks();
+            child.parks = child.slot.parks();
             child.slot = Slot::Stopped;
             ctx.unlink(&actor);
             shutdown_child(&actor, child.spec.shutdown_mode()).await;
@@ -212,7 +212,7 @@ impl SupActor {
             }
             Restart::Permanent | Restart::Transient => {}
         }
-        child.parks = matches!(&child.slot, Slot::Running(actor) if actor.parks());
+        child.parks = child.slot.parks();
         child.slot = Slot::Restarting;
         let spec_id = child.spec.id.clone();
         match self.backoff {
