@@ -222,6 +222,10 @@ pub fn run(framework: Framework, workload: Workload, sizes: &Sizes) -> Measure {
 /// Runs `workload` on a fresh multi-threaded tokio runtime with 2 workers (the machine's cores),
 /// as every tokio-based framework here uses, inside a spawned task: the workload's own task is a
 /// worker task, as in a real application, not the thread that called `block_on`.
+///
+/// With `BEAMISH_BENCH_PARKS=1`, prints how many times each worker parked (went to sleep for
+/// want of work) during the workload, to stderr: on two shared cores, the rows that hand work
+/// from task to task take their time from how often a worker parked (see `bench/README.md`).
 pub fn on_runtime<F>(workload: F) -> F::Output
 where
     F: std::future::Future + Send + 'static,
@@ -232,7 +236,15 @@ where
         .enable_all()
         .build()
         .expect("tokio runtime");
-    rt.block_on(async { tokio::spawn(workload).await.expect("workload") })
+    let out = rt.block_on(async { tokio::spawn(workload).await.expect("workload") });
+    if std::env::var_os("BEAMISH_BENCH_PARKS").is_some_and(|v| v == "1") {
+        let metrics = rt.metrics();
+        let parks: Vec<u64> = (0..metrics.num_workers())
+            .map(|w| metrics.worker_park_count(w))
+            .collect();
+        eprintln!("worker parks: {parks:?}");
+    }
+    out
 }
 
 /// Checks an answer of a workload; a wrong one is a bug in the framework or the workload, and

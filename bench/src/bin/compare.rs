@@ -5,6 +5,8 @@
 //! cargo run --release -p bench --bin compare              # the full table (< 5 minutes)
 //! cargo run --release -p bench --bin compare -- --smoke   # every workload once, tiny sizes
 //! cargo run --release -p bench --bin compare -- --runs 5 --only tell,ask
+//! cargo run --release -p bench --bin compare -- --only spawn-stop --ours-only  # one side, once
+//! BEAMISH_BENCH_PARKS=1 cargo run --release -p bench --bin compare   # and each worker's parks
 //! ```
 //!
 //! Peak RSS is measured per workload and framework in a child process (this binary re-executed
@@ -25,7 +27,8 @@ struct Options {
     extras: Vec<Extra>,
     frameworks: Vec<Framework>,
     divide: u32,
-    /// Only one side of the issue's drivers, once each (for callgrind).
+    /// Only one side (beamish or the floor) of the chosen workloads and drivers, once each (for
+    /// callgrind).
     one_side: Option<Side>,
 }
 
@@ -159,6 +162,13 @@ fn main() {
         return;
     }
     if let Some(side) = options.one_side {
+        let fw = match side {
+            Side::Ours => Framework::Beamish,
+            Side::Floor => Framework::Tokio,
+        };
+        for &w in options.only.as_deref().unwrap_or_default() {
+            println!("{}: {:?}", w.key(), bench::run(fw, w, &sizes));
+        }
         for &e in &options.extras {
             if let Some(time) = extra::run_side(e, sizes.extra, matches!(side, Side::Ours)) {
                 println!("{}: {time:?}", e.key());
