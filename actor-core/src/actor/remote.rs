@@ -331,7 +331,7 @@ pub fn signal_from(to: &AnyActor, from: ActorId, reason: &ExitReason) {
 }
 
 /// Tags of remote actors seen, interned (a core's type name is `&'static str`). Bounded: past
-/// [`MAX_TAGS`] distinct tags a peer could only be flooding, and the rest read `"<remote>"`.
+/// `MAX_TAGS` distinct tags a peer could only be flooding, and the rest read `"<remote>"`.
 fn intern_tag(tag: &str) -> &'static str {
     const MAX_TAGS: usize = 4096;
     static TAGS: OnceLock<RwLock<HashMap<String, &'static str>>> = OnceLock::new();

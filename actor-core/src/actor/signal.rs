@@ -43,7 +43,7 @@ pub(crate) fn signal_exit(target: &ProcRef, from: ActorId, reason: &ExitReason) 
 /// A supervisor's orderly shutdown of `target` with `reason` (DS-6, as DESIGN.md decides it): a
 /// trapping actor gets an ordinary stop, queued behind its messages, so `terminate` runs after
 /// its current handler and the messages sent before; a non-trapping one is halted
-/// ([`Core::halt`]): its running handler is dropped and `terminate` runs at once.
+/// ([`Core::halt`](super::cell::Core::halt)): its running handler is dropped and `terminate` runs at once.
 pub(crate) fn shutdown(target: &ProcRef, reason: ExitReason) {
     if !target.core().id.is_local() {
         target.send_sys(Sys::Stop(reason));

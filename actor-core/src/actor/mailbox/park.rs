@@ -119,8 +119,9 @@ impl<M> MailboxTx<M> {
 }
 
 impl<M> MailboxRx<M> {
-    /// [`recv`](Self::recv) for an actor whose calls may run inline: while nothing is queued its
-    /// `state` waits in the mailbox, parked, where a caller may borrow it (see the module docs).
+    /// The next envelope, in send order. For an actor whose calls may run inline, while nothing
+    /// is queued its `state` waits in the mailbox, parked, where a caller may borrow it (see the
+    /// module docs).
     /// `state` is home again when this returns; until then the actor runs nothing.
     pub(crate) async fn recv_parking<S: Any + Send>(&mut self, state: &mut Home<S>) -> Envelope<M> {
         let envelope = match self.taken.pop_front() {
