@@ -79,16 +79,16 @@ impl<A: Actor> ActorRef<A> {
 
 /// Starts an actor of type `A` and waits until its `init` has returned.
 async fn start<A: Actor>(args: A::Args, options: StartOptions) -> Result<ActorRef<A>, StartError> {
-    let (me, started_rx, task) = prepare::<A>(args, options);
+    let launch = if INLINE.get() {
+        Launch::FirstPoll
+    } else {
+        Launch::Spawn
+    };
+    let (me, started_rx) = prepare::<A>(args, options, launch);
     // If this future is dropped before `init` returned (a timeout or `select!` around the start),
     // nobody will ever get the handle: the half-started actor is killed, as OTP kills it when a
     // start times out (GS-1.3), after unlinking its parent so that it is not hit.
     let abandoned = Abandoned(Some(&me));
-    if INLINE.get() {
-        first_poll_then_spawn(Box::pin(task));
-    } else {
-        tokio::spawn(task);
-    }
     let started = started_rx.await;
     abandoned.disarm();
     match started {
@@ -183,22 +183,34 @@ pub(crate) fn spawn<A: Actor>(
     args: A::Args,
     options: StartOptions,
 ) -> (ActorRef<A>, oneshot::Receiver<Result<(), StartError>>) {
-    let (me, started_rx, task) = prepare::<A>(args, options);
-    tokio::spawn(task);
-    (me, started_rx)
+    prepare::<A>(args, options, Launch::Spawn)
 }
 
-/// A new actor of type `A`, registered and linked as `options` say: its handle, the answer of
-/// its start, and its task, to be polled.
-#[allow(clippy::type_complexity)]
+/// How [`prepare`] hands a new actor's task to the runtime.
+enum Launch {
+    /// Spawned at once.
+    Spawn,
+    /// Polled once here first (see [`first_poll_then_spawn`]).
+    FirstPoll,
+}
+
+impl Launch {
+    fn launch<F: Future<Output = ()> + Send + 'static>(self, task: F) {
+        match self {
+            Launch::Spawn => drop(tokio::spawn(task)),
+            Launch::FirstPoll => first_poll_then_spawn(Box::pin(task)),
+        }
+    }
+}
+
+/// A new actor of type `A`, registered and linked as `options` say, its task launched: its
+/// handle, and the answer of its start. (The task is built in the call that launches it, not
+/// returned: each move of it is a copy of some 650 bytes.)
 fn prepare<A: Actor>(
     args: A::Args,
     options: StartOptions,
-) -> (
-    ActorRef<A>,
-    oneshot::Receiver<Result<(), StartError>>,
-    impl Future<Output = ()> + Send + 'static,
-) {
+    launch: Launch,
+) -> (ActorRef<A>, oneshot::Receiver<Result<(), StartError>>) {
     let (tx, rx) = mailbox::channel(
         options.mailbox.or(A::MAILBOX_CAPACITY),
         options.overflow.unwrap_or(A::MAILBOX_OVERFLOW),
@@ -234,7 +246,8 @@ fn prepare<A: Actor>(
         options.before_init,
         Some(started_tx),
     );
-    (me, started_rx, CURRENT.scope(proc, task).instrument(span))
+    launch.launch(CURRENT.scope(proc, task).instrument(span));
+    (me, started_rx)
 }
 
 /// Kills an actor whose start was abandoned; disarmed once the start has an answer. (A borrow:
