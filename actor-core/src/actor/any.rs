@@ -93,7 +93,7 @@ impl ActorHandle for AnyActor {
     fn view(&self) -> ActorView<'_> {
         match &self.0 {
             Untyped::Proc(proc) => ActorView::new(proc),
-            Untyped::Follow(follow) => ActorView::followed(follow.clone()),
+            Untyped::Follow(follow) => ActorView::followed(follow),
         }
     }
 }

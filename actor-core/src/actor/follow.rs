@@ -124,6 +124,35 @@ pub(crate) trait Follows: Send + Sync + 'static {
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
 
+/// What the view of a followed handle borrows: the handle's own `Arc`, typed or not, so that
+/// taking a view (for an id, a liveness check, a monitor…) takes no count on it.
+pub(crate) trait FollowRef: Send + Sync {
+    /// The current incarnation.
+    fn current(&self) -> ProcRef;
+    /// An untyped handle that follows the same child.
+    fn to_any(&self) -> AnyActor;
+}
+
+impl FollowRef for Arc<dyn Follows> {
+    fn current(&self) -> ProcRef {
+        (**self).current()
+    }
+
+    fn to_any(&self) -> AnyActor {
+        AnyActor::following(Arc::clone(self))
+    }
+}
+
+impl<M: Send + 'static> FollowRef for Arc<Follow<M>> {
+    fn current(&self) -> ProcRef {
+        self.cell()
+    }
+
+    fn to_any(&self) -> AnyActor {
+        AnyActor::following(Arc::clone(self) as Arc<dyn Follows>)
+    }
+}
+
 /// The receiving end, what a followed [`ActorRef`](crate::ActorRef) holds.
 pub(crate) struct Follow<M> {
     board: Arc<Board<Incarnation<M>>>,

@@ -377,7 +377,7 @@ impl<A: Actor> ActorHandle for ActorRef<A> {
     fn view(&self) -> ActorView<'_> {
         match &self.target {
             Target::Cell(cell) => ActorView::new(cell),
-            Target::Follow(follow) => ActorView::followed(follow.clone()),
+            Target::Follow(follow) => ActorView::followed(follow),
             Target::Remote(remote) => ActorView::new(remote),
         }
     }

@@ -9,7 +9,7 @@ use super::any::AnyActor;
 use super::call::stop_proc;
 use super::cell::{self, Cell, Core, ProcRef};
 use super::current::{current, current_id};
-use super::follow::Follows;
+use super::follow::FollowRef;
 use super::id::MonitorRef;
 use super::overflow::MailboxStats;
 use super::remote::RemoteProc;
@@ -68,7 +68,8 @@ impl Held for ProcRef {
 
 /// An untyped view of one actor: what a handle hands [`ActorHandle`] through its one accessor.
 /// Cheap: it borrows the handle, it does not count as one — except for a handle that follows a
-/// supervised child across restarts, whose view holds the incarnation current when it was taken.
+/// supervised child across restarts, whose view holds the incarnation current when it was taken
+/// (and borrows what follows it).
 #[derive(Clone)]
 pub struct ActorView<'a>(Viewed<'a>);
 
@@ -76,7 +77,7 @@ pub struct ActorView<'a>(Viewed<'a>);
 enum Viewed<'a> {
     Borrowed(&'a dyn Held),
     /// A followed child: its current incarnation, and what follows it.
-    Followed(ProcRef, Arc<dyn Follows>),
+    Followed(ProcRef, &'a dyn FollowRef),
 }
 
 impl<'a> ActorView<'a> {
@@ -84,7 +85,7 @@ impl<'a> ActorView<'a> {
         ActorView(Viewed::Borrowed(held))
     }
 
-    pub(crate) fn followed(follow: Arc<dyn Follows>) -> Self {
+    pub(crate) fn followed(follow: &'a dyn FollowRef) -> Self {
         ActorView(Viewed::Followed(follow.current(), follow))
     }
 
@@ -114,7 +115,7 @@ impl<'a> ActorView<'a> {
     pub(crate) fn to_any(&self) -> AnyActor {
         match &self.0 {
             Viewed::Borrowed(held) => AnyActor::from_proc(held.to_proc()),
-            Viewed::Followed(_, follow) => AnyActor::following(follow.clone()),
+            Viewed::Followed(_, follow) => follow.to_any(),
         }
     }
 }
