@@ -302,6 +302,7 @@ fn messages<'a, A: Actor>(
             let state = home(state);
             let handled = match envelope {
                 Envelope::Msg(msg) => catch(state.handle(msg, ctx)).await,
+                Envelope::Stop(stop) => return stop.into(),
                 Envelope::Sys(sys) => match *sys {
                     Sys::Info(info) => {
                         if let Info::Down { monitor, .. } = &info

@@ -35,7 +35,7 @@ pub(super) fn keep<M>(unhandled: &mut Unhandled<M>, kept: &mut VecDeque<Envelope
     for envelope in std::mem::take(unhandled) {
         match envelope {
             Envelope::Msg(_) => kept.push_back(envelope),
-            Envelope::Sys(_) => unhandled.push_back(envelope),
+            Envelope::Sys(_) | Envelope::Stop(_) => unhandled.push_back(envelope),
         }
     }
 }
@@ -131,7 +131,9 @@ mod models {
             };
             let unhandled = rx.close();
             assert!(
-                unhandled.iter().any(|e| matches!(e, Envelope::Sys(_))),
+                unhandled
+                    .iter()
+                    .any(|e| matches!(e, Envelope::Sys(_) | Envelope::Stop(_))),
                 "a system message was kept"
             );
             drop(unhandled);
@@ -212,7 +214,7 @@ mod tests {
         for _ in 0..3 {
             match rx.recv_parking(&mut Home::Here(())).await {
                 Envelope::Msg(m) => seen.push(m),
-                Envelope::Sys(_) => panic!("no system message was sent"),
+                Envelope::Sys(_) | Envelope::Stop(_) => panic!("no system message was sent"),
             }
         }
         assert_eq!(seen, [1, 2, 10], "carried first");
@@ -237,7 +239,7 @@ mod tests {
         for _ in 0..4 {
             match rx.recv_parking(&mut Home::Here(())).await {
                 Envelope::Msg(m) => seen.push(m),
-                Envelope::Sys(_) => panic!("no system message was sent"),
+                Envelope::Sys(_) | Envelope::Stop(_) => panic!("no system message was sent"),
             }
         }
         assert_eq!(seen, [1, 2, 3, 4]);
@@ -248,7 +250,7 @@ mod tests {
             .iter()
             .map(|e| match e {
                 Envelope::Msg(m) => Some(*m),
-                Envelope::Sys(_) => None,
+                Envelope::Sys(_) | Envelope::Stop(_) => None,
             })
             .collect()
     }

@@ -75,7 +75,9 @@ impl<M> MailboxTx<M> {
                                 return match self.shared.push(Envelope::Msg(msg)) {
                                     Ok(()) => Offer::Queued,
                                     Err(Envelope::Msg(msg)) => Offer::Closed(msg),
-                                    Err(Envelope::Sys(_)) => unreachable!("a user message"),
+                                    Err(Envelope::Sys(_) | Envelope::Stop(_)) => {
+                                        unreachable!("a user message")
+                                    }
                                 };
                             }
                             Err(TryAcquireError::Closed) => return Offer::Closed(msg),

@@ -42,13 +42,33 @@ use crate::{ExitReason, SendError};
 pub(crate) enum Envelope<M> {
     Msg(M),
     Sys(Box<Sys>),
+    /// [`Sys::Stop`] with a reason that carries nothing (the usual `stop`, a supervisor's
+    /// shutdown of a trapping child): queued without a box.
+    Stop(PlainStop),
+}
+
+/// The reasons of a [`Sys::Stop`] queued without a box.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PlainStop {
+    Normal,
+    Shutdown,
+}
+
+impl From<PlainStop> for ExitReason {
+    fn from(stop: PlainStop) -> Self {
+        match stop {
+            PlainStop::Normal => ExitReason::Normal,
+            PlainStop::Shutdown => ExitReason::Shutdown,
+        }
+    }
 }
 
 /// System messages, handled in mailbox order.
 pub(crate) enum Sys {
     Info(Info),
     /// An orderly stop (`stop(reason)`, or an exit signal from the parent of a trapping actor):
-    /// `terminate` runs with the reason.
+    /// `terminate` runs with the reason. (Queued as [`Envelope::Stop`] when the reason carries
+    /// nothing.)
     Stop(ExitReason),
     /// `sys::get_state`: the state's `debug_state`, taken between two messages.
     Inspect(tokio::sync::oneshot::Sender<Option<String>>),
@@ -221,7 +241,7 @@ impl<M> MailboxTx<M> {
         match self.shared.push(Envelope::Msg(msg)) {
             Ok(()) => Offer::Queued,
             Err(Envelope::Msg(msg)) => Offer::Closed(msg),
-            Err(Envelope::Sys(_)) => unreachable!("a user message was sent"),
+            Err(Envelope::Sys(_) | Envelope::Stop(_)) => unreachable!("a user message was sent"),
         }
     }
 
@@ -260,7 +280,12 @@ impl<M> MailboxTx<M> {
 
     /// Enqueues a system message; `false` if the actor is gone.
     pub(crate) fn send_sys(&self, sys: Sys) -> bool {
-        self.shared.push(Envelope::Sys(Box::new(sys))).is_ok()
+        let envelope = match sys {
+            Sys::Stop(ExitReason::Normal) => Envelope::Stop(PlainStop::Normal),
+            Sys::Stop(ExitReason::Shutdown) => Envelope::Stop(PlainStop::Shutdown),
+            sys => Envelope::Sys(Box::new(sys)),
+        };
+        self.shared.push(envelope).is_ok()
     }
 
     pub(crate) fn is_bounded(&self) -> bool {
@@ -310,8 +335,8 @@ impl<M> MailboxRx<M> {
         }
     }
 
-    /// The next envelope if one is queued, without waiting (the model checks' probe).
-    #[cfg(all(test, beamish_loom))]
+    /// The next envelope if one is queued, without waiting (the tests' probe).
+    #[cfg(test)]
     pub(crate) fn try_recv(&mut self) -> Option<Envelope<M>> {
         if let Some(envelope) = self.taken.pop_front() {
             return Some(envelope);

@@ -46,6 +46,41 @@ fn a_small_casts_envelope_is_two_words() {
     assert_eq!(std::mem::size_of::<Envelope<Msg>>(), 16);
 }
 
+/// A stop whose reason carries nothing (`Normal`, `Shutdown`) is queued without a box, in its
+/// place among the messages, and taken with its own reason; any other reason stays boxed.
+#[test]
+fn a_plain_stop_is_queued_unboxed_in_order_with_its_reason() {
+    use super::{Envelope, Overflow, PlainStop, Sys, channel};
+    let (tx, mut rx) = channel::<u32>(None, Overflow::Wait, false);
+    assert!(tx.offer_unbounded(1).is_ok());
+    assert!(tx.send_sys(Sys::Stop(ExitReason::Normal)));
+    assert!(tx.send_sys(Sys::Stop(ExitReason::Shutdown)));
+    assert!(tx.send_sys(Sys::Stop(ExitReason::ShutdownWith("why".into()))));
+    assert!(tx.offer_unbounded(2).is_ok());
+    let mut taken = Vec::new();
+    while let Some(envelope) = rx.try_recv() {
+        taken.push(match envelope {
+            Envelope::Msg(n) => format!("msg {n}"),
+            Envelope::Stop(stop) => format!("plain {:?}", ExitReason::from(stop)),
+            Envelope::Sys(sys) => match *sys {
+                Sys::Stop(reason) => format!("boxed {reason:?}"),
+                _ => "other".to_string(),
+            },
+        });
+    }
+    assert_eq!(
+        taken,
+        [
+            "msg 1".to_string(),
+            format!("plain {:?}", ExitReason::Normal),
+            format!("plain {:?}", ExitReason::Shutdown),
+            format!("boxed {:?}", ExitReason::ShutdownWith("why".into())),
+            "msg 2".to_string(),
+        ]
+    );
+    assert_eq!(ExitReason::from(PlainStop::Normal), ExitReason::Normal);
+}
+
 #[tokio::test]
 async fn messages_arrive_in_send_order() {
     let probe = ActorRef::<Probe>::start(()).await.unwrap();
