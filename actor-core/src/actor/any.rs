@@ -11,7 +11,7 @@ use super::lifecycle::{ActorHandle, ActorView};
 
 /// An untyped handle to any actor: what supervisors, links and monitors need without knowing the
 /// message type. Cheap to clone, compared and hashed by actor id; its lifecycle methods come from
-/// [`ActorHandle`](crate::ActorHandle), and [`downcast`](Self::downcast) gives the typed handle
+/// [`ActorHandle`], and [`downcast`](Self::downcast) gives the typed handle
 /// back.
 ///
 /// One that follows a supervised child across restarts (from

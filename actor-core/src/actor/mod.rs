@@ -1,8 +1,8 @@
 //! Actors: the [`Actor`] trait, handles, the context, links, monitors and exit reasons at work.
 //!
 //! An actor is a tokio task that owns its state and handles one message at a time from its
-//! mailbox. It has an [`ActorId`](crate::ActorId), can be linked to and monitored by other actors,
-//! and exits with an [`ExitReason`](crate::ExitReason) that everyone watching it sees.
+//! mailbox. It has an [`ActorId`], can be linked to and monitored by other actors,
+//! and exits with an [`ExitReason`] that everyone watching it sees.
 
 mod any;
 mod board;
@@ -202,7 +202,7 @@ pub trait Actor: Sized + Send + 'static {
     /// the new incarnation runs inline too.)
     /// The caller borrows the state for the handler's run and gives it back; a message sent to
     /// the actor meanwhile waits until then. What the handler sees is what it would see on the
-    /// actor's task: [`current_id`](crate::current_id) is the actor's, messages are handled in
+    /// actor's task: [`current_id`] is the actor's, messages are handled in
     /// the same order, and a panic ends the actor with [`ExitReason::Panic`](crate::ExitReason)
     /// (`terminate` runs, links and monitors are told, the call fails with `Exited`). A kill or a
     /// shutdown arriving during the run takes effect once it returns, as it would after a

@@ -78,9 +78,9 @@ where
 ///
 /// A task is an actor of its own (its lifecycle comes from [`ActorHandle`]: `id`, `wait`,
 /// `kill`, `monitor`…) that runs the future once and exits with
-/// [`ExitReason::Normal`](crate::ExitReason::Normal). When it exits without an output — its
+/// [`ExitReason::Normal`]. When it exits without an output — its
 /// future panicked, it was killed, or its supervisor shut it down — awaiting the handle gives
-/// [`TaskError::Exited`](crate::TaskError::Exited) with that exit reason; the awaiting code
+/// [`TaskError::Exited`] with that exit reason; the awaiting code
 /// itself is never hurt (unless it is an actor linked to the task: see `spawn_task`).
 ///
 /// Dropping the handle detaches the task: it runs on, and its output is dropped.
@@ -119,15 +119,15 @@ impl<T> TaskHandle<T> {
     }
 
     /// Waits at most `timeout` for the task's output (Elixir's `Task.yield`). On
-    /// [`TaskError::Timeout`](crate::TaskError::Timeout) the task keeps running, and the handle
+    /// [`TaskError::Timeout`] the task keeps running, and the handle
     /// can be joined or awaited again (or the task stopped: [`ActorHandle::kill`]).
     ///
     /// Once the output was returned, the handle is spent: joining it again gives
     /// `TaskError::Exited(ExitReason::Normal)`, the exit of a task whose output was delivered.
     ///
     /// # Errors
-    /// [`TaskError::Timeout`](crate::TaskError::Timeout) if the task is still running after
-    /// `timeout`, [`TaskError::Exited`](crate::TaskError::Exited) with its exit reason if it
+    /// [`TaskError::Timeout`] if the task is still running after
+    /// `timeout`, [`TaskError::Exited`] with its exit reason if it
     /// exited without an output.
     pub async fn join(&mut self, timeout: Duration) -> Result<T, TaskError> {
         tokio::time::timeout(timeout, self)
@@ -187,12 +187,12 @@ impl<A: Actor> Context<A> {
     /// drop it to ignore the task's completion.
     ///
     /// The task is an actor of its own, which runs `future` once and exits with
-    /// [`ExitReason::Normal`](crate::ExitReason::Normal); code in `future` runs as the task (its [`current_id`] is the
+    /// [`ExitReason::Normal`]; code in `future` runs as the task (its [`current_id`] is the
     /// task's). The link works both ways, as any link (EX-3): if the task crashes (its future
     /// panics, it is killed), this actor dies with the same reason — or, if it traps exits, gets
     /// [`Info::Exit`](crate::Info::Exit) with the task's id and reason; if this actor crashes, the task dies with
     /// it. A normal exit on either side leaves the other alone (a trapping actor still gets an
-    /// `Info::Exit` with [`ExitReason::Normal`](crate::ExitReason::Normal) for each task that finished, as in OTP). Killing
+    /// `Info::Exit` with [`ExitReason::Normal`] for each task that finished, as in OTP). Killing
     /// the task is a crash too: to cancel one without being hit, unlink it first
     /// (`task.unlink()`, then `task.kill()`). For a task whose crash must not touch the caller,
     /// use [`TaskSupervisor::async_nolink`](crate::TaskSupervisor::async_nolink).

@@ -104,7 +104,7 @@ impl<K: RegistryKey, V: RegistryValue> Registry<K, V> {
     /// [`StartOptions::before_init`](crate::StartOptions::before_init) for a via name with a value
     /// (REG-9.5) or other start options. A held key fails the start with
     /// [`StartError::AlreadyStarted`]; any other registry error with [`StartError::Refused`], whose
-    /// source is the [`RegistryError`](super::RegistryError).
+    /// source is the [`RegistryError`].
     pub fn register_on_start(
         &self,
         key: K,

@@ -1,7 +1,7 @@
 //! Introspection of the running system, after OTP's `sys` and `erlang:process_info`: every live
 //! actor with its relations and mailbox ([`processes`], [`process`]), the supervision tree
-//! ([`tree`]), the last crashes ([`crashes`]), the registries and their entries
-//! ([`registries`], [`registry_entries`]), and an actor's state if its type shows it
+//! ([`tree`](fn@tree)), the last crashes ([`crashes`](fn@crashes)), the registries and their entries
+//! ([`registries`](fn@registries), [`registry_entries`]), and an actor's state if its type shows it
 //! ([`get_state`]).
 //!
 //! What it costs while nobody looks: a spawn inserts the actor in a sharded table (one

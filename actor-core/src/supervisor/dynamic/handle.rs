@@ -33,7 +33,7 @@ use crate::{ActorId, SupervisorError};
 ///   own supervisor sees.
 /// - A failed restart leaves the child [`Restarting`](crate::ChildState::Restarting) and retries through
 ///   a message to itself, serving calls in between (DS-3).
-/// - Shutdown (its own by [`ActorHandle::stop`](crate::ActorHandle::stop) or its supervisor's,
+/// - Shutdown (its own by [`ActorHandle::stop`] or its supervisor's,
 ///   or `terminate_child`) stops children **concurrently**, each by its
 ///   [`Shutdown`](crate::Shutdown) mode (DS-6); then the supervisor exits with the reason (DS-4.4).
 ///

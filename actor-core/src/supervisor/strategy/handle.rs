@@ -29,7 +29,7 @@ use crate::{InitError, StartError, SupervisorError};
 ///   the supervisor exits with [`ExitReason::Shutdown`], which its own supervisor sees (SUP-8).
 /// - A failed restart leaves the child [`Restarting`](crate::ChildState::Restarting) and retries through
 ///   a message to itself, each retry counting toward intensity.
-/// - Shutdown ([`ActorHandle::stop`](crate::ActorHandle::stop) on this handle, or its own
+/// - Shutdown ([`ActorHandle::stop`] on this handle, or its own
 ///   supervisor's) stops children one by one in reverse start order, each by its
 ///   [`Shutdown`](crate::Shutdown) mode, the next only once the previous is gone (SUP-5); then the
 ///   supervisor exits with the reason (SUP-6.7).
