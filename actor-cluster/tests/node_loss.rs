@@ -20,33 +20,16 @@ fn main() {
         node_process(&spec);
         return;
     }
-    type Test = fn(&tokio::runtime::Runtime);
-    let tests: [(&str, Test); 2] = [
-        (
-            "a_killed_node_gives_node_down_frees_its_names_and_tells_monitors",
-            killed_node,
-        ),
-        ("a_wiped_store_is_rebuilt_by_the_live_nodes", wiped_store),
-    ];
-    let (mut passed, mut failed) = (0, 0);
-    for (name, test) in tests {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(&rt)));
-        drop(rt);
-        if support::report(name, outcome) {
-            passed += 1;
-        } else {
-            failed += 1;
-        }
-    }
-    println!("\nnode_loss: {passed} passed, {failed} failed");
-    if failed > 0 {
-        std::process::exit(1);
-    }
+    support::harness(
+        "node_loss",
+        &[
+            (
+                "a_killed_node_gives_node_down_frees_its_names_and_tells_monitors",
+                killed_node,
+            ),
+            ("a_wiped_store_is_rebuilt_by_the_live_nodes", wiped_store),
+        ],
+    );
 }
 
 /// A node process: joins, starts a `Counter` under the key, says `ready`, waits to be killed.

@@ -27,20 +27,13 @@ fn main() {
         host_process(&spec);
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let name = "every_child_runs_once_over_rounds_of_node_kills_and_a_wiped_store";
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rounds(&rt)));
-    drop(rt);
-    if support::report(name, outcome) {
-        println!("\nrehoming: 1 passed, 0 failed");
-    } else {
-        println!("\nrehoming: 0 passed, 1 failed");
-        std::process::exit(1);
-    }
+    support::harness(
+        "rehoming",
+        &[(
+            "every_child_runs_once_over_rounds_of_node_kills_and_a_wiped_store",
+            rounds,
+        )],
+    );
 }
 
 /// What a host process tells the test: the children running there, and its view of where

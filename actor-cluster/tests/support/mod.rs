@@ -15,7 +15,7 @@ mod proxy;
 #[allow(unused_imports)]
 pub(crate) use ghost::{EXITED, Ghost, NOPROC, OK};
 #[allow(unused_imports)]
-pub(crate) use process::{Process, report};
+pub(crate) use process::{Process, Test, harness};
 #[allow(unused_imports)]
 pub(crate) use proxy::Proxy;
 
