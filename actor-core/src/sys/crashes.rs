@@ -50,29 +50,22 @@ pub(crate) fn exited_with(
     let seq = log.total;
     // A full log forgets its oldest crash, whose entry takes the new one (and its reason's text
     // buffer, a panic's message, takes the new text: no allocation once the log is full).
-    let crash = match log.crashes.len() {
-        CRASH_LOG => log.crashes.pop_front().map(|mut oldest| {
-            copy_reason(&mut oldest.reason, reason);
-            Crash {
-                seq,
-                id,
-                type_name,
-                parent,
-                at,
-                ..oldest
-            }
-        }),
-        _ => None,
+    let reason = if log.crashes.len() == CRASH_LOG
+        && let Some(mut oldest) = log.crashes.pop_front()
+    {
+        copy_reason(&mut oldest.reason, reason);
+        oldest.reason
+    } else {
+        reason.clone()
     };
-    let crash = crash.unwrap_or_else(|| Crash {
+    log.crashes.push_back(Crash {
         seq,
         id,
         type_name,
         parent,
-        reason: reason.clone(),
+        reason,
         at,
     });
-    log.crashes.push_back(crash);
 }
 
 /// `src` into `dst`, into `dst`'s text buffer when both carry text of the same kind.

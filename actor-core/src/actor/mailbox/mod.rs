@@ -104,6 +104,18 @@ struct Queue<M> {
     follow: bool,
 }
 
+impl<M> Queue<M> {
+    /// Queues `envelope` (counting a user message as accepted), and takes the waker of the
+    /// actor if it waits: to be woken once the lock is released.
+    fn enqueue(&mut self, envelope: Envelope<M>) -> Option<Waker> {
+        if let Envelope::Msg(_) = envelope {
+            self.accepted += 1;
+        }
+        self.items.push_back(envelope);
+        self.waiting.take()
+    }
+}
+
 struct Shared<M> {
     queue: Mutex<Queue<M>>,
     /// User messages the actor has taken; written by the receiving half only.
@@ -126,11 +138,7 @@ impl<M> Shared<M> {
             if q.closed {
                 return Err(envelope);
             }
-            if let Envelope::Msg(_) = envelope {
-                q.accepted += 1;
-            }
-            q.items.push_back(envelope);
-            q.waiting.take()
+            q.enqueue(envelope)
         };
         if let Some(waker) = waiting {
             waker.wake();

@@ -61,9 +61,7 @@ impl<M> MailboxTx<M> {
             if self.room.is_some() {
                 return Lend::Back(msg);
             }
-            q.accepted += 1;
-            q.items.push_back(Envelope::Msg(msg));
-            q.waiting.take()
+            q.enqueue(Envelope::Msg(msg))
         };
         if let Some(waker) = waiting {
             waker.wake();
