@@ -42,12 +42,12 @@ use crate::{ExitReason, SendError};
 pub(crate) enum Envelope<M> {
     Msg(M),
     Sys(Box<Sys>),
-    /// [`Sys::Stop`] with a reason that carries nothing (the usual `stop`, a supervisor's
-    /// shutdown of a trapping child): queued without a box.
+    /// [`Sys::Stop`] with a reason that carries nothing (see [`PlainStop`]), without a box.
     Stop(PlainStop),
 }
 
-/// The reasons of a [`Sys::Stop`] queued without a box.
+/// The reasons of a [`Sys::Stop`] queued without a box: the usual `stop`, and a supervisor's
+/// shutdown of a trapping child.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum PlainStop {
     Normal,
@@ -67,8 +67,7 @@ impl From<PlainStop> for ExitReason {
 pub(crate) enum Sys {
     Info(Info),
     /// An orderly stop (`stop(reason)`, or an exit signal from the parent of a trapping actor):
-    /// `terminate` runs with the reason. (Queued as [`Envelope::Stop`] when the reason carries
-    /// nothing.)
+    /// `terminate` runs with the reason. (`Normal` and `Shutdown` go as [`Envelope::Stop`].)
     Stop(ExitReason),
     /// `sys::get_state`: the state's `debug_state`, taken between two messages.
     Inspect(tokio::sync::oneshot::Sender<Option<String>>),
@@ -105,8 +104,7 @@ struct Queue<M> {
 }
 
 impl<M> Queue<M> {
-    /// Queues `envelope` (counting a user message as accepted), and takes the waker of the
-    /// actor if it waits: to be woken once the lock is released.
+    /// Queues `envelope` (a user message counts as accepted); the waiting actor's waker, to wake.
     fn enqueue(&mut self, envelope: Envelope<M>) -> Option<Waker> {
         if let Envelope::Msg(_) = envelope {
             self.accepted += 1;
