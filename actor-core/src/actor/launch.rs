@@ -32,7 +32,7 @@ use super::context::Context;
 use super::current::{CURRENT, current};
 use super::handle::ActorRef;
 use super::lifecycle::ActorHandle;
-use super::mailbox;
+use super::mailbox::{MailboxRx, MailboxTx};
 use super::options::StartOptions;
 use super::panic;
 use super::run::actor_task;
@@ -211,11 +211,6 @@ fn prepare<A: Actor>(
     options: StartOptions,
     launch: Launch,
 ) -> (ActorRef<A>, oneshot::Receiver<Result<(), StartError>>) {
-    let (tx, rx) = mailbox::channel(
-        options.mailbox.or(A::MAILBOX_CAPACITY),
-        options.overflow.unwrap_or(A::MAILBOX_OVERFLOW),
-        PARK.get(),
-    );
     if A::REMOTE.is_some() {
         super::remote::serve::<A>();
     }
@@ -229,8 +224,13 @@ fn prepare<A: Actor>(
             Some(parent) => Core::child_of(type_name, parent),
             None => Core::new(type_name),
         },
-        mailbox: tx,
+        mailbox: MailboxTx::new(
+            options.mailbox.or(A::MAILBOX_CAPACITY),
+            options.overflow.unwrap_or(A::MAILBOX_OVERFLOW),
+            PARK.get(),
+        ),
     });
+    let rx = MailboxRx::new(cell.clone());
     let me = ActorRef::<A>::from_cell(cell);
     let proc = me.proc();
     crate::sys::insert(&proc);

@@ -20,21 +20,22 @@ use super::cell::{self, Cell, Core, ProcRef};
 use super::info::Info;
 use super::mailbox::{self, Envelope, Home, Lend, MailboxRx, MailboxTx, Offer, Sys};
 use super::overflow::Overflow;
+use super::proc::CellRx;
 use crate::actor::ActorHandle;
 use crate::{ActorId, ExitReason};
 
 /// A bare actor cell, no task: the exit path and the mailbox are driven by hand.
-fn actor<M: Send + 'static>(name: &'static str) -> (ProcRef, MailboxRx<M>) {
-    let (tx, rx) = mailbox::channel::<M>(None, Overflow::Wait, false);
-    let cell: ProcRef = Arc::new(Cell {
+fn actor<M: Send + 'static>(name: &'static str) -> (ProcRef, CellRx<M>) {
+    let cell = Arc::new(Cell {
         core: Core::new(name),
-        mailbox: tx,
+        mailbox: MailboxTx::new(None, Overflow::Wait, false),
     });
+    let rx = MailboxRx::new(cell.clone());
     (cell, rx)
 }
 
 /// How many `Down`s and trapped `Exit`s are queued in `inbox` now.
-fn signals(inbox: &mut MailboxRx<()>) -> (usize, usize) {
+fn signals(inbox: &mut CellRx<()>) -> (usize, usize) {
     let (mut downs, mut exits) = (0, 0);
     while let Some(envelope) = inbox.try_recv() {
         if let Envelope::Sys(sys) = envelope {
@@ -250,7 +251,7 @@ fn a_dead_owners_name_is_never_served_once_its_exit_is_observable() {
 }
 
 /// Who the `Exit`s queued in `inbox` now come from.
-fn exits_from(inbox: &mut MailboxRx<()>) -> Vec<ActorId> {
+fn exits_from(inbox: &mut CellRx<()>) -> Vec<ActorId> {
     let mut from = Vec::new();
     while let Some(envelope) = inbox.try_recv() {
         if let Envelope::Sys(sys) = envelope

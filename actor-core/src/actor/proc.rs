@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::cell::Core;
 use super::follow::{self, Publish};
 use super::links::Linked;
-use super::mailbox::{MailboxTx, Offer, Sys};
+use super::mailbox::{MailboxRx, MailboxTx, Offer, Owner, Sys};
 use super::overflow::{MailboxStats, Overflow};
 use super::remote::RemotePort;
 use crate::{ActorId, CallError, ExitReason, SendError, TrySendError};
@@ -40,10 +40,20 @@ impl Linked for ProcRef {
     }
 }
 
-/// A typed actor cell: the core plus the sending half of its mailbox.
+/// A typed actor cell: the core plus the sending half of its mailbox (its queue, in the cell's
+/// own allocation).
 pub(crate) struct Cell<M> {
     pub(crate) core: Core,
     pub(crate) mailbox: MailboxTx<M>,
+}
+
+/// An actor's receiving half: its task's, holding the cell.
+pub(crate) type CellRx<M> = MailboxRx<M, Cell<M>>;
+
+impl<M> Owner<M> for Cell<M> {
+    fn mailbox(&self) -> &MailboxTx<M> {
+        &self.mailbox
+    }
 }
 
 impl<M: Send + 'static> Proc for Cell<M> {

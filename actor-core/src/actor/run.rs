@@ -12,9 +12,10 @@ use super::cell::{self, Cell, Core};
 use super::context::Context;
 use super::info::Info;
 use super::launch::FIRST_POLL;
-use super::mailbox::{Envelope, Home, MailboxRx, Sys};
+use super::mailbox::{Envelope, Home, Sys};
 use super::options::BeforeInit;
 use super::panic::{self, catch};
+use super::proc::CellRx;
 use crate::{ExitReason, StartError};
 
 struct Outcome {
@@ -43,7 +44,7 @@ impl Outcome {
 )]
 pub(super) fn actor_task<A: Actor>(
     mut ctx: Context<A>,
-    mut rx: MailboxRx<A::Message>,
+    mut rx: CellRx<A::Message>,
     args: A::Args,
     before_init: Option<BeforeInit>,
     mut started: Option<oneshot::Sender<Result<(), StartError>>>,
@@ -143,7 +144,7 @@ pub(super) fn actor_task<A: Actor>(
 )]
 fn run<'a, A: Actor>(
     ctx: &'a mut Context<A>,
-    rx: &'a mut MailboxRx<A::Message>,
+    rx: &'a mut CellRx<A::Message>,
     core: &'a Core,
     args: A::Args,
     before_init: Option<BeforeInit>,
@@ -273,7 +274,7 @@ fn run<'a, A: Actor>(
 fn messages<'a, A: Actor>(
     state: &'a mut Home<A>,
     ctx: &'a mut Context<A>,
-    rx: &'a mut MailboxRx<A::Message>,
+    rx: &'a mut CellRx<A::Message>,
     core: &'a Core,
 ) -> impl Future<Output = ExitReason> + Send + 'a {
     async move {
@@ -328,7 +329,8 @@ fn messages<'a, A: Actor>(
 }
 
 /// The actor's state, home between taking a message and waiting for the next one (it is parked
-/// only while [`MailboxRx::recv_parking`] waits, and back when that returns).
+/// only while [`recv_parking`](super::mailbox::MailboxRx::recv_parking) waits, and back when
+/// that returns).
 fn home<A>(state: &mut Home<A>) -> &mut A {
     state
         .get()

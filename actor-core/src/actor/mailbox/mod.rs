@@ -19,15 +19,17 @@
 mod carry;
 mod evict;
 mod park;
+mod rx;
 
 pub(crate) use evict::evicting;
 pub(crate) use park::{Home, Lend};
+pub(crate) use rx::MailboxRx;
 
 use std::any::Any;
 use std::collections::VecDeque;
+use std::sync::PoisonError;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError};
-use std::task::{Poll, Waker};
+use std::task::Waker;
 
 use tokio::sync::{Semaphore, TryAcquireError};
 
@@ -122,6 +124,8 @@ struct Shared<M> {
     dropped: AtomicU64,
     capacity: Option<usize>,
     overflow: Overflow,
+    /// The state parks from the start (see [`MailboxTx::new`]).
+    parks_from_start: bool,
 }
 
 impl<M> Shared<M> {
@@ -162,69 +166,65 @@ pub(crate) enum Offer<M> {
     Closed(M),
 }
 
+/// The sending half, kept in the actor's cell (the queue lives there: no allocation of its own).
 pub(crate) struct MailboxTx<M> {
-    shared: Arc<Shared<M>>,
-    room: Option<Arc<Semaphore>>,
+    shared: Shared<M>,
+    room: Option<Box<Semaphore>>,
 }
 
-pub(crate) struct MailboxRx<M> {
-    shared: Arc<Shared<M>>,
-    /// Messages taken from the shared queue in one lock, handled from here.
-    taken: VecDeque<Envelope<M>>,
-    room: Option<Arc<Semaphore>>,
-    /// User messages taken so far (published in `Shared::received`).
-    received: u64,
-    /// [`Overflow::DropOldest`]: one message per lock, its room given back under the lock.
-    one_at_a_time: bool,
-    /// The state parks from the start (see [`channel`]).
-    parks_from_start: bool,
-    /// [`close`](Self::close) ran: dropping has nothing left to do.
-    closed: bool,
+/// What holds an actor's [`MailboxTx`]: its cell (or, in the tests, the sending half alone). The
+/// receiving half keeps it alive, and reaches the queue through it.
+pub(crate) trait Owner<M> {
+    fn mailbox(&self) -> &MailboxTx<M>;
 }
 
-/// A mailbox: unbounded when `capacity` is `None`, else bounded with `overflow` as its policy.
-/// With `park`, the actor parks its state for inline calls from the start (see `park`).
+impl<M> Owner<M> for MailboxTx<M> {
+    fn mailbox(&self) -> &MailboxTx<M> {
+        self
+    }
+}
+
+impl<M> MailboxTx<M> {
+    /// A mailbox: unbounded when `capacity` is `None`, else bounded with `overflow` as its
+    /// policy. With `park`, the actor parks its state for inline calls from the start (see
+    /// `park`). Its receiving half is [`MailboxRx::new`], on whatever holds this.
+    pub(crate) fn new(capacity: Option<usize>, overflow: Overflow, park: bool) -> Self {
+        // At least one message; at most what a semaphore can count (far beyond any memory).
+        let capacity = capacity.map(|n| n.clamp(1, Semaphore::MAX_PERMITS));
+        MailboxTx {
+            shared: Shared {
+                queue: Mutex::new(Queue {
+                    items: VecDeque::new(),
+                    closed: false,
+                    waiting: None,
+                    accepted: 0,
+                    parked: None,
+                    lent: false,
+                    wanted: false,
+                    park,
+                    inline: 0,
+                    follow: false,
+                }),
+                received: AtomicU64::new(0),
+                dropped: AtomicU64::new(0),
+                capacity,
+                overflow,
+                parks_from_start: park,
+            },
+            room: capacity.map(|n| Box::new(Semaphore::new(n))),
+        }
+    }
+}
+
+/// A mailbox on its own, its sending half shared (the tests').
+#[cfg(test)]
 pub(crate) fn channel<M>(
     capacity: Option<usize>,
     overflow: Overflow,
     park: bool,
-) -> (MailboxTx<M>, MailboxRx<M>) {
-    // At least one message; at most what a semaphore can count (far beyond any memory).
-    let capacity = capacity.map(|n| n.clamp(1, Semaphore::MAX_PERMITS));
-    let shared = Arc::new(Shared {
-        queue: Mutex::new(Queue {
-            items: VecDeque::new(),
-            closed: false,
-            waiting: None,
-            accepted: 0,
-            parked: None,
-            lent: false,
-            wanted: false,
-            park,
-            inline: 0,
-            follow: false,
-        }),
-        received: AtomicU64::new(0),
-        dropped: AtomicU64::new(0),
-        capacity,
-        overflow,
-    });
-    let room = capacity.map(|n| Arc::new(Semaphore::new(n)));
-    (
-        MailboxTx {
-            shared: shared.clone(),
-            room: room.clone(),
-        },
-        MailboxRx {
-            shared,
-            taken: VecDeque::new(),
-            room,
-            received: 0,
-            one_at_a_time: overflow == Overflow::DropOldest,
-            parks_from_start: park,
-            closed: false,
-        },
-    )
+) -> (std::sync::Arc<MailboxTx<M>>, MailboxRx<M>) {
+    let tx = std::sync::Arc::new(MailboxTx::new(capacity, overflow, park));
+    (tx.clone(), MailboxRx::new(tx))
 }
 
 impl<M> MailboxTx<M> {
@@ -319,111 +319,6 @@ impl<M> MailboxTx<M> {
     }
 }
 
-impl<M> MailboxRx<M> {
-    /// The next envelope, in send order, for the model checks of the mailbox alone: the actor's
-    /// loop ([`recv_parking`](Self::recv_parking)) with a stateless actor that never parks.
-    #[cfg(all(test, beamish_loom))]
-    pub(crate) async fn recv(&mut self) -> Envelope<M> {
-        self.recv_parking(&mut Home::Here(())).await
-    }
-
-    /// Counts a taken user message, and gives its room back.
-    fn count_taken(&mut self, envelope: &Envelope<M>) {
-        if let Envelope::Msg(_) = envelope {
-            self.received += 1;
-            self.shared.received.store(self.received, Ordering::Relaxed);
-            // Under `DropOldest` the room was given back under the lock (`take`).
-            if let Some(room) = &self.room
-                && !self.one_at_a_time
-            {
-                room.add_permits(1);
-            }
-        }
-    }
-
-    /// The next envelope if one is queued, without waiting (the tests' probe).
-    #[cfg(test)]
-    pub(crate) fn try_recv(&mut self) -> Option<Envelope<M>> {
-        if let Some(envelope) = self.taken.pop_front() {
-            return Some(envelope);
-        }
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match self.poll_take_parking(&mut Home::Here(()), &mut cx) {
-            Poll::Ready(envelope) => Some(envelope),
-            Poll::Pending => None,
-        }
-    }
-
-    /// Takes the first envelope of a non-empty queue (everything queued, but one at a time
-    /// under [`Overflow::DropOldest`]).
-    fn take(
-        mut q: MutexGuard<'_, Queue<M>>,
-        taken: &mut VecDeque<Envelope<M>>,
-        room: Option<&Semaphore>,
-        one_at_a_time: bool,
-    ) -> Poll<Envelope<M>> {
-        if one_at_a_time {
-            let envelope = q.items.pop_front().expect("non-empty");
-            if let (Envelope::Msg(_), Some(room)) = (&envelope, room) {
-                room.add_permits(1);
-            }
-            return Poll::Ready(envelope);
-        }
-        if q.items.len() == 1 {
-            // A lone envelope (a call, a restarted child's first message) is popped: the queue
-            // keeps its buffer. Swapped, it would get `taken`'s, which a new incarnation has
-            // not allocated yet, and the next send would allocate one.
-            return Poll::Ready(q.items.pop_front().expect("non-empty"));
-        }
-        // Swap buffers: `taken` is empty, and keeps its capacity for the next burst.
-        std::mem::swap(&mut q.items, taken);
-        drop(q);
-        Poll::Ready(taken.pop_front().expect("non-empty"))
-    }
-}
-
-impl<M> MailboxRx<M> {
-    /// Closes the mailbox: every later send fails, and senders waiting for room learn at once
-    /// that the actor is gone. Returns the messages still queued, for the caller to drop when it
-    /// chooses: the actor task drops them once its exit is told, so that a caller whose call was
-    /// queued wakes once, to an exit reason already there. If a supervisor carries this child's
-    /// messages over to its next incarnation, the user messages stay in the closed queue for it
-    /// (see `carry`), in the same lock that closes it.
-    pub(crate) fn close(&mut self) -> Unhandled<M> {
-        self.closed = true;
-        // In arrival order: those taken from the queue came first.
-        let mut unhandled = std::mem::take(&mut self.taken);
-        let (mut queued, parked) = {
-            let mut q = self.shared.lock();
-            q.closed = true;
-            q.waiting = None;
-            // Nothing waits any more: the length reads 0.
-            q.accepted = self.received;
-            let queued = if q.follow {
-                if unhandled.is_empty() {
-                    // Nothing taken ahead of the queue: it moves whole, and back (below).
-                    std::mem::swap(&mut unhandled, &mut q.items);
-                } else {
-                    unhandled.append(&mut q.items);
-                }
-                carry::keep(&mut unhandled, &mut q.items);
-                VecDeque::new()
-            } else {
-                std::mem::take(&mut q.items)
-            };
-            (queued, q.parked.take())
-        };
-        // Still parked only if the actor's task was dropped where it waited (its runtime shut
-        // down): the state is dropped with the task, as it would be were it in the task.
-        drop(parked);
-        if let Some(room) = &self.room {
-            room.close();
-        }
-        unhandled.append(&mut queued);
-        unhandled
-    }
-}
-
 /// Registers the actor's task to be woken by the next send (or the return of its state).
 fn register(waiting: &mut Option<Waker>, cx: &std::task::Context<'_>) {
     match waiting {
@@ -435,16 +330,6 @@ fn register(waiting: &mut Option<Waker>, cx: &std::task::Context<'_>) {
 /// Messages a closed mailbox still held (and the reply channels inside them): dropping them
 /// tells their callers the actor is gone.
 pub(crate) type Unhandled<M> = VecDeque<Envelope<M>>;
-
-impl<M> Drop for MailboxRx<M> {
-    fn drop(&mut self) {
-        // Queued messages (and the reply channels inside them) are dropped now, outside the lock,
-        // so their callers learn at once that the actor is gone.
-        if !self.closed {
-            drop(self.close());
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests;

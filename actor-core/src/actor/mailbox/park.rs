@@ -17,7 +17,7 @@ use std::any::Any;
 use std::future::poll_fn;
 use std::task::Poll;
 
-use super::{Envelope, MailboxRx, MailboxTx, Parked, Shared, Sys, register};
+use super::{Envelope, MailboxRx, MailboxTx, Owner, Parked, Shared, Sys, register};
 
 /// What [`MailboxTx::lend_or_queue`] made of a call.
 pub(crate) enum Lend<M> {
@@ -116,7 +116,7 @@ impl<M> MailboxTx<M> {
     }
 }
 
-impl<M> MailboxRx<M> {
+impl<M, H: Owner<M>> MailboxRx<M, H> {
     /// The next envelope, in send order. For an actor whose calls may run inline, while nothing
     /// is queued its `state` waits in the mailbox, parked, where a caller may borrow it (see the
     /// module docs).
@@ -138,7 +138,8 @@ impl<M> MailboxRx<M> {
         state: &mut Home<S>,
         cx: &mut std::task::Context<'_>,
     ) -> Poll<Envelope<M>> {
-        let mut q = self.shared.lock();
+        let tx = self.owner.mailbox();
+        let mut q = tx.shared.lock();
         if state.is_away() {
             if q.lent {
                 q.wanted = true;
@@ -162,19 +163,20 @@ impl<M> MailboxRx<M> {
             register(&mut q.waiting, cx);
             return Poll::Pending;
         }
-        Self::take(q, &mut self.taken, self.room.as_deref(), self.one_at_a_time)
+        Self::take(q, &mut self.taken, tx.room.as_deref(), self.one_at_a_time)
     }
 
     /// Whether the state parks from the start: then the first poll of a supervisor's start
     /// goes on to park it, so that the new actor's first caller may already borrow it.
     pub(crate) fn parks_from_start(&self) -> bool {
-        self.parks_from_start
+        self.tx().shared.parks_from_start
     }
 
     /// Takes the actor's state back for good, waiting for a caller it is lent to: what a
     /// stopping actor drops or hands to `terminate`. `None` if it was not parked.
     pub(crate) async fn reclaim(&mut self) -> Option<Parked> {
-        poll_fn(|cx| self.shared.poll_reclaim(cx)).await
+        let tx = self.owner.mailbox();
+        poll_fn(|cx| tx.shared.poll_reclaim(cx)).await
     }
 }
 
