@@ -15,7 +15,7 @@ use beamish::{
 
 use crate::fw::{beamish as bm, raw};
 use crate::restart;
-use crate::{check, names, on_runtime};
+use crate::{check, names, on_runtime, take_parks};
 
 /// The beamish-only workloads, in the second table's row order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -149,15 +149,19 @@ impl Extra {
 /// on a fresh runtime of its own, as the main table does, the baseline first if `baseline_first`
 /// (the runner alternates). The other rows are timed back to back on one runtime, beamish first.
 pub fn run(extra: Extra, base: usize, baseline_first: bool) -> (Duration, Duration) {
+    // The parks of the runtime just used (each side of a driver row runs on its own).
+    let parks = || take_parks().unwrap_or_default();
     let n = extra.count(base);
     if let Some((ours, floor)) = driver(extra, n) {
-        return if baseline_first {
-            let floor = on_runtime(floor);
-            (on_runtime(ours), floor)
+        let (ours, floor) = if baseline_first {
+            let floor = (on_runtime(floor), parks());
+            ((on_runtime(ours), parks()), floor)
         } else {
-            let ours = on_runtime(ours);
-            (ours, on_runtime(floor))
+            let ours = (on_runtime(ours), parks());
+            (ours, (on_runtime(floor), parks()))
         };
+        eprintln!("{extra:?} parks: beamish {}, baseline {}", ours.1, floor.1);
+        return (ours.0, floor.0);
     }
     on_runtime(async move {
         match extra {

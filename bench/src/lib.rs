@@ -223,9 +223,10 @@ pub fn run(framework: Framework, workload: Workload, sizes: &Sizes) -> Measure {
 /// as every tokio-based framework here uses, inside a spawned task: the workload's own task is a
 /// worker task, as in a real application, not the thread that called `block_on`.
 ///
-/// With `BEAMISH_BENCH_PARKS=1`, prints how many times each worker parked (went to sleep for
-/// want of work) during the workload, to stderr: on two shared cores, the rows that hand work
-/// from task to task take their time from how often a worker parked (see `bench/README.md`).
+/// How many times the runtime's workers parked (went to sleep for want of work) is kept for
+/// [`take_parks`]: on two shared cores, the rows that hand work from task to task take their
+/// time from it (see `bench/README.md`). With `BEAMISH_BENCH_PARKS=1` it is also printed, per
+/// worker, to stderr.
 pub fn on_runtime<F>(workload: F) -> F::Output
 where
     F: std::future::Future + Send + 'static,
@@ -237,14 +238,25 @@ where
         .build()
         .expect("tokio runtime");
     let out = rt.block_on(async { tokio::spawn(workload).await.expect("workload") });
+    let metrics = rt.metrics();
+    let parks: Vec<u64> = (0..metrics.num_workers())
+        .map(|w| metrics.worker_park_count(w))
+        .collect();
     if std::env::var_os("BEAMISH_BENCH_PARKS").is_some_and(|v| v == "1") {
-        let metrics = rt.metrics();
-        let parks: Vec<u64> = (0..metrics.num_workers())
-            .map(|w| metrics.worker_park_count(w))
-            .collect();
         eprintln!("worker parks: {parks:?}");
     }
+    LAST_PARKS.set(Some(parks.iter().sum()));
     out
+}
+
+thread_local! {
+    static LAST_PARKS: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// How many times the workers of the last runtime [`on_runtime`] ran on this thread parked, if
+/// it ran one since the last call (actix runs on its own runtime, peak RSS in a child process).
+pub fn take_parks() -> Option<u64> {
+    LAST_PARKS.take()
 }
 
 /// Checks an answer of a workload; a wrong one is a bug in the framework or the workload, and

@@ -191,7 +191,10 @@ fn main() {
         } else {
             bench::run(fw, w, &sizes)
         };
-        eprintln!("{:>10} {:>8}: {m:?}", w.key(), fw.name());
+        match bench::take_parks() {
+            Some(parks) => eprintln!("{:>10} {:>8}: {m:?}, parks {parks}", w.key(), fw.name()),
+            None => eprintln!("{:>10} {:>8}: {m:?}", w.key(), fw.name()),
+        }
         m
     };
     for run in 0..runs {
