@@ -150,7 +150,7 @@ impl Extra {
 /// (the runner alternates). The other rows are timed back to back on one runtime, beamish first.
 pub fn run(extra: Extra, base: usize, baseline_first: bool) -> (Duration, Duration) {
     // The parks of the runtime just used (each side of a driver row runs on its own).
-    let parks = || take_parks().unwrap_or_default();
+    let parks = || take_parks().map(|p| p.to_string()).unwrap_or_default();
     let n = extra.count(base);
     if let Some((ours, floor)) = driver(extra, n) {
         let (ours, floor) = if baseline_first {

@@ -223,10 +223,9 @@ pub fn run(framework: Framework, workload: Workload, sizes: &Sizes) -> Measure {
 /// as every tokio-based framework here uses, inside a spawned task: the workload's own task is a
 /// worker task, as in a real application, not the thread that called `block_on`.
 ///
-/// How many times the runtime's workers parked (went to sleep for want of work) is kept for
-/// [`take_parks`]: on two shared cores, the rows that hand work from task to task take their
-/// time from it (see `bench/README.md`). With `BEAMISH_BENCH_PARKS=1` it is also printed, per
-/// worker, to stderr.
+/// How many times each of the runtime's workers parked (went to sleep for want of work) is kept
+/// for [`parks_suffix`]: on two shared cores, the rows that hand work from task to task take their
+/// time from it (see `bench/README.md`).
 pub fn on_runtime<F>(workload: F) -> F::Output
 where
     F: std::future::Future + Send + 'static,
@@ -239,24 +238,39 @@ where
         .expect("tokio runtime");
     let out = rt.block_on(async { tokio::spawn(workload).await.expect("workload") });
     let metrics = rt.metrics();
-    let parks: Vec<u64> = (0..metrics.num_workers())
+    let parks = (0..metrics.num_workers())
         .map(|w| metrics.worker_park_count(w))
         .collect();
-    if std::env::var_os("BEAMISH_BENCH_PARKS").is_some_and(|v| v == "1") {
-        eprintln!("worker parks: {parks:?}");
-    }
-    LAST_PARKS.set(Some(parks.iter().sum()));
+    LAST_PARKS.set(Some(Parks(parks)));
     out
 }
 
 thread_local! {
-    static LAST_PARKS: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+    static LAST_PARKS: std::cell::Cell<Option<Parks>> = const { std::cell::Cell::new(None) };
 }
 
-/// How many times the workers of the last runtime [`on_runtime`] ran on this thread parked, if
-/// it ran one since the last call (actix runs on its own runtime, peak RSS in a child process).
-pub fn take_parks() -> Option<u64> {
+/// How many times each worker of a runtime parked; displayed as `[a, b]`.
+#[derive(Debug)]
+pub(crate) struct Parks(Vec<u64>);
+
+impl std::fmt::Display for Parks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+/// The parks of the last runtime [`on_runtime`] ran on this thread, if it ran one since the last
+/// call (actix runs on its own runtime, peak RSS in a child process).
+pub(crate) fn take_parks() -> Option<Parks> {
     LAST_PARKS.take()
+}
+
+/// `, parks [a, b]` for the last runtime [`on_runtime`] ran on this thread, or nothing: the tail
+/// of a measurement's line.
+pub fn parks_suffix() -> String {
+    take_parks()
+        .map(|p| format!(", parks {p}"))
+        .unwrap_or_default()
 }
 
 /// Checks an answer of a workload; a wrong one is a bug in the framework or the workload, and

@@ -6,8 +6,10 @@
 //! cargo run --release -p bench --bin compare -- --smoke   # every workload once, tiny sizes
 //! cargo run --release -p bench --bin compare -- --runs 5 --only tell,ask
 //! cargo run --release -p bench --bin compare -- --only spawn-stop --ours-only  # one side, once
-//! BEAMISH_BENCH_PARKS=1 cargo run --release -p bench --bin compare   # and each worker's parks
 //! ```
+//!
+//! Each measurement printed to stderr (and each one-side measurement) ends with how many times
+//! each worker of its runtime parked.
 //!
 //! Peak RSS is measured per workload and framework in a child process (this binary re-executed
 //! with `rss <framework>`), so workloads do not pollute each other's high-water mark.
@@ -167,11 +169,12 @@ fn main() {
             Side::Floor => Framework::Tokio,
         };
         for &w in options.only.as_deref().unwrap_or_default() {
-            println!("{}: {:?}", w.key(), bench::run(fw, w, &sizes));
+            let m = bench::run(fw, w, &sizes);
+            println!("{}: {m:?}{}", w.key(), bench::parks_suffix());
         }
         for &e in &options.extras {
             if let Some(time) = extra::run_side(e, sizes.extra, matches!(side, Side::Ours)) {
-                println!("{}: {time:?}", e.key());
+                println!("{}: {time:?}{}", e.key(), bench::parks_suffix());
             }
         }
         return;
@@ -191,10 +194,12 @@ fn main() {
         } else {
             bench::run(fw, w, &sizes)
         };
-        match bench::take_parks() {
-            Some(parks) => eprintln!("{:>10} {:>8}: {m:?}, parks {parks}", w.key(), fw.name()),
-            None => eprintln!("{:>10} {:>8}: {m:?}", w.key(), fw.name()),
-        }
+        eprintln!(
+            "{:>10} {:>8}: {m:?}{}",
+            w.key(),
+            fw.name(),
+            bench::parks_suffix()
+        );
         m
     };
     for run in 0..runs {

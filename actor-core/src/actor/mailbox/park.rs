@@ -169,7 +169,7 @@ impl<M, H: Owner<M>> MailboxRx<M, H> {
     /// Whether the state parks from the start: then the first poll of a supervisor's start
     /// goes on to park it, so that the new actor's first caller may already borrow it.
     pub(crate) fn parks_from_start(&self) -> bool {
-        self.tx().shared.parks_from_start
+        self.owner.mailbox().shared.parks_from_start
     }
 
     /// Takes the actor's state back for good, waiting for a caller it is lent to: what a

@@ -39,10 +39,6 @@ impl<M, H: Owner<M>> MailboxRx<M, H> {
         }
     }
 
-    pub(super) fn tx(&self) -> &MailboxTx<M> {
-        self.owner.mailbox()
-    }
-
     /// The next envelope, in send order, for the model checks of the mailbox alone: the actor's
     /// loop ([`recv_parking`](Self::recv_parking)) with a stateless actor that never parks.
     #[cfg(all(test, beamish_loom))]
@@ -54,12 +50,10 @@ impl<M, H: Owner<M>> MailboxRx<M, H> {
     pub(super) fn count_taken(&mut self, envelope: &Envelope<M>) {
         if let Envelope::Msg(_) = envelope {
             self.received += 1;
-            self.tx()
-                .shared
-                .received
-                .store(self.received, Ordering::Relaxed);
+            let tx = self.owner.mailbox();
+            tx.shared.received.store(self.received, Ordering::Relaxed);
             // Under `DropOldest` the room was given back under the lock (`take`).
-            if let Some(room) = &self.tx().room
+            if let Some(room) = &tx.room
                 && !self.one_at_a_time
             {
                 room.add_permits(1);
