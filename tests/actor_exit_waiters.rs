@@ -73,3 +73,33 @@ async fn every_wait_gets_the_exit_whenever_it_began() {
         round.await.expect("round");
     }
 }
+
+/// Two waits in one task share its waker: giving one up leaves the other registered (a waker
+/// list that told waiters apart by their wakers would drop both), on a multi-thread runtime,
+/// against a stop from another task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn giving_up_one_of_two_waits_in_a_task_keeps_the_other() {
+    for _ in 0..2_000 {
+        let actor = ActorRef::<Idle>::start(()).await.expect("start");
+        let mut kept = std::pin::pin!(actor.wait());
+        {
+            let given_up = actor.wait();
+            // Both polled once (registered, the actor being alive), then one dropped.
+            tokio::select! {
+                biased;
+                r = &mut kept => panic!("the actor is alive, yet the wait returned {r:?}"),
+                r = given_up => panic!("the actor is alive, yet the wait returned {r:?}"),
+                () = std::future::ready(()) => {}
+            }
+        }
+        let stopper = {
+            let actor = actor.clone();
+            tokio::spawn(async move { actor.stop(ExitReason::Normal).await })
+        };
+        let reason = tokio::time::timeout(Duration::from_secs(10), kept)
+            .await
+            .expect("the kept wait woken by the exit");
+        assert_eq!(reason, ExitReason::Normal);
+        assert_eq!(stopper.await.expect("stopper"), Ok(()));
+    }
+}

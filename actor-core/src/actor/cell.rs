@@ -31,7 +31,8 @@ use super::mailbox::Sys;
 pub(crate) use super::proc::{Cell, ProcRef};
 pub(crate) use super::relate::{demonitor, link, monitor, take_monitoring, unlink};
 pub(crate) use super::signal::{shutdown, signal_exit};
-use crate::sync::{self, AtomicU8, Mutex, MutexGuard, Notify};
+use super::wait::{self, TOLD, Wait};
+use crate::sync::{self, AtomicU8, Mutex, MutexGuard};
 use crate::sys::Relations;
 use crate::{ActorId, ExitReason};
 
@@ -70,14 +71,14 @@ pub(crate) struct Core {
     exit: OnceLock<ExitReason>,
     /// [`TOLD`], set once links and monitors were told (only then do waiters return), and the
     /// number of [`wait`](Self::wait)s under way, so that the exit path wakes them only if there
-    /// are any: one word, so that a waiter counted after the exit path read it sees `TOLD`.
+    /// are any: one word, so that a waiter counted after the exit path read it sees `TOLD` (see
+    /// [the waiting side](super::wait)).
     told: sync::AtomicU32,
     /// How many restarts of its supervised child came before this incarnation (0 for a first
     /// start, or an actor no supervisor restarts).
     restarts: AtomicU32,
     /// Where `sys`'s table keeps it.
     pub(crate) table_slot: AtomicU32,
-    exited: Notify,
 }
 
 #[derive(Default)]
@@ -98,6 +99,9 @@ pub(super) struct State {
     pub(super) hooks: Vec<Arc<dyn ExitHook>>,
     /// Asked before each message (boxed: guards are rare, and this is in every actor).
     pub(super) guard: Option<Box<Arc<dyn Guard>>>,
+    /// The wakers of the [`wait`](Core::wait)s under way, each in its own slot (`None`: free),
+    /// taken by the exit path once it has told everyone.
+    pub(super) waiters: Vec<Option<Waker>>,
 }
 
 impl Core {
@@ -140,7 +144,6 @@ impl Core {
             told: sync::AtomicU32::new(0),
             restarts: AtomicU32::new(0),
             table_slot: AtomicU32::new(u32::MAX),
-            exited: Notify::new(),
         }
     }
 
@@ -186,15 +189,13 @@ impl Core {
 
     /// Waits for the exit reason; returns at once for a dead actor. Returns only once the exit
     /// path has told every link and monitor (see the module docs).
-    pub(crate) async fn wait(&self) -> ExitReason {
-        let _counted = Waiting::count(&self.told);
-        loop {
-            let notified = self.exited.notified();
-            if let Some(reason) = self.told_reason() {
-                return reason;
-            }
-            notified.await;
-        }
+    pub(crate) fn wait(&self) -> Wait<'_> {
+        Wait::new(self)
+    }
+
+    /// The word of [`TOLD`] and the waiter count.
+    pub(super) fn told(&self) -> &sync::AtomicU32 {
+        &self.told
     }
 
     /// Whether this actor is linked to `id` (the model checks' probe).
@@ -400,28 +401,5 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     }
     // 4. Waiters last: whoever returns from `wait`, `stop` or a failed call finds every `Down`
     //    and `Exit` of this death already queued.
-    if core.told.fetch_or(TOLD, Ordering::AcqRel) & !TOLD != 0 {
-        core.exited.notify_waiters();
-    }
-}
-
-/// The bit of [`Core`]'s `told` set once the exit was told; the others count waiters.
-const TOLD: u32 = 1 << 31;
-
-/// A waiter counted in [`Core`]'s `told` while it waits (counted before it reads `told`: the
-/// exit path, which sets [`TOLD`] and reads the count in one step, either sees it and wakes it,
-/// or set `TOLD` before it was counted, and the waiter sees it).
-struct Waiting<'a>(&'a sync::AtomicU32);
-
-impl<'a> Waiting<'a> {
-    fn count(told: &'a sync::AtomicU32) -> Self {
-        told.fetch_add(1, Ordering::AcqRel);
-        Waiting(told)
-    }
-}
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
+    wait::wake_waiters(core);
 }

@@ -35,6 +35,7 @@ mod reply;
 mod run;
 mod signal;
 mod task;
+mod wait;
 
 use std::future::Future;
 

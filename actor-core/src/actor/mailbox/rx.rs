@@ -139,8 +139,13 @@ impl<M, H: Owner<M>> MailboxRx<M, H> {
         if let Some(room) = &self.owner.mailbox().room {
             room.close();
         }
-        unhandled.append(&mut queued);
-        unhandled
+        // Most actors exit with nothing queued: no move of the (empty) buffers then.
+        if unhandled.is_empty() {
+            queued
+        } else {
+            unhandled.append(&mut queued);
+            unhandled
+        }
     }
 }
 

@@ -1,0 +1,166 @@
+//! Waiting for an actor's exit ([`Core::wait`]): the waiters' wakers are kept under the actor's
+//! own state lock, each in a slot of its own, and the exit path takes them all once it has told
+//! every link and monitor.
+//!
+//! The exit path takes the lock for this only when someone waits: a waiter counts itself in
+//! [`Core`]'s `told` word before it first reads it, and the exit path sets [`TOLD`] and reads the
+//! count in one step. Either the exit path sees the count (and takes the lock, and the waker
+//! registered under it), or the waiter's count comes after [`TOLD`] and reads it. A waiter
+//! registers only under the lock and after reading `told` again there, so a waker is never
+//! stored once the exit path has taken the list.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll, Waker};
+
+use super::cell::Core;
+use crate::ExitReason;
+
+/// The bit of [`Core`]'s `told` set once the exit was told; the others count waiters.
+pub(super) const TOLD: u32 = 1 << 31;
+
+/// What [`Core::wait`] returns: ready with the exit reason once the exit path has told
+/// everyone.
+pub(crate) struct Wait<'a> {
+    core: &'a Core,
+    /// Counted in `told` (from the first poll that did not find the exit told, to the drop).
+    counted: bool,
+    /// Its slot among the core's waiters, once it registered a waker.
+    slot: Option<usize>,
+}
+
+impl<'a> Wait<'a> {
+    pub(super) fn new(core: &'a Core) -> Self {
+        Wait {
+            core,
+            counted: false,
+            slot: None,
+        }
+    }
+}
+
+impl Future for Wait<'_> {
+    type Output = ExitReason;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ExitReason> {
+        let this = self.get_mut();
+        if let Some(reason) = this.core.told_reason() {
+            return Poll::Ready(reason);
+        }
+        if !this.counted {
+            this.counted = true;
+            this.core.told().fetch_add(1, Ordering::AcqRel);
+        }
+        let mut st = this.core.lock();
+        // Read again under the lock: once `TOLD` is set, the exit path takes the list (under this
+        // lock), and a waker stored after that would never be woken.
+        if let Some(reason) = this.core.told_reason() {
+            return Poll::Ready(reason);
+        }
+        let waiters = &mut st.waiters;
+        match this.slot {
+            Some(i) => match &mut waiters[i] {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                w => *w = Some(cx.waker().clone()),
+            },
+            None => {
+                let waker = Some(cx.waker().clone());
+                this.slot = Some(match waiters.iter().position(Option::is_none) {
+                    Some(i) => {
+                        waiters[i] = waker;
+                        i
+                    }
+                    None => {
+                        waiters.push(waker);
+                        waiters.len() - 1
+                    }
+                });
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        if !self.counted {
+            return;
+        }
+        if let Some(i) = self.slot {
+            let mut st = self.core.lock();
+            // Once told, the exit path took the list (the slot is gone with it).
+            if self.core.told_reason().is_none() {
+                st.waiters[i] = None;
+                while st.waiters.last().is_some_and(Option::is_none) {
+                    st.waiters.pop();
+                }
+            }
+        }
+        self.core.told().fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The exit path's last step: sets [`TOLD`], and wakes the waiters if any counted themselves.
+pub(super) fn wake_waiters(core: &Core) {
+    if core.told().fetch_or(TOLD, Ordering::AcqRel) & !TOLD != 0 {
+        let waiters = std::mem::take(&mut core.lock().waiters);
+        waiters.into_iter().flatten().for_each(Waker::wake);
+    }
+}
+
+#[cfg(all(test, not(beamish_loom)))]
+mod tests {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Waker};
+
+    use super::super::cell::Core;
+
+    fn pending(wait: &mut Pin<Box<super::Wait<'_>>>) -> bool {
+        wait.as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+            .is_pending()
+    }
+
+    fn slots(core: &Core) -> Vec<bool> {
+        core.lock().waiters.iter().map(Option::is_some).collect()
+    }
+
+    /// Each wait holds a slot of its own, even with the same waker; a dropped wait frees its
+    /// slot (trailing free slots are trimmed), and a new wait takes the first free one.
+    #[test]
+    fn each_wait_holds_its_own_slot_until_dropped() {
+        let core = Core::new("waited");
+        let mut first = Box::pin(core.wait());
+        let mut second = Box::pin(core.wait());
+        assert!(pending(&mut first));
+        assert!(pending(&mut second));
+        assert!(pending(&mut second), "polled again: the same slot");
+        assert_eq!(slots(&core), [true, true]);
+        let mut third = Box::pin(core.wait());
+        assert!(pending(&mut third));
+        assert_eq!(slots(&core), [true, true, true]);
+        drop(third);
+        assert_eq!(
+            slots(&core),
+            [true, true],
+            "a trailing free slot is trimmed"
+        );
+        drop(first);
+        assert_eq!(slots(&core), [false, true]);
+        let mut again = Box::pin(core.wait());
+        assert!(pending(&mut again));
+        assert_eq!(
+            slots(&core),
+            [true, true],
+            "the first free slot is taken again"
+        );
+        drop(second);
+        assert_eq!(slots(&core), [true]);
+        drop(again);
+        assert!(slots(&core).is_empty());
+        drop(core.wait());
+        assert!(slots(&core).is_empty(), "a wait never polled takes no slot");
+    }
+}
