@@ -31,7 +31,7 @@ use super::mailbox::Sys;
 pub(crate) use super::proc::{Cell, ProcRef};
 pub(crate) use super::relate::{demonitor, link, monitor, take_monitoring, unlink};
 pub(crate) use super::signal::{shutdown, signal_exit};
-use super::wait::{self, TOLD, Wait};
+use super::wait::{self, TOLD, Wait, Waiters};
 use crate::sync::{self, AtomicU8, Mutex, MutexGuard};
 use crate::sys::Relations;
 use crate::{ActorId, ExitReason};
@@ -101,7 +101,7 @@ pub(super) struct State {
     pub(super) guard: Option<Box<Arc<dyn Guard>>>,
     /// The wakers of the [`wait`](Core::wait)s under way, each in its own slot (`None`: free),
     /// taken by the exit path once it has told everyone.
-    pub(super) waiters: Vec<Option<Waker>>,
+    pub(super) waiters: Waiters,
 }
 
 impl Core {

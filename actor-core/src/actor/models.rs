@@ -433,30 +433,3 @@ fn reclaiming_the_state_waits_for_a_loan_and_ends_all_loans() {
         assert_eq!(*reclaimed == vec![100], lent, "the loan's change is kept");
     });
 }
-
-/// Exit path against a wait given up on: a wait that registered and was dropped while the actor
-/// dies neither strands the wait that goes on (it returns the reason) nor leaves a waker behind.
-#[test]
-fn a_wait_given_up_on_neither_strands_another_nor_stays() {
-    use std::future::Future;
-    use std::task::{Context, Waker};
-
-    loom::model(|| {
-        let (target, _mailbox) = actor::<()>("target");
-        let giving_up = {
-            let target = target.clone();
-            thread::spawn(move || {
-                let mut wait = std::pin::pin!(target.core().wait());
-                let _ = wait.as_mut().poll(&mut Context::from_waker(Waker::noop()));
-            })
-        };
-        let dying = {
-            let target = target.clone();
-            thread::spawn(move || cell::exit(&target, ExitReason::Normal, None))
-        };
-        assert_eq!(block_on(target.core().wait()), ExitReason::Normal);
-        giving_up.join().expect("giving up");
-        dying.join().expect("dying");
-        assert!(target.core().lock().waiters.is_empty());
-    });
-}

@@ -1,6 +1,6 @@
 //! Waiting for an actor's exit ([`Core::wait`]): the waiters' wakers are kept under the actor's
-//! own state lock, each in a slot of its own, and the exit path takes them all once it has told
-//! every link and monitor.
+//! own state lock, each in a slot of its own ([`Waiters`]: the one waiter of a `stop` without an
+//! allocation), and the exit path takes them all once it has told every link and monitor.
 //!
 //! The exit path takes the lock for this only when someone waits: a waiter counts itself in
 //! [`Core`]'s `told` word before it first reads it, and the exit path sets [`TOLD`] and reads the
@@ -58,26 +58,7 @@ impl Future for Wait<'_> {
         if let Some(reason) = this.core.told_reason() {
             return Poll::Ready(reason);
         }
-        let waiters = &mut st.waiters;
-        match this.slot {
-            Some(i) => match &mut waiters[i] {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                w => *w = Some(cx.waker().clone()),
-            },
-            None => {
-                let waker = Some(cx.waker().clone());
-                this.slot = Some(match waiters.iter().position(Option::is_none) {
-                    Some(i) => {
-                        waiters[i] = waker;
-                        i
-                    }
-                    None => {
-                        waiters.push(waker);
-                        waiters.len() - 1
-                    }
-                });
-            }
-        }
+        this.slot = Some(st.waiters.register(this.slot, cx.waker()));
         Poll::Pending
     }
 }
@@ -91,10 +72,7 @@ impl Drop for Wait<'_> {
             let mut st = self.core.lock();
             // Once told, the exit path took the list (the slot is gone with it).
             if self.core.told_reason().is_none() {
-                st.waiters[i] = None;
-                while st.waiters.last().is_some_and(Option::is_none) {
-                    st.waiters.pop();
-                }
+                st.waiters.remove(i);
             }
         }
         self.core.told().fetch_sub(1, Ordering::AcqRel);
@@ -105,7 +83,97 @@ impl Drop for Wait<'_> {
 pub(super) fn wake_waiters(core: &Core) {
     if core.told().fetch_or(TOLD, Ordering::AcqRel) & !TOLD != 0 {
         let waiters = std::mem::take(&mut core.lock().waiters);
-        waiters.into_iter().flatten().for_each(Waker::wake);
+        waiters.wake_all();
+    }
+}
+
+/// The wakers of an actor's [`Wait`]s, each in a slot of its own: one waiter (the usual case: a
+/// `stop`) is held without an allocation.
+#[derive(Default)]
+pub(super) enum Waiters {
+    #[default]
+    None,
+    /// Slot 0.
+    One(Waker),
+    /// Slot `i` at index `i` (`None`: free; trailing free slots are trimmed).
+    Many(Vec<Option<Waker>>),
+}
+
+impl Waiters {
+    /// Registers `waker` in `slot` (replacing what is there unless it wakes the same task), or
+    /// in a free slot if `slot` is `None`: the slot it is in.
+    fn register(&mut self, slot: Option<usize>, waker: &Waker) -> usize {
+        match (slot, &mut *self) {
+            (Some(_), Waiters::One(w)) => {
+                w.clone_from(waker);
+                0
+            }
+            (Some(i), Waiters::Many(v)) => {
+                match &mut v[i] {
+                    Some(w) => w.clone_from(waker),
+                    free => *free = Some(waker.clone()),
+                }
+                i
+            }
+            (_, Waiters::None) => {
+                *self = Waiters::One(waker.clone());
+                0
+            }
+            (None, Waiters::One(_)) => {
+                let Waiters::One(first) = std::mem::take(self) else {
+                    unreachable!("matched as one")
+                };
+                *self = Waiters::Many(vec![Some(first), Some(waker.clone())]);
+                1
+            }
+            (None, Waiters::Many(v)) => match v.iter().position(Option::is_none) {
+                Some(i) => {
+                    v[i] = Some(waker.clone());
+                    i
+                }
+                None => {
+                    v.push(Some(waker.clone()));
+                    v.len() - 1
+                }
+            },
+        }
+    }
+
+    /// Frees `slot`.
+    fn remove(&mut self, slot: usize) {
+        match self {
+            Waiters::None => {}
+            Waiters::One(_) => *self = Waiters::None,
+            Waiters::Many(v) => {
+                if let Some(w) = v.get_mut(slot) {
+                    *w = None;
+                }
+                while v.last().is_some_and(Option::is_none) {
+                    v.pop();
+                }
+                if v.is_empty() {
+                    *self = Waiters::None;
+                }
+            }
+        }
+    }
+
+    fn wake_all(self) {
+        match self {
+            Waiters::None => {}
+            Waiters::One(w) => w.wake(),
+            Waiters::Many(v) => v.into_iter().flatten().for_each(Waker::wake),
+        }
+    }
+
+    /// The slots, taken or free (the tests' probe).
+    #[cfg(test)]
+    pub(super) fn slots(&self) -> Vec<bool> {
+        match self {
+            Waiters::None => Vec::new(),
+            Waiters::One(_) => vec![true],
+            Waiters::Many(v) => v.iter().map(Option::is_some).collect(),
+        }
     }
 }
 
@@ -124,7 +192,7 @@ mod tests {
     }
 
     fn slots(core: &Core) -> Vec<bool> {
-        core.lock().waiters.iter().map(Option::is_some).collect()
+        core.lock().waiters.slots()
     }
 
     /// Each wait holds a slot of its own, even with the same waker; a dropped wait frees its
@@ -162,5 +230,49 @@ mod tests {
         assert!(slots(&core).is_empty());
         drop(core.wait());
         assert!(slots(&core).is_empty(), "a wait never polled takes no slot");
+    }
+}
+
+/// The model check of a wait given up on while the actor dies (with those of `actor/models.rs`,
+/// which the loom run selects by the name `models`).
+#[cfg(all(test, beamish_loom))]
+mod models {
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::task::{Context, Waker};
+
+    use loom::future::block_on;
+    use loom::thread;
+
+    use super::super::cell::{self, Cell, Core};
+    use super::super::mailbox::MailboxTx;
+    use super::super::overflow::Overflow;
+    use crate::ExitReason;
+
+    /// A wait that registered and was dropped while the actor dies neither strands the wait that
+    /// goes on (it returns the reason) nor leaves a waker behind.
+    #[test]
+    fn a_wait_given_up_on_neither_strands_another_nor_stays() {
+        loom::model(|| {
+            let target: cell::ProcRef = Arc::new(Cell::<()> {
+                core: Core::new("target"),
+                mailbox: MailboxTx::new(None, Overflow::Wait, false),
+            });
+            let giving_up = {
+                let target = target.clone();
+                thread::spawn(move || {
+                    let mut wait = std::pin::pin!(target.core().wait());
+                    let _ = wait.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+                })
+            };
+            let dying = {
+                let target = target.clone();
+                thread::spawn(move || cell::exit(&target, ExitReason::Normal, None))
+            };
+            assert_eq!(block_on(target.core().wait()), ExitReason::Normal);
+            giving_up.join().expect("giving up");
+            dying.join().expect("dying");
+            assert!(target.core().lock().waiters.slots().is_empty());
+        });
     }
 }
