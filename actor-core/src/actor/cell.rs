@@ -180,11 +180,16 @@ impl Core {
     /// The exit reason, once the exit path has told everyone (what [`wait`](Self::wait) returns
     /// then).
     pub(crate) fn told_reason(&self) -> Option<ExitReason> {
-        if self.told.load(Ordering::Acquire) & TOLD != 0 {
+        if self.is_told() {
             self.exit.get().cloned()
         } else {
             None
         }
+    }
+
+    /// Whether the exit path has told everyone (the reason not read, nor cloned).
+    pub(super) fn is_told(&self) -> bool {
+        self.told.load(Ordering::Acquire) & TOLD != 0
     }
 
     /// Waits for the exit reason; returns at once for a dead actor. Returns only once the exit

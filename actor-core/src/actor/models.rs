@@ -25,7 +25,7 @@ use crate::actor::ActorHandle;
 use crate::{ActorId, ExitReason};
 
 /// A bare actor cell, no task: the exit path and the mailbox are driven by hand.
-fn actor<M: Send + 'static>(name: &'static str) -> (ProcRef, CellRx<M>) {
+pub(super) fn actor<M: Send + 'static>(name: &'static str) -> (ProcRef, CellRx<M>) {
     let cell = Arc::new(Cell {
         core: Core::new(name),
         mailbox: MailboxTx::new(None, Overflow::Wait, false),

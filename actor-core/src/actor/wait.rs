@@ -68,10 +68,14 @@ impl Drop for Wait<'_> {
         if !self.counted {
             return;
         }
-        if let Some(i) = self.slot {
+        // Once told, the exit path takes the list (the slot goes with it): a wait that returned
+        // its reason (a `stop`'s, as a rule) leaves without the lock. Read again under the lock,
+        // which the exit path takes after it set `TOLD`.
+        if let Some(i) = self.slot
+            && !self.core.is_told()
+        {
             let mut st = self.core.lock();
-            // Once told, the exit path took the list (the slot is gone with it).
-            if self.core.told_reason().is_none() {
+            if !self.core.is_told() {
                 st.waiters.remove(i);
             }
         }
@@ -238,15 +242,13 @@ mod tests {
 #[cfg(all(test, beamish_loom))]
 mod models {
     use std::future::Future;
-    use std::sync::Arc;
     use std::task::{Context, Waker};
 
     use loom::future::block_on;
     use loom::thread;
 
-    use super::super::cell::{self, Cell, Core};
-    use super::super::mailbox::MailboxTx;
-    use super::super::overflow::Overflow;
+    use super::super::cell;
+    use super::super::models::actor;
     use crate::ExitReason;
 
     /// A wait that registered and was dropped while the actor dies neither strands the wait that
@@ -254,10 +256,7 @@ mod models {
     #[test]
     fn a_wait_given_up_on_neither_strands_another_nor_stays() {
         loom::model(|| {
-            let target: cell::ProcRef = Arc::new(Cell::<()> {
-                core: Core::new("target"),
-                mailbox: MailboxTx::new(None, Overflow::Wait, false),
-            });
+            let (target, _mailbox) = actor::<()>("target");
             let giving_up = {
                 let target = target.clone();
                 thread::spawn(move || {
