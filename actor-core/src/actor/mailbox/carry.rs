@@ -74,6 +74,8 @@ impl<M> MailboxTx<M> {
         let waiting = {
             let mut q = self.shared.lock();
             q.follow = true;
+            // The carried messages go ahead of a held stop too.
+            q.settle();
             if q.closed {
                 // This incarnation is gone too: kept for the one after it.
                 q.items.append(&mut carried);

@@ -83,6 +83,12 @@ pub(crate) type Parked = Box<dyn Any + Send>;
 
 struct Queue<M> {
     items: VecDeque<Envelope<M>>,
+    /// A plain stop sent while nothing was queued (the usual stop of an idle actor), held here so
+    /// that the queue allocates no buffer for it: then it is the queue's one envelope (`items` is
+    /// empty while this is set; anything queued after it goes behind it, see [`settle`]).
+    ///
+    /// [`settle`]: Queue::settle
+    stop: Option<PlainStop>,
     /// Set when the receiving half is dropped: sends fail from then on.
     closed: bool,
     /// The actor's task, when it found the queue empty and waits.
@@ -108,11 +114,30 @@ struct Queue<M> {
 impl<M> Queue<M> {
     /// Queues `envelope` (a user message counts as accepted); the waiting actor's waker, to wake.
     fn enqueue(&mut self, envelope: Envelope<M>) -> Option<Waker> {
-        if let Envelope::Msg(_) = envelope {
-            self.accepted += 1;
+        match envelope {
+            Envelope::Msg(_) => self.accepted += 1,
+            Envelope::Stop(stop) if self.is_empty() => {
+                self.stop = Some(stop);
+                return self.waiting.take();
+            }
+            Envelope::Sys(_) | Envelope::Stop(_) => {}
         }
+        self.settle();
         self.items.push_back(envelope);
         self.waiting.take()
+    }
+
+    /// Nothing is queued (not even a held stop).
+    fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.stop.is_none()
+    }
+
+    /// Moves a held stop into `items`, where it is the first envelope: before anything is
+    /// queued behind it, or put in front of it.
+    fn settle(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            self.items.push_back(Envelope::Stop(stop));
+        }
     }
 }
 
@@ -195,6 +220,7 @@ impl<M> MailboxTx<M> {
             shared: Shared {
                 queue: Mutex::new(Queue {
                     items: VecDeque::new(),
+                    stop: None,
                     closed: false,
                     waiting: None,
                     accepted: 0,

@@ -49,7 +49,7 @@ impl<M> MailboxTx<M> {
             if q.closed {
                 return Lend::Back(msg);
             }
-            if !q.lent && q.items.is_empty() {
+            if !q.lent && q.is_empty() {
                 if let Some(state) = q.parked.take() {
                     q.lent = true;
                     return Lend::Lent(state, msg);
@@ -101,6 +101,7 @@ impl<M> MailboxTx<M> {
                 q.inline += 1;
             }
             let crashed = crashed.map(|panic| {
+                q.settle();
                 q.items
                     .push_front(Envelope::Sys(Box::new(Sys::Crashed(panic))))
             });
@@ -154,7 +155,7 @@ impl<M, H: Owner<M>> MailboxRx<M, H> {
                 "an actor's state is parked or lent while it waits"
             );
         }
-        if q.items.is_empty() {
+        if q.is_empty() {
             if q.park
                 && let Some(boxed) = state.take_boxed()
             {

@@ -64,11 +64,21 @@ impl<M, H: Owner<M>> MailboxRx<M, H> {
     /// The next envelope if one is queued, without waiting (the tests' probe).
     #[cfg(test)]
     pub(crate) fn try_recv(&mut self) -> Option<Envelope<M>> {
+        self.try_recv_parking(&mut Home::Here(()))
+    }
+
+    /// [`try_recv`](Self::try_recv) for an actor with a state, which parks while nothing is
+    /// queued (the tests' probe of inline calls).
+    #[cfg(test)]
+    pub(crate) fn try_recv_parking<S: std::any::Any + Send>(
+        &mut self,
+        state: &mut Home<S>,
+    ) -> Option<Envelope<M>> {
         if let Some(envelope) = self.taken.pop_front() {
             return Some(envelope);
         }
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match self.poll_take_parking(&mut Home::Here(()), &mut cx) {
+        match self.poll_take_parking(state, &mut cx) {
             Poll::Ready(envelope) => Some(envelope),
             Poll::Pending => None,
         }
@@ -82,6 +92,10 @@ impl<M, H: Owner<M>> MailboxRx<M, H> {
         room: Option<&Semaphore>,
         one_at_a_time: bool,
     ) -> Poll<Envelope<M>> {
+        if let Some(stop) = q.stop.take() {
+            // Held without a buffer: the queue's one envelope.
+            return Poll::Ready(Envelope::Stop(stop));
+        }
         if one_at_a_time {
             let envelope = q.items.pop_front().expect("non-empty");
             if let (Envelope::Msg(_), Some(room)) = (&envelope, room) {
@@ -117,6 +131,8 @@ impl<M, H: Owner<M>> MailboxRx<M, H> {
             let mut q = self.owner.mailbox().shared.lock();
             q.closed = true;
             q.waiting = None;
+            // A held stop carries nothing: it goes with the exit.
+            q.stop = None;
             // Nothing waits any more: the length reads 0.
             q.accepted = self.received;
             let queued = if q.follow {
