@@ -20,9 +20,10 @@
 //! X's `Down` before the call.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock, PoisonError};
+use std::sync::{Arc, PoisonError};
 use std::task::Waker;
 
+use super::exited::Exited;
 use super::id::MonitorRef;
 use super::info::Info;
 use super::links::Links;
@@ -68,7 +69,7 @@ pub(crate) struct Core {
     state: Mutex<State>,
     /// The exit reason, recorded before links and monitors are told (so a `Down`'s recipient sees
     /// the actor dead).
-    exit: OnceLock<ExitReason>,
+    exit: Exited,
     /// [`TOLD`], set once links and monitors were told (only then do waiters return), and the
     /// number of [`wait`](Self::wait)s under way, so that the exit path wakes them only if there
     /// are any: one word, so that a waiter counted after the exit path read it sees `TOLD` (see
@@ -140,7 +141,7 @@ impl Core {
             type_name,
             signals: AtomicU8::new(0),
             state: Mutex::new(state),
-            exit: OnceLock::new(),
+            exit: Exited::new(),
             told: sync::AtomicU32::new(0),
             restarts: AtomicU32::new(0),
             table_slot: AtomicU32::new(u32::MAX),
@@ -174,7 +175,7 @@ impl Core {
     }
 
     pub(crate) fn is_alive(&self) -> bool {
-        self.exit.get().is_none()
+        !self.exit.is_recorded()
     }
 
     /// The exit reason, once the exit path has told everyone (what [`wait`](Self::wait) returns
@@ -380,7 +381,7 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
         live::died();
     }
     // Moved in, not cloned: exit runs once per actor, so this is the reason recorded.
-    let reason = core.exit.get_or_init(|| reason);
+    let reason = core.exit.record(reason);
     // 3. Links, then monitors of this actor (and the monitors it held on others are dropped).
     for other in links.iter() {
         // Told first, then unlinked: an actor linking again meanwhile finds the link still there

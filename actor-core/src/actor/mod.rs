@@ -11,6 +11,7 @@ mod cell;
 mod context;
 mod current;
 mod deadline;
+mod exited;
 mod follow;
 mod handle;
 mod id;
