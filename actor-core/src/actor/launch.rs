@@ -195,9 +195,13 @@ enum Launch {
 }
 
 impl Launch {
+    /// Hands `task` to the runtime boxed either way: the actor's task future is some 640 bytes,
+    /// which the runtime would copy about seven times on its way into the task's cell and three
+    /// more times when the task ends (about 900 instructions per actor); a box is one copy and
+    /// one allocation.
     fn launch<F: Future<Output = ()> + Send + 'static>(self, task: F) {
         match self {
-            Launch::Spawn => drop(tokio::spawn(task)),
+            Launch::Spawn => drop(tokio::spawn(Box::pin(task))),
             Launch::FirstPoll => first_poll_then_spawn(Box::pin(task)),
         }
     }
