@@ -61,7 +61,9 @@ use crate::{ActorId, ExitReason};
 pub struct Context<A: Actor> {
     me: ActorRef<A>,
     proc: ProcRef,
-    pub(crate) stop: Option<ExitReason>,
+    /// The reason `stop` was called with (boxed: stops are once per actor, and the context
+    /// lives in every idle actor's task).
+    pub(crate) stop: Option<Box<ExitReason>>,
     /// Deferred replies, timers and continuations: boxed, and only once one is used, so that an
     /// actor that uses none keeps one word for them (the context lives in every idle actor's
     /// task), and the message loop's check for continuations is one branch.
@@ -99,11 +101,6 @@ impl<A: Actor> Context<A> {
         }
     }
 
-    /// This actor's process.
-    pub(crate) fn proc(&self) -> &ProcRef {
-        &self.proc
-    }
-
     fn rare(&mut self) -> &mut Rare {
         self.rare.get_or_insert_with(Box::default)
     }
@@ -130,7 +127,7 @@ impl<A: Actor> Context<A> {
     /// (GS-3.7). Called inside `init`, it is GenServer's `{:stop, reason}`: the start fails with
     /// `StartError::Exited(reason)`, the actor exits with `reason`, and `terminate` does not run.
     pub fn stop(&mut self, reason: ExitReason) {
-        self.stop = Some(reason);
+        self.stop = Some(Box::new(reason));
     }
 
     /// `true` once [`stop`](Self::stop) was called.

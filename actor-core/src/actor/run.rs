@@ -8,7 +8,7 @@ use std::task::{Poll, RawWakerVTable, Waker};
 use tokio::sync::oneshot;
 
 use super::Actor;
-use super::cell::{self, Cell, Core};
+use super::cell::{self, Core, ProcRef};
 use super::context::Context;
 use super::info::Info;
 use super::launch::FIRST_POLL;
@@ -50,8 +50,9 @@ pub(super) fn actor_task<A: Actor>(
     mut started: Option<oneshot::Sender<Result<(), StartError>>>,
 ) -> impl Future<Output = ()> + Send {
     async move {
-        let proc = ctx.proc().clone();
-        let core = proc.core();
+        // The actor's cell, held apart from the context and the mailbox (which `run` borrows):
+        // its core for the kill check, its mailbox for a killed actor's parked state.
+        let cell = rx.owner().clone();
         // In an `Option` so that a kill can drop the actor's state (inside `run`) in place, where
         // a panicking `Drop` cannot unwind past the exit path. A kill is checked before every
         // poll of the actor (one atomic load) and wakes the task wherever it waits, through the
@@ -60,7 +61,7 @@ pub(super) fn actor_task<A: Actor>(
             let mut running = pin!(Some(run(
                 &mut ctx,
                 &mut rx,
-                core,
+                &cell.core,
                 args,
                 before_init,
                 &mut started,
@@ -72,10 +73,10 @@ pub(super) fn actor_task<A: Actor>(
                 // (Not the starter's first poll's waker, which wakes nothing: the spawned task
                 // polls again straight away, with its own.)
                 if task != Some(WakerId::of(cx.waker())) && !cx.waker().will_wake(FIRST_POLL) {
-                    core.set_task(cx.waker());
+                    cell.core.set_task(cx.waker());
                     task = Some(WakerId::of(cx.waker()));
                 }
-                if core.kill_requested() {
+                if cell.core.kill_requested() {
                     if running.is_some() {
                         drop_quietly("the actor's state", || running.set(None));
                     }
@@ -83,12 +84,10 @@ pub(super) fn actor_task<A: Actor>(
                     // cannot be cut short: it is waited for). It is dropped here, before the
                     // exit. (Here, not after an await of its own, and the kill's reason taken
                     // only then: every idle actor's task would hold that await and the reason.)
-                    if let Some(cell) = proc.as_any().downcast_ref::<Cell<A::Message>>() {
-                        let parked = std::task::ready!(cell.mailbox.poll_reclaim(cx));
-                        drop_quietly("the actor's state", move || drop(parked));
-                    }
+                    let parked = std::task::ready!(cell.mailbox.poll_reclaim(cx));
+                    drop_quietly("the actor's state", move || drop(parked));
                     return Poll::Ready(Outcome {
-                        reason: core.take_kill().unwrap_or(ExitReason::Killed),
+                        reason: cell.core.take_kill().unwrap_or(ExitReason::Killed),
                         start_error: None,
                     });
                 }
@@ -114,7 +113,7 @@ pub(super) fn actor_task<A: Actor>(
         // signal: it is spared. Every other link — made by `init` itself — hears the exit as
         // usual (EX-3).
         let spare = if started.is_some() {
-            core.parent()
+            cell.core.parent()
         } else {
             None
         };
@@ -125,6 +124,7 @@ pub(super) fn actor_task<A: Actor>(
             };
             (started, error)
         });
+        let proc: ProcRef = cell;
         cell::exit(&proc, outcome.reason, spare);
         drop_quietly("the actor's unhandled messages", move || {
             drop(unhandled);
@@ -178,7 +178,7 @@ fn run<'a, A: Actor>(
                 );
             }
         };
-        if let Some(reason) = ctx.stop.clone() {
+        if let Some(reason) = ctx.stop.as_deref().cloned() {
             // `ctx.stop` inside `init` is GenServer's `{:stop, reason}` from init (GS-1.2): the
             // start fails with that reason and `terminate` does not run.
             drop_quietly("the actor's state", move || drop(state));
@@ -239,7 +239,7 @@ fn run<'a, A: Actor>(
         };
         if A::TERMINATES {
             // Stopping, for `terminate`'s replies (held back until it returns) and `is_stopping`.
-            ctx.stop.get_or_insert_with(|| reason.clone());
+            ctx.stop.get_or_insert_with(|| Box::new(reason.clone()));
             if let Err(panic) = catch(home.terminate(&reason, ctx)).await {
                 tracing::error!(panic = %panic, "terminate panicked");
             }
@@ -280,7 +280,7 @@ fn messages<'a, A: Actor>(
     async move {
         loop {
             if let Some(reason) = &ctx.stop {
-                return reason.clone();
+                return ExitReason::clone(reason);
             }
             // Continuations first: each runs right after the callback that asked for it (GS-7).
             if let Some(cont) = ctx.next_continuation() {

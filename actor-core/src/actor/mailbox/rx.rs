@@ -39,6 +39,11 @@ impl<M, H: Owner<M>> MailboxRx<M, H> {
         }
     }
 
+    /// What holds the sending half (the actor's cell).
+    pub(crate) fn owner(&self) -> &Arc<H> {
+        &self.owner
+    }
+
     /// The next envelope, in send order, for the model checks of the mailbox alone: the actor's
     /// loop ([`recv_parking`](Self::recv_parking)) with a stateless actor that never parks.
     #[cfg(all(test, beamish_loom))]
