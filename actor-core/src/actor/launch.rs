@@ -195,7 +195,7 @@ enum Launch {
 }
 
 impl Launch {
-    /// Hands `task` to the runtime boxed either way: the actor's task future is some 640 bytes,
+    /// Hands `task` to the runtime boxed either way: the actor's task future is some 600 bytes,
     /// which the runtime would copy about seven times on its way into the task's cell and three
     /// more times when the task ends (about 900 instructions per actor); a box is one copy and
     /// one allocation.
@@ -209,7 +209,7 @@ impl Launch {
 
 /// A new actor of type `A`, registered and linked as `options` say, its task launched: its
 /// handle, and the answer of its start. (The task is built in the call that launches it, not
-/// returned: each move of it is a copy of some 650 bytes.)
+/// returned: each move of it is a copy of some 600 bytes.)
 fn prepare<A: Actor>(
     args: A::Args,
     options: StartOptions,
