@@ -345,12 +345,12 @@ fn linking_again_to_a_dying_actor_adds_no_early_noproc() {
 }
 
 /// The state of the parking models: the messages handled, by whichever side handled them.
-type Handled = Vec<u32>;
+pub(super) type Handled = Vec<u32>;
 
 /// An inline call of `m` as `ActorRef::call` makes it: borrow the parked state, handle, give it
 /// back, or queue the call if the actor was not idle. `false` if it was queued (nothing was
 /// borrowed).
-fn handle_inline(tx: &MailboxTx<u32>, m: u32) -> bool {
+pub(super) fn handle_inline(tx: &MailboxTx<u32>, m: u32) -> bool {
     let (lent, m) = match tx.lend_or_queue(m) {
         Lend::Lent(lent, m) => (lent, m),
         Lend::Queued => return false,

@@ -357,5 +357,7 @@ fn register(waiting: &mut Option<Waker>, cx: &std::task::Context<'_>) {
 /// tells their callers the actor is gone.
 pub(crate) type Unhandled<M> = VecDeque<Envelope<M>>;
 
+#[cfg(all(test, beamish_loom))]
+mod models;
 #[cfg(test)]
 mod tests;
