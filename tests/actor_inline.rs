@@ -318,3 +318,50 @@ async fn a_kill_racing_inline_calls_drops_the_state_before_the_exit_is_told() {
         caller.await.expect("caller");
     }
 }
+
+/// A stop and then a call from one task, 2,000 times, against an idle actor whose state is
+/// parked for inline calls, with a second caller racing both: the call sent after the stop is
+/// never handled, not even inline (it fails with the stop's reason, or `NoProc`), the stop
+/// returns `Ok`, and the racing caller gets no answer after its first failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_call_sent_after_a_stop_is_never_handled_even_inline() {
+    use std::future::Future;
+    use std::task::Poll;
+
+    for round in 0..2_000 {
+        let (probe, _flags) = probe().await;
+        probe
+            .place()
+            .await
+            .expect("first call: the state parks from now on");
+        probe.place().await.expect("a call to the idle actor");
+        let racer = {
+            let probe = probe.clone();
+            tokio::spawn(async move {
+                let mut failed = false;
+                for _ in 0..20 {
+                    match probe.add(1, 1).await {
+                        Ok(_) => assert!(!failed, "round {round}: an answer after a failure"),
+                        Err(CallError::Exited(ExitReason::Normal) | CallError::NoProc) => {
+                            failed = true;
+                        }
+                        Err(other) => panic!("round {round}: {other:?}"),
+                    }
+                }
+            })
+        };
+        let mut stopping = Box::pin(probe.stop(ExitReason::Normal));
+        // Its first poll queues the stop, then waits for the exit.
+        let first = std::future::poll_fn(|cx| Poll::Ready(stopping.as_mut().poll(cx))).await;
+        match probe.place().await {
+            Err(CallError::Exited(ExitReason::Normal) | CallError::NoProc) => {}
+            other => panic!("round {round}: a call sent after the stop got {other:?}"),
+        }
+        let stopped = match first {
+            Poll::Ready(stopped) => stopped,
+            Poll::Pending => stopping.await,
+        };
+        assert_eq!(stopped, Ok(()), "round {round}");
+        racer.await.expect("racer");
+    }
+}

@@ -219,7 +219,11 @@ pub trait ActorHandle {
 
     /// Stops the actor in order: messages sent before the stop are handled first, then
     /// `terminate(reason)` runs, then it exits with `reason`; returns once it has (GS-8). A
-    /// supervisor stops its children first, as its own docs say.
+    /// supervisor stops its children first, as its own docs say. The stop is sent at the
+    /// future's first poll, and the actor it stops handles nothing sent after it, not even a call
+    /// the caller would run inline: such a call fails with the exit reason (or
+    /// [`CallError::NoProc`]) — unless the handle follows a supervised child that is restarted,
+    /// whose next incarnation takes it.
     ///
     /// When it returns, with any answer, every `Down` and `Exit` the actor's death produces is
     /// already in its recipients' mailboxes and its registry entries are gone (see
