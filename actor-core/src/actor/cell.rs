@@ -32,10 +32,10 @@ use super::mailbox::Sys;
 pub(crate) use super::proc::{Cell, ProcRef};
 pub(crate) use super::relate::{demonitor, link, monitor, take_monitoring, unlink};
 pub(crate) use super::signal::{shutdown, signal_exit};
-use super::wait::{self, TOLD, Wait, Waiters};
+use super::wait::{self, Started, TOLD, Wait, Waiters};
 use crate::sync::{self, AtomicU8, Mutex, MutexGuard};
 use crate::sys::Relations;
-use crate::{ActorId, ExitReason};
+use crate::{ActorId, ExitReason, StartError};
 
 /// In [`Core::signals`]: the actor was killed.
 const KILL: u8 = 1;
@@ -73,7 +73,8 @@ pub(crate) struct Core {
     /// [`TOLD`], set once links and monitors were told (only then do waiters return), and the
     /// number of [`wait`](Self::wait)s under way, so that the exit path wakes them only if there
     /// are any: one word, so that a waiter counted after the exit path read it sees `TOLD` (see
-    /// [the waiting side](super::wait)).
+    /// [the waiting side](super::wait)). The start's answer is told in it the same way
+    /// ([`STARTED`](super::wait::STARTED), [`ABANDONED`](super::wait::ABANDONED)).
     told: sync::AtomicU32,
     /// How many restarts of its supervised child came before this incarnation (0 for a first
     /// start, or an actor no supervisor restarts).
@@ -101,8 +102,12 @@ pub(super) struct State {
     /// Asked before each message (boxed: guards are rare, and this is in every actor).
     pub(super) guard: Option<Box<Arc<dyn Guard>>>,
     /// The wakers of the [`wait`](Core::wait)s under way, each in its own slot (`None`: free),
-    /// taken by the exit path once it has told everyone.
+    /// taken by the exit path once it has told everyone. A start's wait for `init`
+    /// ([`started`](Core::started)) takes a slot here too.
     pub(super) waiters: Waiters,
+    /// Why the start failed, for its starter, from the task's last step until the starter reads
+    /// it (boxed: failed starts are rare, and this is in every actor).
+    pub(super) start_error: Option<Box<StartError>>,
 }
 
 impl Core {
@@ -197,6 +202,12 @@ impl Core {
     /// path has told every link and monitor (see the module docs).
     pub(crate) fn wait(&self) -> Wait<'_> {
         Wait::new(self)
+    }
+
+    /// Waits for the answer of the actor's start: `Ok` once `init` returned, the start's error
+    /// once the actor exited without (see [`Started`]).
+    pub(crate) fn started(&self) -> Started<'_> {
+        Started::new(self)
     }
 
     /// The word of [`TOLD`] and the waiter count.

@@ -23,15 +23,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Waker};
 
-use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use super::Actor;
-use super::cell::{Cell, Core};
+use super::cell::{Cell, Core, ProcRef};
 use super::context::Context;
 use super::current::{CURRENT, current};
 use super::handle::ActorRef;
-use super::lifecycle::ActorHandle;
 use super::mailbox::{MailboxRx, MailboxTx};
 use super::options::StartOptions;
 use super::panic;
@@ -84,20 +82,14 @@ async fn start<A: Actor>(args: A::Args, options: StartOptions) -> Result<ActorRe
     } else {
         Launch::Spawn
     };
-    let (me, started_rx) = prepare::<A>(args, options, launch);
+    let cell = prepare::<A>(args, options, launch);
     // If this future is dropped before `init` returned (a timeout or `select!` around the start),
     // nobody will ever get the handle: the half-started actor is killed, as OTP kills it when a
     // start times out (GS-1.3), after unlinking its parent so that it is not hit.
-    let abandoned = Abandoned(Some(&me));
-    let started = started_rx.await;
+    let abandoned = Abandoned(Some(&cell));
+    let started = cell.core.started().await;
     abandoned.disarm();
-    match started {
-        Ok(Ok(())) => Ok(me),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(StartError::Exited(
-            me.exit_reason().unwrap_or(ExitReason::Killed),
-        )),
-    }
+    started.map(|()| ActorRef::from_cell(cell))
 }
 
 /// The waker of the first poll: wakes nothing. One static, so that the actor's task can tell it
@@ -177,13 +169,10 @@ fn first_poll_then_spawn<F: Future<Output = ()> + Send + 'static>(mut task: Pin<
     }
 }
 
-/// Spawns an actor of type `A` without waiting for its `init`: its handle, and the answer of its
-/// start. (Tasks are spawned this way: their `init` cannot fail.)
-pub(crate) fn spawn<A: Actor>(
-    args: A::Args,
-    options: StartOptions,
-) -> (ActorRef<A>, oneshot::Receiver<Result<(), StartError>>) {
-    prepare::<A>(args, options, Launch::Spawn)
+/// Spawns an actor of type `A` without waiting for its `init`: its handle. (Tasks are spawned
+/// this way: their `init` cannot fail.)
+pub(crate) fn spawn<A: Actor>(args: A::Args, options: StartOptions) -> ActorRef<A> {
+    ActorRef::from_cell(prepare::<A>(args, options, Launch::Spawn))
 }
 
 /// How [`prepare`] hands a new actor's task to the runtime.
@@ -207,14 +196,14 @@ impl Launch {
     }
 }
 
-/// A new actor of type `A`, registered and linked as `options` say, its task launched: its
-/// handle, and the answer of its start. (The task is built in the call that launches it, not
-/// returned: each move of it is a copy of some 600 bytes.)
+/// A new actor of type `A`, registered and linked as `options` say, its task launched: its cell,
+/// whose core answers its start ([`Core::started`]). (The task is built in the call that
+/// launches it, not returned: each move of it is a copy of some 600 bytes.)
 fn prepare<A: Actor>(
     args: A::Args,
     options: StartOptions,
     launch: Launch,
-) -> (ActorRef<A>, oneshot::Receiver<Result<(), StartError>>) {
+) -> Arc<Cell<A::Message>> {
     if A::REMOTE.is_some() {
         super::remote::serve::<A>();
     }
@@ -235,39 +224,32 @@ fn prepare<A: Actor>(
         ),
     });
     let rx = MailboxRx::new(cell.clone());
-    let me = ActorRef::<A>::from_cell(cell);
-    let proc = me.proc();
+    let proc: ProcRef = cell.clone();
     crate::sys::insert(&proc);
     if let Some(parent) = &parent {
         super::relate::link_new_child(&proc, parent);
     }
-    let (started_tx, started_rx) = oneshot::channel();
-    let span = tracing::debug_span!("actor", id = %me.id(), actor = proc.core().type_name);
-    let task = actor_task(
-        Context::new(me.clone()),
-        rx,
-        args,
-        options.before_init,
-        Some(started_tx),
-    );
+    let span = tracing::debug_span!("actor", id = %cell.core.id, actor = type_name);
+    let me = ActorRef::<A>::from_cell(cell.clone());
+    let task = actor_task(Context::new(me), rx, args, options.before_init);
     launch.launch(CURRENT.scope(proc, task).instrument(span));
-    (me, started_rx)
+    cell
 }
 
 /// Kills an actor whose start was abandoned; disarmed once the start has an answer. (A borrow:
 /// a start that is not abandoned takes no count on the actor for it.)
-struct Abandoned<'a, A: Actor>(Option<&'a ActorRef<A>>);
+struct Abandoned<'a, M: Send + 'static>(Option<&'a Arc<Cell<M>>>);
 
-impl<A: Actor> Abandoned<'_, A> {
+impl<M: Send + 'static> Abandoned<'_, M> {
     fn disarm(mut self) {
         self.0 = None;
     }
 }
 
-impl<A: Actor> Drop for Abandoned<'_, A> {
+impl<M: Send + 'static> Drop for Abandoned<'_, M> {
     fn drop(&mut self) {
-        if let Some(me) = self.0.take() {
-            let proc = me.proc();
+        if let Some(cell) = self.0.take() {
+            let proc: ProcRef = cell.clone();
             super::relate::unlink_parent(&proc);
             proc.core().kill(ExitReason::Killed);
         }

@@ -5,8 +5,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::task::{Poll, RawWakerVTable, Waker};
 
-use tokio::sync::oneshot;
-
 use super::Actor;
 use super::cell::{self, Core, ProcRef};
 use super::context::Context;
@@ -16,6 +14,7 @@ use super::mailbox::{Envelope, Home, Sys};
 use super::options::BeforeInit;
 use super::panic::{self, catch};
 use super::proc::CellRx;
+use super::wait;
 use crate::{ExitReason, StartError};
 
 struct Outcome {
@@ -47,12 +46,12 @@ pub(super) fn actor_task<A: Actor>(
     mut rx: CellRx<A::Message>,
     args: A::Args,
     before_init: Option<BeforeInit>,
-    mut started: Option<oneshot::Sender<Result<(), StartError>>>,
 ) -> impl Future<Output = ()> + Send {
     async move {
         // The actor's cell, held apart from the context and the mailbox (which `run` borrows):
         // its core for the kill check, its mailbox for a killed actor's parked state.
         let cell = rx.owner().clone();
+        let mut owed = Owed(Some(&cell.core));
         // In an `Option` so that a kill can drop the actor's state (inside `run`) in place, where
         // a panicking `Drop` cannot unwind past the exit path. A kill is checked before every
         // poll of the actor (one atomic load) and wakes the task wherever it waits, through the
@@ -64,7 +63,7 @@ pub(super) fn actor_task<A: Actor>(
                 &cell.core,
                 args,
                 before_init,
-                &mut started,
+                &mut owed,
             )));
             // The registered waker, known by its identity (the core keeps it; a clone here
             // would take one more count on the task).
@@ -112,26 +111,58 @@ pub(super) fn actor_task<A: Actor>(
         // during init) is reported to the linked starter as the start error, not as an exit
         // signal: it is spared. Every other link — made by `init` itself — hears the exit as
         // usual (EX-3).
-        let spare = if started.is_some() {
+        let spare = if owed.is_owed() {
             cell.core.parent()
         } else {
             None
         };
-        let start_failed = started.take().map(|started| {
-            let error = match outcome.start_error {
+        if owed.is_owed() {
+            // Read by the starter once the exit path has told the exit.
+            owed.failed(match outcome.start_error {
                 Some(error) => error,
                 None => StartError::Exited(outcome.reason.clone()),
-            };
-            (started, error)
-        });
+            });
+        }
+        drop(owed);
         let proc: ProcRef = cell;
         cell::exit(&proc, outcome.reason, spare);
         drop_quietly("the actor's unhandled messages", move || {
             drop(unhandled);
             drop(rx);
         });
-        if let Some((started, error)) = start_failed {
-            let _ = started.send(Err(error));
+    }
+}
+
+/// The answer its start is owed, until the task gives it: once `init` returned, or, for a start
+/// that failed, left in the actor's state for the exit path to tell (see
+/// [`Core::started`](super::cell::Core::started)). A task dropped still owing it (its runtime shut
+/// down under it) tells the start it was abandoned: it fails, as if the actor had been killed.
+struct Owed<'a>(Option<&'a Core>);
+
+impl Owed<'_> {
+    fn is_owed(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// `init` returned.
+    fn started(&mut self) {
+        if let Some(core) = self.0.take() {
+            wait::tell_started(core);
+        }
+    }
+
+    /// The start failed with `error`, which the starter takes once the exit is told.
+    fn failed(&mut self, error: StartError) {
+        if let Some(core) = self.0.take() {
+            core.lock().start_error = Some(Box::new(error));
+        }
+    }
+}
+
+impl Drop for Owed<'_> {
+    fn drop(&mut self) {
+        if let Some(core) = self.0.take() {
+            wait::tell_abandoned(core);
         }
     }
 }
@@ -142,13 +173,13 @@ pub(super) fn actor_task<A: Actor>(
     clippy::manual_async_fn,
     reason = "an async fn would keep each argument twice in every actor's task"
 )]
-fn run<'a, A: Actor>(
+fn run<'a, 'c: 'a, A: Actor>(
     ctx: &'a mut Context<A>,
     rx: &'a mut CellRx<A::Message>,
     core: &'a Core,
     args: A::Args,
     before_init: Option<BeforeInit>,
-    started: &'a mut Option<oneshot::Sender<Result<(), StartError>>>,
+    owed: &'a mut Owed<'c>,
 ) -> impl Future<Output = Outcome> + Send + 'a {
     async move {
         if let Some(hook) = before_init {
@@ -187,9 +218,7 @@ fn run<'a, A: Actor>(
         // Boxed once a caller asks for an inline call, so that it can wait in the mailbox while
         // the actor does (see `recv_parking`).
         let mut state = Home::Here(state);
-        if let Some(started) = started.take() {
-            let _ = started.send(Ok(()));
-        }
+        owed.started();
         // A supervisor's first poll of its new child (see `launch`) ends here, with the start
         // answered: the spawned task polls again straight away, and takes the messages. Taken
         // here, the mailbox would be locked once more, to register a waker that wakes nothing.

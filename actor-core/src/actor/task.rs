@@ -68,7 +68,7 @@ where
     let (task, output) = task(future);
     // The link is made before the task's actor runs, so even a task that panics at once is
     // reported through it with its own reason. Its `init` cannot fail, so nothing waits for it.
-    let (actor, _started) = spawn::<TaskActor>(task, StartOptions::new().link());
+    let actor = spawn::<TaskActor>(task, StartOptions::new().link());
     TaskHandle::new(actor.to_any(), output)
 }
 

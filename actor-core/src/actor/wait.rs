@@ -8,69 +8,77 @@
 //! registered under it), or the waiter's count comes after [`TOLD`] and reads it. A waiter
 //! registers only under the lock and after reading `told` again there, so a waker is never
 //! stored once the exit path has taken the list.
+//!
+//! A start waits for `init` the same way ([`Started`]), in a slot of the same list: the task
+//! sets [`STARTED`] once `init` returned and wakes the waiters (leaving them registered) if any
+//! counted themselves; a start that failed is told by the exit path (`TOLD` without `STARTED`),
+//! its error left in the actor's state. No channel is allocated per start.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
 
-use super::cell::Core;
-use crate::ExitReason;
+use super::cell::{Core, State};
+use crate::sync::MutexGuard;
+use crate::{ExitReason, StartError};
 
-/// The bit of [`Core`]'s `told` set once the exit was told; the others count waiters.
+/// The bit of [`Core`]'s `told` set once the exit was told.
 pub(super) const TOLD: u32 = 1 << 31;
 
-/// What [`Core::wait`] returns: ready with the exit reason once the exit path has told
-/// everyone.
-pub(crate) struct Wait<'a> {
+/// The bit set once `init` returned: the start succeeded.
+pub(super) const STARTED: u32 = 1 << 30;
+
+/// The bit set when the actor's task was dropped before it answered its start (its runtime shut
+/// down under it): the start fails as if the actor had been killed.
+pub(super) const ABANDONED: u32 = 1 << 29;
+
+/// The bits that count waiters.
+const COUNT: u32 = ABANDONED - 1;
+
+/// A waiter's place among the core's: counted in `told` from its first poll that found no
+/// answer, registered in a slot of the list once it waits, both given back on drop.
+struct Waiting<'a> {
     core: &'a Core,
-    /// Counted in `told` (from the first poll that did not find the exit told, to the drop).
     counted: bool,
     /// Its slot among the core's waiters, once it registered a waker.
     slot: Option<usize>,
 }
 
-impl<'a> Wait<'a> {
-    pub(super) fn new(core: &'a Core) -> Self {
-        Wait {
+impl<'a> Waiting<'a> {
+    fn new(core: &'a Core) -> Self {
+        Waiting {
             core,
             counted: false,
             slot: None,
         }
     }
-}
 
-impl Future for Wait<'_> {
-    type Output = ExitReason;
+    /// Counts this waiter (once), then takes the state lock, under which the caller reads `told`
+    /// again before it [`waits`](Self::wait): an answer told after that read finds the count,
+    /// takes the lock and wakes the waker registered under it.
+    fn lock(&mut self) -> MutexGuard<'a, State> {
+        if !self.counted {
+            self.counted = true;
+            self.core.told().fetch_add(1, Ordering::AcqRel);
+        }
+        self.core.lock()
+    }
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ExitReason> {
-        let this = self.get_mut();
-        if let Some(reason) = this.core.told_reason() {
-            return Poll::Ready(reason);
-        }
-        if !this.counted {
-            this.counted = true;
-            this.core.told().fetch_add(1, Ordering::AcqRel);
-        }
-        let mut st = this.core.lock();
-        // Read again under the lock: once `TOLD` is set, the exit path takes the list (under this
-        // lock), and a waker stored after that would never be woken.
-        if let Some(reason) = this.core.told_reason() {
-            return Poll::Ready(reason);
-        }
-        this.slot = Some(st.waiters.register(this.slot, cx.waker()));
-        Poll::Pending
+    fn wait(&mut self, st: &mut State, waker: &Waker) {
+        self.slot = Some(st.waiters.register(self.slot, waker));
     }
 }
 
-impl Drop for Wait<'_> {
+impl Drop for Waiting<'_> {
     fn drop(&mut self) {
         if !self.counted {
             return;
         }
         // Once told, the exit path takes the list (the slot goes with it): a wait that returned
         // its reason (a `stop`'s, as a rule) leaves without the lock. Read again under the lock,
-        // which the exit path takes after it set `TOLD`.
+        // which the exit path takes after it set `TOLD`. (`STARTED` and `ABANDONED` wake the
+        // waiters without taking the list: the slot is freed here.)
         if let Some(i) = self.slot
             && !self.core.is_told()
         {
@@ -83,11 +91,103 @@ impl Drop for Wait<'_> {
     }
 }
 
+/// What [`Core::wait`] returns: ready with the exit reason once the exit path has told
+/// everyone.
+pub(crate) struct Wait<'a>(Waiting<'a>);
+
+impl<'a> Wait<'a> {
+    pub(super) fn new(core: &'a Core) -> Self {
+        Wait(Waiting::new(core))
+    }
+}
+
+impl Future for Wait<'_> {
+    type Output = ExitReason;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ExitReason> {
+        let waiting = &mut self.get_mut().0;
+        let core = waiting.core;
+        if let Some(reason) = core.told_reason() {
+            return Poll::Ready(reason);
+        }
+        let mut st = waiting.lock();
+        // Once `TOLD` is set, the exit path takes the list (under this lock), and a waker stored
+        // after that would never be woken.
+        if let Some(reason) = core.told_reason() {
+            return Poll::Ready(reason);
+        }
+        waiting.wait(&mut st, cx.waker());
+        Poll::Pending
+    }
+}
+
 /// The exit path's last step: sets [`TOLD`], and wakes the waiters if any counted themselves.
 pub(super) fn wake_waiters(core: &Core) {
-    if core.told().fetch_or(TOLD, Ordering::AcqRel) & !TOLD != 0 {
+    if core.told().fetch_or(TOLD, Ordering::AcqRel) & COUNT != 0 {
         let waiters = std::mem::take(&mut core.lock().waiters);
         waiters.wake_all();
+    }
+}
+
+/// What [`Core::started`] returns: ready once the actor's start is answered, with `Ok` once
+/// `init` returned, or with why the start failed once the actor exited without that.
+pub(crate) struct Started<'a>(Waiting<'a>);
+
+impl<'a> Started<'a> {
+    pub(super) fn new(core: &'a Core) -> Self {
+        Started(Waiting::new(core))
+    }
+}
+
+/// The start's answer, if `word` (the `told` word) has one; a failure's error is taken from
+/// `st`.
+fn answer(core: &Core, word: u32, st: &mut State) -> Option<Result<(), StartError>> {
+    if word & STARTED != 0 {
+        Some(Ok(()))
+    } else if word & (TOLD | ABANDONED) != 0 {
+        Some(Err(st.start_error.take().map_or_else(
+            || StartError::Exited(core.exit_reason().unwrap_or(ExitReason::Killed)),
+            |error| *error,
+        )))
+    } else {
+        None
+    }
+}
+
+impl Future for Started<'_> {
+    type Output = Result<(), StartError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let waiting = &mut self.get_mut().0;
+        let core = waiting.core;
+        // The usual case for a supervisor's start, whose first poll of the new actor ran `init`:
+        // answered, and no lock taken.
+        if core.told().load(Ordering::Acquire) & STARTED != 0 {
+            return Poll::Ready(Ok(()));
+        }
+        let mut st = waiting.lock();
+        if let Some(answer) = answer(core, core.told().load(Ordering::Acquire), &mut st) {
+            return Poll::Ready(answer);
+        }
+        waiting.wait(&mut st, cx.waker());
+        Poll::Pending
+    }
+}
+
+/// The task's answer to its start: `init` returned. Wakes the start's wait, if it counted
+/// itself, and with it any exit waiter (each polls again and waits on).
+pub(super) fn tell_started(core: &Core) {
+    tell(core, STARTED);
+}
+
+/// The task was dropped without answering its start (see [`ABANDONED`]).
+pub(super) fn tell_abandoned(core: &Core) {
+    tell(core, ABANDONED);
+}
+
+fn tell(core: &Core, bit: u32) {
+    if core.told().fetch_or(bit, Ordering::AcqRel) & COUNT != 0 {
+        core.lock().waiters.wake_each();
     }
 }
 
@@ -159,6 +259,15 @@ impl Waiters {
                     *self = Waiters::None;
                 }
             }
+        }
+    }
+
+    /// Wakes every waiter, leaving it registered.
+    fn wake_each(&self) {
+        match self {
+            Waiters::None => {}
+            Waiters::One(w) => w.wake_by_ref(),
+            Waiters::Many(v) => v.iter().flatten().for_each(Waker::wake_by_ref),
         }
     }
 
@@ -249,7 +358,7 @@ mod models {
 
     use super::super::cell;
     use super::super::models::actor;
-    use crate::ExitReason;
+    use crate::{ExitReason, StartError};
 
     /// A wait that registered and was dropped while the actor dies neither strands the wait that
     /// goes on (it returns the reason) nor leaves a waker behind.
@@ -272,6 +381,55 @@ mod models {
             giving_up.join().expect("giving up");
             dying.join().expect("dying");
             assert!(target.core().lock().waiters.slots().is_empty());
+        });
+    }
+
+    /// A start waiting while `init` returns is answered `Ok` (never stranded), and leaves no
+    /// waker behind, while an exit wait alongside it is woken and waits on for the exit.
+    #[test]
+    fn a_start_waiting_while_init_returns_is_answered() {
+        loom::model(|| {
+            let (target, _mailbox) = actor::<()>("target");
+            let waiting_exit = {
+                let target = target.clone();
+                thread::spawn(move || {
+                    let mut wait = std::pin::pin!(target.core().wait());
+                    let _ = wait.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+                })
+            };
+            let answering = {
+                let target = target.clone();
+                thread::spawn(move || super::tell_started(target.core()))
+            };
+            assert!(block_on(target.core().started()).is_ok());
+            answering.join().expect("answering");
+            waiting_exit.join().expect("waiting for the exit");
+            assert!(target.core().lock().waiters.slots().is_empty());
+            assert!(target.core().told_reason().is_none(), "alive");
+        });
+    }
+
+    /// A start waiting while its actor fails to start gets the error the task left, once the
+    /// exit is told.
+    #[test]
+    fn a_start_waiting_while_its_actor_dies_gets_the_start_error() {
+        loom::model(|| {
+            let (target, _mailbox) = actor::<()>("target");
+            let failing = {
+                let target = target.clone();
+                thread::spawn(move || {
+                    target.core().lock().start_error =
+                        Some(Box::new(StartError::Exited(ExitReason::Shutdown)));
+                    cell::exit(&target, ExitReason::Shutdown, None);
+                })
+            };
+            let answer = block_on(target.core().started());
+            assert!(
+                matches!(answer, Err(StartError::Exited(ExitReason::Shutdown))),
+                "{answer:?}"
+            );
+            failing.join().expect("failing");
+            assert!(target.core().lock().start_error.is_none(), "taken");
         });
     }
 }
