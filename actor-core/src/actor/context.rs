@@ -64,6 +64,8 @@ pub struct Context<A: Actor> {
     /// The reason `stop` was called with (boxed: stops are once per actor, and the context
     /// lives in every idle actor's task).
     pub(crate) stop: Option<Box<ExitReason>>,
+    /// Set while `terminate` runs: stopping, without a copy of the reason boxed for it.
+    pub(crate) terminating: bool,
     /// Deferred replies, timers and continuations: boxed, and only once one is used, so that an
     /// actor that uses none keeps one word for them (the context lives in every idle actor's
     /// task), and the message loop's check for continuations is one branch.
@@ -97,6 +99,7 @@ impl<A: Actor> Context<A> {
             me,
             proc,
             stop: None,
+            terminating: false,
             rare: None,
         }
     }
@@ -130,15 +133,15 @@ impl<A: Actor> Context<A> {
         self.stop = Some(Box::new(reason));
     }
 
-    /// `true` once [`stop`](Self::stop) was called.
+    /// `true` once [`stop`](Self::stop) was called, and while `terminate` runs.
     pub fn is_stopping(&self) -> bool {
-        self.stop.is_some()
+        self.stop.is_some() || self.terminating
     }
 
     /// Answers a call whose [`ReplyTo`] this actor kept. If the actor is stopping, the reply is held
     /// back until its `terminate` has run, as GS-3.7 requires.
     pub fn reply<R: Send + 'static>(&mut self, to: ReplyTo<R>, value: R) {
-        if self.stop.is_some() {
+        if self.is_stopping() {
             self.rare().deferred.push(Box::new(move || {
                 to.send(value);
             }));

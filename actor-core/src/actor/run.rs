@@ -268,7 +268,7 @@ fn run<'a, 'c: 'a, A: Actor>(
         };
         if A::TERMINATES {
             // Stopping, for `terminate`'s replies (held back until it returns) and `is_stopping`.
-            ctx.stop.get_or_insert_with(|| Box::new(reason.clone()));
+            ctx.terminating = true;
             if let Err(panic) = catch(home.terminate(&reason, ctx)).await {
                 tracing::error!(panic = %panic, "terminate panicked");
             }
