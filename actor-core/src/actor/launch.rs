@@ -26,10 +26,12 @@ use std::task::{Context as TaskContext, Poll, Waker};
 use tracing::Instrument;
 
 use super::Actor;
+use super::any::AnyActor;
 use super::cell::{Cell, Core, ProcRef};
 use super::context::Context;
 use super::current::{CURRENT, current};
 use super::handle::ActorRef;
+use super::lifecycle::ActorHandle;
 use super::mailbox::{MailboxRx, MailboxTx};
 use super::options::StartOptions;
 use super::panic;
@@ -125,6 +127,32 @@ pub(crate) async fn starting_inline<F: Future>(start: F, park: bool) -> F::Outpu
         start.as_mut().poll(cx)
     })
     .await
+}
+
+/// A supervisor's launch of a child that `ChildSpec::of` describes: the new actor, started
+/// linked to the caller, its task launched as [`starting_inline`] would have its start launch it
+/// (polled once here first), its start not waited for: [`answered`] waits for it. Without a
+/// start future of its own (boxed, since the spec's start function is type-erased), a restart
+/// allocates and runs that much less.
+pub(crate) fn launching_inline<A: Actor>(args: A::Args, park: bool) -> AnyActor {
+    let _restore = Restore::set(true, park);
+    ActorRef::<A>::from_cell(prepare::<A>(
+        args,
+        StartOptions::new().link(),
+        Launch::FirstPoll,
+    ))
+    .to_any()
+}
+
+/// Waits for the start of `actor` (from [`launching_inline`]) to be answered: `actor` once its
+/// `init` returned, the start's error otherwise. Dropped before that, it kills the half-started
+/// actor, as `start` does.
+pub(crate) async fn answered(actor: AnyActor) -> Result<AnyActor, StartError> {
+    let proc = actor.proc();
+    let abandoned = Abandoned(Some(&proc));
+    let started = proc.core().started().await;
+    abandoned.disarm();
+    started.map(|()| actor)
 }
 
 /// Puts [`INLINE`] and [`PARK`] back, also when what runs meanwhile panics.
@@ -238,18 +266,35 @@ fn prepare<A: Actor>(
 
 /// Kills an actor whose start was abandoned; disarmed once the start has an answer. (A borrow:
 /// a start that is not abandoned takes no count on the actor for it.)
-struct Abandoned<'a, M: Send + 'static>(Option<&'a Arc<Cell<M>>>);
+struct Abandoned<'a, P: Owned>(Option<&'a P>);
 
-impl<M: Send + 'static> Abandoned<'_, M> {
+/// What [`Abandoned`] borrows: a new actor's cell, or its `ProcRef`.
+trait Owned {
+    fn proc(&self) -> ProcRef;
+}
+
+impl<M: Send + 'static> Owned for Arc<Cell<M>> {
+    fn proc(&self) -> ProcRef {
+        self.clone()
+    }
+}
+
+impl Owned for ProcRef {
+    fn proc(&self) -> ProcRef {
+        self.clone()
+    }
+}
+
+impl<P: Owned> Abandoned<'_, P> {
     fn disarm(mut self) {
         self.0 = None;
     }
 }
 
-impl<M: Send + 'static> Drop for Abandoned<'_, M> {
+impl<P: Owned> Drop for Abandoned<'_, P> {
     fn drop(&mut self) {
-        if let Some(cell) = self.0.take() {
-            let proc: ProcRef = cell.clone();
+        if let Some(owned) = self.0.take() {
+            let proc = owned.proc();
             super::relate::unlink_parent(&proc);
             proc.core().kill(ExitReason::Killed);
         }

@@ -51,7 +51,7 @@ pub(crate) use follow::Publish;
 pub use handle::{ActorRef, DEFAULT_CALL_TIMEOUT};
 pub use id::{ActorId, MonitorRef, ParseActorIdError, TimerRef};
 pub use info::{Continuation, Info, TimerPayload};
-pub(crate) use launch::starting_inline;
+pub(crate) use launch::{answered, launching_inline, starting_inline};
 pub use lifecycle::{ActorHandle, ActorView, FromAnyActor};
 pub use live::live_actors;
 pub(crate) use mailbox::Sys;

@@ -71,7 +71,23 @@ pub enum ChildType {
 }
 
 pub(crate) type StartFuture = Pin<Box<dyn Future<Output = Result<AnyActor, StartError>> + Send>>;
-pub(crate) type StartFn<E> = Arc<dyn Fn(E) -> StartFuture + Send + Sync>;
+/// How a spec starts its child.
+pub(crate) enum StartFn<E> {
+    /// A start function: its future starts the child, and answers once it is started.
+    Future(Arc<dyn Fn(E) -> StartFuture + Send + Sync>),
+    /// `of`'s start: launches the child linked to the caller, at once, with a `park` flag (see
+    /// `launching_inline`); the caller waits for its start on the child itself (`answered`).
+    Launch(Arc<dyn Fn(E, bool) -> AnyActor + Send + Sync>),
+}
+
+impl<E> Clone for StartFn<E> {
+    fn clone(&self) -> Self {
+        match self {
+            StartFn::Future(start) => StartFn::Future(start.clone()),
+            StartFn::Launch(launch) => StartFn::Launch(launch.clone()),
+        }
+    }
+}
 
 /// How to start one child, and how to treat it when it exits or must stop.
 ///
@@ -112,16 +128,7 @@ impl ChildSpec<AnyActor> {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<AnyActor, StartError>> + Send + 'static,
     {
-        ChildSpec {
-            id: id.into(),
-            start: Arc::new(move |()| Box::pin(start())),
-            restart: Restart::default(),
-            shutdown: None,
-            child_type: ChildType::default(),
-            significant: false,
-            links_itself: false,
-            _handle: PhantomData,
-        }
+        ChildSpec::starting(id, StartFn::Future(Arc::new(move |()| Box::pin(start()))))
     }
 }
 
@@ -135,16 +142,10 @@ impl<E: Send + 'static> ChildSpec<AnyActor, E> {
         F: Fn(E) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<AnyActor, StartError>> + Send + 'static,
     {
-        ChildSpec {
-            id: id.into(),
-            start: Arc::new(move |extra| Box::pin(start(extra))),
-            restart: Restart::default(),
-            shutdown: None,
-            child_type: ChildType::default(),
-            significant: false,
-            links_itself: false,
-            _handle: PhantomData,
-        }
+        ChildSpec::starting(
+            id,
+            StartFn::Future(Arc::new(move |extra| Box::pin(start(extra)))),
+        )
     }
 }
 
@@ -178,10 +179,15 @@ impl<H> ChildSpec<H, ()> {
     /// it. This is how an ordinary spec (a nested supervisor, an `#[actor]` child spec) is started
     /// under a [`DynamicSupervisor<E>`](crate::DynamicSupervisor).
     pub fn ignore_extra<E>(self) -> ChildSpec<H, E> {
-        let start = self.start;
+        let start = match self.start {
+            StartFn::Future(start) => StartFn::Future(Arc::new(move |_: E| start(()))),
+            StartFn::Launch(launch) => {
+                StartFn::Launch(Arc::new(move |_: E, park| launch((), park)))
+            }
+        };
         ChildSpec {
             id: self.id,
-            start: Arc::new(move |_: E| start(())),
+            start,
             restart: self.restart,
             shutdown: self.shutdown,
             child_type: self.child_type,
@@ -199,16 +205,12 @@ impl<A: Actor> ChildSpec<ActorRef<A>> {
     where
         A::Args: Clone + Sync,
     {
-        ChildSpec::new(std::any::type_name::<A>(), move || {
-            let args = args.clone();
-            async move {
-                ActorRef::<A>::start_with(args, StartOptions::new().link())
-                    .await
-                    .map(|r| r.to_any())
-            }
-        })
+        let launch = move |(), park| crate::actor::launching_inline::<A>(args.clone(), park);
+        ChildSpec::starting(
+            std::any::type_name::<A>(),
+            StartFn::Launch(Arc::new(launch)),
+        )
         .self_linking()
-        .typed()
     }
 
     /// Like [`of`](Self::of), registering the child under `key` in `registry` on every (re)start,
@@ -234,6 +236,20 @@ impl<A: Actor> ChildSpec<ActorRef<A>> {
 }
 
 impl<H, E> ChildSpec<H, E> {
+    /// A spec with the defaults, started by `start`.
+    fn starting(id: impl Into<String>, start: StartFn<E>) -> Self {
+        ChildSpec {
+            id: id.into(),
+            start,
+            restart: Restart::default(),
+            shutdown: None,
+            child_type: ChildType::default(),
+            significant: false,
+            links_itself: false,
+            _handle: PhantomData,
+        }
+    }
+
     /// Marks the start function as one that links the child to its caller (the crate's own
     /// specs): the supervisor does not link it again.
     pub(crate) fn self_linking(mut self) -> Self {

@@ -4,11 +4,11 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
-use super::child_spec::{ChildSpec, ChildType, Shutdown};
+use super::child_spec::{ChildSpec, ChildType, Shutdown, StartFn};
 
 use crate::SupervisorError;
 use crate::actor::ActorHandle;
-use crate::actor::{StartOptions, catch, panic_message, shutdown_proc, starting_inline};
+use crate::actor::{StartOptions, answered, catch, panic_message, shutdown_proc, starting_inline};
 use crate::registry::{Registry, RegistryKey, RegistryValue, via_options};
 use crate::{AnyActor, ExitReason, StartError};
 
@@ -179,7 +179,17 @@ pub(crate) async fn run_start<H, E>(
     extra: E,
     park: bool,
 ) -> Result<AnyActor, StartError> {
-    let fut = match catch_unwind(AssertUnwindSafe(|| (spec.start)(extra))) {
+    let start = match &spec.start {
+        StartFn::Future(start) => start,
+        StartFn::Launch(launch) => {
+            // Launched at once, `init` run in this task first, as a start future would have it.
+            return match catch_unwind(AssertUnwindSafe(|| launch(extra, park))) {
+                Ok(actor) => answered(actor).await,
+                Err(payload) => Err(StartError::Panic(panic_message(payload.as_ref()))),
+            };
+        }
+    };
+    let fut = match catch_unwind(AssertUnwindSafe(|| start(extra))) {
         Ok(fut) => fut,
         Err(payload) => return Err(StartError::Panic(panic_message(payload.as_ref()))),
     };
