@@ -129,11 +129,11 @@ pub(crate) async fn starting_inline<F: Future>(start: F, park: bool) -> F::Outpu
     .await
 }
 
-/// A supervisor's launch of a child that `ChildSpec::of` describes: the new actor, started
-/// linked to the caller, its task launched as [`starting_inline`] would have its start launch it
-/// (polled once here first), its start not waited for: [`answered`] waits for it. Without a
-/// start future of its own (boxed, since the spec's start function is type-erased), a restart
-/// allocates and runs that much less.
+/// A supervisor's launch of a child that `ChildSpec::of` or `of_extra` describes: the new
+/// actor, started linked to the caller, its task launched as [`starting_inline`] would have its
+/// start launch it (polled once here first), its start not waited for: [`answered`] waits for
+/// it. Without a start future of its own (boxed, since the spec's start function is
+/// type-erased), a restart allocates and runs that much less.
 pub(crate) fn launching_inline<A: Actor>(args: A::Args, park: bool) -> AnyActor {
     let _restore = Restore::set(true, park);
     ActorRef::<A>::from_cell(prepare::<A>(

@@ -112,17 +112,15 @@ pub(super) fn actor_task<A: Actor>(
         // signal: it is spared. Every other link — made by `init` itself — hears the exit as
         // usual (EX-3).
         let spare = if owed.is_owed() {
-            cell.core.parent()
-        } else {
-            None
-        };
-        if owed.is_owed() {
             // Read by the starter once the exit path has told the exit.
             owed.failed(match outcome.start_error {
                 Some(error) => error,
                 None => StartError::Exited(outcome.reason.clone()),
             });
-        }
+            cell.core.parent()
+        } else {
+            None
+        };
         drop(owed);
         let proc: ProcRef = cell;
         cell::exit(&proc, outcome.reason, spare);

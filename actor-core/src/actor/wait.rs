@@ -356,9 +356,24 @@ mod models {
     use loom::future::block_on;
     use loom::thread;
 
-    use super::super::cell;
+    use super::super::cell::{self, ProcRef};
     use super::super::models::actor;
     use crate::{ExitReason, StartError};
+
+    /// Runs `f` with a handle on `target` in a thread of its own.
+    fn beside(
+        target: &ProcRef,
+        f: impl FnOnce(ProcRef) + Send + 'static,
+    ) -> thread::JoinHandle<()> {
+        let target = target.clone();
+        thread::spawn(move || f(target))
+    }
+
+    /// Waits for `target`'s exit for one poll, registering its waker, then gives up.
+    fn wait_then_give_up(target: ProcRef) {
+        let mut wait = std::pin::pin!(target.core().wait());
+        let _ = wait.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+    }
 
     /// A wait that registered and was dropped while the actor dies neither strands the wait that
     /// goes on (it returns the reason) nor leaves a waker behind.
@@ -366,17 +381,10 @@ mod models {
     fn a_wait_given_up_on_neither_strands_another_nor_stays() {
         loom::model(|| {
             let (target, _mailbox) = actor::<()>("target");
-            let giving_up = {
-                let target = target.clone();
-                thread::spawn(move || {
-                    let mut wait = std::pin::pin!(target.core().wait());
-                    let _ = wait.as_mut().poll(&mut Context::from_waker(Waker::noop()));
-                })
-            };
-            let dying = {
-                let target = target.clone();
-                thread::spawn(move || cell::exit(&target, ExitReason::Normal, None))
-            };
+            let giving_up = beside(&target, wait_then_give_up);
+            let dying = beside(&target, |target| {
+                cell::exit(&target, ExitReason::Normal, None)
+            });
             assert_eq!(block_on(target.core().wait()), ExitReason::Normal);
             giving_up.join().expect("giving up");
             dying.join().expect("dying");
@@ -390,17 +398,8 @@ mod models {
     fn a_start_waiting_while_init_returns_is_answered() {
         loom::model(|| {
             let (target, _mailbox) = actor::<()>("target");
-            let waiting_exit = {
-                let target = target.clone();
-                thread::spawn(move || {
-                    let mut wait = std::pin::pin!(target.core().wait());
-                    let _ = wait.as_mut().poll(&mut Context::from_waker(Waker::noop()));
-                })
-            };
-            let answering = {
-                let target = target.clone();
-                thread::spawn(move || super::tell_started(target.core()))
-            };
+            let waiting_exit = beside(&target, wait_then_give_up);
+            let answering = beside(&target, |target| super::tell_started(target.core()));
             assert!(block_on(target.core().started()).is_ok());
             answering.join().expect("answering");
             waiting_exit.join().expect("waiting for the exit");
@@ -415,14 +414,11 @@ mod models {
     fn a_start_waiting_while_its_actor_dies_gets_the_start_error() {
         loom::model(|| {
             let (target, _mailbox) = actor::<()>("target");
-            let failing = {
-                let target = target.clone();
-                thread::spawn(move || {
-                    target.core().lock().start_error =
-                        Some(Box::new(StartError::Exited(ExitReason::Shutdown)));
-                    cell::exit(&target, ExitReason::Shutdown, None);
-                })
-            };
+            let failing = beside(&target, |target| {
+                target.core().lock().start_error =
+                    Some(Box::new(StartError::Exited(ExitReason::Shutdown)));
+                cell::exit(&target, ExitReason::Shutdown, None);
+            });
             let answer = block_on(target.core().started());
             assert!(
                 matches!(answer, Err(StartError::Exited(ExitReason::Shutdown))),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::StartError;
 use crate::actor::ActorHandle;
-use crate::actor::{Actor, ActorRef, AnyActor, FromAnyActor, StartOptions};
+use crate::actor::{Actor, ActorRef, AnyActor, FromAnyActor};
 use crate::registry::{Registry, RegistryKey, RegistryValue};
 
 /// When a child is restarted (SUP-3).
@@ -75,8 +75,9 @@ pub(crate) type StartFuture = Pin<Box<dyn Future<Output = Result<AnyActor, Start
 pub(crate) enum StartFn<E> {
     /// A start function: its future starts the child, and answers once it is started.
     Future(Arc<dyn Fn(E) -> StartFuture + Send + Sync>),
-    /// `of`'s start: launches the child linked to the caller, at once, with a `park` flag (see
-    /// `launching_inline`); the caller waits for its start on the child itself (`answered`).
+    /// `of`'s and `of_extra`'s start: launches the child linked to the caller, at once, with a
+    /// `park` flag (see `launching_inline`); the caller waits for its start on the child itself
+    /// (`answered`).
     Launch(Arc<dyn Fn(E, bool) -> AnyActor + Send + Sync>),
 }
 
@@ -122,7 +123,8 @@ pub struct ChildSpec<H = AnyActor, E = ()> {
 
 impl ChildSpec<AnyActor> {
     /// A spec from an id and a start function. The function must start the child **linked to the
-    /// calling actor** (the supervisor), e.g. with [`StartOptions::link`].
+    /// calling actor** (the supervisor), e.g. with
+    /// [`StartOptions::link`](crate::StartOptions::link).
     pub fn new<F, Fut>(id: impl Into<String>, start: F) -> Self
     where
         F: Fn() -> Fut + Send + Sync + 'static,
@@ -161,16 +163,13 @@ impl<A: Actor, E: Send + 'static> ChildSpec<ActorRef<A>, E> {
         A: Actor<Args = (E, T)>,
         T: Clone + Send + Sync + 'static,
     {
-        ChildSpec::with_extra(std::any::type_name::<A>(), move |extra: E| {
-            let args = args.clone();
-            async move {
-                ActorRef::<A>::start_with((extra, args), StartOptions::new().link())
-                    .await
-                    .map(|r| r.to_any())
-            }
-        })
+        let launch =
+            move |extra, park| crate::actor::launching_inline::<A>((extra, args.clone()), park);
+        ChildSpec::starting(
+            std::any::type_name::<A>(),
+            StartFn::Launch(Arc::new(launch)),
+        )
         .self_linking()
-        .typed()
     }
 }
 
