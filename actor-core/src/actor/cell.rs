@@ -10,8 +10,10 @@
 //! 2. its exit reason is recorded (`is_alive` turns `false`, `exit_reason` answers) and it stops
 //!    counting in [`live_actors`](crate::live_actors);
 //! 3. every linked actor gets its exit signal — an `Info::Exit` or a `Sys::Stop` queued in a
-//!    trapping actor's mailbox, a kill for a non-trapping one — and then every monitor's
-//!    `Info::Down` is queued in its watcher's mailbox;
+//!    trapping actor's mailbox (or handled there and then by an idle dynamic supervisor, as if
+//!    it had been the next thing it took: see [`inline::exit`](super::inline::exit)), a kill for
+//!    a non-trapping one — and then every monitor's `Info::Down` is queued in its watcher's
+//!    mailbox;
 //! 4. only then are its waiters woken: `wait()`, `stop()`, and calls that fail with its exit
 //!    reason.
 //!
@@ -26,11 +28,13 @@ use std::task::Waker;
 use super::exited::Exited;
 use super::id::MonitorRef;
 use super::info::Info;
+use super::inline::OnExit;
 use super::links::Links;
 use super::live;
 use super::mailbox::Sys;
 pub(crate) use super::proc::{Cell, ProcRef};
 pub(crate) use super::relate::{demonitor, link, monitor, take_monitoring, unlink};
+use super::signal;
 pub(crate) use super::signal::{shutdown, signal_exit};
 use super::wait::{self, Started, TOLD, Wait, Waiters};
 use crate::sync::{self, AtomicU8, Mutex, MutexGuard};
@@ -108,6 +112,9 @@ pub(super) struct State {
     /// Why the start failed, for its starter, from the task's last step until the starter reads
     /// it (boxed: failed starts are rare, and this is in every actor).
     pub(super) start_error: Option<Box<StartError>>,
+    /// Set by an actor that takes the exit signals of dying actors inline (see
+    /// [`inline::exit`](super::inline::exit)).
+    pub(super) on_exit: Option<OnExit>,
 }
 
 impl Core {
@@ -398,7 +405,7 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
         // Told first, then unlinked: an actor linking again meanwhile finds the link still there
         // and waits for this signal, instead of taking this actor for long dead (`NoProc`).
         if spare != Some(other.core().id) {
-            signal_exit(other, core.id, reason);
+            signal::dying(other, core.id, reason);
         }
         other.core().lock().links.remove(core.id);
     }

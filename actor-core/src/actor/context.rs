@@ -13,8 +13,10 @@ use super::cell::{self, ProcRef};
 use super::handle::ActorRef;
 use super::id::{MonitorRef, TimerRef};
 use super::info::{Continuation, Info, TimerPayload};
+use super::inline::{self, ExitInline};
 use super::lifecycle::ActorHandle;
 use super::mailbox::Sys;
+use super::proc::Cell;
 use super::reply::ReplyTo;
 use crate::{ActorId, ExitReason};
 
@@ -214,6 +216,18 @@ impl<A: Actor> Context<A> {
     /// Turns exit signals from linked actors into [`Info::Exit`] messages instead of death (EX-3).
     pub fn trap_exit(&mut self, trap: bool) {
         self.proc.core().set_trap_exit(trap);
+    }
+
+    /// Has this actor take the exit signals of dying actors inline while it is idle (see
+    /// [`inline::exit`]): its state parks from now on.
+    pub(crate) fn take_exits_inline(&mut self)
+    where
+        A: ExitInline,
+    {
+        if let Some(cell) = self.proc.as_any().downcast_ref::<Cell<A::Message>>() {
+            cell.mailbox.park_from_now();
+            self.proc.core().lock().on_exit = Some(inline::exit::<A>);
+        }
     }
 
     /// Links this actor with `other` (both ways, once). Linking to a dead actor sends this actor

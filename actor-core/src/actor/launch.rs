@@ -36,6 +36,7 @@ use super::mailbox::{MailboxRx, MailboxTx};
 use super::options::StartOptions;
 use super::panic;
 use super::run::actor_task;
+use super::wait;
 use crate::{ExitReason, StartError};
 
 impl<A: Actor> ActorRef<A> {
@@ -153,6 +154,15 @@ pub(crate) async fn answered(actor: AnyActor) -> Result<AnyActor, StartError> {
     let started = proc.core().started().await;
     abandoned.disarm();
     started.map(|()| actor)
+}
+
+/// The answer of `actor`'s start (from [`launching_inline`]) if it has one already: what
+/// [`answered`] would return at once, without waiting.
+pub(crate) fn answered_now(actor: AnyActor) -> Result<Result<AnyActor, StartError>, AnyActor> {
+    match wait::start_answer(actor.view().core()) {
+        Some(answer) => Ok(answer.map(|()| actor)),
+        None => Err(actor),
+    }
 }
 
 /// Puts [`INLINE`] and [`PARK`] back, also when what runs meanwhile panics.

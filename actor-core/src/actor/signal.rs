@@ -8,6 +8,17 @@ use crate::{ActorId, ExitReason};
 
 /// Delivers the exit signal of `from` (with `reason`) to `target`, as EX-3 says.
 pub(crate) fn signal_exit(target: &ProcRef, from: ActorId, reason: &ExitReason) {
+    deliver(target, from, reason, false);
+}
+
+/// [`signal_exit`] from the exit path of the dying actor `from`, which holds no lock and runs
+/// none of its own code any more: an idle actor that takes exit signals inline (a dynamic
+/// supervisor, see [`inline::exit`](super::inline::exit)) handles it in the dying actor's task.
+pub(crate) fn dying(target: &ProcRef, from: ActorId, reason: &ExitReason) {
+    deliver(target, from, reason, true);
+}
+
+fn deliver(target: &ProcRef, from: ActorId, reason: &ExitReason, dying: bool) {
     if !target.core().id.is_local()
         && let Some(port) = target.remote()
     {
@@ -18,18 +29,18 @@ pub(crate) fn signal_exit(target: &ProcRef, from: ActorId, reason: &ExitReason) 
         return;
     }
     let core = target.core();
-    let (trap, parent) = {
+    let (trap, parent, on_exit) = {
         let st = core.lock();
         if st.exiting {
             return;
         }
-        (st.trap_exit, st.parent)
+        (st.trap_exit, st.parent, st.on_exit)
     };
     if trap {
         if parent == Some(from) {
             // GS-9.4, GS-10: a trapping actor whose parent exits stops in order (terminate runs).
             target.send_sys(Sys::Stop(reason.clone()));
-        } else {
+        } else if !(dying && on_exit.is_some_and(|on_exit| on_exit(target, from, reason))) {
             target.send_sys(Sys::Info(Info::Exit {
                 id: from,
                 reason: reason.clone(),

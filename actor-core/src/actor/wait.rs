@@ -139,6 +139,15 @@ impl<'a> Started<'a> {
     }
 }
 
+/// The start's answer if it has one already, without waiting (see [`Started`]).
+pub(super) fn start_answer(core: &Core) -> Option<Result<(), StartError>> {
+    let word = core.told().load(Ordering::Acquire);
+    if word & STARTED != 0 {
+        return Some(Ok(()));
+    }
+    answer(core, word, &mut core.lock())
+}
+
 /// The start's answer, if `word` (the `told` word) has one; a failure's error is taken from
 /// `st`.
 fn answer(core: &Core, word: u32, st: &mut State) -> Option<Result<(), StartError>> {

@@ -2,6 +2,7 @@
 //! protocol that stops one child (DS-6, SUP-5).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::child_spec::{ChildSpec, ChildType, Shutdown, StartFn};
@@ -181,11 +182,11 @@ pub(crate) async fn run_start<H, E>(
 ) -> Result<AnyActor, StartError> {
     let start = match &spec.start {
         StartFn::Future(start) => start,
+        // Launched at once, `init` run in this task first, as a start future would have it.
         StartFn::Launch(launch) => {
-            // Launched at once, `init` run in this task first, as a start future would have it.
-            return match catch_unwind(AssertUnwindSafe(|| launch(extra, park))) {
+            return match launching(launch, extra, park) {
                 Ok(actor) => answered(actor).await,
-                Err(payload) => Err(StartError::Panic(panic_message(payload.as_ref()))),
+                Err(error) => Err(error),
             };
         }
     };
@@ -197,6 +198,30 @@ pub(crate) async fn run_start<H, E>(
     catch(starting_inline(fut, park))
         .await
         .unwrap_or_else(|panic| Err(StartError::Panic(panic)))
+}
+
+/// [`run_start`] without the wait, for a spec that launches its child (`ChildSpec::of`): the
+/// new actor, its `init` run here until it first waits, its start answered or not
+/// ([`answered`], `answered_now`); `None` for a spec whose start function is a future.
+pub(crate) fn launch<H, E>(
+    spec: &ChildSpec<H, E>,
+    extra: E,
+    park: bool,
+) -> Option<Result<AnyActor, StartError>> {
+    match &spec.start {
+        StartFn::Launch(launch) => Some(launching(launch, extra, park)),
+        StartFn::Future(_) => None,
+    }
+}
+
+/// Runs a launching start function; a panic in it becomes [`StartError::Panic`].
+fn launching<E>(
+    launch: &Arc<dyn Fn(E, bool) -> AnyActor + Send + Sync>,
+    extra: E,
+    park: bool,
+) -> Result<AnyActor, StartError> {
+    catch_unwind(AssertUnwindSafe(|| launch(extra, park)))
+        .map_err(|payload| StartError::Panic(panic_message(payload.as_ref())))
 }
 
 /// The start options of a via-named supervisor (`id` names it in the error); a registry with

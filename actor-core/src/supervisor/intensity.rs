@@ -51,6 +51,20 @@ impl Intensity {
         self.recent.len() <= self.max_restarts as usize
     }
 
+    /// Whether one more restart attempt now stays within the limit (what
+    /// [`add_restart`](Self::add_restart) called next returns), recording nothing.
+    pub(crate) fn admits_one_more(&self) -> bool {
+        if self.max_restarts == u32::MAX {
+            return true;
+        }
+        let now = Instant::now();
+        let recent = self.recent.iter().rev();
+        let within = recent
+            .take_while(|&&at| now.duration_since(at) <= self.max_seconds)
+            .count();
+        within < self.max_restarts as usize
+    }
+
     /// Every restart attempt since the supervisor started.
     pub(crate) fn total(&self) -> u64 {
         self.total

@@ -75,10 +75,24 @@ impl<M> MailboxTx<M> {
         self.shared.lock().park
     }
 
-    /// Has the actor park its state from the start (the model checks).
-    #[cfg(all(test, beamish_loom))]
+    /// Has the actor park its state from now on: the model checks, and an actor that takes exit
+    /// signals inline (see `inline::exit`).
     pub(crate) fn park_from_now(&self) {
         self.shared.lock().park = true;
+    }
+
+    /// Borrows the actor's state if it waits with nothing queued or taken (its state parked), for
+    /// a handler run in the caller's task as the next thing the actor handles; `None` otherwise.
+    /// The state must be given back with [`give_back`](Self::give_back) or
+    /// [`give_back_before`](Self::give_back_before).
+    pub(crate) fn lend(&self) -> Option<Parked> {
+        let mut q = self.shared.lock();
+        if q.closed || q.lent || !q.is_empty() {
+            return None;
+        }
+        let state = q.parked.take()?;
+        q.lent = true;
+        Some(state)
     }
 
     /// Gives back a state [`lend_or_queue`](Self::lend_or_queue) lent: `handled` counts the inline call as a
@@ -86,6 +100,22 @@ impl<M> MailboxTx<M> {
     /// exit with. Wakes the actor if it waits for the state, or must see the crash.
     #[inline]
     pub(crate) fn give_back(&self, state: Parked, handled: bool, crashed: Option<String>) {
+        let crashed = crashed.map(|panic| Envelope::Sys(Box::new(Sys::Crashed(panic))));
+        self.give_back_with(state, handled, crashed);
+    }
+
+    /// Gives back a lent state after a handler that handled its message and left `next` for
+    /// the actor to handle before anything else (queued first, the actor woken for it). Only
+    /// for an unbounded mailbox: `next` takes no room.
+    pub(crate) fn give_back_before(&self, state: Parked, next: M) {
+        debug_assert!(
+            self.room.is_none(),
+            "a bounded mailbox's message takes room"
+        );
+        self.give_back_with(state, true, Some(Envelope::Msg(next)));
+    }
+
+    fn give_back_with(&self, state: Parked, handled: bool, first: Option<Envelope<M>>) {
         let waiting = {
             let mut q = self.shared.lock();
             q.lent = false;
@@ -94,18 +124,21 @@ impl<M> MailboxTx<M> {
                 // with it.
                 drop(q);
                 drop(state);
+                drop(first);
                 return;
             }
             q.parked = Some(state);
             if handled {
                 q.inline += 1;
             }
-            let crashed = crashed.map(|panic| {
+            let first = first.map(|envelope| {
                 q.settle();
-                q.items
-                    .push_front(Envelope::Sys(Box::new(Sys::Crashed(panic))))
+                if matches!(envelope, Envelope::Msg(_)) {
+                    q.accepted += 1;
+                }
+                q.items.push_front(envelope);
             });
-            if std::mem::take(&mut q.wanted) || crashed.is_some() {
+            if std::mem::take(&mut q.wanted) || first.is_some() {
                 q.waiting.take()
             } else {
                 None

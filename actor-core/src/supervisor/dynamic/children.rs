@@ -2,9 +2,10 @@
 //! stop, restart one for one (DS-2, DS-3, DS-4), intensity (DS-5) and shutdown (DS-6).
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
 use super::message::DynMsg;
-use crate::actor::{ActorHandle, AnyActor, Context};
+use crate::actor::{ActorHandle, AnyActor, Context, Inlined, answered_now};
 use crate::registry::hash::Seeds;
 use crate::supervisor::child_spec::{ChildSpec, Restart};
 use crate::supervisor::children::{
@@ -12,7 +13,17 @@ use crate::supervisor::children::{
 };
 use crate::supervisor::follow::Followers;
 use crate::supervisor::intensity::{Backoff, BackoffState, Intensity};
-use crate::{ActorId, ExitReason, SupervisorError};
+use crate::{ActorId, ExitReason, StartError, SupervisorError};
+
+/// Whether `spec`'s child is restarted after exiting with `reason` (DS-3, by its restart type).
+fn restarts<E>(spec: &ChildSpec<AnyActor, E>, reason: &ExitReason) -> bool {
+    reason.allows_restart()
+        && match spec.restart {
+            Restart::Permanent => true,
+            Restart::Transient => reason.is_crash(),
+            Restart::Temporary => false,
+        }
+}
 
 pub(super) struct DynChild<E> {
     pub(super) spec: ChildSpec<AnyActor, E>,
@@ -123,37 +134,74 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
         reason: ExitReason,
         ctx: &mut Context<Self>,
     ) {
-        let Some(&seq) = self.by_id.get(&id) else {
-            return; // not a child (SUP-6.8), or one already removed
-        };
-        let Some(child) = self.children.get_mut(&seq) else {
+        let Some(seq) = self.exited(id, &reason) else {
             return;
         };
-        if !matches!(&child.slot, Slot::Running(a) if a.id() == id) {
-            return;
-        }
-        let restart = reason.allows_restart()
-            && match child.spec.restart {
-                Restart::Permanent => true,
-                Restart::Transient => reason.is_crash(),
-                Restart::Temporary => false,
-            };
-        if reason.is_crash() {
-            tracing::error!(child = %id, %reason, "child crashed");
-        }
-        if !restart {
-            self.by_id.remove(&id);
-            self.children.remove(&seq);
-            return;
-        }
-        child.parks = child.slot.parks();
-        child.slot = Slot::Restarting;
-        match &self.backoff {
-            Some(backoff) => {
+        match (&self.backoff, self.children.get_mut(&seq)) {
+            (Some(backoff), Some(child)) => {
                 let delay = child.backoff.next_delay(backoff);
                 ctx.cast_after(delay, DynMsg::Retry(seq));
             }
-            None => self.restart(seq, ctx).await,
+            (Some(_), None) => {}
+            (None, _) => self.restart(seq, ctx).await,
+        }
+    }
+
+    /// Child incarnation `id` exited with `reason`: the child's sequence number if it is to be
+    /// restarted (it is marked restarting), `None` if it is not a child (SUP-6.8) or one already
+    /// removed, or if it is not restarted (it is forgotten).
+    fn exited(&mut self, id: ActorId, reason: &ExitReason) -> Option<u64> {
+        let seq = *self.by_id.get(&id)?;
+        let child = self.children.get_mut(&seq)?;
+        if !matches!(&child.slot, Slot::Running(a) if a.id() == id) {
+            return None;
+        }
+        if reason.is_crash() {
+            tracing::error!(child = %id, %reason, "child crashed");
+        }
+        if !restarts(&child.spec, reason) {
+            self.by_id.remove(&id);
+            self.children.remove(&seq);
+            return None;
+        }
+        child.parks = child.slot.parks();
+        child.slot = Slot::Restarting;
+        Some(seq)
+    }
+
+    /// The exit of child incarnation `from`, handled in the dying child's task (see
+    /// `inline::exit`) when its restart waits on nothing: a child restarted at once (no backoff,
+    /// within intensity) whose spec launches it (`ChildSpec::of`), so that the new incarnation's
+    /// `init` runs here first. Anything else is declined, with nothing changed, and goes through
+    /// [`child_exited`](Self::child_exited). If `init` waits, the restart ends in this actor's
+    /// own task, before it handles anything else ([`DynMsg::Answer`]).
+    pub(super) fn exit_now(&mut self, from: ActorId, reason: &ExitReason) -> Inlined<DynMsg<E>> {
+        let Some(child) = self.by_id.get(&from).and_then(|seq| self.children.get(seq)) else {
+            return Inlined::Declined;
+        };
+        let now = matches!(&child.slot, Slot::Running(a) if a.id() == from)
+            && restarts(&child.spec, reason)
+            && self.backoff.is_none()
+            && self.intensity.admits_one_more();
+        let Some(seq) = now.then(|| self.exited(from, reason)).flatten() else {
+            return Inlined::Declined;
+        };
+        let Some(child) = self.children.get(&seq) else {
+            return Inlined::Handled;
+        };
+        let Some(launched) = children::launch(&child.spec, self.extra.clone(), child.parks) else {
+            // A start future: restarted in this actor's task, as it is now marked.
+            return Inlined::Then(DynMsg::Retry(seq));
+        };
+        self.intensity.add_restart();
+        let started = match launched.map(answered_now) {
+            Ok(Err(actor)) => return Inlined::Then(DynMsg::Answer(seq, actor)),
+            Ok(Ok(started)) => started,
+            Err(error) => Err(error),
+        };
+        match self.settle(seq, started) {
+            Some(_) => Inlined::Then(DynMsg::Retry(seq)),
+            None => Inlined::Handled,
         }
     }
 
@@ -168,33 +216,66 @@ impl<E: Clone + Send + Sync + 'static> DynActor<E> {
             ctx.stop(ExitReason::Shutdown);
             return;
         }
-        let Some(child) = self.children.get_mut(&seq) else {
+        let Some(child) = self.children.get(&seq) else {
             return;
         };
-        match run_start(&child.spec, self.extra.clone(), child.parks).await {
+        let started = run_start(&child.spec, self.extra.clone(), child.parks).await;
+        self.started(seq, started, ctx);
+    }
+
+    /// A restart attempt of child `seq` ended with `started`: the new incarnation runs, or a
+    /// retry is posted.
+    pub(super) fn started(
+        &mut self,
+        seq: u64,
+        started: Result<AnyActor, StartError>,
+        ctx: &mut Context<Self>,
+    ) {
+        if let (Ok(actor), Some(child)) = (&started, self.children.get(&seq))
+            && !child.spec.links_itself
+        {
+            ctx.link(actor);
+        }
+        match self.settle(seq, started) {
+            Some(Some(delay)) => drop(ctx.cast_after(delay, DynMsg::Retry(seq))),
+            Some(None) => drop(ctx.actor_ref().cast(DynMsg::Retry(seq))),
+            None => {}
+        }
+    }
+
+    /// The bookkeeping of a restart attempt of child `seq` that ended with `started`: the new
+    /// incarnation in the child's slot, or the child left restarting and the delay before the
+    /// retry (`Some(None)`: at once).
+    fn settle(
+        &mut self,
+        seq: u64,
+        started: Result<AnyActor, StartError>,
+    ) -> Option<Option<Duration>> {
+        let Some(child) = self.children.get_mut(&seq) else {
+            // (A restart ends before anything else is handled: the child is still there.)
+            if let Ok(actor) = started {
+                actor.kill();
+            }
+            return None;
+        };
+        match started {
             Ok(actor) => {
-                if !child.spec.links_itself {
-                    ctx.link(&actor);
-                }
                 self.by_id.remove(&child.last_id);
                 self.by_id.insert(actor.id(), seq);
                 child.last_id = actor.id();
                 child.followers.started(&actor);
                 child.backoff.restarted(&actor);
                 child.slot = Slot::Running(actor);
+                None
             }
             Err(error) => {
                 tracing::error!(child = %child.spec.id, %error, "restart failed; retrying");
                 child.slot = Slot::Restarting;
-                match &self.backoff {
-                    Some(backoff) => {
-                        let delay = child.backoff.next_delay(backoff);
-                        ctx.cast_after(delay, DynMsg::Retry(seq));
-                    }
-                    None => {
-                        let _ = ctx.actor_ref().cast(DynMsg::Retry(seq));
-                    }
-                }
+                Some(
+                    self.backoff
+                        .as_ref()
+                        .map(|backoff| child.backoff.next_delay(backoff)),
+                )
             }
         }
     }

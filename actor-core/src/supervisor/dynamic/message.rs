@@ -1,5 +1,5 @@
 //! What a [`DynamicSupervisor`](crate::DynamicSupervisor) handle asks its actor: one [`DynMsg`]
-//! per client call, and the retry the actor posts to itself.
+//! per client call, and the retries and restarts the actor posts to itself.
 
 use crate::actor::{AnyActor, ReplyTo};
 use crate::supervisor::child_spec::ChildSpec;
@@ -23,4 +23,7 @@ pub(crate) enum DynMsg<E> {
     WhichChildren(ReplyTo<Vec<ChildInfo>>),
     CountChildren(ReplyTo<ChildCounts>),
     Retry(u64),
+    /// A restart of child `seq` made while handling its exit inline launched this incarnation,
+    /// whose `init` had not returned yet: the restart ends once it has (see `exit_inline`).
+    Answer(u64, AnyActor),
 }

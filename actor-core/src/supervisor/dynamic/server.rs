@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use super::children::DynActor;
 use super::message::DynMsg;
 use super::options::DynamicSupervisorOptions;
-use crate::actor::{Actor, Context, Info};
+use crate::actor::{Actor, Context, ExitInline, Info, Inlined, answered};
 use crate::registry::hash::Seeds;
 use crate::supervisor::children::Slot;
 use crate::supervisor::intensity::Intensity;
-use crate::{ExitReason, InitError};
+use crate::{ActorId, ExitReason, InitError};
 
 impl<E: Clone + Send + Sync + 'static> Actor for DynActor<E> {
     type Args = DynamicSupervisorOptions<E>;
@@ -18,6 +18,7 @@ impl<E: Clone + Send + Sync + 'static> Actor for DynActor<E> {
 
     async fn init(options: Self::Args, ctx: &mut Context<Self>) -> Result<Self, InitError> {
         ctx.trap_exit(true);
+        ctx.take_exits_inline();
         Ok(DynActor {
             extra: options.extra,
             max_children: options.max_children,
@@ -56,6 +57,10 @@ impl<E: Clone + Send + Sync + 'static> Actor for DynActor<E> {
                     self.restart(seq, ctx).await;
                 }
             }
+            DynMsg::Answer(seq, actor) => {
+                let started = answered(actor).await;
+                self.started(seq, started, ctx);
+            }
         }
     }
 
@@ -67,5 +72,11 @@ impl<E: Clone + Send + Sync + 'static> Actor for DynActor<E> {
 
     async fn terminate(&mut self, _reason: &ExitReason, ctx: &mut Context<Self>) {
         self.shutdown_all(ctx).await;
+    }
+}
+
+impl<E: Clone + Send + Sync + 'static> ExitInline for DynActor<E> {
+    fn exit_inline(&mut self, from: ActorId, reason: &ExitReason) -> Inlined<DynMsg<E>> {
+        self.exit_now(from, reason)
     }
 }
