@@ -1,9 +1,10 @@
 //! An idle dynamic supervisor takes a child's exit in the dying child's task: the restart (its
 //! bookkeeping and the new incarnation's first poll) runs there, with no hand-off to the
-//! supervisor's task. What a user relies on holds either way, and is hammered here: a call to
-//! the supervisor made once the old incarnation's `wait` returned sees the restart done, even when
-//! the new `init` waits; a restart whose `init` fails is retried; and every crash is restarted
-//! exactly once while other children crash and callers query the supervisor meanwhile.
+//! supervisor's task, and the new incarnation runs on in that task. What a user relies on holds
+//! either way, and is hammered here: a call to the supervisor made once the old incarnation's
+//! `wait` returned sees the restart done, even when the new `init` waits; a restart whose `init`
+//! fails is retried; and every crash is restarted exactly once while other children crash and
+//! callers query the supervisor meanwhile.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -84,7 +85,7 @@ async fn running(sup: &DynamicSupervisor) -> PhoenixHandle {
 }
 
 /// The new incarnation's `init` ran in the old incarnation's own task (its exit path ran the
-/// restart), not in the supervisor's.
+/// restart), not in the supervisor's, and the new incarnation goes on in that task.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_supervisor_restarts_a_crashed_child_in_the_childs_own_task() {
     let sup = supervisor().await;
@@ -99,10 +100,7 @@ async fn an_idle_supervisor_restarts_a_crashed_child_in_the_childs_own_task() {
     assert_ne!(new.id(), old.id(), "a new incarnation");
     let (new_task, init_task) = new.tasks().await.expect("tasks");
     assert_eq!(init_task, old_task, "init ran in the crashed child's task");
-    assert_ne!(
-        new_task, old_task,
-        "the new incarnation has a task of its own"
-    );
+    assert_eq!(new_task, old_task, "the new incarnation runs on in it");
     sup.stop(ExitReason::Shutdown).await.expect("stop");
 }
 
@@ -207,5 +205,29 @@ async fn every_crash_is_restarted_once_while_others_crash_and_callers_query() {
     let counts = sup.count_children().await.expect("counts");
     assert_eq!(counts.restarts, u64::from(2 * CRASHES));
     assert_eq!(counts.active, 2);
+    sup.stop(ExitReason::Shutdown).await.expect("stop");
+}
+
+/// A hundred crashes queued at once on a followed child: each incarnation takes one, crashes,
+/// and is restarted in its own task's exit path, the next running on in that task (a few per
+/// poll, then in a task of its own): every crash is restarted once, and the call queued behind
+/// them reaches the hundred-and-first incarnation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_crashes_queued_on_a_followed_child_restarts_it_once_per_crash() {
+    const CRASHES: u64 = 100;
+    let sup = supervisor().await;
+    let child: PhoenixHandle = sup
+        .start_child_followed(Phoenix::child_spec(Setup::default()))
+        .await
+        .expect("child");
+    let first = child.id();
+    for _ in 0..CRASHES {
+        child.boom().expect("cast");
+    }
+    assert_eq!(child.ping().await, Ok(7));
+    assert_ne!(child.id(), first);
+    let counts = sup.count_children().await.expect("counts");
+    assert_eq!(counts.restarts, CRASHES);
+    assert_eq!(counts.active, 1);
     sup.stop(ExitReason::Shutdown).await.expect("stop");
 }

@@ -34,6 +34,7 @@ use super::live;
 use super::mailbox::Sys;
 pub(crate) use super::proc::{Cell, ProcRef};
 pub(crate) use super::relate::{demonitor, link, monitor, take_monitoring, unlink};
+use super::relay::{self, ActorTask};
 use super::signal;
 pub(crate) use super::signal::{shutdown, signal_exit};
 use super::wait::{self, Started, TOLD, Wait, Waiters};
@@ -374,7 +375,20 @@ pub(crate) fn is_of<A: crate::Actor>(core: &Core) -> bool {
 /// The order is the module docs' "Ordering": hooks, the recorded reason, links, monitors, and
 /// waiters last.
 pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
+    if let Some(next) = exit_relaying(proc, reason, spare) {
+        relay::spawn(next);
+    }
+}
+
+/// [`exit`], from the dying actor's own task: a new incarnation that its supervisor, restarting
+/// it here, left for this task to run on (see `relay`).
+pub(crate) fn exit_relaying(
+    proc: &ProcRef,
+    reason: ExitReason,
+    spare: Option<ActorId>,
+) -> Option<ActorTask> {
     let core = proc.core();
+    let mut next = None;
     let (st_parent, links, monitored_by, monitoring, hooks) = {
         let mut st = core.lock();
         st.exiting = true;
@@ -404,8 +418,10 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     for other in links.iter() {
         // Told first, then unlinked: an actor linking again meanwhile finds the link still there
         // and waits for this signal, instead of taking this actor for long dead (`NoProc`).
-        if spare != Some(other.core().id) {
-            signal::dying(other, core.id, reason);
+        if spare != Some(other.core().id)
+            && let Some(task) = signal::dying(other, core.id, reason)
+        {
+            relay::keep(&mut next, task);
         }
         other.core().lock().links.remove(core.id);
     }
@@ -426,4 +442,5 @@ pub(crate) fn exit(proc: &ProcRef, reason: ExitReason, spare: Option<ActorId>) {
     // 4. Waiters last: whoever returns from `wait`, `stop` or a failed call finds every `Down`
     //    and `Exit` of this death already queued.
     wait::wake_waiters(core);
+    next
 }

@@ -12,6 +12,10 @@
 //! supervisor child whose `init` starts a supervisor) only so deep; past that, a start spawns at
 //! once.
 //!
+//! An idle dynamic supervisor restarts a crashed child in the child's own task, as it handles the
+//! exit there (see `inline::exit`): the new incarnation's first poll runs in that task, and the
+//! new incarnation then runs on in it rather than in a spawned one (see [`relay`]).
+//!
 //! Other starts spawn at once and wait: a task that starts many actors in a row would otherwise
 //! run every `init` without yielding and leave the new tasks queued behind one another, each
 //! polled once more for nothing, and handed to the other workers to steal (the spawn+stop row:
@@ -19,7 +23,6 @@
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Waker};
 
@@ -35,6 +38,7 @@ use super::lifecycle::ActorHandle;
 use super::mailbox::{MailboxRx, MailboxTx};
 use super::options::StartOptions;
 use super::panic;
+use super::relay::{self, ActorTask};
 use super::run::actor_task;
 use super::wait;
 use crate::{ExitReason, StartError};
@@ -48,7 +52,9 @@ impl<A: Actor> ActorRef<A> {
     /// in the supervisor's task and carries on in the child's own from the first time it waits,
     /// so that a restart whose `init` never waits takes no task hand-off; only
     /// `tokio::task::id()` and the supervisor's task-local values tell the two tasks apart until
-    /// then.
+    /// then. An idle [`DynamicSupervisor`](crate::DynamicSupervisor) restarts a crashed child
+    /// in the crashed incarnation's task, where the new incarnation then runs on: its
+    /// `tokio::task::id()` is its predecessor's.
     ///
     /// Dropping the returned future before it completes (for example with a timeout around it)
     /// kills the half-started actor, as OTP does when a start times out (GS-1.3).
@@ -181,12 +187,12 @@ impl Drop for Restore {
     }
 }
 
-/// Polls a new actor's task once here, then spawns it unless it already ended (its start
-/// failed, and its exit path has run). See the module docs.
-fn first_poll_then_spawn<F: Future<Output = ()> + Send + 'static>(mut task: Pin<Box<F>>) {
+/// Polls a new actor's task once here, then has it run on (see [`relay::run_on`]) unless it
+/// already ended (its start failed, and its exit path has run). See the module docs.
+fn first_poll_then_spawn(mut task: ActorTask) {
     let depth = FIRST_POLLS.get();
     if depth >= NESTED_FIRST_POLLS {
-        tokio::spawn(task);
+        relay::spawn(task);
         return;
     }
     FIRST_POLLS.set(depth + 1);
@@ -194,12 +200,14 @@ fn first_poll_then_spawn<F: Future<Output = ()> + Send + 'static>(mut task: Pin<
     let mut cx = TaskContext::from_waker(FIRST_POLL);
     // The task catches every panic of the actor's own code. One escaping it anyway ends the task
     // as it would have ended a spawned one: the task is dropped, and the start fails with it.
-    let polled = catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx)));
+    let polled = catch_unwind(AssertUnwindSafe(|| task.poll(&mut cx)));
     FIRST_POLLS.set(depth);
     drop(restore);
     match polled {
-        Ok(Poll::Ready(())) => {}
-        Ok(Poll::Pending) => drop(tokio::spawn(task)),
+        Ok(Poll::Ready(None)) => {}
+        // Its exit path launched a successor: that one needs a task.
+        Ok(Poll::Ready(Some(next))) => relay::spawn(next),
+        Ok(Poll::Pending) => relay::run_on(task),
         Err(payload) => {
             let panic = panic::message(payload.as_ref());
             tracing::error!(panic = %panic, "an actor's task panicked outside its callbacks");
@@ -226,10 +234,12 @@ impl Launch {
     /// which the runtime would copy about seven times on its way into the task's cell and three
     /// more times when the task ends (about 900 instructions per actor); a box is one copy and
     /// one allocation.
-    fn launch<F: Future<Output = ()> + Send + 'static>(self, task: F) {
+    /// Every actor's task is the same type to the runtime (see [`relay`]), so it is compiled once.
+    fn launch(self, task: impl Future<Output = Option<ActorTask>> + Send + 'static) {
+        let task = ActorTask::new(task);
         match self {
-            Launch::Spawn => drop(tokio::spawn(Box::pin(task))),
-            Launch::FirstPoll => first_poll_then_spawn(Box::pin(task)),
+            Launch::Spawn => relay::spawn(task),
+            Launch::FirstPoll => first_poll_then_spawn(task),
         }
     }
 }

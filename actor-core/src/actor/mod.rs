@@ -29,6 +29,7 @@ mod overflow;
 mod panic;
 mod proc;
 mod relate;
+mod relay;
 pub mod remote;
 mod remote_send;
 mod remote_serve;

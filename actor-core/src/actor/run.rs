@@ -14,6 +14,7 @@ use super::mailbox::{Envelope, Home, Sys};
 use super::options::BeforeInit;
 use super::panic::{self, catch};
 use super::proc::CellRx;
+use super::relay::ActorTask;
 use super::wait;
 use crate::{ExitReason, StartError};
 
@@ -46,7 +47,7 @@ pub(super) fn actor_task<A: Actor>(
     mut rx: CellRx<A::Message>,
     args: A::Args,
     before_init: Option<BeforeInit>,
-) -> impl Future<Output = ()> + Send {
+) -> impl Future<Output = Option<ActorTask>> + Send {
     async move {
         // The actor's cell, held apart from the context and the mailbox (which `run` borrows):
         // its core for the kill check, its mailbox for a killed actor's parked state.
@@ -123,11 +124,14 @@ pub(super) fn actor_task<A: Actor>(
         };
         drop(owed);
         let proc: ProcRef = cell;
-        cell::exit(&proc, outcome.reason, spare);
+        // A supervisor restarting this actor here may leave the new incarnation for this task to
+        // run on (see `relay`).
+        let next = cell::exit_relaying(&proc, outcome.reason, spare);
         drop_quietly("the actor's unhandled messages", move || {
             drop(unhandled);
             drop(rx);
         });
+        next
     }
 }
 
