@@ -94,8 +94,11 @@ async fn an_idle_supervisor_restarts_a_crashed_child_in_the_childs_own_task() {
         .await
         .expect("child");
     let (old_task, _) = old.tasks().await.expect("tasks");
+    let received = sup.mailbox_stats().received;
     old.boom().expect("cast");
     old.wait().await;
+    // An exit signal is a system message, however it is handled: not counted as received.
+    assert_eq!(sup.mailbox_stats().received, received);
     let new = running(&sup).await;
     assert_ne!(new.id(), old.id(), "a new incarnation");
     let (new_task, init_task) = new.tasks().await.expect("tasks");

@@ -129,8 +129,9 @@ pub(crate) fn exit<A: ExitInline>(target: &ProcRef, from: ActorId, reason: &Exit
             cell.mailbox.give_back(state, false, None);
             false
         }
+        // (An exit signal is a system message: not counted among the messages received.)
         Ok(Inlined::Handled) => {
-            cell.mailbox.give_back(state, true, None);
+            cell.mailbox.give_back(state, false, None);
             true
         }
         Ok(Inlined::Then(next)) => {
@@ -140,7 +141,7 @@ pub(crate) fn exit<A: ExitInline>(target: &ProcRef, from: ActorId, reason: &Exit
         Err(payload) => {
             // The actor exits with the panic, as if its task had handled the signal.
             let panic = panic::message(payload.as_ref());
-            cell.mailbox.give_back(state, true, Some(panic));
+            cell.mailbox.give_back(state, false, Some(panic));
             true
         }
     }

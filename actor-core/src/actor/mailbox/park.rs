@@ -104,15 +104,15 @@ impl<M> MailboxTx<M> {
         self.give_back_with(state, handled, crashed);
     }
 
-    /// Gives back a lent state after a handler that handled its message and left `next` for
-    /// the actor to handle before anything else (queued first, the actor woken for it). Only
-    /// for an unbounded mailbox: `next` takes no room.
+    /// Gives back a lent state after a handler of a system message (not counted among the
+    /// messages received) that left `next` for the actor to handle before anything else (queued
+    /// first, the actor woken for it). Only for an unbounded mailbox: `next` takes no room.
     pub(crate) fn give_back_before(&self, state: Parked, next: M) {
         debug_assert!(
             self.room.is_none(),
             "a bounded mailbox's message takes room"
         );
-        self.give_back_with(state, true, Some(Envelope::Msg(next)));
+        self.give_back_with(state, false, Some(Envelope::Msg(next)));
     }
 
     fn give_back_with(&self, state: Parked, handled: bool, first: Option<Envelope<M>>) {
