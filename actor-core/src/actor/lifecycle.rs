@@ -143,11 +143,11 @@ impl fmt::Debug for ActorView<'_> {
 /// By the time [`wait`](Self::wait) or [`stop`](Self::stop) returns, or a call fails with the
 /// callee's exit reason ([`CallError::Exited`]), every [`Down`](crate::Info::Down) and
 /// [`Exit`](crate::Info::Exit) that the death produces is already in its recipients' mailboxes
-/// (or, for an idle dynamic supervisor, already handled: it may restart its child in the dying child's
-/// task) and every registry entry of the actor is gone. Per pair of actors, messages keep their send
-/// order, and system messages (`Down`, `Exit`, timers) share one queue with user messages: so
-/// after "stop X, then call M", M has handled X's `Down` before it handles the call (what Elixir
-/// code relies on). A `Down`'s or `Exit`'s recipient already sees the actor dead
+/// (or, for an idle dynamic supervisor, already handled: it may restart its child in the dying
+/// child's task) and every registry entry of the actor is gone. Per pair of actors, messages
+/// keep their send order, and system messages (`Down`, `Exit`, timers) share one queue with user
+/// messages: so after "stop X, then call M", M has handled X's `Down` before it handles the call
+/// (what Elixir code relies on). A `Down`'s or `Exit`'s recipient already sees the actor dead
 /// ([`is_alive`](Self::is_alive) is `false`).
 ///
 /// A handle of your own (a wrapper around a generated handle, say) gets the whole surface the

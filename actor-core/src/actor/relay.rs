@@ -8,8 +8,8 @@
 //! woke — the caller waiting for the new handle — to the run queue, and waking the other worker
 //! to steal it), it waits in a slot opened while the supervisor handles the exit, goes back up
 //! the exit path ([`exit_relaying`](super::cell::exit_relaying)), and the dying task runs it
-//! once the old future has ended. So a restart whose calls run on takes no task hand-off at all. The task
-//! stays the same, as `tokio::task::id()` shows.
+//! once the old future has ended. A restart then takes no spawn and no task hand-off at all;
+//! the tokio task stays the same, as `tokio::task::id()` shows.
 
 use std::cell::RefCell;
 use std::future::Future;
