@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use beamish::prelude::*;
 use beamish::{ChildState, DynamicSupervisor, DynamicSupervisorOptions};
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::Id;
+use tokio::task::{Id, JoinHandle};
 
 /// A gate for the next `init` that finds one: it reports its id, then waits for the value.
 type Gate = Arc<Mutex<Option<(mpsc::UnboundedSender<ActorId>, oneshot::Receiver<()>)>>>;
@@ -84,15 +84,54 @@ async fn running(sup: &DynamicSupervisor) -> PhoenixHandle {
     }
 }
 
+/// A supervisor and its one child, started with `setup`.
+async fn supervised(setup: &Setup) -> (DynamicSupervisor, PhoenixHandle) {
+    let sup = supervisor().await;
+    let child = sup
+        .start_child(Phoenix::child_spec(setup.clone()))
+        .await
+        .expect("child");
+    (sup, child)
+}
+
+impl Setup {
+    /// Arms the gate for the next `init` that gets past the failing ones: where it reports its
+    /// id, and what releases it.
+    fn arm_gate(&self) -> (mpsc::UnboundedReceiver<ActorId>, oneshot::Sender<()>) {
+        let (waiting_tx, waiting) = mpsc::unbounded_channel();
+        let (release, gate) = oneshot::channel();
+        *self.gate.lock().expect("gate") = Some((waiting_tx, gate));
+        (waiting, release)
+    }
+}
+
+/// A task that queries `sup` until told to stop (the sender), checking it holds `specs`
+/// children and counts no more than `most` restarts: how many queries it made.
+fn querier(
+    sup: &DynamicSupervisor,
+    specs: usize,
+    most: u64,
+) -> (oneshot::Sender<()>, JoinHandle<u64>) {
+    let (done, mut stop) = oneshot::channel::<()>();
+    let sup = sup.clone();
+    let queries = tokio::spawn(async move {
+        let mut queries = 0u64;
+        while stop.try_recv().is_err() {
+            let counts = sup.count_children().await.expect("counts");
+            assert_eq!(counts.specs, specs);
+            assert!(counts.restarts <= most);
+            queries += 1;
+        }
+        queries
+    });
+    (done, queries)
+}
+
 /// The new incarnation's `init` ran in the old incarnation's own task (its exit path ran the
 /// restart), not in the supervisor's, and the new incarnation goes on in that task.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_supervisor_restarts_a_crashed_child_in_the_childs_own_task() {
-    let sup = supervisor().await;
-    let old: PhoenixHandle = sup
-        .start_child(Phoenix::child_spec(Setup::default()))
-        .await
-        .expect("child");
+    let (sup, old) = supervised(&Setup::default()).await;
     let (old_task, _) = old.tasks().await.expect("tasks");
     let received = sup.mailbox_stats().received;
     old.boom().expect("cast");
@@ -111,15 +150,9 @@ async fn an_idle_supervisor_restarts_a_crashed_child_in_the_childs_own_task() {
 /// incarnation's `wait` returned: that call sees the new incarnation running.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_whose_init_waits_ends_before_the_supervisor_answers_anything_else() {
-    let sup = supervisor().await;
     let setup = Setup::default();
-    let old: PhoenixHandle = sup
-        .start_child(Phoenix::child_spec(setup.clone()))
-        .await
-        .expect("child");
-    let (waiting_tx, mut waiting) = mpsc::unbounded_channel();
-    let (release, gate) = oneshot::channel();
-    *setup.gate.lock().expect("gate") = Some((waiting_tx, gate));
+    let (sup, old) = supervised(&setup).await;
+    let (mut waiting, release) = setup.arm_gate();
     old.boom().expect("cast");
     old.wait().await;
     let new_id = waiting.recv().await.expect("the new init waits");
@@ -141,16 +174,10 @@ async fn a_restart_whose_init_waits_ends_before_the_supervisor_answers_anything_
 /// A restart whose `init` fails is retried until one succeeds, each attempt counted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_whose_init_fails_is_retried_until_it_succeeds() {
-    let sup = supervisor().await;
     let setup = Setup::default();
-    let old: PhoenixHandle = sup
-        .start_child(Phoenix::child_spec(setup.clone()))
-        .await
-        .expect("child");
+    let (sup, old) = supervised(&setup).await;
     setup.failing.store(3, Ordering::SeqCst);
-    let (waiting_tx, mut waiting) = mpsc::unbounded_channel();
-    let (release, gate) = oneshot::channel();
-    *setup.gate.lock().expect("gate") = Some((waiting_tx, gate));
+    let (mut waiting, release) = setup.arm_gate();
     old.boom().expect("cast");
     // The fourth attempt gets through and waits at the gate.
     let new_id = waiting.recv().await.expect("an init got through");
@@ -186,20 +213,7 @@ async fn every_crash_is_restarted_once_while_others_crash_and_callers_query() {
             }
         }));
     }
-    let (done, mut stop) = oneshot::channel::<()>();
-    let querier = tokio::spawn({
-        let sup = sup.clone();
-        async move {
-            let mut queries = 0u64;
-            while stop.try_recv().is_err() {
-                let counts = sup.count_children().await.expect("counts");
-                assert_eq!(counts.specs, 2);
-                assert!(counts.restarts <= u64::from(2 * CRASHES));
-                queries += 1;
-            }
-            queries
-        }
-    });
+    let (done, querier) = querier(&sup, 2, u64::from(2 * CRASHES));
     for driver in drivers {
         driver.await.expect("driver");
     }
@@ -234,5 +248,30 @@ async fn a_storm_of_crashes_queued_on_a_followed_child_restarts_it_once_per_cras
     let counts = sup.count_children().await.expect("counts");
     assert_eq!(counts.restarts, CRASHES);
     assert_eq!(counts.active, 1);
+    sup.stop(ExitReason::Shutdown).await.expect("stop");
+}
+
+/// The Ordering guarantee (`ActorHandle`), hammered: 1,000 times on four workers, a child's
+/// incarnation crashes while another task keeps the supervisor busy with queries, so that its
+/// exit is taken inline or queued as it happens; once the old incarnation's `wait` returned, a
+/// query of the supervisor finds the new incarnation running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn once_a_crashed_incarnations_wait_returns_its_restart_is_done() {
+    const CRASHES: u64 = 1_000;
+    let (sup, mut child) = supervised(&Setup::default()).await;
+    let (done, querier) = querier(&sup, 1, CRASHES);
+    for round in 0..CRASHES {
+        child.boom().expect("cast");
+        child.wait().await;
+        let new = running(&sup).await;
+        assert_ne!(new.id(), child.id(), "round {round}: a new incarnation");
+        child = new;
+    }
+    done.send(()).expect("querier");
+    assert!(querier.await.expect("querier") > 0);
+    assert_eq!(
+        sup.count_children().await.expect("counts").restarts,
+        CRASHES
+    );
     sup.stop(ExitReason::Shutdown).await.expect("stop");
 }
